@@ -1,0 +1,135 @@
+/**
+ * The contract between the schedulers (main thread) and model instances (worker threads).
+ * A Backend creates instances; an instance executes one batch at a time and reports through an
+ * ExecutionSink object (no per-request closures). Nothing here schedules or knows about HTTP.
+ */
+import type { ServerError } from '../common/errors.js';
+import type { ModelConfig } from '../config/model-config.js';
+import type { DataType } from '../protocol/datatypes.js';
+import type { Parameters, Tensor } from '../protocol/tensor.js';
+
+/** Per-request facts a batch carries, for backends that answer per request (JS, decoupled). */
+export interface ExecutionRequestInfo {
+  /** Request id as the client sent it ('' when none). */
+  readonly id: string;
+  /** Rows of the batch this request owns (its batch size; 1 for non-batching models). */
+  readonly rows: number;
+  /** Request parameters (reserved keys included). */
+  readonly parameters: Parameters;
+}
+
+/** One execution: the batched inputs the scheduler assembled. */
+export interface ExecutionBatch {
+  /** Total rows (sum of the requests' rows); 1 for models with max_batch_size 0. */
+  readonly batchSize: number;
+  /** Batched inputs, one tensor per model input present in the requests. */
+  readonly inputs: readonly Tensor[];
+  /** Outputs to compute, in the model's output order. */
+  readonly outputNames: readonly string[];
+  /** The requests in the batch, in row order. */
+  readonly requests: readonly ExecutionRequestInfo[];
+}
+
+/** Time the backend spent on one execution, in nanoseconds. */
+export interface ExecutionTiming {
+  /** Preparing inputs (bytes → framework tensors). */
+  computeInputNs: number;
+  /** Running the model. */
+  computeInferNs: number;
+  /** Preparing outputs (framework tensors → bytes). */
+  computeOutputNs: number;
+}
+
+/** The outcome of a successful non-decoupled execution. */
+export interface ExecutionResult extends ExecutionTiming {
+  /**
+   * Batched outputs in `outputNames` order, when the backend answers for the whole batch (ONNX);
+   * the scheduler slices them back per request along dim 0.
+   */
+  outputs: Tensor[] | null;
+  /** Per-request answers in request order, when the backend answers per request (JS models). */
+  perRequest: (Tensor[] | ServerError)[] | null;
+}
+
+/** Receives the outcome of one execution. Exactly one of onResult/onError is called. */
+export interface ExecutionSink {
+  /** The execution succeeded. */
+  onResult(result: ExecutionResult): void;
+  /** The execution failed as a whole (model error, worker crash, timeout). */
+  onError(error: ServerError): void;
+  /**
+   * Decoupled models only: one response for request `index` of the batch. `outputs` is null for
+   * an empty final response; `final` marks the request's last response. Called any number of
+   * times, possibly after onResult.
+   */
+  onResponse?(index: number, outputs: Tensor[] | null, final: boolean, error: ServerError | null): void;
+}
+
+/** Tensor metadata read from a model file (used to auto-complete a config). */
+export interface TensorMetadata {
+  /** Tensor name. */
+  name: string;
+  /** Wire datatype, or null when the framework type has no wire equivalent. */
+  datatype: DataType | null;
+  /** Full shape as the file declares it; -1 for symbolic or unknown dims. */
+  shape: number[];
+}
+
+/** Input/output metadata of a model file. */
+export interface ModelFileMetadata {
+  inputs: TensorMetadata[];
+  outputs: TensorMetadata[];
+}
+
+/** What a backend needs to create one instance (or to inspect a model file). */
+export interface InstanceContext {
+  /** Model name. */
+  readonly modelName: string;
+  /** Model version number. */
+  readonly version: number;
+  /** The model directory (`<repository>/<model>`). */
+  readonly modelDir: string;
+  /** The version directory (`<repository>/<model>/<version>`). */
+  readonly versionDir: string;
+  /** Absolute path of the model file (`<versionDir>/<default_model_filename>`). */
+  readonly modelPath: string;
+  /** The model's config (complete and validated, except when inspecting). */
+  readonly config: ModelConfig;
+  /** Instance name, `<group name>_<index within group>`. */
+  readonly instanceName: string;
+  /** Instance kind after KIND_AUTO is decided. */
+  readonly kind: 'KIND_CPU' | 'KIND_GPU' | 'KIND_MODEL';
+  /** GPU device id for KIND_GPU, else -1. */
+  readonly deviceId: number;
+  /** Total instances of this model, to divide cores among them. */
+  readonly instanceCount: number;
+}
+
+/** One loaded copy of a model, running on its own worker thread. */
+export interface BackendInstance {
+  /** Instance name, as in InstanceContext. */
+  readonly name: string;
+  /**
+   * Executes one batch. Never throws: every failure reaches `sink.onError`. At most one execution
+   * is in flight per instance; the scheduler guarantees it.
+   */
+  execute(batch: ExecutionBatch, sink: ExecutionSink): void;
+  /** Registers a listener called once if the instance dies on its own (worker crash). */
+  onExit(listener: (error: ServerError) => void): void;
+  /** Releases the instance (terminates its worker). Idempotent. */
+  close(): Promise<void>;
+}
+
+/** A kind of model (ONNX Runtime, JavaScript, ...); chosen by `backend`/`platform` in the config. */
+export interface Backend {
+  /** Backend name as `backend:` in config.pbtxt (`onnxruntime`). */
+  readonly name: string;
+  /** `platform:` names that select this backend (`onnxruntime_onnx`). */
+  readonly platforms: readonly string[];
+  /** Default model file name in a version directory (`model.onnx`). */
+  readonly defaultModelFilename: string;
+  /** Reads the model file's I/O metadata off the main thread, for config auto-complete. */
+  inspect(context: InstanceContext): Promise<ModelFileMetadata>;
+  /** Loads one instance; rejects with a ServerError that says why the load failed. */
+  createInstance(context: InstanceContext): Promise<BackendInstance>;
+}

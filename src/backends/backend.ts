@@ -103,7 +103,15 @@ export interface InstanceContext {
   readonly deviceId: number;
   /** Total instances of this model, to divide cores among them. */
   readonly instanceCount: number;
+  /** Where the instance's logs (worker stdout/stderr, backend warnings) go; default: warnings to stderr. */
+  readonly logger?: BackendLogger;
 }
+
+/** Severity of a backend log line, most severe first. */
+export type BackendLogLevel = 'error' | 'warn' | 'info' | 'verbose';
+
+/** Receives backend log lines (worker output, load warnings); must not throw. */
+export type BackendLogger = (level: BackendLogLevel, message: string) => void;
 
 /** One loaded copy of a model, running on its own worker thread. */
 export interface BackendInstance {
@@ -118,6 +126,8 @@ export interface BackendInstance {
   onExit(listener: (error: ServerError) => void): void;
   /** Releases the instance (terminates its worker). Idempotent. */
   close(): Promise<void>;
+  /** The model file's I/O metadata as the loaded instance sees it, when the backend reads it. */
+  readonly metadata?: ModelFileMetadata | null;
 }
 
 /** A kind of model (ONNX Runtime, JavaScript, ...); chosen by `backend`/`platform` in the config. */

@@ -1,0 +1,36 @@
+/**
+ * The backends folder's public API: the Backend contract, the registry, the ONNX Runtime backend
+ * and the worker-thread instance other worker backends build on. Importing it never loads a model
+ * framework on the calling thread.
+ */
+export type {
+  Backend,
+  BackendInstance,
+  BackendLogger,
+  BackendLogLevel,
+  ExecutionBatch,
+  ExecutionRequestInfo,
+  ExecutionResult,
+  ExecutionSink,
+  ExecutionTiming,
+  InstanceContext,
+  ModelFileMetadata,
+  TensorMetadata,
+} from './backend.js';
+export {
+  CPU_FALLBACK_PARAMETER,
+  OnnxBackend,
+  type OnnxBackendOptions,
+  type OnnxSessionPlan,
+  type OnnxWorkerOptions,
+  resolveOnnxSessionPlan,
+} from './onnxruntime/index.js';
+export {
+  BackendRegistry,
+  type BackendSelector,
+  createDefaultBackendRegistry,
+  type DefaultBackendRegistryOptions,
+} from './registry.js';
+export { defaultBackendLogger, WorkerInstance, type WorkerInstanceOptions } from './worker-instance.js';
+export { MessageType, packTensors, unpackTensors, type WorkerInit } from './worker-protocol.js';
+export { resolveWorkerUrl } from './worker-url.js';

@@ -1,0 +1,240 @@
+/**
+ * Turns a model config (Triton's ONNX Runtime backend keys) into the ONNX Runtime session options
+ * a worker loads with: graph optimization level, thread counts, memory options, execution
+ * providers (TensorRT/CUDA accelerators with Triton's parameter names mapped to ORT's) and the
+ * CPU fallback switch. Pure and main-thread safe: it imports ORT types only, never ORT itself.
+ */
+import { availableParallelism } from 'node:os';
+import type * as ort from 'onnxruntime-node';
+import { invalidArg, unsupported } from '../../common/errors.js';
+import type { InstanceContext } from '../backend.js';
+
+/** Model parameter that lets a GPU instance run on the CPU when CUDA is unavailable. */
+export const CPU_FALLBACK_PARAMETER = 'nereid.cpu_fallback';
+
+/** What the ONNX worker needs to load one session (structured-cloneable). */
+export interface OnnxWorkerOptions {
+  /** Absolute path of the .onnx file. */
+  modelPath: string;
+  /** Session options passed to `InferenceSession.create`. */
+  sessionOptions: ort.InferenceSession.SessionOptions;
+  /** Whether GPU execution providers were requested (KIND_GPU). */
+  gpu: boolean;
+  /** Whether a GPU load may fall back to the CPU (`nereid.cpu_fallback`). */
+  cpuFallback: boolean;
+  /** EP options from the config that onnxruntime-node cannot apply (it takes only a device id), as `ep.key=value`. */
+  unappliedProviderOptions: string[];
+}
+
+/** The resolved options plus warnings to log. */
+export interface OnnxSessionPlan {
+  /** Options for the worker. */
+  worker: OnnxWorkerOptions;
+  /** ORT execution-provider options mapped from the config, by provider (`tensorrt`, `cuda`). */
+  providerOptions: { tensorrt: Record<string, string>; cuda: Record<string, string> };
+  /** Non-fatal findings (ignored accelerators, unknown levels). */
+  warnings: string[];
+}
+
+const GRAPH_LEVELS: Readonly<Record<string, ort.InferenceSession.SessionOptions['graphOptimizationLevel']>> =
+  {
+    '-1': 'basic',
+    '0': 'all',
+    '1': 'extended',
+    '2': 'disabled',
+  };
+
+/** Triton TensorRT accelerator keys that ORT names differently. */
+const TRT_RENAMED: Readonly<Record<string, string>> = {
+  max_workspace_size_bytes: 'trt_max_workspace_size',
+  int8_calibration_table_name: 'trt_int8_calibration_table_name',
+  int8_use_native_calibration_table: 'trt_int8_use_native_calibration_table',
+};
+
+/** ORT `trt_*` options Triton passes through unchanged. */
+const TRT_PASSTHROUGH: ReadonlySet<string> = new Set(
+  'max_partition_iterations min_subgraph_size dla_enable dla_core engine_cache_enable engine_cache_path engine_cache_prefix dump_subgraphs force_sequential_engine_build context_memory_sharing_enable layer_norm_fp32_fallback timing_cache_enable timing_cache_path force_timing_cache detailed_build_log build_heuristics_enable sparsity_enable builder_optimization_level auxiliary_streams tactic_sources extra_plugin_lib_paths profile_min_shapes profile_max_shapes profile_opt_shapes cuda_graph_enable dump_ep_context_model ep_context_file_path ep_context_embed_mode'
+    .split(' ')
+    .map((k) => `trt_${k}`),
+);
+
+/** Legacy model-level CUDA parameters and their ORT CUDA EP values. */
+const CUDA_LEGACY: Readonly<Record<string, Record<string, string> | null>> = {
+  cudnn_conv_algo_search: { '0': 'EXHAUSTIVE', '1': 'HEURISTIC', '2': 'DEFAULT' },
+  gpu_mem_limit: null,
+  arena_extend_strategy: { '0': 'kNextPowerOfTwo', '1': 'kSameAsRequested' },
+  do_copy_in_default_stream: null,
+};
+
+/** Resolves the session options of one instance from its context (config, kind, device, count). */
+export function resolveOnnxSessionPlan(context: InstanceContext): OnnxSessionPlan {
+  const { config } = context;
+  const params = config.parameters ?? {};
+  const model = config.name || context.modelName;
+  const warnings: string[] = [];
+  const param = (key: string): string | undefined => params[key]?.string_value;
+
+  const rawLevel = config.optimization?.graph?.level ?? 0;
+  let graphOptimizationLevel = GRAPH_LEVELS[String(rawLevel)];
+  if (graphOptimizationLevel === undefined) {
+    warnings.push(
+      `optimization.graph.level ${rawLevel} of model "${model}" is not one of -1, 0, 1, 2: using all optimizations`,
+    );
+    graphOptimizationLevel = 'all';
+  }
+  const options: ort.InferenceSession.SessionOptions = {
+    graphOptimizationLevel,
+    intraOpNumThreads: Math.max(1, Math.floor(availableParallelism() / Math.max(1, context.instanceCount))),
+    executionMode: 'sequential',
+    logSeverityLevel: 3,
+    logId: context.instanceName,
+  };
+  const intra = param('intra_op_thread_count');
+  if (intra !== undefined) options.intraOpNumThreads = parseCount(model, 'intra_op_thread_count', intra);
+  const inter = param('inter_op_thread_count');
+  if (inter !== undefined) options.interOpNumThreads = parseCount(model, 'inter_op_thread_count', inter);
+  const mode = param('execution_mode');
+  if (mode !== undefined) {
+    if (mode !== '0' && mode !== '1') {
+      throw invalidArg(
+        'ERR_INVALID_PARAMETER',
+        `parameters.execution_mode of model "${model}" must be "0" (sequential) or "1" (parallel): received "${mode}"`,
+      );
+    }
+    options.executionMode = mode === '1' ? 'parallel' : 'sequential';
+  }
+  const arena = param('enable_mem_arena');
+  if (arena !== undefined) options.enableCpuMemArena = parseFlag(model, 'enable_mem_arena', arena);
+  const pattern = param('enable_mem_pattern');
+  if (pattern !== undefined) options.enableMemPattern = parseFlag(model, 'enable_mem_pattern', pattern);
+  const initAlloc = param('session.use_device_allocator_for_initializers');
+  if (initAlloc !== undefined) options.extra = { 'session.use_device_allocator_for_initializers': initAlloc };
+  const fallbackRaw = param(CPU_FALLBACK_PARAMETER);
+  const cpuFallback =
+    fallbackRaw === undefined ? false : parseFlag(model, CPU_FALLBACK_PARAMETER, fallbackRaw);
+
+  const accelerators = config.optimization?.execution_accelerators;
+  for (const acc of accelerators?.cpu_execution_accelerator ?? []) {
+    if (acc.name === 'openvino') {
+      throw unsupported(
+        'ERR_UNSUPPORTED_ACCELERATOR',
+        `cpu_execution_accelerator "openvino" of model "${model}" is not available in onnxruntime-node: remove it to use the default CPU execution provider`,
+      );
+    }
+    throw invalidArg(
+      'ERR_UNSUPPORTED_ACCELERATOR',
+      `Unknown cpu_execution_accelerator "${acc.name}" of model "${model}": allowed "openvino"`,
+    );
+  }
+  const providerOptions = { tensorrt: {} as Record<string, string>, cuda: {} as Record<string, string> };
+  let useTensorrt = false;
+  for (const acc of accelerators?.gpu_execution_accelerator ?? []) {
+    if (acc.name === 'tensorrt') {
+      useTensorrt = true;
+      Object.assign(providerOptions.tensorrt, mapTensorrtParameters(model, acc.parameters ?? {}));
+    } else if (acc.name === 'cuda') {
+      Object.assign(providerOptions.cuda, acc.parameters ?? {});
+    } else {
+      throw invalidArg(
+        'ERR_UNSUPPORTED_ACCELERATOR',
+        `Unknown gpu_execution_accelerator "${acc.name}" of model "${model}": allowed "tensorrt", "cuda"`,
+      );
+    }
+  }
+  for (const [key, values] of Object.entries(CUDA_LEGACY)) {
+    const raw = param(key);
+    if (raw === undefined) continue;
+    const mapped = values === null ? raw : values[raw];
+    if (mapped === undefined) {
+      throw invalidArg(
+        'ERR_INVALID_PARAMETER',
+        `parameters.${key} of model "${model}" must be one of ${Object.keys(values!)
+          .map((v) => `"${v}"`)
+          .join(', ')}: received "${raw}"`,
+      );
+    }
+    providerOptions.cuda[key] = mapped;
+  }
+
+  const gpu = context.kind === 'KIND_GPU';
+  const unapplied: string[] = [];
+  if (gpu) {
+    const deviceId = Math.max(0, context.deviceId);
+    const eps: ort.InferenceSession.ExecutionProviderConfig[] = [];
+    if (useTensorrt) eps.push({ name: 'tensorrt', deviceId });
+    eps.push({ name: 'cuda', deviceId }, 'cpu');
+    options.executionProviders = eps;
+    for (const [k, v] of Object.entries(providerOptions.tensorrt)) unapplied.push(`tensorrt.${k}=${v}`);
+    for (const [k, v] of Object.entries(providerOptions.cuda)) unapplied.push(`cuda.${k}=${v}`);
+  } else {
+    options.executionProviders = ['cpu'];
+    if (accelerators?.gpu_execution_accelerator?.length) {
+      warnings.push(
+        `gpu_execution_accelerator of model "${model}" is ignored on ${context.kind} instance "${context.instanceName}"`,
+      );
+    }
+  }
+  return {
+    worker: {
+      modelPath: context.modelPath,
+      sessionOptions: options,
+      gpu,
+      cpuFallback,
+      unappliedProviderOptions: unapplied,
+    },
+    providerOptions,
+    warnings,
+  };
+}
+
+function mapTensorrtParameters(model: string, parameters: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(parameters)) {
+    if (key === 'precision_mode') {
+      if (value === 'FP16') out.trt_fp16_enable = '1';
+      else if (value === 'INT8') out.trt_int8_enable = '1';
+      else if (value !== 'FP32') {
+        throw invalidArg(
+          'ERR_INVALID_PARAMETER',
+          `TensorRT precision_mode of model "${model}" must be "FP32", "FP16" or "INT8": received "${value}"`,
+        );
+      }
+    } else if (TRT_RENAMED[key] !== undefined) {
+      out[TRT_RENAMED[key]!] = normalizeFlag(value);
+    } else if (TRT_PASSTHROUGH.has(key)) {
+      out[key] = normalizeFlag(value);
+    } else {
+      throw invalidArg(
+        'ERR_INVALID_PARAMETER',
+        `Unknown parameter "${key}" for the TensorRT execution accelerator of model "${model}"`,
+      );
+    }
+  }
+  return out;
+}
+
+function normalizeFlag(value: string): string {
+  const v = value.toLowerCase();
+  return v === 'true' ? '1' : v === 'false' ? '0' : value;
+}
+
+function parseFlag(model: string, key: string, value: string): boolean {
+  const v = value.toLowerCase();
+  if (v === '1' || v === 'true') return true;
+  if (v === '0' || v === 'false') return false;
+  throw invalidArg(
+    'ERR_INVALID_PARAMETER',
+    `parameters.${key} of model "${model}" must be "0", "1", "true" or "false": received "${value}"`,
+  );
+}
+
+function parseCount(model: string, key: string, value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0) {
+    throw invalidArg(
+      'ERR_INVALID_PARAMETER',
+      `parameters.${key} of model "${model}" must be a non-negative integer: received "${value}"`,
+    );
+  }
+  return n;
+}

@@ -1,0 +1,132 @@
+/**
+ * Worker-thread entry of the ONNX Runtime backend (compiled to dist/src/backends/onnxruntime/
+ * onnx-worker.js): loads one InferenceSession (retrying on the CPU when GPU providers are missing
+ * and the config allows it), reports its metadata, then runs batches. It never touches scheduling;
+ * the worker protocol lives in worker-runtime.ts. ORT runs synchronously, hence its own thread.
+ */
+import * as ort from 'onnxruntime-node';
+import { ServerError, Status } from '../../common/errors.js';
+import type { Tensor } from '../../protocol/tensor.js';
+import type { ModelFileMetadata, TensorMetadata } from '../backend.js';
+import type { WorkerInit } from '../worker-protocol.js';
+import {
+  type ExecutorTiming,
+  nowNs,
+  serveWorker,
+  type WorkerBatch,
+  type WorkerExecutor,
+  type WorkerLog,
+} from '../worker-runtime.js';
+import type { OnnxWorkerOptions } from './onnx-session-options.js';
+import { fromOrtTensor, toOrtTensor, wireDatatypeOf } from './onnx-tensors.js';
+
+const PROVIDER_FAILURE =
+  /AppendExecutionProvider|Failed to load shared library|providers_shared|backend not found|CUDA|TensorRT|cudart|cudnn/i;
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+async function createSession(
+  init: WorkerInit<OnnxWorkerOptions>,
+  log: WorkerLog,
+): Promise<ort.InferenceSession> {
+  const { modelPath, sessionOptions, gpu, cpuFallback, unappliedProviderOptions } = init.options;
+  const where = `Cannot load model "${init.modelName}" on instance "${init.instanceName}" from "${modelPath}"`;
+  try {
+    const session = await ort.InferenceSession.create(modelPath, sessionOptions);
+    if (gpu && unappliedProviderOptions.length > 0) {
+      log(
+        'warn',
+        `onnxruntime-node passes only the device id to GPU execution providers; not applied: ${unappliedProviderOptions.join(', ')}`,
+      );
+    }
+    return session;
+  } catch (err) {
+    const reason = errorMessage(err);
+    if (gpu && PROVIDER_FAILURE.test(reason)) {
+      if (!cpuFallback) {
+        throw new ServerError(
+          Status.UNAVAILABLE,
+          'ERR_CUDA_UNAVAILABLE',
+          `${where}: CUDA is not available (onnxruntime: ${reason}); use instance_group kind KIND_CPU, or set parameters { key: "nereid.cpu_fallback" value { string_value: "true" } } to run on the CPU`,
+        );
+      }
+      log(
+        'warn',
+        `CUDA is not available for model "${init.modelName}" (onnxruntime: ${reason}); running on the CPU because nereid.cpu_fallback is set`,
+      );
+      try {
+        return await ort.InferenceSession.create(modelPath, {
+          ...sessionOptions,
+          executionProviders: ['cpu'],
+        });
+      } catch (cpuErr) {
+        throw loadError(where, errorMessage(cpuErr));
+      }
+    }
+    throw loadError(where, reason);
+  }
+}
+
+function loadError(where: string, reason: string): ServerError {
+  if (/File doesn't exist|No such file/i.test(reason)) {
+    return new ServerError(Status.NOT_FOUND, 'ERR_MODEL_FILE_NOT_FOUND', `${where}: ${reason}`);
+  }
+  return new ServerError(Status.INTERNAL, 'ERR_MODEL_LOAD', `${where}: ${reason}`);
+}
+
+function toTensorMetadata(meta: ort.InferenceSession.ValueMetadata): TensorMetadata {
+  if (!meta.isTensor) return { name: meta.name, datatype: null, shape: [] };
+  const shape = meta.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : -1));
+  return { name: meta.name, datatype: wireDatatypeOf(meta.type), shape };
+}
+
+/** Reads the session's I/O metadata (symbolic dims → -1, ORT types → wire datatypes). */
+function readMetadata(session: ort.InferenceSession): ModelFileMetadata {
+  return {
+    inputs: session.inputMetadata.map(toTensorMetadata),
+    outputs: session.outputMetadata.map(toTensorMetadata),
+  };
+}
+
+/** Runs batches on one session; outputs ordered by `session.outputNames`, never by object key order. */
+class OnnxExecutor implements WorkerExecutor {
+  private readonly session: ort.InferenceSession;
+  private readonly where: string;
+
+  constructor(session: ort.InferenceSession, init: WorkerInit<OnnxWorkerOptions>) {
+    this.session = session;
+    this.where = `Cannot execute model "${init.modelName}" on instance "${init.instanceName}"`;
+  }
+
+  async execute(batch: WorkerBatch, timing: ExecutorTiming): Promise<Tensor[]> {
+    const feeds: Record<string, ort.Tensor> = {};
+    for (let i = 0; i < batch.inputs.length; i++) {
+      const input = batch.inputs[i]!;
+      feeds[input.name] = toOrtTensor(input);
+    }
+    const all = this.session.outputNames;
+    const fetches = batch.outputNames.length === 0 ? all : batch.outputNames;
+    timing.inferStartNs = nowNs();
+    let results: ort.InferenceSession.ReturnType;
+    try {
+      results = await this.session.run(feeds, fetches as string[]);
+    } catch (err) {
+      throw new ServerError(Status.INTERNAL, 'ERR_MODEL_EXECUTION', `${this.where}: ${errorMessage(err)}`);
+    }
+    timing.inferEndNs = nowNs();
+    const outputs: Tensor[] = [];
+    for (let i = 0; i < all.length; i++) {
+      const name = all[i]!;
+      const value = results[name];
+      if (value !== undefined && fetches.includes(name)) outputs.push(fromOrtTensor(name, value));
+    }
+    return outputs;
+  }
+}
+
+serveWorker<OnnxWorkerOptions>(async (init, log) => {
+  const session = await createSession(init, log);
+  return { executor: new OnnxExecutor(session, init), metadata: readMetadata(session) };
+});

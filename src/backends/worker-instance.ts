@@ -1,0 +1,422 @@
+/**
+ * WorkerInstance: the main-thread side of one model instance running on its own worker thread.
+ * It sends one message per execution with all input bytes packed into one transferred buffer
+ * (reused ping-pong style), correlates answers by execution id, keeps at most one execution in
+ * flight, and turns worker crashes, timeouts and closes into ServerErrors. It never loads or runs
+ * a model itself; the worker entry (see worker-runtime.ts) does.
+ */
+import { Worker } from 'node:worker_threads';
+import { ServerError, Status } from '../common/errors.js';
+import type { ModelConfig } from '../config/model-config.js';
+import type {
+  BackendInstance,
+  BackendLogger,
+  BackendLogLevel,
+  ExecutionBatch,
+  ExecutionSink,
+  ModelFileMetadata,
+} from './backend.js';
+import {
+  type ExecuteMessage,
+  MessageType,
+  type StopMessage,
+  packTensors,
+  unpackTensors,
+  type WorkerInit,
+  type WorkerMessage,
+} from './worker-protocol.js';
+
+/** Options of WorkerInstance.start. */
+export interface WorkerInstanceOptions<TOptions = unknown> {
+  /** Instance name (`<group name>_<index>`), used in messages. */
+  name: string;
+  /** Model name, used in messages. */
+  modelName: string;
+  /** The compiled worker entry (see resolveWorkerUrl). */
+  workerUrl: URL;
+  /** The model config, cloned to the worker once; null when not needed. Default null. */
+  config?: ModelConfig | null;
+  /** Backend-specific load options for the worker's loader (must be structured-cloneable). */
+  options: TOptions;
+  /** Per-execution timeout in ms after which the instance is stopped; 0 = none. Default 0. */
+  executionTimeoutMs?: number;
+  /**
+   * Whether the worker thread may be terminated while it runs code (safe for pure-JS workers;
+   * needed to stop an endless JS loop). When false, the worker is asked to exit and does so once
+   * its current native call returns: onnxruntime-node aborts the whole process when its thread is
+   * terminated mid-call. Default false.
+   */
+  terminateWhileBusy?: boolean;
+  /** Load timeout in ms after which start() rejects; 0 = none. Default 0. */
+  loadTimeoutMs?: number;
+  /** Send per-request facts (id, rows, parameters) with each execution. Default false. */
+  sendRequestInfo?: boolean;
+  /** Receives worker stdout/stderr and log messages. Default: warnings and errors to stderr. */
+  logger?: BackendLogger;
+}
+
+/** Writes warnings and errors to stderr and drops the rest; the logger used when none is given. */
+export const defaultBackendLogger: BackendLogger = (level: BackendLogLevel, message: string) => {
+  if (level === 'error' || level === 'warn') process.stderr.write(`${level}: ${message}\n`);
+};
+
+/** Instance states; the order matters (>= CLOSED means no more executions). */
+const State = { STARTING: 0, IDLE: 1, BUSY: 2, CLOSED: 3, DEAD: 4 } as const;
+
+function deliverError(sink: ExecutionSink, error: ServerError): void {
+  sink.onError(error);
+}
+
+function deliverExit(listener: (error: ServerError) => void, error: ServerError): void {
+  listener(error);
+}
+
+/** One model instance on a worker thread; implements BackendInstance for any worker backend. */
+export class WorkerInstance implements BackendInstance {
+  /** Instance name. */
+  readonly name: string;
+  /** Model name. */
+  readonly modelName: string;
+  /** The model file's metadata as reported by the worker when it became ready (null if none). */
+  metadata: ModelFileMetadata | null = null;
+  private readonly worker: Worker;
+  private readonly logger: BackendLogger;
+  private readonly executionTimeoutMs: number;
+  private readonly sendRequestInfo: boolean;
+  private readonly terminateWhileBusy: boolean;
+  private stopping: Promise<void> | null = null;
+  private readonly exited: Promise<void>;
+  private resolveExited: () => void = noop;
+  private state: number = State.STARTING;
+  private nextId = 0;
+  private currentId = -1;
+  private sink: ExecutionSink | null = null;
+  private spare: ArrayBuffer | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly exitListeners: ((error: ServerError) => void)[] = [];
+  private deathError: ServerError | null = null;
+  private workerError: Error | null = null;
+  private closing: Promise<void> | null = null;
+  private readonly ready: Promise<WorkerInstance>;
+  private resolveReady: (instance: WorkerInstance) => void = () => {};
+  private rejectReady: (error: ServerError) => void = () => {};
+
+  /** Starts the worker and resolves once the model is loaded; rejects with the load error. */
+  static start<TOptions>(options: WorkerInstanceOptions<TOptions>): Promise<WorkerInstance> {
+    return new WorkerInstance(options).ready;
+  }
+
+  private constructor(options: WorkerInstanceOptions<unknown>) {
+    this.name = options.name;
+    this.modelName = options.modelName;
+    this.logger = options.logger ?? defaultBackendLogger;
+    this.executionTimeoutMs = options.executionTimeoutMs ?? 0;
+    this.sendRequestInfo = options.sendRequestInfo ?? false;
+    this.terminateWhileBusy = options.terminateWhileBusy ?? false;
+    this.exited = new Promise<void>((resolve) => {
+      this.resolveExited = resolve;
+    });
+    this.ready = new Promise<WorkerInstance>((resolve, reject) => {
+      this.resolveReady = resolve;
+      this.rejectReady = reject;
+    });
+    const init: WorkerInit = {
+      modelName: options.modelName,
+      instanceName: options.name,
+      config: options.config ?? null,
+      options: options.options,
+    };
+    this.worker = new Worker(options.workerUrl, { workerData: init, stdout: true, stderr: true });
+    this.worker.on('message', this.onMessage);
+    this.worker.on('error', this.onWorkerError);
+    this.worker.on('exit', this.onWorkerExit);
+    this.worker.stdout.setEncoding('utf8');
+    this.worker.stdout.on('data', this.onStdout);
+    this.worker.stderr.setEncoding('utf8');
+    this.worker.stderr.on('data', this.onStderr);
+    const loadTimeoutMs = options.loadTimeoutMs ?? 0;
+    if (loadTimeoutMs > 0) this.timer = setTimeout(this.onLoadTimeout, loadTimeoutMs, loadTimeoutMs);
+  }
+
+  /** The worker's thread id (for logs and diagnostics). */
+  get threadId(): number {
+    return this.worker.threadId;
+  }
+
+  execute(batch: ExecutionBatch, sink: ExecutionSink): void {
+    if (this.state !== State.IDLE) {
+      process.nextTick(deliverError, sink, this.notIdleError());
+      return;
+    }
+    let packed: { buffer: ArrayBuffer; byteLength: number };
+    try {
+      packed = packTensors(batch.inputs, batch.outputNames, this.spare);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      process.nextTick(deliverError, sink, new ServerError(Status.INTERNAL, 'ERR_PACK_INPUTS', message));
+      return;
+    }
+    this.spare = null;
+    const id = ++this.nextId;
+    this.currentId = id;
+    this.sink = sink;
+    this.state = State.BUSY;
+    const msg: ExecuteMessage = {
+      type: MessageType.EXECUTE,
+      id,
+      batchSize: batch.batchSize,
+      buffer: packed.buffer,
+      byteLength: packed.byteLength,
+      requests: this.sendRequestInfo ? (batch.requests as ExecuteMessage['requests']) : null,
+    };
+    this.worker.postMessage(msg, [packed.buffer]);
+    if (this.executionTimeoutMs > 0)
+      this.timer = setTimeout(this.onExecutionTimeout, this.executionTimeoutMs);
+  }
+
+  onExit(listener: (error: ServerError) => void): void {
+    if (this.deathError !== null) process.nextTick(deliverExit, listener, this.deathError);
+    else this.exitListeners.push(listener);
+  }
+
+  /** Kills the worker as a crash would: the in-flight execution fails and onExit listeners run. */
+  abort(reason: string): void {
+    if (this.state >= State.CLOSED) return;
+    const error = new ServerError(
+      Status.INTERNAL,
+      'ERR_INSTANCE_ABORTED',
+      `Instance "${this.name}" of model "${this.modelName}" was aborted: ${reason}`,
+    );
+    if (this.state === State.STARTING) this.failStart(error);
+    else this.die(error);
+  }
+
+  close(): Promise<void> {
+    if (this.closing !== null) return this.closing;
+    const wasState = this.state;
+    if (wasState < State.CLOSED) this.state = State.CLOSED;
+    this.clearTimer();
+    const error = new ServerError(
+      Status.UNAVAILABLE,
+      'ERR_INSTANCE_CLOSED',
+      `Instance "${this.name}" of model "${this.modelName}" was closed`,
+    );
+    if (wasState === State.STARTING) this.rejectReady(error);
+    this.failInFlight(error);
+    this.closing = this.stopWorker();
+    return this.closing;
+  }
+
+  private readonly onMessage = (msg: WorkerMessage): void => {
+    switch (msg.type) {
+      case MessageType.RESULT: {
+        if (this.state !== State.BUSY || msg.id !== this.currentId) return;
+        const sink = this.takeSink();
+        this.spare = msg.inputBuffer;
+        let outputs: ReturnType<typeof unpackTensors>['tensors'];
+        try {
+          outputs = unpackTensors(msg.buffer, msg.byteLength).tensors;
+        } catch (err) {
+          this.safeCall(
+            sink,
+            null,
+            err instanceof ServerError ? err : new ServerError(Status.INTERNAL, 'ERR_UNPACK', String(err)),
+          );
+          return;
+        }
+        this.safeCall(
+          sink,
+          {
+            outputs,
+            perRequest: null,
+            computeInputNs: msg.computeInputNs,
+            computeInferNs: msg.computeInferNs,
+            computeOutputNs: msg.computeOutputNs,
+          },
+          null,
+        );
+        return;
+      }
+      case MessageType.ERROR: {
+        const error = new ServerError(msg.status, msg.code, msg.message);
+        if (msg.id === -1) {
+          if (this.state === State.STARTING) this.failStart(error);
+          return;
+        }
+        if (this.state !== State.BUSY || msg.id !== this.currentId) return;
+        const sink = this.takeSink();
+        if (msg.inputBuffer !== null) this.spare = msg.inputBuffer;
+        this.safeCall(sink, null, error);
+        return;
+      }
+      case MessageType.READY:
+        if (this.state !== State.STARTING) return;
+        this.clearTimer();
+        this.metadata = msg.metadata;
+        this.state = State.IDLE;
+        this.resolveReady(this);
+        return;
+      case MessageType.LOG:
+        this.logger(msg.level, `${this.name}: ${msg.message}`);
+        return;
+    }
+  };
+
+  private readonly onStdout = (chunk: string): void => {
+    this.logger('info', `${this.name}: ${chunk.trimEnd()}`);
+  };
+
+  private readonly onStderr = (chunk: string): void => {
+    this.logger('warn', `${this.name}: ${chunk.trimEnd()}`);
+  };
+
+  private readonly onWorkerError = (err: Error): void => {
+    this.workerError = err;
+  };
+
+  private readonly onWorkerExit = (code: number): void => {
+    this.resolveExited();
+    const reason = this.workerError !== null ? this.workerError.message : `worker exited with code ${code}`;
+    if (this.state === State.STARTING) {
+      this.failStart(
+        new ServerError(
+          Status.INTERNAL,
+          'ERR_MODEL_LOAD',
+          `Cannot load model "${this.modelName}" on instance "${this.name}": the worker stopped (${reason})`,
+        ),
+      );
+    } else if (this.state < State.CLOSED) {
+      this.die(
+        new ServerError(
+          Status.INTERNAL,
+          'ERR_INSTANCE_CRASHED',
+          `Instance "${this.name}" of model "${this.modelName}" stopped unexpectedly: ${reason}`,
+        ),
+      );
+    }
+  };
+
+  private readonly onExecutionTimeout = (): void => {
+    this.timer = null;
+    if (this.state !== State.BUSY) return;
+    this.die(
+      new ServerError(
+        Status.UNAVAILABLE,
+        'ERR_EXECUTION_TIMEOUT',
+        `Execution on instance "${this.name}" of model "${this.modelName}" timed out after ${this.executionTimeoutMs} ms; the instance was stopped`,
+      ),
+    );
+  };
+
+  private readonly onLoadTimeout = (timeoutMs: number): void => {
+    this.timer = null;
+    if (this.state !== State.STARTING) return;
+    this.failStart(
+      new ServerError(
+        Status.UNAVAILABLE,
+        'ERR_MODEL_LOAD_TIMEOUT',
+        `Cannot load model "${this.modelName}" on instance "${this.name}": no answer after ${timeoutMs} ms`,
+      ),
+    );
+  };
+
+  private notIdleError(): ServerError {
+    if (this.state === State.BUSY) {
+      return new ServerError(
+        Status.INTERNAL,
+        'ERR_INSTANCE_BUSY',
+        `Instance "${this.name}" of model "${this.modelName}" is already executing a batch (at most 1 in flight)`,
+      );
+    }
+    if (this.state === State.DEAD && this.deathError !== null) {
+      return new ServerError(Status.UNAVAILABLE, 'ERR_INSTANCE_UNAVAILABLE', this.deathError.message);
+    }
+    return new ServerError(
+      Status.UNAVAILABLE,
+      'ERR_INSTANCE_CLOSED',
+      `Instance "${this.name}" of model "${this.modelName}" is closed`,
+    );
+  }
+
+  private takeSink(): ExecutionSink {
+    this.clearTimer();
+    const sink = this.sink!;
+    this.sink = null;
+    this.currentId = -1;
+    this.state = State.IDLE;
+    return sink;
+  }
+
+  private safeCall(
+    sink: ExecutionSink,
+    result: Parameters<ExecutionSink['onResult']>[0] | null,
+    error: ServerError | null,
+  ): void {
+    try {
+      if (error !== null) sink.onError(error);
+      else sink.onResult(result!);
+    } catch (err) {
+      this.logger(
+        'error',
+        `${this.name}: an execution sink threw: ${err instanceof Error ? err.stack : String(err)}`,
+      );
+    }
+  }
+
+  private failInFlight(error: ServerError): void {
+    const sink = this.sink;
+    if (sink === null) return;
+    this.sink = null;
+    this.currentId = -1;
+    this.safeCall(sink, null, error);
+  }
+
+  private failStart(error: ServerError): void {
+    this.state = State.DEAD;
+    this.deathError = error;
+    this.clearTimer();
+    this.rejectReady(error);
+    void this.stopWorker();
+  }
+
+  private die(error: ServerError): void {
+    this.state = State.DEAD;
+    this.deathError = error;
+    this.clearTimer();
+    this.failInFlight(error);
+    const listeners = this.exitListeners.splice(0);
+    for (let i = 0; i < listeners.length; i++) {
+      try {
+        listeners[i]!(error);
+      } catch (err) {
+        this.logger(
+          'error',
+          `${this.name}: an exit listener threw: ${err instanceof Error ? err.stack : String(err)}`,
+        );
+      }
+    }
+    void this.stopWorker();
+  }
+
+  /** Ends the worker thread: terminate() when allowed, else a STOP message it obeys between calls. */
+  private stopWorker(): Promise<void> {
+    if (this.stopping !== null) return this.stopping;
+    if (this.terminateWhileBusy) {
+      this.stopping = this.worker.terminate().then(noop, noop);
+    } else {
+      const stop: StopMessage = { type: MessageType.STOP };
+      this.worker.postMessage(stop);
+      this.stopping = this.exited;
+    }
+    return this.stopping;
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+  }
+}
+
+function noop(): void {}

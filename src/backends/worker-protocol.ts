@@ -1,0 +1,255 @@
+/**
+ * The messages between the main thread and a model worker, and the packing of a list of tensors
+ * (plus a list of names) into one ArrayBuffer that is transferred, never cloned. Messages carry only
+ * a few numbers and strings beside the buffers. Who sends what and when lives in worker-instance.ts
+ * (main side) and worker-runtime.ts (worker side); model code lives in the backends.
+ *
+ *   packed buffer (little-endian; every record and data block starts at a multiple of 8):
+ *   [u32 tensorCount][u32 nameCount]
+ *   per tensor: [u8 datatype index][u8 rank][u16 0][u32 nameBytes][f64 dataOffset][f64 dataBytes]
+ *               [f64 dim] x rank [name utf8, padded to 8]
+ *   per name:   [u32 nameBytes][u32 0][name utf8, padded to 8]
+ *   data:       tensor 0 bytes, padded to 8 | tensor 1 bytes, padded to 8 | ...
+ */
+import { internal, type Status } from '../common/errors.js';
+import type { ModelConfig } from '../config/model-config.js';
+import { DATATYPES, type DataType } from '../protocol/datatypes.js';
+import type { Tensor } from '../protocol/tensor.js';
+import type { BackendLogLevel, ExecutionRequestInfo, ModelFileMetadata } from './backend.js';
+
+/** Message kinds (small integers so both sides switch on numbers). */
+export const MessageType = {
+  /** Worker → main: the model is loaded; carries its metadata. */
+  READY: 1,
+  /** Main → worker: run one batch. */
+  EXECUTE: 2,
+  /** Worker → main: a batch's outputs. */
+  RESULT: 3,
+  /** Worker → main: a batch (id >= 0) or the load (id -1) failed. */
+  ERROR: 4,
+  /** Worker → main: a log line. */
+  LOG: 5,
+  /** Main → worker: exit as soon as the current call returns. */
+  STOP: 6,
+} as const;
+
+/** What the main thread passes as `workerData` (the init message). */
+export interface WorkerInit<TOptions = unknown> {
+  /** Model name, for messages. */
+  modelName: string;
+  /** Instance name, for messages. */
+  instanceName: string;
+  /** The model config (structured-cloned once at start). */
+  config: ModelConfig | null;
+  /** Backend-specific load options (model path, session options, ...). */
+  options: TOptions;
+}
+
+/** Worker → main: loaded. */
+export interface ReadyMessage {
+  type: typeof MessageType.READY;
+  /** The model file's I/O metadata, or null when the backend does not read it. */
+  metadata: ModelFileMetadata | null;
+}
+
+/** Main → worker: one execution. */
+export interface ExecuteMessage {
+  type: typeof MessageType.EXECUTE;
+  /** Execution id, echoed in the answer. */
+  id: number;
+  /** Rows in the batch. */
+  batchSize: number;
+  /** Packed inputs (tensors) and requested output names (names); transferred. */
+  buffer: ArrayBuffer;
+  /** Bytes of `buffer` in use. */
+  byteLength: number;
+  /** Per-request facts, only for backends that answer per request; else null. */
+  requests: ExecutionRequestInfo[] | null;
+}
+
+/** Main → worker: exit the thread (handled between calls, never inside a native one). */
+export interface StopMessage {
+  type: typeof MessageType.STOP;
+}
+
+/** Any message the main thread sends. */
+export type MainMessage = ExecuteMessage | StopMessage;
+
+/** Worker → main: one execution's outputs. */
+export interface ResultMessage {
+  type: typeof MessageType.RESULT;
+  /** The execution id. */
+  id: number;
+  /** Packed outputs; transferred. */
+  buffer: ArrayBuffer;
+  /** Bytes of `buffer` in use. */
+  byteLength: number;
+  /** The execution's input buffer, handed back for reuse (transferred), or null. */
+  inputBuffer: ArrayBuffer | null;
+  /** Time spent preparing inputs, in ns. */
+  computeInputNs: number;
+  /** Time spent running the model, in ns. */
+  computeInferNs: number;
+  /** Time spent preparing outputs, in ns. */
+  computeOutputNs: number;
+}
+
+/** Worker → main: a failure (of an execution, or of the load when id is -1). */
+export interface ErrorMessage {
+  type: typeof MessageType.ERROR;
+  /** The execution id, or -1 for a load failure. */
+  id: number;
+  /** Triton status of the error. */
+  status: Status;
+  /** Stable `ERR_*` code. */
+  code: string;
+  /** Error message. */
+  message: string;
+  /** The execution's input buffer, handed back for reuse, or null. */
+  inputBuffer: ArrayBuffer | null;
+}
+
+/** Worker → main: a log line. */
+export interface LogMessage {
+  type: typeof MessageType.LOG;
+  /** Severity. */
+  level: BackendLogLevel;
+  /** The line. */
+  message: string;
+}
+
+/** Any message a worker sends. */
+export type WorkerMessage = ReadyMessage | ResultMessage | ErrorMessage | LogMessage;
+
+const HEADER_BYTES = 8;
+const RECORD_FIXED_BYTES = 24;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+const DATATYPE_INDEX: Readonly<Record<string, number>> = Object.fromEntries(DATATYPES.map((t, i) => [t, i]));
+
+/** Rounds `n` up to a multiple of 8. */
+export function align8(n: number): number {
+  return Math.ceil(n / 8) * 8;
+}
+
+function utf8Length(s: string): number {
+  return Buffer.byteLength(s, 'utf8');
+}
+
+/** Bytes needed to pack `tensors` and `names` (see the file header). */
+export function packedByteLength(tensors: readonly Tensor[], names: readonly string[]): number {
+  let n = HEADER_BYTES;
+  for (let i = 0; i < tensors.length; i++) {
+    const t = tensors[i]!;
+    n += RECORD_FIXED_BYTES + 8 * t.shape.length + align8(utf8Length(t.name));
+    n += align8(t.data.byteLength);
+  }
+  for (let i = 0; i < names.length; i++) n += 8 + align8(utf8Length(names[i]!));
+  return n;
+}
+
+/** The result of packing: the buffer (possibly the reused one) and the bytes written. */
+export interface PackedTensors {
+  /** The buffer written into; transfer it. */
+  buffer: ArrayBuffer;
+  /** Bytes used. */
+  byteLength: number;
+}
+
+/**
+ * Packs tensors and names into `reuse` when it is large enough, else into a new buffer that grows
+ * geometrically past `reuse` (so a ping-ponged buffer settles at the largest batch size).
+ */
+export function packTensors(
+  tensors: readonly Tensor[],
+  names: readonly string[],
+  reuse: ArrayBuffer | null,
+): PackedTensors {
+  const byteLength = packedByteLength(tensors, names);
+  let buffer = reuse;
+  if (buffer === null || buffer.byteLength < byteLength) {
+    const grown = buffer === null ? 0 : buffer.byteLength * 2;
+    buffer = new ArrayBuffer(Math.max(byteLength, align8(grown)));
+  }
+  const view = new DataView(buffer);
+  const bytes = new Uint8Array(buffer);
+  view.setUint32(0, tensors.length, true);
+  view.setUint32(4, names.length, true);
+  let dataOffset = HEADER_BYTES;
+  for (let i = 0; i < tensors.length; i++) {
+    const t = tensors[i]!;
+    dataOffset += RECORD_FIXED_BYTES + 8 * t.shape.length + align8(utf8Length(t.name));
+  }
+  for (let i = 0; i < names.length; i++) dataOffset += 8 + align8(utf8Length(names[i]!));
+  let at = HEADER_BYTES;
+  for (let i = 0; i < tensors.length; i++) {
+    const t = tensors[i]!;
+    const index = DATATYPE_INDEX[t.datatype];
+    if (index === undefined) {
+      throw internal('ERR_PACK_DATATYPE', `Cannot pack tensor "${t.name}": unknown datatype "${t.datatype}"`);
+    }
+    const nameBytes = encoder.encodeInto(
+      t.name,
+      bytes.subarray(at + RECORD_FIXED_BYTES + 8 * t.shape.length),
+    ).written;
+    view.setUint8(at, index);
+    view.setUint8(at + 1, t.shape.length);
+    view.setUint16(at + 2, 0, true);
+    view.setUint32(at + 4, nameBytes, true);
+    view.setFloat64(at + 8, dataOffset, true);
+    view.setFloat64(at + 16, t.data.byteLength, true);
+    for (let d = 0; d < t.shape.length; d++)
+      view.setFloat64(at + RECORD_FIXED_BYTES + 8 * d, t.shape[d]!, true);
+    at += RECORD_FIXED_BYTES + 8 * t.shape.length + align8(nameBytes);
+    bytes.set(t.data, dataOffset);
+    dataOffset += align8(t.data.byteLength);
+  }
+  for (let i = 0; i < names.length; i++) {
+    const written = encoder.encodeInto(names[i]!, bytes.subarray(at + 8)).written;
+    view.setUint32(at, written, true);
+    view.setUint32(at + 4, 0, true);
+    at += 8 + align8(written);
+  }
+  return { buffer, byteLength };
+}
+
+/** Unpacked tensors (views into the buffer, no copies) and names. */
+export interface UnpackedTensors {
+  /** Tensors whose `data` views the packed buffer at 8-byte-aligned offsets. */
+  tensors: Tensor[];
+  /** The packed names (requested outputs, for an execute message). */
+  names: string[];
+}
+
+/** Reads what packTensors wrote; tensor data are views into `buffer` (aligned to 8 bytes). */
+export function unpackTensors(buffer: ArrayBuffer, byteLength: number): UnpackedTensors {
+  const view = new DataView(buffer, 0, byteLength);
+  const tensorCount = view.getUint32(0, true);
+  const nameCount = view.getUint32(4, true);
+  const tensors: Tensor[] = new Array(tensorCount);
+  const names: string[] = new Array(nameCount);
+  let at = HEADER_BYTES;
+  for (let i = 0; i < tensorCount; i++) {
+    const datatype: DataType | undefined = DATATYPES[view.getUint8(at)];
+    const rank = view.getUint8(at + 1);
+    const nameBytes = view.getUint32(at + 4, true);
+    const dataOffset = view.getFloat64(at + 8, true);
+    const dataBytes = view.getFloat64(at + 16, true);
+    const shape: number[] = new Array(rank);
+    for (let d = 0; d < rank; d++) shape[d] = view.getFloat64(at + RECORD_FIXED_BYTES + 8 * d, true);
+    const nameAt = at + RECORD_FIXED_BYTES + 8 * rank;
+    const name = decoder.decode(new Uint8Array(buffer, nameAt, nameBytes));
+    if (datatype === undefined || dataOffset + dataBytes > byteLength) {
+      throw internal('ERR_UNPACK', `Cannot unpack tensor "${name}": corrupt packed buffer`);
+    }
+    tensors[i] = { name, datatype, shape, data: new Uint8Array(buffer, dataOffset, dataBytes) };
+    at = nameAt + align8(nameBytes);
+  }
+  for (let i = 0; i < nameCount; i++) {
+    const nameBytes = view.getUint32(at, true);
+    names[i] = decoder.decode(new Uint8Array(buffer, at + 8, nameBytes));
+    at += 8 + align8(nameBytes);
+  }
+  return { tensors, names };
+}

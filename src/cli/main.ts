@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+/**
+ * The `nereid` command: dispatches to `serve` (the default, as tritonserver) and prints help.
+ * Each subcommand lives in its own file; this file only routes and reports errors.
+ */
+import { NEREID_VERSION } from '../core/index.js';
+import { FlagError } from './cli-flags.js';
+import { serveCommand } from './serve-command.js';
+
+const HELP = `nereid ${NEREID_VERSION} — an inference server that speaks Triton's protocol
+
+Usage:
+  nereid serve --model-repository DIR [options]   Serve a Triton model repository (the default command)
+  nereid --version                                Print the version
+  nereid <command> --help                         Help for one command
+
+Run 'nereid serve --help' for the server's flags.
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    process.stdout.write(HELP);
+    return first === undefined ? 1 : 0;
+  }
+  if (first === '--version') {
+    process.stdout.write(`${NEREID_VERSION}\n`);
+    return 0;
+  }
+  if (first === 'serve') return serveCommand(rest);
+  if (first.startsWith('-')) return serveCommand(argv);
+  throw new FlagError(`Unknown command '${first}'; see 'nereid --help'`);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    if (err instanceof FlagError) process.stderr.write(`nereid: ${err.message}\n`);
+    else process.stderr.write(`nereid: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(err instanceof FlagError ? 2 : 1);
+  },
+);

@@ -1,0 +1,177 @@
+/**
+ * `nereid serve`: starts the core with the model repositories and the HTTP frontend, prints
+ * Triton's startup table of models, and on SIGINT/SIGTERM stops accepting, finishes in-flight
+ * requests (up to --exit-timeout-secs) and exits.
+ */
+import { Logger } from '../common/logger.js';
+import { InferenceServer } from '../core/index.js';
+import { HttpFrontend } from '../frontends/index.js';
+import { FlagError, type FlagSpec, formatHelp, type ParsedFlags, parseFlags } from './cli-flags.js';
+
+/** The flags of `nereid serve` (tritonserver's names where the concept matches). */
+export const SERVE_FLAGS: FlagSpec[] = [
+  {
+    name: 'model-repository',
+    aliases: ['model-store'],
+    kind: 'list',
+    metavar: 'DIR',
+    help: 'Model repository directory',
+    default: [],
+  },
+  {
+    name: 'id',
+    kind: 'string',
+    help: "Server id reported in server metadata ('triton' for clients that check it)",
+    default: 'nereid',
+  },
+  { name: 'allow-http', kind: 'bool', help: 'Serve the KServe v2 HTTP/REST protocol', default: true },
+  { name: 'http-port', kind: 'int', metavar: 'PORT', help: 'HTTP port (0 picks a free port)', default: 8000 },
+  { name: 'http-address', kind: 'string', metavar: 'ADDR', help: 'HTTP bind address', default: '0.0.0.0' },
+  {
+    name: 'http-max-input-size',
+    kind: 'int',
+    metavar: 'BYTES',
+    help: 'Largest accepted HTTP request body, also after decompression',
+    default: 67108864,
+  },
+  {
+    name: 'strict-model-config',
+    kind: 'bool',
+    help: 'Require a complete config.pbtxt (no auto-complete from the model file)',
+    default: false,
+  },
+  {
+    name: 'disable-auto-complete-config',
+    kind: 'bool',
+    help: 'Same as --strict-model-config=true',
+    default: false,
+  },
+  {
+    name: 'exit-on-error',
+    kind: 'bool',
+    help: 'Exit at startup if any model fails to load (otherwise it is UNAVAILABLE and the rest serve)',
+    default: false,
+  },
+  {
+    name: 'exit-timeout-secs',
+    kind: 'int',
+    metavar: 'S',
+    help: 'On shutdown, how long in-flight requests may take before the process exits anyway',
+    default: 30,
+  },
+  {
+    name: 'backend-config',
+    kind: 'list',
+    metavar: 'BACKEND,K=V',
+    help: 'Backend setting, e.g. onnxruntime,default-max-batch-size=8',
+    default: [],
+  },
+  { name: 'log-verbose', kind: 'int', metavar: 'LEVEL', help: 'Verbose logging level (0 = off)', default: 0 },
+  { name: 'log-info', kind: 'bool', help: 'Print info log lines', default: true },
+  { name: 'log-warning', kind: 'bool', help: 'Print warning log lines', default: true },
+  { name: 'log-error', kind: 'bool', help: 'Print error log lines', default: true },
+  { name: 'help', short: 'h', kind: 'bool', help: 'Show this help', default: false },
+];
+
+/** Help text of `nereid serve`. */
+export const SERVE_HELP = formatHelp(
+  'nereid serve --model-repository DIR [options]',
+  'Serve the models of one or more Triton model repositories over KServe v2 HTTP.',
+  SERVE_FLAGS,
+);
+
+/** Reads `--backend-config onnxruntime,default-max-batch-size=N`. */
+function defaultMaxBatchSize(flags: ParsedFlags): number {
+  let value = 4;
+  for (const entry of flags.values['backend-config'] as string[]) {
+    const [backend, setting] = [entry.slice(0, entry.indexOf(',')), entry.slice(entry.indexOf(',') + 1)];
+    if (entry.indexOf(',') === -1 || !setting.includes('=')) {
+      throw new FlagError(`--backend-config takes BACKEND,KEY=VALUE: received '${entry}'`);
+    }
+    const [key, v] = setting.split('=', 2) as [string, string];
+    if (backend === 'onnxruntime' && key === 'default-max-batch-size') {
+      if (!/^[0-9]+$/.test(v))
+        throw new FlagError(`default-max-batch-size must be a non-negative integer: received '${v}'`);
+      value = Number(v);
+    }
+  }
+  return value;
+}
+
+/** Renders the startup table of models. */
+export function modelTable(
+  rows: { name: string; version?: string; state: string; reason: string }[],
+): string {
+  const cells = rows.map((r) => [
+    r.name,
+    r.version ?? '-',
+    r.state === 'READY' ? 'READY' : `${r.state}: ${r.reason}`,
+  ]);
+  const head = ['Model', 'Version', 'Status'];
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+  const line = `+${widths.map((w) => '-'.repeat(w + 2)).join('+')}+`;
+  const fmt = (c: string[]) => `| ${c.map((x, i) => x.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line, fmt(head), line, ...cells.map(fmt), line].join('\n');
+}
+
+/** Runs `nereid serve`; resolves when the server has stopped. */
+export async function serveCommand(argv: readonly string[]): Promise<number> {
+  const flags = parseFlags(argv, SERVE_FLAGS);
+  if (flags.values.help === true) {
+    process.stdout.write(SERVE_HELP);
+    return 0;
+  }
+  const repositories = [...(flags.values['model-repository'] as string[]), ...flags.positional];
+  if (repositories.length === 0) throw new FlagError('At least one --model-repository is required');
+  const logger = new Logger({
+    info: flags.values['log-info'] as boolean,
+    warning: flags.values['log-warning'] as boolean,
+    error: flags.values['log-error'] as boolean,
+    verboseLevel: flags.values['log-verbose'] as number,
+  });
+  const server = await InferenceServer.start({
+    modelRepositories: repositories,
+    id: flags.values.id as string,
+    strictModelConfig:
+      (flags.values['strict-model-config'] as boolean) ||
+      (flags.values['disable-auto-complete-config'] as boolean),
+    exitOnError: flags.values['exit-on-error'] as boolean,
+    defaultMaxBatchSize: defaultMaxBatchSize(flags),
+    logger,
+  });
+  process.stderr.write(`${modelTable(server.repositoryIndex())}\n`);
+  const frontends: { close(): Promise<void> }[] = [];
+  if (flags.values['allow-http'] === true) {
+    const http = new HttpFrontend(server, {
+      port: flags.values['http-port'] as number,
+      address: flags.values['http-address'] as string,
+      maxInputSizeBytes: flags.values['http-max-input-size'] as number,
+    });
+    const address = await http.listen();
+    frontends.push(http);
+    logger.logInfo(`Started HTTPService at ${address.address}:${address.port}`);
+  }
+  return new Promise((resolve) => {
+    let stopping = false;
+    const stop = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      const timeoutS = flags.values['exit-timeout-secs'] as number;
+      logger.logInfo(`Received ${signal}: finishing in-flight requests (up to ${timeoutS} s)`);
+      const timer = setTimeout(() => {
+        logger.logWarning(`Exit timeout of ${timeoutS} s expired with requests still in flight`);
+        resolve(1);
+      }, timeoutS * 1000);
+      timer.unref();
+      void Promise.all(frontends.map((f) => f.close()))
+        .then(() => server.shutdown())
+        .then(() => {
+          clearTimeout(timer);
+          logger.logInfo('Server stopped');
+          resolve(0);
+        });
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+}

@@ -1,0 +1,44 @@
+/**
+ * Injectable time source. Production code reads time only through a Clock so that schedulers and
+ * their tests agree on "now" (tests use ManualClock and never sleep). Timers live in timer.ts.
+ */
+
+/** A monotonic time source in nanoseconds, plus wall-clock milliseconds for timestamps. */
+export interface Clock {
+  /** Monotonic time in nanoseconds (arbitrary origin; use for durations). */
+  nowNs(): number;
+  /** Wall-clock time in milliseconds since the Unix epoch (use for timestamps). */
+  wallMs(): number;
+}
+
+/** The process clock: `performance.now()` for durations, `Date.now()` for timestamps. */
+export const systemClock: Clock = {
+  nowNs: () => Math.round(performance.now() * 1e6),
+  wallMs: () => Date.now(),
+};
+
+/** A clock that moves only when told to; for tests. */
+export class ManualClock implements Clock {
+  /** Current monotonic time in nanoseconds. */
+  ns: number;
+  /** Wall-clock origin in milliseconds. */
+  private readonly wallOriginMs: number;
+
+  constructor(startNs = 0, wallOriginMs = 1_700_000_000_000) {
+    this.ns = startNs;
+    this.wallOriginMs = wallOriginMs;
+  }
+
+  nowNs(): number {
+    return this.ns;
+  }
+
+  wallMs(): number {
+    return this.wallOriginMs + Math.floor(this.ns / 1e6);
+  }
+
+  /** Moves time forward by `us` microseconds. */
+  advanceUs(us: number): void {
+    this.ns += us * 1000;
+  }
+}

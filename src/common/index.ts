@@ -1,0 +1,5 @@
+/** Shared building blocks with no dependencies inside src/: errors, clock, queues, logging. */
+export * from './clock.js';
+export * from './errors.js';
+export * from './fixed-queue.js';
+export * from './logger.js';

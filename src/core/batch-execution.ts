@@ -1,0 +1,231 @@
+/**
+ * Runs one batch of requests on one instance: assembles the batched inputs, executes, slices the
+ * outputs back to each request, applies classification and reshape, records statistics and
+ * answers every request exactly once. Shared by every scheduling policy; one object per batch
+ * (it is the ExecutionSink, so no closure is made per request).
+ */
+
+import type {
+  ExecutionBatch,
+  ExecutionRequestInfo,
+  ExecutionResult,
+  ExecutionSink,
+} from '../backends/backend.js';
+import { ServerError, Status } from '../common/errors.js';
+import { classify } from '../protocol/classification.js';
+import type { Tensor } from '../protocol/tensor.js';
+import { type InferenceRequest, type InferenceResponse, RequestState } from './inference-request.js';
+import type { InstanceSlot } from './instance-pool.js';
+import type { SchedulerContext } from './scheduler.js';
+import { concatRows, sliceRows } from './tensor-rows.js';
+
+/** Told when a batch has finished (successfully or not), so the scheduler can reuse the slot. */
+export interface BatchListener {
+  /** The batch on `slot` is done and every request in it answered. */
+  onBatchDone(slot: InstanceSlot, requests: readonly InferenceRequest[]): void;
+}
+
+/** One batch in flight. */
+export class BatchExecution implements ExecutionSink {
+  private readonly context: SchedulerContext;
+  private readonly slot: InstanceSlot;
+  private readonly requests: readonly InferenceRequest[];
+  private readonly listener: BatchListener;
+  private batchSize: number;
+  private outputNames: readonly string[];
+  private settled: boolean;
+
+  constructor(
+    context: SchedulerContext,
+    slot: InstanceSlot,
+    requests: readonly InferenceRequest[],
+    listener: BatchListener,
+  ) {
+    this.context = context;
+    this.slot = slot;
+    this.requests = requests;
+    this.listener = listener;
+    this.batchSize = 0;
+    this.outputNames = context.plan.allOutputNames;
+    this.settled = false;
+  }
+
+  /** Assembles the batch and hands it to the instance. */
+  start(): void {
+    const { plan, clock } = this.context;
+    const requests = this.requests;
+    const now = clock.nowNs();
+    let rows = 0;
+    const infos: ExecutionRequestInfo[] = new Array(requests.length);
+    for (let i = 0; i < requests.length; i++) {
+      const r = requests[i]!;
+      r.startNs = now;
+      r.state = RequestState.EXECUTING;
+      rows += r.batchSize;
+      infos[i] = { id: r.id, rows: r.batchSize, parameters: r.parameters };
+    }
+    this.batchSize = rows;
+    this.outputNames = collectOutputNames(requests, plan.allOutputNames);
+    const inputs: Tensor[] = [];
+    for (const input of plan.inputs) {
+      const parts: Tensor[] = [];
+      for (let i = 0; i < requests.length; i++) {
+        const t = findTensor(requests[i]!.inputs, input.name);
+        if (t !== undefined) parts.push(t);
+      }
+      if (parts.length === 0) continue;
+      let tensor = concatRows(parts);
+      if (input.reshape !== null) {
+        const shape = plan.batched ? [rows, ...input.reshape] : [...input.reshape];
+        tensor = { name: tensor.name, datatype: tensor.datatype, shape, data: tensor.data };
+      }
+      inputs.push(tensor);
+    }
+    const batch: ExecutionBatch = {
+      batchSize: plan.batched ? rows : 1,
+      inputs,
+      outputNames: this.outputNames,
+      requests: infos,
+    };
+    this.slot.instance.execute(batch, this);
+  }
+
+  onResult(result: ExecutionResult): void {
+    if (this.settled) return;
+    this.settled = true;
+    const { stats, clock, plan, observer, modelName, versionString } = this.context;
+    stats.recordExecution(
+      this.batchSize,
+      result.computeInputNs,
+      result.computeInferNs,
+      result.computeOutputNs,
+    );
+    observer?.onExecution(modelName, versionString, this.batchSize);
+    const end = clock.nowNs();
+    const wallMs = clock.wallMs();
+    const requests = this.requests;
+    let row = 0;
+    for (let i = 0; i < requests.length; i++) {
+      const request = requests[i]!;
+      request.state = RequestState.DONE;
+      let outputs: Tensor[];
+      try {
+        if (result.perRequest !== null) {
+          const answer = result.perRequest[i];
+          if (answer instanceof ServerError) throw answer;
+          if (answer === undefined)
+            throw new ServerError(Status.INTERNAL, 'ERR_BACKEND', 'Backend gave no response');
+          outputs = answer;
+        } else if (result.outputs !== null) {
+          outputs = plan.batched
+            ? result.outputs.map((t) => sliceRows(t, row, request.batchSize, this.batchSize))
+            : result.outputs;
+        } else {
+          throw new ServerError(Status.INTERNAL, 'ERR_BACKEND', 'Backend returned no outputs');
+        }
+        const response = this.buildResponse(request, outputs, result, end);
+        stats.recordSuccess(
+          response.timing.totalNs,
+          response.timing.queueNs,
+          result.computeInputNs,
+          result.computeInferNs,
+          result.computeOutputNs,
+          wallMs,
+        );
+        observer?.onSuccess(modelName, versionString, response.timing, false);
+        request.sink.onResponse(request, response, true);
+      } catch (err) {
+        const error =
+          err instanceof ServerError ? err : new ServerError(Status.INTERNAL, 'ERR_BACKEND', String(err));
+        stats.recordFailure(end - request.arrivalNs, wallMs);
+        observer?.onFailure(modelName, versionString, 'BACKEND', end - request.arrivalNs);
+        request.sink.onError(request, error);
+      }
+      row += request.batchSize;
+    }
+    this.listener.onBatchDone(this.slot, requests);
+  }
+
+  onError(error: ServerError): void {
+    if (this.settled) return;
+    this.settled = true;
+    const { stats, clock, observer, modelName, versionString } = this.context;
+    const end = clock.nowNs();
+    const wallMs = clock.wallMs();
+    for (const request of this.requests) {
+      request.state = RequestState.DONE;
+      stats.recordFailure(end - request.arrivalNs, wallMs);
+      observer?.onFailure(modelName, versionString, 'BACKEND', end - request.arrivalNs);
+      request.sink.onError(request, error);
+    }
+    this.listener.onBatchDone(this.slot, this.requests);
+  }
+
+  private buildResponse(
+    request: InferenceRequest,
+    batchOutputs: readonly Tensor[],
+    result: ExecutionResult,
+    endNs: number,
+  ): InferenceResponse {
+    const { plan, modelName, versionString } = this.context;
+    const wanted = request.outputs;
+    const outputs: Tensor[] = [];
+    if (wanted === null) {
+      for (const t of batchOutputs) outputs.push(reshapeOutput(t, plan, request.batchSize));
+    } else {
+      for (const w of wanted) {
+        const t = findTensor(batchOutputs, w.name);
+        if (t === undefined) {
+          throw new ServerError(Status.INTERNAL, 'ERR_BACKEND', `Model did not produce output '${w.name}'`);
+        }
+        const shaped = reshapeOutput(t, plan, request.batchSize);
+        outputs.push(
+          w.classCount > 0
+            ? classify(shaped, w.classCount, {
+                batched: plan.batched,
+                labels: plan.outputsByName.get(w.name)!.labels,
+              })
+            : shaped,
+        );
+      }
+    }
+    return {
+      modelName,
+      modelVersion: versionString,
+      id: request.id,
+      parameters: null,
+      outputs,
+      timing: {
+        queueNs: request.startNs - request.arrivalNs,
+        computeInputNs: result.computeInputNs,
+        computeInferNs: result.computeInferNs,
+        computeOutputNs: result.computeOutputNs,
+        totalNs: endNs - request.arrivalNs,
+      },
+    };
+  }
+}
+
+function findTensor(tensors: readonly Tensor[], name: string): Tensor | undefined {
+  for (let i = 0; i < tensors.length; i++) if (tensors[i]!.name === name) return tensors[i];
+  return undefined;
+}
+
+function collectOutputNames(
+  requests: readonly InferenceRequest[],
+  all: readonly string[],
+): readonly string[] {
+  const wanted = new Set<string>();
+  for (const r of requests) {
+    if (r.outputs === null) return all;
+    for (const o of r.outputs) wanted.add(o.name);
+  }
+  return all.filter((name) => wanted.has(name));
+}
+
+function reshapeOutput(tensor: Tensor, plan: SchedulerContext['plan'], rows: number): Tensor {
+  const out = plan.outputsByName.get(tensor.name);
+  if (out === undefined || out.reshapeTo === null) return tensor;
+  const shape = plan.batched ? [rows, ...out.reshapeTo] : [...out.reshapeTo];
+  return { name: tensor.name, datatype: tensor.datatype, shape, data: tensor.data };
+}

@@ -1,0 +1,9 @@
+/** The server core: the InferenceServer facade and the types frontends use with it. */
+
+export { defaultSchedulerFactory } from './default-scheduler.js';
+export * from './inference-request.js';
+export * from './inference-server.js';
+export type { ModelStatisticsJson } from './model-statistics.js';
+export type { FailureReason, RequestObserver } from './request-observer.js';
+export type { Scheduler, SchedulerContext, SchedulerFactory } from './scheduler.js';
+export { SchedulerRegistry } from './scheduler.js';

@@ -1,0 +1,390 @@
+/**
+ * The InferenceServer facade: the only surface frontends use. It loads the repositories, tracks
+ * each model's state, routes requests to the right version's scheduler, and answers health,
+ * metadata, config, statistics and repository-index queries in the protocol's JSON shapes.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BackendRegistry, createDefaultBackendRegistry } from '../backends/index.js';
+import { type Clock, systemClock } from '../common/clock.js';
+import { notFound, ServerError, Status, unavailable } from '../common/errors.js';
+import { Logger } from '../common/logger.js';
+import type { ModelConfig } from '../config/model-config.js';
+import { defaultSchedulerFactory } from './default-scheduler.js';
+import { type InferenceRequest, RequestState } from './inference-request.js';
+import { type LoaderContext, loadModel } from './model-loader.js';
+import { type ModelSource, scanRepositories } from './model-repository.js';
+import type { ModelStatisticsJson } from './model-statistics.js';
+import type { ModelVersion } from './model-version.js';
+import type { RequestObserver } from './request-observer.js';
+import { validateRequest } from './request-validator.js';
+import { SchedulerRegistry } from './scheduler.js';
+
+/** Reads the version from the nearest package.json above this module (works from src/ and dist/). */
+function readPackageVersion(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'nereid' && pkg.version !== undefined) return pkg.version;
+    }
+    dir = dirname(dir);
+  }
+  return '0.0.0';
+}
+
+/** Nereid's version, from package.json. */
+export const NEREID_VERSION: string = readPackageVersion();
+
+/** Model states as the repository index reports them. */
+export type ModelState = 'UNKNOWN' | 'READY' | 'UNAVAILABLE' | 'LOADING' | 'UNLOADING';
+
+/** One model's entry in the server. */
+interface ModelEntry {
+  name: string;
+  source: ModelSource;
+  state: ModelState;
+  reason: string;
+  config: ModelConfig | null;
+  /** Ready versions by number. */
+  versions: Map<number, ModelVersion>;
+  /** Highest ready version. */
+  latest: ModelVersion | null;
+}
+
+/** Options of an InferenceServer. */
+export interface InferenceServerOptions {
+  /** Model repository directories (`--model-repository`, repeatable). */
+  modelRepositories: string[];
+  /** Server id reported in metadata (`--id`); default 'nereid'. */
+  id?: string;
+  /** Refuse to complete configs from model files; default false (Triton's behaviour). */
+  strictModelConfig?: boolean;
+  /** Fail startup when any model fails to load; default false. */
+  exitOnError?: boolean;
+  /** max_batch_size for auto-completed batching models; default 4. */
+  defaultMaxBatchSize?: number;
+  /** Backends; default ONNX Runtime (+ whatever the registry has). */
+  backends?: BackendRegistry;
+  /** Scheduling policies; default: the default scheduler only. */
+  schedulers?: SchedulerRegistry;
+  /** Time source; default the process clock. */
+  clock?: Clock;
+  /** Server log; default a stderr logger. */
+  logger?: Logger;
+  /** Metrics hook; default none. */
+  observer?: RequestObserver | null;
+  /** Extension names to advertise in server metadata (frontends add theirs). */
+  extensions?: string[];
+}
+
+/** Row of the repository index. */
+export interface RepositoryIndexEntry {
+  name: string;
+  version?: string;
+  state: ModelState;
+  reason: string;
+}
+
+/** Tensor metadata in model metadata. */
+export interface TensorMetadataJson {
+  name: string;
+  datatype: string;
+  shape: number[];
+}
+
+/** `GET /v2/models/{m}` body. */
+export interface ModelMetadataJson {
+  name: string;
+  versions: string[];
+  platform: string;
+  inputs: TensorMetadataJson[];
+  outputs: TensorMetadataJson[];
+}
+
+/** The extensions every build of the core supports. */
+const CORE_EXTENSIONS = [
+  'classification',
+  'model_configuration',
+  'binary_tensor_data',
+  'parameters',
+  'statistics',
+];
+
+/** The server core. */
+export class InferenceServer {
+  /** Server id (metadata `name`). */
+  readonly id: string;
+  /** Server version. */
+  readonly version = NEREID_VERSION;
+  /** Server log. */
+  readonly logger: Logger;
+  /** Time source. */
+  readonly clock: Clock;
+  private readonly options: InferenceServerOptions;
+  private readonly models = new Map<string, ModelEntry>();
+  private readonly loader: LoaderContext;
+  private readonly extensions: string[];
+  private live = false;
+  private stopping = false;
+
+  private constructor(options: InferenceServerOptions) {
+    this.options = options;
+    this.id = options.id ?? 'nereid';
+    this.logger = options.logger ?? new Logger();
+    this.clock = options.clock ?? systemClock;
+    this.extensions = [...new Set([...CORE_EXTENSIONS, ...(options.extensions ?? [])])];
+    this.loader = {
+      backends: options.backends ?? createDefaultBackendRegistry(),
+      schedulers: options.schedulers ?? new SchedulerRegistry().register(defaultSchedulerFactory),
+      strictModelConfig: options.strictModelConfig ?? false,
+      defaultMaxBatchSize: options.defaultMaxBatchSize ?? 4,
+      clock: this.clock,
+      logger: this.logger,
+      observer: options.observer ?? null,
+    };
+  }
+
+  /**
+   * Creates a server and loads every model of the repositories. A model that fails to load is
+   * UNAVAILABLE with its reason; with `exitOnError` the first failure rejects instead.
+   */
+  static async start(options: InferenceServerOptions): Promise<InferenceServer> {
+    const server = new InferenceServer(options);
+    await server.loadAll();
+    server.live = true;
+    return server;
+  }
+
+  /** Adds extension names to server metadata (frontends call this for what they serve). */
+  addExtensions(names: readonly string[]): void {
+    for (const n of names) if (!this.extensions.includes(n)) this.extensions.push(n);
+  }
+
+  private async loadAll(): Promise<void> {
+    const scan = await scanRepositories(this.options.modelRepositories);
+    for (const dup of scan.duplicates) {
+      const reason = `model '${dup.name}' appears in multiple repositories: ${dup.repositories.join(', ')}`;
+      this.logger.logError(reason);
+      if (this.options.exitOnError) throw new ServerError(Status.INVALID_ARG, 'ERR_MODEL_LOAD', reason);
+    }
+    for (const source of scan.models) {
+      this.models.set(source.name, {
+        name: source.name,
+        source,
+        state: 'LOADING',
+        reason: '',
+        config: null,
+        versions: new Map(),
+        latest: null,
+      });
+    }
+    // Models load concurrently: each instance loads in its own worker, so this overlaps.
+    await Promise.all(scan.models.map((source) => this.loadEntry(this.models.get(source.name)!)));
+    if (this.options.exitOnError) {
+      const failed = [...this.models.values()].find((m) => m.state !== 'READY');
+      if (failed !== undefined) {
+        await this.shutdown();
+        throw new ServerError(Status.INVALID_ARG, 'ERR_MODEL_LOAD', failed.reason);
+      }
+    }
+  }
+
+  private async loadEntry(entry: ModelEntry): Promise<void> {
+    const started = this.clock.nowNs();
+    try {
+      const loaded = await loadModel(entry.source, this.loader);
+      entry.config = loaded.config;
+      for (const v of loaded.versions) entry.versions.set(v.version, v);
+      entry.latest = loaded.versions[loaded.versions.length - 1] ?? null;
+      entry.state = 'READY';
+      entry.reason = '';
+      const ms = ((this.clock.nowNs() - started) / 1e6).toFixed(0);
+      this.logger.logInfo(
+        `Loaded model '${entry.name}' version(s) ${loaded.versions.map((v) => v.version).join(', ')} in ${ms} ms (${loaded.versions[0]?.schedulerName} scheduler, ${loaded.versions[0]?.pool.slots.length} instance(s))`,
+      );
+    } catch (err) {
+      entry.state = 'UNAVAILABLE';
+      entry.reason = (err as Error).message;
+      this.logger.logError(entry.reason);
+    }
+  }
+
+  /** Whether the server is live. */
+  isLive(): boolean {
+    return this.live && !this.stopping;
+  }
+
+  /** Whether the server is ready: live and every model READY (Triton's strict readiness). */
+  isReady(): boolean {
+    if (!this.isLive()) return false;
+    for (const m of this.models.values()) if (m.state !== 'READY') return false;
+    return true;
+  }
+
+  /** `GET /v2` body. */
+  serverMetadata(): { name: string; version: string; extensions: string[] } {
+    return { name: this.id, version: this.version, extensions: [...this.extensions] };
+  }
+
+  /**
+   * The ready version named by `version` ('' = latest ready).
+   * @throws ServerError NOT_FOUND with Triton's "Request for unknown model" texts; UNAVAILABLE when not ready
+   */
+  getModel(name: string, version = ''): ModelVersion {
+    const entry = this.models.get(name);
+    if (entry === undefined)
+      throw notFound('ERR_UNKNOWN_MODEL', `Request for unknown model: '${name}' is not found`);
+    if (version === '' || version === '-1') {
+      if (entry.latest === null) {
+        throw unavailable(
+          'ERR_MODEL_UNAVAILABLE',
+          `Request for unknown model: '${name}' has no available versions${entry.reason ? `: ${entry.reason}` : ''}`,
+        );
+      }
+      return entry.latest;
+    }
+    if (!/^[0-9]+$/.test(version)) {
+      throw new ServerError(
+        Status.INVALID_ARG,
+        'ERR_BAD_VERSION',
+        `failed to get model version from specified version string '${version}'`,
+      );
+    }
+    const found = entry.versions.get(Number(version));
+    if (found === undefined) {
+      throw notFound(
+        'ERR_UNKNOWN_MODEL',
+        `Request for unknown model: '${name}' version ${version} is not found`,
+      );
+    }
+    return found;
+  }
+
+  /** Whether the model (version) is ready. */
+  isModelReady(name: string, version = ''): boolean {
+    try {
+      this.getModel(name, version);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** `GET /v2/models/{m}[/versions/{v}]` body. */
+  modelMetadata(name: string, version = ''): ModelMetadataJson {
+    const mv = this.getModel(name, version);
+    const entry = this.models.get(name)!;
+    const versions =
+      version === '' ? [...entry.versions.keys()].sort((a, b) => a - b).map(String) : [mv.versionString];
+    return {
+      name,
+      versions,
+      platform: mv.config.platform || mv.config.backend,
+      inputs: mv.plan.inputs.map((i) => ({ name: i.name, datatype: i.datatype, shape: [...i.clientShape] })),
+      outputs: mv.plan.outputs.map((o) => ({
+        name: o.name,
+        datatype: o.datatype,
+        shape: [...o.clientShape],
+      })),
+    };
+  }
+
+  /** The model's config in Triton's JSON form. */
+  modelConfig(name: string, version = ''): ModelConfig {
+    return this.getModel(name, version).config;
+  }
+
+  /**
+   * Admits a request: finds the model, validates the request and queues it. The response (or
+   * error) reaches `request.sink` exactly once (decoupled: until a final response).
+   * @throws ServerError when the request is not admitted; then nothing reaches the sink
+   */
+  infer(request: InferenceRequest): void {
+    if (request.arrivalNs < 0) request.arrivalNs = this.clock.nowNs();
+    if (this.stopping) throw unavailable('ERR_SHUTTING_DOWN', 'Server is shutting down');
+    const mv = this.getModel(request.modelName, request.modelVersion);
+    try {
+      validateRequest(request, mv.plan);
+      mv.scheduler.enqueue(request);
+    } catch (err) {
+      const end = this.clock.nowNs();
+      mv.stats.recordFailure(end - request.arrivalNs, this.clock.wallMs());
+      this.loader.observer?.onFailure(
+        mv.name,
+        mv.versionString,
+        err instanceof ServerError && err.status === Status.UNAVAILABLE ? 'REJECTED' : 'OTHER',
+        end - request.arrivalNs,
+      );
+      throw err;
+    }
+  }
+
+  /**
+   * Cancels a request whose client went away. A queued request is removed and never runs
+   * (true is returned; the caller answers it); a running one finishes and its answer is dropped.
+   */
+  cancel(request: InferenceRequest): boolean {
+    request.cancelled = true;
+    if (request.state !== RequestState.QUEUED) return false;
+    const entry = this.models.get(request.modelName);
+    if (entry === undefined) return false;
+    for (const mv of entry.versions.values()) if (mv.scheduler.cancel(request)) return true;
+    return false;
+  }
+
+  /** `GET /v2/models[/{m}[/versions/{v}]]/stats` body. */
+  statistics(name = '', version = ''): { model_stats: ModelStatisticsJson[] } {
+    if (name === '') {
+      const all: ModelStatisticsJson[] = [];
+      for (const entry of [...this.models.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+        for (const mv of [...entry.versions.values()].sort((a, b) => a.version - b.version)) {
+          all.push(mv.stats.toJson(mv.name, mv.versionString));
+        }
+      }
+      return { model_stats: all };
+    }
+    if (version === '') {
+      const entry = this.models.get(name);
+      if (entry === undefined || entry.versions.size === 0) this.getModel(name);
+      return {
+        model_stats: [...entry!.versions.values()]
+          .sort((a, b) => a.version - b.version)
+          .map((mv) => mv.stats.toJson(mv.name, mv.versionString)),
+      };
+    }
+    const mv = this.getModel(name, version);
+    return { model_stats: [mv.stats.toJson(mv.name, mv.versionString)] };
+  }
+
+  /** `POST /v2/repository/index` body. */
+  repositoryIndex(readyOnly = false): RepositoryIndexEntry[] {
+    const rows: RepositoryIndexEntry[] = [];
+    for (const entry of [...this.models.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+      if (entry.versions.size === 0) {
+        if (!readyOnly) rows.push({ name: entry.name, state: entry.state, reason: entry.reason });
+        continue;
+      }
+      for (const v of [...entry.versions.keys()].sort((a, b) => a - b)) {
+        rows.push({ name: entry.name, version: String(v), state: entry.state, reason: entry.reason });
+      }
+    }
+    return rows;
+  }
+
+  /** Finishes in-flight and queued requests, then releases every instance. */
+  async shutdown(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const versions = [...this.models.values()].flatMap((m) => [...m.versions.values()]);
+    await Promise.all(versions.map((v) => v.unload()));
+    for (const m of this.models.values()) {
+      m.versions.clear();
+      m.latest = null;
+      m.state = 'UNAVAILABLE';
+      m.reason = 'unloaded: server stopped';
+    }
+  }
+}

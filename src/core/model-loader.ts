@@ -1,0 +1,252 @@
+/**
+ * Loads one model directory into servable versions: reads and parses config.pbtxt (or starts
+ * from an empty config when auto-complete is allowed), picks the backend, completes the config
+ * from the model file, validates it, reads label files, starts every instance of every served
+ * version on its own worker, and builds each version's scheduler. Failures become a ServerError
+ * that says what went wrong; the caller marks the model UNAVAILABLE with that reason.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Backend, BackendInstance, InstanceContext } from '../backends/backend.js';
+import type { BackendRegistry } from '../backends/registry.js';
+import type { Clock } from '../common/clock.js';
+import { invalidArg, ServerError, Status } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import {
+  autoCompleteConfig,
+  normalizeModelConfig,
+  parseModelConfig,
+  validateModelConfig,
+} from '../config/index.js';
+import type { ModelConfig } from '../config/model-config.js';
+import { InstancePool } from './instance-pool.js';
+import { ModelPlan } from './model-plan.js';
+import { listVersions, type ModelSource, selectVersions } from './model-repository.js';
+import { ModelStatistics } from './model-statistics.js';
+import { ModelVersion } from './model-version.js';
+import type { RequestObserver } from './request-observer.js';
+import type { SchedulerRegistry } from './scheduler.js';
+
+/** What loading needs from the server. */
+export interface LoaderContext {
+  /** Backends by name/platform. */
+  readonly backends: BackendRegistry;
+  /** Scheduling policies. */
+  readonly schedulers: SchedulerRegistry;
+  /** Refuse to complete missing config from the model file (`--strict-model-config`). */
+  readonly strictModelConfig: boolean;
+  /** max_batch_size given to auto-completed batching models; Triton's default 4. */
+  readonly defaultMaxBatchSize: number;
+  /** Time source. */
+  readonly clock: Clock;
+  /** Server log. */
+  readonly logger: Logger;
+  /** Metrics hook or null. */
+  readonly observer: RequestObserver | null;
+}
+
+/** A model directory loaded into its config and servable versions. */
+export interface LoadedModel {
+  /** The final config (after auto-complete and validation). */
+  readonly config: ModelConfig;
+  /** Served versions, ascending. */
+  readonly versions: ModelVersion[];
+}
+
+function loadError(model: string, reason: string, cause?: unknown): ServerError {
+  return new ServerError(Status.INVALID_ARG, 'ERR_MODEL_LOAD', `failed to load '${model}': ${reason}`, {
+    cause,
+  });
+}
+
+/** Reads and parses `<dir>/config.pbtxt`; null when absent. */
+async function readConfig(source: ModelSource): Promise<ModelConfig | null> {
+  const path = join(source.dir, 'config.pbtxt');
+  if (!existsSync(path)) return null;
+  const text = await readFile(path, 'utf8');
+  return parseModelConfig(text, path, { modelName: source.name });
+}
+
+function pickBackend(
+  config: ModelConfig,
+  source: ModelSource,
+  versionDirs: string[],
+  ctx: LoaderContext,
+): Backend {
+  if (config.backend !== '' || config.platform !== '') {
+    try {
+      return ctx.backends.resolve(config);
+    } catch (err) {
+      throw loadError(source.name, (err as Error).message, err);
+    }
+  }
+  // No backend named: pick the one whose default model file is present (Triton infers from files).
+  for (const backend of ctx.backends.list()) {
+    const file = config.default_model_filename || backend.defaultModelFilename;
+    if (versionDirs.some((d) => existsSync(join(d, file)))) return backend;
+  }
+  throw loadError(
+    source.name,
+    "config does not name a 'backend' or 'platform' and no known model file was found",
+  );
+}
+
+/** Loads every served version of the model in `source`. */
+export async function loadModel(source: ModelSource, ctx: LoaderContext): Promise<LoadedModel> {
+  let parsed: ModelConfig | null;
+  try {
+    parsed = await readConfig(source);
+  } catch (err) {
+    throw loadError(source.name, (err as Error).message, err);
+  }
+  if (parsed === null && ctx.strictModelConfig) {
+    throw loadError(source.name, 'config.pbtxt is missing and --strict-model-config is true');
+  }
+  let config = parsed ?? normalizeModelConfig({ name: source.name }, { modelName: source.name });
+
+  const available = await listVersions(source.dir);
+  const served = selectVersions(available, config.version_policy);
+  if (config.platform === 'ensemble') {
+    throw new ServerError(
+      Status.UNSUPPORTED,
+      'ERR_MODEL_LOAD',
+      `failed to load '${source.name}': ensembles are not supported yet`,
+    );
+  }
+  if (served.length === 0) {
+    throw loadError(
+      source.name,
+      available.length === 0
+        ? `no version directory found in '${source.dir}'`
+        : `the version policy selects none of the available versions [${available.join(', ')}]`,
+    );
+  }
+  const versionDirs = served.map((v) => join(source.dir, String(v)));
+  const backend = pickBackend(config, source, versionDirs, ctx);
+  if (config.default_model_filename === '') {
+    config = { ...config, default_model_filename: backend.defaultModelFilename };
+  }
+  const latest = served[served.length - 1]!;
+  const contextFor = (
+    version: number,
+    cfg: ModelConfig,
+    instanceName: string,
+    count: number,
+  ): InstanceContext => ({
+    modelName: source.name,
+    version,
+    modelDir: source.dir,
+    versionDir: join(source.dir, String(version)),
+    modelPath: join(source.dir, String(version), cfg.default_model_filename),
+    config: cfg,
+    instanceName,
+    kind: 'KIND_CPU',
+    deviceId: -1,
+    instanceCount: count,
+  });
+
+  for (const dir of versionDirs) {
+    const file = join(dir, config.default_model_filename);
+    if (!existsSync(file)) throw loadError(source.name, `model file '${file}' does not exist`);
+  }
+
+  // Complete the config from the model file (in a worker), as Triton's ORT backend does.
+  try {
+    const metadata = await backend.inspect(contextFor(latest, config, `${source.name}_inspect`, 1));
+    const completed = autoCompleteConfig(config, metadata, {
+      defaultMaxBatchSize: ctx.defaultMaxBatchSize,
+      strict: ctx.strictModelConfig,
+    });
+    config = completed.config;
+    if (completed.completed.length > 0) {
+      ctx.logger.logInfo(
+        `Auto-completed config of '${source.name}' from its model file: ${completed.completed.join(', ')}`,
+      );
+    }
+  } catch (err) {
+    if (err instanceof ServerError && err.message.startsWith('failed to load')) throw err;
+    throw loadError(source.name, (err as Error).message, err);
+  }
+  try {
+    config = validateModelConfig(config, { modelName: source.name, modelDir: source.dir });
+  } catch (err) {
+    throw loadError(source.name, (err as Error).message, err);
+  }
+
+  const labels = new Map<string, string[]>();
+  for (const output of config.output) {
+    if (output.label_filename === '') continue;
+    const path = join(source.dir, output.label_filename);
+    try {
+      const text = await readFile(path, 'utf8');
+      labels.set(
+        output.name,
+        text.split(/\r?\n/).filter((line, i, all) => line !== '' || i < all.length - 1),
+      );
+    } catch (err) {
+      throw loadError(
+        source.name,
+        `cannot read label file '${path}' of output '${output.name}': ${(err as Error).message}`,
+        err,
+      );
+    }
+  }
+  const plan = new ModelPlan(config, labels);
+  const schedulerFactory = ctx.schedulers.resolve(config);
+
+  const versions: ModelVersion[] = [];
+  try {
+    for (const version of served) {
+      versions.push(
+        await loadVersion(source, version, config, plan, backend, schedulerFactory, ctx, contextFor),
+      );
+    }
+  } catch (err) {
+    await Promise.all(versions.map((v) => v.pool.close()));
+    if (err instanceof ServerError && err.message.startsWith('failed to load')) throw err;
+    throw loadError(source.name, (err as Error).message, err);
+  }
+  return { config, versions };
+}
+
+async function loadVersion(
+  source: ModelSource,
+  version: number,
+  config: ModelConfig,
+  plan: ModelPlan,
+  backend: Backend,
+  schedulerFactory: ReturnType<SchedulerRegistry['resolve']>,
+  ctx: LoaderContext,
+  contextFor: (version: number, cfg: ModelConfig, instanceName: string, count: number) => InstanceContext,
+): Promise<ModelVersion> {
+  const names: string[] = [];
+  config.instance_group.forEach((group, g) => {
+    const groupName = group.name || `${source.name}_${g}`;
+    for (let i = 0; i < group.count; i++) names.push(`${groupName}_${i}`);
+  });
+  if (names.length === 0) throw invalidArg('ERR_INVALID_CONFIG', 'instance_group has no instances');
+  const create = (index: number): Promise<BackendInstance> =>
+    backend.createInstance(contextFor(version, config, names[index]!, names.length));
+  const settled = await Promise.allSettled(names.map((_, i) => create(i)));
+  const failed = settled.find((s) => s.status === 'rejected') as PromiseRejectedResult | undefined;
+  if (failed !== undefined) {
+    await Promise.all(settled.map((s) => (s.status === 'fulfilled' ? s.value.close() : Promise.resolve())));
+    throw failed.reason;
+  }
+  const instances = settled.map((s) => (s as PromiseFulfilledResult<BackendInstance>).value);
+  const pool = new InstancePool(instances, create, ctx.logger);
+  const stats = new ModelStatistics();
+  const scheduler = schedulerFactory.create({
+    modelName: source.name,
+    versionString: String(version),
+    config,
+    plan,
+    pool,
+    stats,
+    clock: ctx.clock,
+    logger: ctx.logger,
+    observer: ctx.observer,
+  });
+  return new ModelVersion(source.name, version, config, plan, pool, scheduler, stats, schedulerFactory.name);
+}

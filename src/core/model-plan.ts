@@ -1,0 +1,109 @@
+/**
+ * Everything the request path needs to know about a model, computed once at load time from the
+ * validated config: input and output tables by name, batching, reshapes, element sizes, labels.
+ * Requests are checked against it (request-validator.ts) without touching the config again.
+ */
+import type { ModelConfig } from '../config/model-config.js';
+import { configToWire, type DataType, ELEMENT_BYTES } from '../protocol/datatypes.js';
+import type { RawInputSpec } from '../protocol/index.js';
+
+/** One model input as the request path sees it. */
+export interface InputPlan {
+  /** Input name. */
+  readonly name: string;
+  /** Wire datatype. */
+  readonly datatype: DataType;
+  /** Config dims (without the batch dim); -1 = variable. */
+  readonly dims: readonly number[];
+  /** Shape clients see in metadata: `[-1, ...dims]` when batching, else dims. */
+  readonly clientShape: readonly number[];
+  /** Shape the backend expects per row when the config has `reshape`, else null. */
+  readonly reshape: readonly number[] | null;
+  /** Bytes per element (0 for BYTES). */
+  readonly elementBytes: number;
+  /** Whether the input may be omitted. */
+  readonly optional: boolean;
+  /** Whether requests with different shapes may share a batch. */
+  readonly allowRaggedBatch: boolean;
+}
+
+/** One model output as the request path sees it. */
+export interface OutputPlan {
+  /** Output name. */
+  readonly name: string;
+  /** Wire datatype. */
+  readonly datatype: DataType;
+  /** Config dims (without the batch dim). */
+  readonly dims: readonly number[];
+  /** Shape clients see in metadata. */
+  readonly clientShape: readonly number[];
+  /** Client-facing dims when the model produces a `reshape`d tensor, else null. */
+  readonly reshapeTo: readonly number[] | null;
+  /** Class labels for classification (from label_filename), or null. */
+  readonly labels: readonly string[] | null;
+  /** Position in the config's output list. */
+  readonly index: number;
+}
+
+/** The per-model request plan. */
+export class ModelPlan {
+  /** Model name. */
+  readonly modelName: string;
+  /** max_batch_size; 0 = the model does not batch. */
+  readonly maxBatchSize: number;
+  /** Whether inputs carry a leading batch dim. */
+  readonly batched: boolean;
+  /** Inputs in config order. */
+  readonly inputs: readonly InputPlan[];
+  /** Outputs in config order. */
+  readonly outputs: readonly OutputPlan[];
+  /** Inputs by name. */
+  readonly inputsByName: ReadonlyMap<string, InputPlan>;
+  /** Outputs by name. */
+  readonly outputsByName: ReadonlyMap<string, OutputPlan>;
+  /** Number of inputs that must be present. */
+  readonly requiredInputCount: number;
+  /** Whether the model may send 0..n responses per request. */
+  readonly decoupled: boolean;
+  /** All output names in config order (the default request). */
+  readonly allOutputNames: readonly string[];
+  /** The inputs as the raw single-input HTTP body form needs them. */
+  readonly rawInputs: readonly RawInputSpec[];
+
+  constructor(config: ModelConfig, labelsByOutput: ReadonlyMap<string, readonly string[]>) {
+    this.modelName = config.name;
+    this.maxBatchSize = config.max_batch_size;
+    this.batched = config.max_batch_size > 0;
+    this.decoupled = config.model_transaction_policy.decoupled;
+    const batchPrefix = this.batched ? [-1] : [];
+    this.inputs = config.input.map((input) => ({
+      name: input.name,
+      datatype: configToWire(input.data_type),
+      dims: [...input.dims],
+      clientShape: [...batchPrefix, ...input.dims],
+      reshape: input.reshape ? [...input.reshape.shape] : null,
+      elementBytes: ELEMENT_BYTES[configToWire(input.data_type)],
+      optional: input.optional,
+      allowRaggedBatch: input.allow_ragged_batch,
+    }));
+    this.outputs = config.output.map((output, index) => ({
+      name: output.name,
+      datatype: configToWire(output.data_type),
+      dims: [...output.dims],
+      clientShape: [...batchPrefix, ...output.dims],
+      reshapeTo: output.reshape && output.dims.every((d) => d >= 0) ? [...output.dims] : null,
+      labels: labelsByOutput.get(output.name) ?? null,
+      index,
+    }));
+    this.inputsByName = new Map(this.inputs.map((i) => [i.name, i]));
+    this.outputsByName = new Map(this.outputs.map((o) => [o.name, o]));
+    this.requiredInputCount = this.inputs.filter((i) => !i.optional).length;
+    this.allOutputNames = this.outputs.map((o) => o.name);
+    this.rawInputs = this.inputs.map((i) => ({
+      name: i.name,
+      datatype: i.datatype,
+      dims: i.dims,
+      batched: this.batched,
+    }));
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * One loaded, servable version of a model: its config, plan, instances, scheduler and statistics.
+ * The request path finds a ModelVersion and hands the request to its scheduler.
+ */
+import type { ModelConfig } from '../config/model-config.js';
+import type { InstancePool } from './instance-pool.js';
+import type { ModelPlan } from './model-plan.js';
+import type { ModelStatistics } from './model-statistics.js';
+import type { Scheduler } from './scheduler.js';
+
+/** A servable model version. */
+export class ModelVersion {
+  /** Model name. */
+  readonly name: string;
+  /** Version number. */
+  readonly version: number;
+  /** Version as a decimal string (what the protocol carries). */
+  readonly versionString: string;
+  /** Validated config. */
+  readonly config: ModelConfig;
+  /** Request plan. */
+  readonly plan: ModelPlan;
+  /** Instances. */
+  readonly pool: InstancePool;
+  /** Scheduling policy. */
+  readonly scheduler: Scheduler;
+  /** Statistics. */
+  readonly stats: ModelStatistics;
+  /** Name of the scheduling policy, for logs. */
+  readonly schedulerName: string;
+
+  constructor(
+    name: string,
+    version: number,
+    config: ModelConfig,
+    plan: ModelPlan,
+    pool: InstancePool,
+    scheduler: Scheduler,
+    stats: ModelStatistics,
+    schedulerName: string,
+  ) {
+    this.name = name;
+    this.version = version;
+    this.versionString = String(version);
+    this.config = config;
+    this.plan = plan;
+    this.pool = pool;
+    this.scheduler = scheduler;
+    this.stats = stats;
+    this.schedulerName = schedulerName;
+  }
+
+  /** Finishes queued and running work, then releases the instances. */
+  async unload(): Promise<void> {
+    await this.scheduler.idle();
+    this.scheduler.close();
+    await this.pool.close();
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * The Scheduler contract every scheduling policy implements (default FIFO, dynamic batcher,
+ * sequence batcher, ...), the context they are built with, and the registry that picks one from
+ * a model's config. Policies decide *which* requests run together and *when*; BatchExecution does
+ * the running.
+ */
+import type { Clock } from '../common/clock.js';
+import type { Logger } from '../common/logger.js';
+import type { ModelConfig } from '../config/model-config.js';
+import type { InferenceRequest } from './inference-request.js';
+import type { InstancePool } from './instance-pool.js';
+import type { ModelPlan } from './model-plan.js';
+import type { ModelStatistics } from './model-statistics.js';
+import type { RequestObserver } from './request-observer.js';
+
+/** A scheduling policy for one model version. */
+export interface Scheduler {
+  /**
+   * Admits a validated request. Every admitted request completes exactly once through its sink.
+   * @throws ServerError when the request cannot be admitted (e.g. queue full); the caller answers it
+   */
+  enqueue(request: InferenceRequest): void;
+  /** Removes a request that has not started; true when it was removed (the caller answers it). */
+  cancel(request: InferenceRequest): boolean;
+  /** Requests waiting to execute. */
+  readonly pendingCount: number;
+  /** Requests executing now. */
+  readonly executingCount: number;
+  /** Resolves once nothing is queued or executing. */
+  idle(): Promise<void>;
+  /** Stops scheduling; queued requests fail with UNAVAILABLE. */
+  close(): void;
+}
+
+/** What a scheduler is built with. */
+export interface SchedulerContext {
+  /** Model name. */
+  readonly modelName: string;
+  /** Version as a decimal string. */
+  readonly versionString: string;
+  /** The validated config. */
+  readonly config: ModelConfig;
+  /** The request plan. */
+  readonly plan: ModelPlan;
+  /** The instances to run on. */
+  readonly pool: InstancePool;
+  /** Statistics of this version. */
+  readonly stats: ModelStatistics;
+  /** Time source. */
+  readonly clock: Clock;
+  /** Server log. */
+  readonly logger: Logger;
+  /** Metrics hook, or null when metrics are off. */
+  readonly observer: RequestObserver | null;
+}
+
+/** Builds a scheduler for a model whose config selects it. */
+export interface SchedulerFactory {
+  /** Policy name for logs (`default`, `dynamic`, `sequence`). */
+  readonly name: string;
+  /** Whether this policy serves the given config. */
+  matches(config: ModelConfig): boolean;
+  /** Creates the scheduler. */
+  create(context: SchedulerContext): Scheduler;
+}
+
+/** Picks a scheduler factory by config; the last registered matching factory wins. */
+export class SchedulerRegistry {
+  private readonly factories: SchedulerFactory[] = [];
+
+  /** Adds a policy. */
+  register(factory: SchedulerFactory): this {
+    this.factories.push(factory);
+    return this;
+  }
+
+  /** The policy for `config`. */
+  resolve(config: ModelConfig): SchedulerFactory {
+    for (let i = this.factories.length - 1; i >= 0; i--) {
+      if (this.factories[i]!.matches(config)) return this.factories[i]!;
+    }
+    throw new Error(`No scheduler serves model '${config.name}'`);
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Row operations on batched tensors: concatenating requests' tensors along dim 0 into one batch,
+ * and slicing a batched output back into each request's rows. Fixed-size types are byte ranges;
+ * BYTES tensors are walked by their 4-byte length prefixes.
+ */
+import { sliceBytesElements } from '../protocol/bytes-tensor.js';
+import { ELEMENT_BYTES } from '../protocol/datatypes.js';
+import { elementCount, type Tensor } from '../protocol/tensor.js';
+
+/**
+ * Rows [rowStart, rowStart + rows) of a batched tensor whose dim 0 has `totalRows` rows, as a
+ * zero-copy view. Returns the tensor itself when it is the whole batch.
+ */
+export function sliceRows(tensor: Tensor, rowStart: number, rows: number, totalRows: number): Tensor {
+  if (rowStart === 0 && rows === totalRows) return tensor;
+  const shape = tensor.shape.slice();
+  shape[0] = rows;
+  const elementsPerRow = totalRows === 0 ? 0 : elementCount(tensor.shape) / totalRows;
+  const size = ELEMENT_BYTES[tensor.datatype];
+  const data =
+    size > 0
+      ? tensor.data.subarray(rowStart * elementsPerRow * size, (rowStart + rows) * elementsPerRow * size)
+      : sliceBytesElements(
+          tensor.data,
+          rowStart * elementsPerRow,
+          (rowStart + rows) * elementsPerRow,
+          tensor.name,
+        );
+  return { name: tensor.name, datatype: tensor.datatype, shape, data };
+}
+
+/**
+ * Concatenates tensors of the same name, datatype and non-batch dims along dim 0.
+ * `parts[i].shape[0]` rows come from part i.
+ */
+export function concatRows(parts: readonly Tensor[]): Tensor {
+  const first = parts[0]!;
+  if (parts.length === 1) return first;
+  let rows = 0;
+  let bytes = 0;
+  for (let i = 0; i < parts.length; i++) {
+    rows += parts[i]!.shape[0]!;
+    bytes += parts[i]!.data.length;
+  }
+  const data = new Uint8Array(bytes);
+  let offset = 0;
+  for (let i = 0; i < parts.length; i++) {
+    data.set(parts[i]!.data, offset);
+    offset += parts[i]!.data.length;
+  }
+  const shape = first.shape.slice();
+  shape[0] = rows;
+  return { name: first.name, datatype: first.datatype, shape, data };
+}

@@ -1,0 +1,139 @@
+/**
+ * One HTTP inference exchange: decodes the body into an InferenceRequest, is its ResponseSink,
+ * and encodes the answer (JSON or binary tensors, optionally compressed) with a `Server-Timing`
+ * header saying where the server's time went. If the client disconnects first, the request is
+ * cancelled: removed from its queue if it has not started.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerError } from '../../common/errors.js';
+import { unsupported } from '../../common/errors.js';
+import {
+  InferenceRequest as CoreRequest,
+  type InferenceRequest,
+  type InferenceResponse,
+  type InferenceServer,
+  type ResponseSink,
+} from '../../core/index.js';
+import {
+  type DecodedHttpInferRequest,
+  decodeHttpInferRequest,
+  encodeHttpInferResponse,
+  parseInferenceHeaderLength,
+} from '../../protocol/index.js';
+import { compress, pickResponseEncoding } from './http-body.js';
+import { sendError } from './http-reply.js';
+
+/** Formats the Server-Timing header value (durations in ms). */
+export function serverTiming(response: InferenceResponse): string {
+  const t = response.timing;
+  const compute = t.computeInputNs + t.computeInferNs + t.computeOutputNs;
+  return `queue;dur=${(t.queueNs / 1e6).toFixed(3)}, compute;dur=${(compute / 1e6).toFixed(3)}, total;dur=${(t.totalNs / 1e6).toFixed(3)}`;
+}
+
+/** The sink of one HTTP infer request. */
+export class HttpInferExchange implements ResponseSink {
+  /** The core request, once decoded. */
+  request: InferenceRequest | null;
+  /** Whether an answer was written (or the client is gone). */
+  finished: boolean;
+  private readonly server: InferenceServer;
+  private readonly res: ServerResponse;
+  private readonly acceptEncoding: string | undefined;
+  private decoded: DecodedHttpInferRequest | null;
+
+  constructor(server: InferenceServer, req: IncomingMessage, res: ServerResponse) {
+    this.server = server;
+    this.res = res;
+    this.acceptEncoding = req.headers['accept-encoding'];
+    this.request = null;
+    this.finished = false;
+    this.decoded = null;
+  }
+
+  /**
+   * Decodes `body` and submits the request. Throws ServerError for anything the client got wrong;
+   * the caller answers it.
+   */
+  submit(body: Uint8Array, headerLengthHeader: string | undefined, model: string, version: string): void {
+    const mv = this.server.getModel(model, version);
+    if (mv.plan.decoupled) {
+      throw unsupported(
+        'ERR_DECOUPLED_HTTP',
+        "HTTP end point doesn't support models with decoupled transaction policy",
+      );
+    }
+    const headerLength = parseInferenceHeaderLength(headerLengthHeader);
+    const decoded = decodeHttpInferRequest(body, headerLength, {
+      modelName: model,
+      modelInputs: mv.plan.rawInputs,
+    });
+    this.decoded = decoded;
+    const request = new CoreRequest({
+      modelName: model,
+      modelVersion: version,
+      id: decoded.id ?? '',
+      parameters: decoded.parameters,
+      inputs: decoded.inputs,
+      outputs: decoded.outputs,
+      sink: this,
+    });
+    this.request = request;
+    this.server.infer(request);
+  }
+
+  /** The client went away: cancel the request if it is still waiting. */
+  onClientGone(): void {
+    if (this.finished || this.request === null) return;
+    this.finished = true;
+    this.server.cancel(this.request);
+  }
+
+  onResponse(_request: InferenceRequest, response: InferenceResponse | null, _final: boolean): void {
+    if (this.finished || response === null) return;
+    this.finished = true;
+    const encoded = encodeHttpInferResponse(
+      {
+        id: response.id,
+        modelName: response.modelName,
+        modelVersion: response.modelVersion,
+        parameters: response.parameters ?? undefined,
+        outputs: response.outputs,
+      },
+      this.decoded!,
+    );
+    const headers: Record<string, string | number> = {
+      'Content-Type': encoded.contentType,
+      'Server-Timing': serverTiming(response),
+    };
+    if (encoded.headerLength !== undefined) headers['Inference-Header-Content-Length'] = encoded.headerLength;
+    const encoding = pickResponseEncoding(this.acceptEncoding);
+    const res = this.res;
+    if (encoding !== null) {
+      headers['Content-Encoding'] = encoding;
+      void compress(Buffer.concat(encoded.chunks), encoding).then((packed) => {
+        headers['Content-Length'] = packed.length;
+        res.writeHead(200, headers);
+        res.end(packed);
+      });
+      return;
+    }
+    let length = 0;
+    for (const c of encoded.chunks) length += c.length;
+    headers['Content-Length'] = length;
+    res.writeHead(200, headers);
+    if (encoded.chunks.length === 1) {
+      res.end(encoded.chunks[0]);
+      return;
+    }
+    res.cork();
+    for (const c of encoded.chunks) res.write(c);
+    res.end();
+    res.uncork();
+  }
+
+  onError(_request: InferenceRequest, error: ServerError): void {
+    if (this.finished) return;
+    this.finished = true;
+    sendError(this.res, error);
+  }
+}

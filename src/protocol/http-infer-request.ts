@@ -1,0 +1,298 @@
+/**
+ * Decodes a KServe v2 HTTP inference request body (JSON header + binary tensor parts, or the raw
+ * single-input form) into tensors, applying Triton's HTTP frontend rules and every check that does
+ * not need the model (content-type exclusivity, sizes, shapes, datatypes, parameters). Binary data
+ * stays a view on the body. Not here: model-dependent checks (unknown inputs, shape vs config,
+ * datatype vs config), shared-memory resolution and decompression (core / frontend).
+ *
+ *   body = [JSON header: headerLength bytes][input A bytes][input B bytes]...   (inputs in JSON order)
+ */
+import { invalidArg } from '../common/errors.js';
+import { checkBytesElementCount } from './bytes-tensor.js';
+import { DATATYPES, ELEMENT_BYTES, isDataType } from './datatypes.js';
+import { ProtocolErrorCode } from './error-codes.js';
+import type { SharedMemoryRef } from './http-parameters.js';
+import {
+  isNonNegativeInteger,
+  readParameters,
+  readRequestParameters,
+  readSharedMemory,
+} from './http-parameters.js';
+import { parseJsonHeader } from './json-header.js';
+import { jsonDataToWire } from './json-tensor-data.js';
+import type { RawInputSpec } from './raw-input.js';
+import { rawInputTensor } from './raw-input.js';
+import type { RequestedOutput } from './requested-output.js';
+import { decodeRequestedOutput } from './requested-output.js';
+import type { Parameters, Tensor } from './tensor.js';
+import { elementCount } from './tensor.js';
+
+/** A decoded input: a tensor plus its parameters; `data` is empty while `sharedMemory` is set. */
+export interface DecodedInferInput extends Tensor {
+  /** The input's parameters as sent (including binary_data_size / shared_memory_*). */
+  readonly parameters: Parameters;
+  /** Where the data lives when sent through shared memory; null otherwise. */
+  readonly sharedMemory: SharedMemoryRef | null;
+}
+
+export type { RequestedOutput } from './requested-output.js';
+
+/** A decoded HTTP inference request. */
+export interface DecodedHttpInferRequest {
+  /** Request id (`id`), echoed in the response; undefined when absent. */
+  readonly id: string | undefined;
+  /** Request parameters (reserved ones type-checked). */
+  readonly parameters: Parameters;
+  /** Inputs in request order. */
+  readonly inputs: DecodedInferInput[];
+  /** Requested outputs in request order; null when `outputs` is absent (= all outputs). */
+  readonly outputs: RequestedOutput[] | null;
+  /** Default for outputs without `binary_data` (request `binary_data_output`; raw requests: true). */
+  readonly binaryDataOutput: boolean;
+}
+
+/** Options of decodeHttpInferRequest(). */
+export interface HttpInferRequestOptions {
+  /** Model name, used in messages; default `''`. */
+  modelName?: string;
+  /** The model's inputs, needed only for the raw form (headerLength 0); default none. */
+  modelInputs?: readonly RawInputSpec[];
+}
+
+const NO_OPTIONS: HttpInferRequestOptions = {};
+const NO_PARAMETERS: Parameters = Object.freeze({}) as Parameters;
+const EMPTY_BYTES = new Uint8Array(0);
+
+function typeName(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  return typeof v;
+}
+
+function shapeText(shape: readonly unknown[]): string {
+  return `[${shape.map((d) => JSON.stringify(d)).join(',')}]`;
+}
+
+/**
+ * Parses the `Inference-Header-Content-Length` header value: undefined when absent, else a
+ * non-negative integer; throws INVALID_ARG (ERR_HEADER_LENGTH) for anything else.
+ */
+export function parseInferenceHeaderLength(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (!/^\d{1,15}$/.test(trimmed)) {
+    throw invalidArg(
+      ProtocolErrorCode.HEADER_LENGTH,
+      `Unable to parse Inference-Header-Content-Length: expected a non-negative integer, got '${value}'`,
+    );
+  }
+  return Number(trimmed);
+}
+
+/** Decodes one entry of `inputs`; advances `cursor.pos` over its binary part. */
+function decodeInput(
+  raw: unknown,
+  index: number,
+  body: Uint8Array,
+  cursor: { pos: number },
+  hasHeaderLength: boolean,
+): DecodedInferInput {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw invalidArg(ProtocolErrorCode.INPUT_FIELD, `Input ${index} must be an object, got ${typeName(raw)}`);
+  }
+  const input = raw as Record<string, unknown>;
+  const name = input.name;
+  if (typeof name !== 'string') {
+    throw invalidArg(
+      ProtocolErrorCode.INPUT_FIELD,
+      name === undefined
+        ? `Input ${index} has no 'name'`
+        : `Input ${index}: 'name' must be a string, got ${typeName(name)}`,
+    );
+  }
+  const where = `input '${name}'`;
+  const datatype = input.datatype;
+  if (!isDataType(datatype)) {
+    throw datatype === undefined
+      ? invalidArg(ProtocolErrorCode.INPUT_FIELD, `Input '${name}' has no 'datatype'`)
+      : invalidArg(
+          ProtocolErrorCode.INPUT_DATATYPE,
+          `Input '${name}' has unknown datatype ${JSON.stringify(datatype)}: expected one of ${DATATYPES.join(', ')}`,
+        );
+  }
+  const shapeJson = input.shape;
+  if (!Array.isArray(shapeJson)) {
+    throw invalidArg(
+      ProtocolErrorCode.INPUT_FIELD,
+      shapeJson === undefined
+        ? `Input '${name}' has no 'shape'`
+        : `Input '${name}': 'shape' must be an array, got ${typeName(shapeJson)}`,
+    );
+  }
+  for (let d = 0; d < shapeJson.length; d++) {
+    if (!isNonNegativeInteger(shapeJson[d])) {
+      throw invalidArg(
+        ProtocolErrorCode.INPUT_SHAPE,
+        `Input '${name}' has invalid shape ${shapeText(shapeJson)}: dimensions must be non-negative integers`,
+      );
+    }
+  }
+  const shape = shapeJson as number[];
+  const parameters = readParameters(input.parameters, where);
+  const hasData = input.data !== undefined;
+  const binarySize = parameters.binary_data_size;
+  const hasBinary = binarySize !== undefined;
+  const hasShm = parameters.shared_memory_region !== undefined;
+  if ((hasData ? 1 : 0) + (hasBinary ? 1 : 0) + (hasShm ? 1 : 0) !== 1) {
+    const set: string[] = [];
+    if (hasData) set.push("'data'");
+    if (hasBinary) set.push("'binary_data_size'");
+    if (hasShm) set.push("'shared_memory_region'");
+    throw invalidArg(
+      ProtocolErrorCode.INPUT_CONTENT,
+      `Input '${name}' must set only one of the following fields: 'data', 'binary_data_size' in 'parameters', 'shared_memory_region' in 'parameters'. But ${set.length === 0 ? 'no field is set' : `set ${set.join(' ')}`}`,
+    );
+  }
+  const count = elementCount(shape);
+  const elementBytes = ELEMENT_BYTES[datatype];
+  if (hasBinary) {
+    if (!isNonNegativeInteger(binarySize)) {
+      throw invalidArg(
+        ProtocolErrorCode.BINARY_SIZE,
+        `Input '${name}': 'binary_data_size' must be a non-negative integer, got ${JSON.stringify(binarySize)}`,
+      );
+    }
+    if (binarySize > 0 && !hasHeaderLength) {
+      throw invalidArg(
+        ProtocolErrorCode.BINARY_SIZE,
+        `Input '${name}' has binary_data_size ${binarySize} but the request has no Inference-Header-Content-Length header; it must give the JSON length when passing inputs in binary data format`,
+      );
+    }
+    if (datatype !== 'BYTES' && binarySize !== count * elementBytes) {
+      throw invalidArg(
+        ProtocolErrorCode.BINARY_SIZE,
+        `Input '${name}': binary_data_size ${binarySize} does not match ${count * elementBytes} bytes for shape ${shapeText(shape)} of ${datatype}`,
+      );
+    }
+    const start = cursor.pos;
+    if (start + binarySize > body.length) {
+      throw invalidArg(
+        ProtocolErrorCode.BINARY_SIZE,
+        `Input '${name}': binary_data_size ${binarySize} exceeds the ${body.length - start} bytes left in the body after byte ${start}`,
+      );
+    }
+    cursor.pos = start + binarySize;
+    const data = body.subarray(start, start + binarySize);
+    if (datatype === 'BYTES') checkBytesElementCount(data, count, name);
+    return { name, datatype, shape, data, parameters, sharedMemory: null };
+  }
+  if (hasShm) {
+    const sharedMemory = readSharedMemory(parameters, where)!;
+    if (datatype !== 'BYTES' && sharedMemory.byteSize !== count * elementBytes) {
+      throw invalidArg(
+        ProtocolErrorCode.SHARED_MEMORY,
+        `Input '${name}': shared_memory_byte_size ${sharedMemory.byteSize} does not match ${count * elementBytes} bytes for shape ${shapeText(shape)} of ${datatype}`,
+      );
+    }
+    return { name, datatype, shape, data: EMPTY_BYTES, parameters, sharedMemory };
+  }
+  const data = jsonDataToWire(name, datatype, shape, input.data);
+  return { name, datatype, shape, data, parameters, sharedMemory: null };
+}
+
+function checkUnique(names: readonly { name: string }[], kind: string): void {
+  for (let i = 1; i < names.length; i++) {
+    const n = names[i]!.name;
+    for (let j = 0; j < i; j++) {
+      if (names[j]!.name === n) {
+        throw invalidArg(
+          ProtocolErrorCode.DUPLICATE_TENSOR,
+          `${kind} '${n}' appears more than once in the request`,
+        );
+      }
+    }
+  }
+}
+
+function decodeRaw(body: Uint8Array, options: HttpInferRequestOptions): DecodedHttpInferRequest {
+  const tensor = rawInputTensor(body, options.modelInputs, options.modelName ?? '');
+  const input: DecodedInferInput = { ...tensor, parameters: NO_PARAMETERS, sharedMemory: null };
+  return { id: undefined, parameters: NO_PARAMETERS, inputs: [input], outputs: null, binaryDataOutput: true };
+}
+
+/**
+ * Decodes an HTTP inference request body. `headerLength` is the parsed
+ * `Inference-Header-Content-Length` (undefined when absent: the body is all JSON; 0: raw form).
+ * Throws ServerError INVALID_ARG with an `ERR_*` code and a message naming input and numbers.
+ */
+export function decodeHttpInferRequest(
+  body: Uint8Array,
+  headerLength: number | undefined,
+  options: HttpInferRequestOptions = NO_OPTIONS,
+): DecodedHttpInferRequest {
+  if (headerLength === 0) return decodeRaw(body, options);
+  let jsonEnd = body.length;
+  if (headerLength !== undefined) {
+    if (!Number.isSafeInteger(headerLength) || headerLength < 0 || headerLength > body.length) {
+      throw invalidArg(
+        ProtocolErrorCode.HEADER_LENGTH,
+        `Inference-Header-Content-Length ${headerLength} is out of range: the body has ${body.length} bytes`,
+      );
+    }
+    jsonEnd = headerLength;
+  }
+  const json = parseJsonHeader(body.subarray(0, jsonEnd));
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw invalidArg(
+      ProtocolErrorCode.REQUEST_FIELD,
+      `Request JSON must be an object, got ${typeName(json)}`,
+    );
+  }
+  const request = json as Record<string, unknown>;
+  const id = request.id;
+  if (id !== undefined && typeof id !== 'string') {
+    throw invalidArg(ProtocolErrorCode.REQUEST_FIELD, `Request 'id' must be a string, got ${typeName(id)}`);
+  }
+  const parameters = readRequestParameters(request.parameters);
+  const inputsJson = request.inputs;
+  if (!Array.isArray(inputsJson)) {
+    throw invalidArg(
+      ProtocolErrorCode.REQUEST_FIELD,
+      inputsJson === undefined
+        ? `Request JSON has no 'inputs'`
+        : `Request 'inputs' must be an array, got ${typeName(inputsJson)}`,
+    );
+  }
+  const cursor = { pos: jsonEnd };
+  const inputs: DecodedInferInput[] = new Array(inputsJson.length);
+  for (let i = 0; i < inputsJson.length; i++) {
+    inputs[i] = decodeInput(inputsJson[i], i, body, cursor, headerLength !== undefined);
+  }
+  if (cursor.pos !== body.length) {
+    throw invalidArg(
+      ProtocolErrorCode.BINARY_SIZE,
+      `Unexpected additional input data: the body has ${body.length - jsonEnd} bytes after the ${jsonEnd}-byte JSON header but the inputs' binary_data_size values add up to ${cursor.pos - jsonEnd}`,
+    );
+  }
+  checkUnique(inputs, 'Input');
+  let outputs: RequestedOutput[] | null = null;
+  const outputsJson = request.outputs;
+  if (outputsJson !== undefined) {
+    if (!Array.isArray(outputsJson)) {
+      throw invalidArg(
+        ProtocolErrorCode.REQUEST_FIELD,
+        `Request 'outputs' must be an array, got ${typeName(outputsJson)}`,
+      );
+    }
+    outputs = new Array(outputsJson.length);
+    for (let i = 0; i < outputsJson.length; i++) outputs[i] = decodeRequestedOutput(outputsJson[i], i);
+    checkUnique(outputs, 'Output');
+  }
+  return {
+    id,
+    parameters,
+    inputs,
+    outputs,
+    binaryDataOutput: parameters.binary_data_output === true,
+  };
+}

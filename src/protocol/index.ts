@@ -1,0 +1,20 @@
+/**
+ * The protocol folder's public entry: datatypes, the tensor form, the HTTP codecs (JSON and binary
+ * tensor data, BYTES, FP16/BF16), classification and the status maps. The .proto files and gRPC
+ * codecs live in `proto/` and `grpc/` and are exported from there.
+ */
+export * from './bytes-tensor.js';
+export * from './classification.js';
+export * from './datatypes.js';
+export * from './error-codes.js';
+export * from './half-float.js';
+export * from './http-infer-request.js';
+export * from './http-infer-response.js';
+export * from './http-parameters.js';
+export * from './json-header.js';
+export * from './json-tensor-data.js';
+export * from './raw-input.js';
+export * from './requested-output.js';
+export * from './status-codes.js';
+export * from './tensor.js';
+export * from './typed-view.js';

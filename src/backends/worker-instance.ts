@@ -19,8 +19,8 @@ import type {
 import {
   type ExecuteMessage,
   MessageType,
-  type StopMessage,
   packTensors,
+  type StopMessage,
   unpackTensors,
   type WorkerInit,
   type WorkerMessage,

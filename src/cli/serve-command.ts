@@ -5,7 +5,15 @@
  */
 import { Logger } from '../common/logger.js';
 import { InferenceServer } from '../core/index.js';
-import { HttpFrontend } from '../frontends/index.js';
+import {
+  GRPC_COMPRESSION_LEVELS,
+  type GrpcCompressionLevel,
+  GrpcFrontend,
+  HttpFrontend,
+  MetricsFrontend,
+  PrometheusObserver,
+  parseMetricsConfig,
+} from '../frontends/index.js';
 import { FlagError, type FlagSpec, formatHelp, type ParsedFlags, parseFlags } from './cli-flags.js';
 
 /** The flags of `nereid serve` (tritonserver's names where the concept matches). */
@@ -33,6 +41,73 @@ export const SERVE_FLAGS: FlagSpec[] = [
     metavar: 'BYTES',
     help: 'Largest accepted HTTP request body, also after decompression',
     default: 67108864,
+  },
+  { name: 'allow-grpc', kind: 'bool', help: 'Serve the KServe v2 gRPC protocol', default: true },
+  { name: 'grpc-port', kind: 'int', metavar: 'PORT', help: 'gRPC port (0 picks a free port)', default: 8001 },
+  { name: 'grpc-address', kind: 'string', metavar: 'ADDR', help: 'gRPC bind address', default: '0.0.0.0' },
+  {
+    name: 'grpc-infer-response-compression-level',
+    kind: 'string',
+    metavar: 'LEVEL',
+    help: 'ModelInfer response compression: none, low, medium or high (grpc-js sends responses uncompressed)',
+    default: 'none',
+  },
+  {
+    name: 'grpc-keepalive-time',
+    kind: 'int',
+    metavar: 'MS',
+    help: 'Interval between gRPC keepalive pings',
+    default: 7200000,
+  },
+  {
+    name: 'grpc-keepalive-timeout',
+    kind: 'int',
+    metavar: 'MS',
+    help: 'How long to wait for a gRPC keepalive ping acknowledgement',
+    default: 20000,
+  },
+  {
+    name: 'grpc-keepalive-permit-without-calls',
+    kind: 'bool',
+    help: 'Allow gRPC keepalive pings when no call is open',
+    default: false,
+  },
+  {
+    name: 'grpc-http2-max-pings-without-data',
+    kind: 'int',
+    metavar: 'N',
+    help: 'gRPC pings allowed without a data frame in between',
+    default: 2,
+  },
+  { name: 'allow-metrics', kind: 'bool', help: 'Serve Prometheus metrics', default: true },
+  { name: 'allow-cpu-metrics', kind: 'bool', help: 'Report the nv_cpu_* host metrics', default: true },
+  {
+    name: 'metrics-port',
+    kind: 'int',
+    metavar: 'PORT',
+    help: 'Metrics port (0 picks a free port)',
+    default: 8002,
+  },
+  {
+    name: 'metrics-address',
+    kind: 'string',
+    metavar: 'ADDR',
+    help: 'Metrics bind address (default: --http-address, or 0.0.0.0 without HTTP)',
+    default: '',
+  },
+  {
+    name: 'metrics-interval-ms',
+    kind: 'int',
+    metavar: 'MS',
+    help: 'Refresh period of the CPU and memory metrics',
+    default: 2000,
+  },
+  {
+    name: 'metrics-config',
+    kind: 'list',
+    metavar: 'KEY=VALUE',
+    help: 'Metrics setting: counter_latencies=BOOL, histogram_latencies=BOOL (both default true)',
+    default: [],
   },
   {
     name: 'strict-model-config',
@@ -98,6 +173,22 @@ function defaultMaxBatchSize(flags: ParsedFlags): number {
   return value;
 }
 
+/** The Prometheus observer of `--allow-metrics` (null when metrics are off: no cost per request). */
+function metricsObserver(flags: ParsedFlags): PrometheusObserver | null {
+  if (flags.values['allow-metrics'] !== true) return null;
+  const intervalMs = flags.values['metrics-interval-ms'] as number;
+  if (intervalMs <= 0) throw new FlagError(`--metrics-interval-ms must be > 0: received ${intervalMs}`);
+  try {
+    return new PrometheusObserver({
+      ...parseMetricsConfig(flags.values['metrics-config'] as string[]),
+      cpuMetrics: flags.values['allow-cpu-metrics'] as boolean,
+      metricsIntervalMs: intervalMs,
+    });
+  } catch (err) {
+    throw new FlagError((err as Error).message);
+  }
+}
+
 /** Renders the startup table of models. */
 export function modelTable(
   rows: { name: string; version?: string; state: string; reason: string }[],
@@ -123,12 +214,19 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
   }
   const repositories = [...(flags.values['model-repository'] as string[]), ...flags.positional];
   if (repositories.length === 0) throw new FlagError('At least one --model-repository is required');
+  const compressionLevel = flags.values['grpc-infer-response-compression-level'] as string;
+  if (!(GRPC_COMPRESSION_LEVELS as readonly string[]).includes(compressionLevel)) {
+    throw new FlagError(
+      `--grpc-infer-response-compression-level takes ${GRPC_COMPRESSION_LEVELS.join(', ')}: received '${compressionLevel}'`,
+    );
+  }
   const logger = new Logger({
     info: flags.values['log-info'] as boolean,
     warning: flags.values['log-warning'] as boolean,
     error: flags.values['log-error'] as boolean,
     verboseLevel: flags.values['log-verbose'] as number,
   });
+  const observer = metricsObserver(flags);
   const server = await InferenceServer.start({
     modelRepositories: repositories,
     id: flags.values.id as string,
@@ -138,6 +236,7 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
     exitOnError: flags.values['exit-on-error'] as boolean,
     defaultMaxBatchSize: defaultMaxBatchSize(flags),
     logger,
+    observer,
   });
   process.stderr.write(`${modelTable(server.repositoryIndex())}\n`);
   const frontends: { close(): Promise<void> }[] = [];
@@ -150,6 +249,32 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
     const address = await http.listen();
     frontends.push(http);
     logger.logInfo(`Started HTTPService at ${address.address}:${address.port}`);
+  }
+  if (flags.values['allow-grpc'] === true) {
+    const grpc = new GrpcFrontend(server, {
+      port: flags.values['grpc-port'] as number,
+      address: flags.values['grpc-address'] as string,
+      inferResponseCompressionLevel: compressionLevel as GrpcCompressionLevel,
+      keepaliveTimeMs: flags.values['grpc-keepalive-time'] as number,
+      keepaliveTimeoutMs: flags.values['grpc-keepalive-timeout'] as number,
+      keepalivePermitWithoutCalls: flags.values['grpc-keepalive-permit-without-calls'] as boolean,
+      http2MaxPingsWithoutData: flags.values['grpc-http2-max-pings-without-data'] as number,
+    });
+    const address = await grpc.listen();
+    frontends.push(grpc);
+    logger.logInfo(`Started GRPCInferenceService at ${address.address}:${address.port}`);
+  }
+  if (observer !== null) {
+    const metricsAddress =
+      (flags.values['metrics-address'] as string) ||
+      (flags.values['allow-http'] === true ? (flags.values['http-address'] as string) : '0.0.0.0');
+    const metrics = new MetricsFrontend(server, observer, {
+      port: flags.values['metrics-port'] as number,
+      address: metricsAddress,
+    });
+    const address = await metrics.listen();
+    frontends.push(metrics);
+    logger.logInfo(`Started Metrics Service at ${address.address}:${address.port}`);
   }
   return new Promise((resolve) => {
     let stopping = false;

@@ -92,6 +92,8 @@ export function defaultInstanceCount(kind: string, backend: string): number {
 /** Applies Triton's load-time defaults in place; returns the indices of groups whose count was defaulted. */
 function applyTritonDefaults(c: ModelConfig, options: NormalizeOptions): number[] {
   if (c.name === '' && options.modelName !== undefined) c.name = options.modelName;
+  if (c.backend === '' && PLATFORM_BACKENDS[c.platform] !== undefined)
+    c.backend = PLATFORM_BACKENDS[c.platform];
   const vp = c.version_policy;
   if (vp === undefined || (vp.latest === undefined && vp.all === undefined && vp.specific === undefined)) {
     c.version_policy = { latest: { num_versions: 1 } };
@@ -128,7 +130,7 @@ function normalizeInstanceGroups(c: ModelConfig): number[] {
     group.name = c.name;
     c.instance_group.push(group);
   }
-  const backend = c.backend || PLATFORM_BACKENDS[c.platform] || '';
+  const backend = c.backend;
   const defaulted: number[] = [];
   c.instance_group.forEach((group, i) => {
     if (group.name === '') group.name = `${c.name}_${i}`;

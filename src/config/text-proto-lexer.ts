@@ -55,9 +55,9 @@ function isHex(c: string): boolean {
 /** Splits protobuf text into tokens; throws ERR_CONFIG_SYNTAX with line:column on a bad character. */
 export function tokenize(text: string, source: string): Token[] {
   const tokens: Token[] = [];
-  let pos = 0;
+  let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0; // a UTF-8 byte-order mark is not content
   let line = 1;
-  let lineStart = 0;
+  let lineStart = pos;
   const n = text.length;
   while (pos < n) {
     const c = text[pos];

@@ -217,9 +217,9 @@ function checkInstanceGroups(c: ModelConfig, issues: string[]): void {
   c.instance_group.forEach((g, i) => {
     const path = `instance_group[${i}]`;
     if (g.count < 1) issues.push(`${path}.count must be >= 1: received ${g.count}`);
-    if (g.kind === 'KIND_GPU') {
-      issues.push(`${path}.kind KIND_GPU is not supported: this server has no GPU support (use KIND_CPU)`);
-    } else if (g.gpus.length > 0) {
+    // KIND_GPU is the backend's to accept or refuse (it knows whether CUDA is there and whether
+    // the config asks for CPU fallback), so it is not a config error.
+    if (g.kind !== 'KIND_GPU' && g.gpus.length > 0) {
       issues.push(`${path}.gpus must be empty for kind ${g.kind}: received ${showValue(g.gpus)}`);
     }
     if (g.profile.length > 0 && c.platform !== TENSORRT_PLATFORM) {

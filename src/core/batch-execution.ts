@@ -10,11 +10,17 @@ import type {
   ExecutionRequestInfo,
   ExecutionResult,
   ExecutionSink,
+  ExecutionTiming,
 } from '../backends/backend.js';
 import { ServerError, Status } from '../common/errors.js';
 import { classify } from '../protocol/classification.js';
 import type { Tensor } from '../protocol/tensor.js';
-import { type InferenceRequest, type InferenceResponse, RequestState } from './inference-request.js';
+import {
+  type InferenceRequest,
+  type InferenceResponse,
+  RequestState,
+  type ResponseSink,
+} from './inference-request.js';
 import type { InstanceSlot } from './instance-pool.js';
 import type { SchedulerContext } from './scheduler.js';
 import { concatRows, sliceRows } from './tensor-rows.js';
@@ -31,6 +37,8 @@ export class BatchExecution implements ExecutionSink {
   private readonly slot: InstanceSlot;
   private readonly requests: readonly InferenceRequest[];
   private readonly listener: BatchListener;
+  /** Where answers go instead of each request's own sink (e.g. an ordering gate), or null. */
+  private readonly responder: ResponseSink | null;
   private batchSize: number;
   private outputNames: readonly string[];
   private settled: boolean;
@@ -40,11 +48,13 @@ export class BatchExecution implements ExecutionSink {
     slot: InstanceSlot,
     requests: readonly InferenceRequest[],
     listener: BatchListener,
+    responder: ResponseSink | null = null,
   ) {
     this.context = context;
     this.slot = slot;
     this.requests = requests;
     this.listener = listener;
+    this.responder = responder;
     this.batchSize = 0;
     this.outputNames = context.plan.allOutputNames;
     this.settled = false;
@@ -101,6 +111,11 @@ export class BatchExecution implements ExecutionSink {
       result.computeOutputNs,
     );
     observer?.onExecution(modelName, versionString, this.batchSize);
+    if (plan.decoupled && result.outputs === null && result.perRequest === null) {
+      // Decoupled: the requests are answered through onResponse (possibly after this point).
+      this.listener.onBatchDone(this.slot, this.requests);
+      return;
+    }
     const end = clock.nowNs();
     const wallMs = clock.wallMs();
     const requests = this.requests;
@@ -133,13 +148,13 @@ export class BatchExecution implements ExecutionSink {
           wallMs,
         );
         observer?.onSuccess(modelName, versionString, response.timing, false);
-        request.sink.onResponse(request, response, true);
+        (this.responder ?? request.sink).onResponse(request, response, true);
       } catch (err) {
         const error =
           err instanceof ServerError ? err : new ServerError(Status.INTERNAL, 'ERR_BACKEND', String(err));
         stats.recordFailure(end - request.arrivalNs, wallMs);
         observer?.onFailure(modelName, versionString, 'BACKEND', end - request.arrivalNs);
-        request.sink.onError(request, error);
+        (this.responder ?? request.sink).onError(request, error);
       }
       row += request.batchSize;
     }
@@ -153,18 +168,62 @@ export class BatchExecution implements ExecutionSink {
     const end = clock.nowNs();
     const wallMs = clock.wallMs();
     for (const request of this.requests) {
+      if (request.state === RequestState.DONE) continue; // a decoupled request already finished
       request.state = RequestState.DONE;
       stats.recordFailure(end - request.arrivalNs, wallMs);
       observer?.onFailure(modelName, versionString, 'BACKEND', end - request.arrivalNs);
-      request.sink.onError(request, error);
+      (this.responder ?? request.sink).onError(request, error);
     }
     this.listener.onBatchDone(this.slot, this.requests);
+  }
+
+  /**
+   * Decoupled models: one response for request `index` (outputs null = empty final response).
+   * The final response (or an error) completes the request and records its statistics.
+   */
+  onResponse(index: number, outputs: Tensor[] | null, final: boolean, error: ServerError | null): void {
+    const request = this.requests[index];
+    if (request === undefined || request.state === RequestState.DONE) return;
+    const { stats, clock, observer, modelName, versionString } = this.context;
+    const sink = this.responder ?? request.sink;
+    const end = clock.nowNs();
+    let response: InferenceResponse | null = null;
+    let failure = error;
+    if (failure === null && outputs !== null) {
+      const timing = { computeInputNs: 0, computeInferNs: end - request.startNs, computeOutputNs: 0 };
+      try {
+        response = this.buildResponse(request, outputs, timing, end);
+      } catch (err) {
+        failure =
+          err instanceof ServerError ? err : new ServerError(Status.INTERNAL, 'ERR_BACKEND', String(err));
+      }
+    }
+    if (failure !== null) {
+      request.state = RequestState.DONE;
+      stats.recordFailure(end - request.arrivalNs, clock.wallMs());
+      observer?.onFailure(modelName, versionString, 'BACKEND', end - request.arrivalNs);
+      sink.onError(request, failure);
+      return;
+    }
+    if (final) {
+      request.state = RequestState.DONE;
+      const queueNs = request.startNs - request.arrivalNs;
+      const totalNs = end - request.arrivalNs;
+      stats.recordSuccess(totalNs, queueNs, 0, end - request.startNs, 0, clock.wallMs());
+      observer?.onSuccess(
+        modelName,
+        versionString,
+        { queueNs, computeInputNs: 0, computeInferNs: end - request.startNs, computeOutputNs: 0, totalNs },
+        false,
+      );
+    }
+    sink.onResponse(request, response, final);
   }
 
   private buildResponse(
     request: InferenceRequest,
     batchOutputs: readonly Tensor[],
-    result: ExecutionResult,
+    result: ExecutionTiming,
     endNs: number,
   ): InferenceResponse {
     const { plan, modelName, versionString } = this.context;

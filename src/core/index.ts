@@ -1,6 +1,12 @@
 /** The server core: the InferenceServer facade and the types frontends use with it. */
 
 export { defaultSchedulerFactory } from './default-scheduler.js';
+export {
+  createDynamicBatcherFactory,
+  DynamicBatcher,
+  type DynamicBatcherOptions,
+  dynamicBatcherFactory,
+} from './dynamic-batcher.js';
 export * from './inference-request.js';
 export * from './inference-server.js';
 export type { ModelStatisticsJson } from './model-statistics.js';

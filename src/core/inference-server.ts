@@ -12,6 +12,7 @@ import { notFound, ServerError, Status, unavailable } from '../common/errors.js'
 import { Logger } from '../common/logger.js';
 import type { ModelConfig } from '../config/model-config.js';
 import { defaultSchedulerFactory } from './default-scheduler.js';
+import { dynamicBatcherFactory } from './dynamic-batcher.js';
 import { type InferenceRequest, RequestState } from './inference-request.js';
 import { type LoaderContext, loadModel } from './model-loader.js';
 import { type ModelSource, scanRepositories } from './model-repository.js';
@@ -68,7 +69,7 @@ export interface InferenceServerOptions {
   defaultMaxBatchSize?: number;
   /** Backends; default ONNX Runtime (+ whatever the registry has). */
   backends?: BackendRegistry;
-  /** Scheduling policies; default: the default scheduler only. */
+  /** Scheduling policies; default: the default scheduler and the dynamic batcher. */
   schedulers?: SchedulerRegistry;
   /** Time source; default the process clock. */
   clock?: Clock;
@@ -78,6 +79,16 @@ export interface InferenceServerOptions {
   observer?: RequestObserver | null;
   /** Extension names to advertise in server metadata (frontends add theirs). */
   extensions?: string[];
+}
+
+/** Queue length of one ready model version (`nv_inference_pending_request_count`). */
+export interface ModelPendingCount {
+  /** Model name. */
+  model: string;
+  /** Version as a decimal string. */
+  version: string;
+  /** Requests accepted and waiting to execute. */
+  pending: number;
 }
 
 /** Row of the repository index. */
@@ -138,7 +149,9 @@ export class InferenceServer {
     this.extensions = [...new Set([...CORE_EXTENSIONS, ...(options.extensions ?? [])])];
     this.loader = {
       backends: options.backends ?? createDefaultBackendRegistry(),
-      schedulers: options.schedulers ?? new SchedulerRegistry().register(defaultSchedulerFactory),
+      schedulers:
+        options.schedulers ??
+        new SchedulerRegistry().register(defaultSchedulerFactory).register(dynamicBatcherFactory),
       strictModelConfig: options.strictModelConfig ?? false,
       defaultMaxBatchSize: options.defaultMaxBatchSize ?? 4,
       clock: this.clock,
@@ -331,8 +344,24 @@ export class InferenceServer {
     if (request.state !== RequestState.QUEUED) return false;
     const entry = this.models.get(request.modelName);
     if (entry === undefined) return false;
-    for (const mv of entry.versions.values()) if (mv.scheduler.cancel(request)) return true;
+    for (const mv of entry.versions.values()) {
+      if (!mv.scheduler.cancel(request)) continue;
+      const totalNs = this.clock.nowNs() - request.arrivalNs;
+      this.loader.observer?.onFailure(mv.name, mv.versionString, 'CANCELED', totalNs);
+      return true;
+    }
     return false;
+  }
+
+  /** Requests waiting in each ready version's scheduler, read when metrics are scraped. */
+  pendingCounts(): ModelPendingCount[] {
+    const rows: ModelPendingCount[] = [];
+    for (const entry of this.models.values()) {
+      for (const mv of entry.versions.values()) {
+        rows.push({ model: mv.name, version: mv.versionString, pending: mv.scheduler.pendingCount });
+      }
+    }
+    return rows;
   }
 
   /** `GET /v2/models[/{m}[/versions/{v}]]/stats` body. */

@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Backend, BackendInstance, InstanceContext } from '../backends/backend.js';
+import type { Backend, BackendInstance, BackendLogger, InstanceContext } from '../backends/backend.js';
 import type { BackendRegistry } from '../backends/registry.js';
 import type { Clock } from '../common/clock.js';
 import { invalidArg, ServerError, Status } from '../common/errors.js';
@@ -27,6 +27,17 @@ import { ModelStatistics } from './model-statistics.js';
 import { ModelVersion } from './model-version.js';
 import type { RequestObserver } from './request-observer.js';
 import type { SchedulerRegistry } from './scheduler.js';
+
+/** Routes a backend's log lines (worker stderr, warnings) into the server log, tagged with the model. */
+function backendLogger(ctx: LoaderContext, model: string): BackendLogger {
+  return (level, message) => {
+    const line = `[${model}] ${message}`;
+    if (level === 'error') ctx.logger.logError(line);
+    else if (level === 'warn') ctx.logger.logWarning(line);
+    else if (level === 'info') ctx.logger.logInfo(line);
+    else ctx.logger.verbose(1, line);
+  };
+}
 
 /** What loading needs from the server. */
 export interface LoaderContext {
@@ -133,6 +144,8 @@ export async function loadModel(source: ModelSource, ctx: LoaderContext): Promis
     cfg: ModelConfig,
     instanceName: string,
     count: number,
+    kind: InstanceContext['kind'] = 'KIND_CPU',
+    deviceId = -1,
   ): InstanceContext => ({
     modelName: source.name,
     version,
@@ -141,9 +154,10 @@ export async function loadModel(source: ModelSource, ctx: LoaderContext): Promis
     modelPath: join(source.dir, String(version), cfg.default_model_filename),
     config: cfg,
     instanceName,
-    kind: 'KIND_CPU',
-    deviceId: -1,
+    kind,
+    deviceId,
     instanceCount: count,
+    logger: backendLogger(ctx, source.name),
   });
 
   for (const dir of versionDirs) {
@@ -193,7 +207,12 @@ export async function loadModel(source: ModelSource, ctx: LoaderContext): Promis
     }
   }
   const plan = new ModelPlan(config, labels);
-  const schedulerFactory = ctx.schedulers.resolve(config);
+  let schedulerFactory: ReturnType<SchedulerRegistry['resolve']>;
+  try {
+    schedulerFactory = ctx.schedulers.resolve(config);
+  } catch (err) {
+    throw loadError(source.name, (err as Error).message, err);
+  }
 
   const versions: ModelVersion[] = [];
   try {
@@ -218,16 +237,32 @@ async function loadVersion(
   backend: Backend,
   schedulerFactory: ReturnType<SchedulerRegistry['resolve']>,
   ctx: LoaderContext,
-  contextFor: (version: number, cfg: ModelConfig, instanceName: string, count: number) => InstanceContext,
+  contextFor: (
+    version: number,
+    cfg: ModelConfig,
+    instanceName: string,
+    count: number,
+    kind: InstanceContext['kind'],
+    deviceId: number,
+  ) => InstanceContext,
 ): Promise<ModelVersion> {
-  const names: string[] = [];
+  // One entry per instance: Triton names them `<group name>_<index>`; KIND_GPU makes one per
+  // listed GPU (device 0 when none are listed), KIND_AUTO and KIND_CPU run on the CPU.
+  const slots: { name: string; kind: InstanceContext['kind']; deviceId: number }[] = [];
   config.instance_group.forEach((group, g) => {
     const groupName = group.name || `${source.name}_${g}`;
-    for (let i = 0; i < group.count; i++) names.push(`${groupName}_${i}`);
+    const kind: InstanceContext['kind'] = group.kind === 'KIND_GPU' ? 'KIND_GPU' : group.kind === 'KIND_MODEL' ? 'KIND_MODEL' : 'KIND_CPU';
+    const devices = kind === 'KIND_GPU' ? (group.gpus.length > 0 ? group.gpus : [0]) : [-1];
+    for (const device of devices) {
+      for (let i = 0; i < group.count; i++) slots.push({ name: `${groupName}_${slots.length}`, kind, deviceId: device });
+    }
   });
-  if (names.length === 0) throw invalidArg('ERR_INVALID_CONFIG', 'instance_group has no instances');
-  const create = (index: number): Promise<BackendInstance> =>
-    backend.createInstance(contextFor(version, config, names[index]!, names.length));
+  if (slots.length === 0) throw invalidArg('ERR_INVALID_CONFIG', 'instance_group has no instances');
+  const create = (index: number): Promise<BackendInstance> => {
+    const slot = slots[index]!;
+    return backend.createInstance(contextFor(version, config, slot.name, slots.length, slot.kind, slot.deviceId));
+  };
+  const names = slots.map((s) => s.name);
   const settled = await Promise.allSettled(names.map((_, i) => create(i)));
   const failed = settled.find((s) => s.status === 'rejected') as PromiseRejectedResult | undefined;
   if (failed !== undefined) {

@@ -1,2 +1,16 @@
 /** Network frontends over the core facade: KServe v2 HTTP (and, later, gRPC and metrics). */
+
+export {
+  GRPC_COMPRESSION_LEVELS,
+  type GrpcCompressionLevel,
+  GrpcFrontend,
+  type GrpcFrontendOptions,
+} from './grpc/index.js';
 export { HttpFrontend, type HttpFrontendOptions } from './http/http-frontend.js';
+export {
+  MetricsFrontend,
+  type MetricsFrontendOptions,
+  PrometheusObserver,
+  type PrometheusObserverOptions,
+  parseMetricsConfig,
+} from './metrics/index.js';

@@ -5,6 +5,8 @@ import { ServerError } from '../../../src/common/errors.js';
 import {
   autoCompleteConfig,
   modelConfigToJson,
+  normalizeModelConfig,
+  parseModelConfig,
   parsePartialModelConfig,
   validateModelConfig,
 } from '../../../src/config/index.js';
@@ -227,6 +229,14 @@ describe('autoCompleteConfig', () => {
     expect(failure(() => autoCompleteConfig(parsePartialModelConfig(missing), seq, OPTIONS))).toContain(
       'sequence_batching control input "BEGIN" is not an input of the model file',
     );
+  });
+
+  it('autoCompleteConfig recomputes a defaulted instance count for the filled backend but keeps an explicit one', () => {
+    const defaulted = normalizeModelConfig({ name: 'm' });
+    expect(defaulted.instance_group[0].count).toBe(1);
+    expect(autoCompleteConfig(defaulted, BATCHABLE, OPTIONS).config.instance_group[0].count).toBe(2);
+    const explicit = parseModelConfig('name: "m" instance_group [ { count: 1 kind: KIND_CPU } ]');
+    expect(autoCompleteConfig(explicit, BATCHABLE, OPTIONS).config.instance_group[0].count).toBe(1);
   });
 
   it('autoCompleteConfig uses the given backend facts', () => {

@@ -23,10 +23,10 @@ describe('normalizeModelConfig', () => {
     const out = (name: string) =>
       `{"name":"${name}","data_type":"TYPE_INT32","dims":[16],"label_filename":"","is_shape_tensor":false,"is_non_linear_format_io":false}`;
     expect(JSON.stringify(modelConfigToJson(c))).toBe(
-      `{"name":"simple","platform":"tensorflow_graphdef","backend":"","runtime":"","version_policy":{"latest":{"num_versions":1}},"max_batch_size":8,` +
+      `{"name":"simple","platform":"tensorflow_graphdef","backend":"tensorflow","runtime":"","version_policy":{"latest":{"num_versions":1}},"max_batch_size":8,` +
         `"input":[${io('INPUT0')},${io('INPUT1')}],"output":[${out('OUTPUT0')},${out('OUTPUT1')}],"batch_input":[],"batch_output":[],` +
         `"optimization":{"priority":"PRIORITY_DEFAULT","input_pinned_memory":{"enable":true},"output_pinned_memory":{"enable":true},"gather_kernel_buffer_threshold":0,"eager_batching":false},` +
-        `"instance_group":[{"name":"simple","kind":"KIND_CPU","count":1,"gpus":[],"secondary_devices":[],"profile":[],"passive":false,"host_policy":""}],` +
+        `"instance_group":[{"name":"simple","kind":"KIND_CPU","count":2,"gpus":[],"secondary_devices":[],"profile":[],"passive":false,"host_policy":""}],` +
         `"default_model_filename":"","cc_model_filenames":{},"metric_tags":{},"parameters":{},"model_warmup":[]}`,
     );
   });
@@ -108,6 +108,11 @@ describe('normalizeModelConfig', () => {
       },
     ]);
     expect(normalizeModelConfig({ name: 'm', backend: 'python' }).instance_group[0].count).toBe(1);
+  });
+
+  it("normalizeModelConfig infers the backend from the platform for the default instance count, as Triton's core does", () => {
+    expect(normalizeModelConfig({ name: 'm', platform: 'onnxruntime_onnx' }).instance_group[0].count).toBe(2);
+    expect(normalizeModelConfig({ name: 'm', platform: 'tensorrt_plan' }).instance_group[0].count).toBe(1);
   });
 
   it('normalizeModelConfig names unnamed groups <model>_<index> and resolves KIND_AUTO to KIND_CPU', () => {

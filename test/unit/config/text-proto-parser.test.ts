@@ -98,6 +98,14 @@ describe('parseTextProto', () => {
     expect(only(tree, 'odd')).toMatchObject({ integer: 9007199254740993n });
   });
 
+  it('parseTextProto ignores a byte-order mark and CRLF line ends', () => {
+    const tree = parseTextProto('\uFEFFname: "a"\r\nmax_batch_size: 2\r\n');
+    expect(tree.fields.map((f) => [f.name, f.line, f.column])).toEqual([
+      ['name', 1, 1],
+      ['max_batch_size', 2, 1],
+    ]);
+  });
+
   it('parseTextProto accepts , and ; as field separators', () => {
     const tree = parseTextProto('a: 1, b: 2; c { d: 3; e: 4, }');
     expect(tree.fields.map((f) => f.name)).toEqual(['a', 'b', 'c']);

@@ -1,0 +1,152 @@
+/**
+ * Benchmark (issue 2): Nereid's HTTP path against its physical limit, in one run.
+ *   1. `simple` (two INT32[1,16] inputs, binary tensors) at concurrency 16: Nereid's throughput
+ *      over a bare node:http server answering the same bytes (target >= 0.6).
+ *   2. The same at concurrency 1: median latency, Nereid minus bare (target <= 100 us).
+ *   3. The real PaddleOCR classifier at batch 1, concurrency 1: the share of server overhead
+ *      (everything but the model's own compute) in end-to-end latency, using the stats API.
+ * Runs alternate bare/Nereid three times; medians are reported. Run: `npm run bench:http`.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildExampleRepository } from '../src/tools/examples/index.js';
+import { type LoadResult, median, runLoad } from './lib/load-generator.js';
+import { startBareHttp, startNereid } from './lib/server-process.js';
+
+const REPS = Number(process.env.BENCH_REPS ?? 3);
+const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 3000);
+
+function binaryRequest(inputs: { name: string; datatype: string; shape: number[]; data: Uint8Array }[]) {
+  const header = JSON.stringify({
+    inputs: inputs.map((i) => ({ name: i.name, datatype: i.datatype, shape: i.shape, parameters: { binary_data_size: i.data.length } })),
+    parameters: { binary_data_output: true },
+  });
+  const json = Buffer.from(header);
+  const body = Buffer.concat([json, ...inputs.map((i) => Buffer.from(i.data.buffer, i.data.byteOffset, i.data.byteLength))]);
+  return { body, headers: { 'inference-header-content-length': String(json.length), 'content-type': 'application/octet-stream' } };
+}
+
+async function statsOf(port: number, model: string): Promise<any> {
+  const body = (await (await fetch(`http://127.0.0.1:${port}/v2/models/${model}/stats`)).json()) as { model_stats: any[] };
+  return body.model_stats[0];
+}
+
+function row(name: string, r: LoadResult): string {
+  return `${name.padEnd(26)} ${String(r.concurrency).padStart(3)} ${r.throughputPerS.toFixed(0).padStart(9)} ${r.p50Us.toFixed(0).padStart(8)} ${r.p99Us.toFixed(0).padStart(8)} ${(r.clientUtilization * 100).toFixed(0).padStart(5)}%  ${r.errors}`;
+}
+
+async function main(): Promise<void> {
+  const repo = mkdtempSync(join(tmpdir(), 'nereid-bench-http-'));
+  try {
+    buildExampleRepository(repo);
+    const a = new Int32Array(16).map((_, i) => i);
+    const b = new Int32Array(16).fill(1);
+    const simple = binaryRequest([
+      { name: 'INPUT0', datatype: 'INT32', shape: [1, 16], data: new Uint8Array(a.buffer) },
+      { name: 'INPUT1', datatype: 'INT32', shape: [1, 16], data: new Uint8Array(b.buffer) },
+    ]);
+    const nereid = await startNereid(repo);
+    // Capture Nereid's exact response so the bare server sends the same bytes and headers.
+    const probe = await fetch(`http://127.0.0.1:${nereid.port}/v2/models/simple/infer`, {
+      method: 'POST',
+      headers: simple.headers,
+      body: simple.body,
+    });
+    const probeBody = new Uint8Array(await probe.arrayBuffer());
+    if (probe.status !== 200) throw new Error(`probe failed: ${probe.status} ${Buffer.from(probeBody).toString()}`);
+    const responseHeaders: Record<string, string> = {
+      'Content-Type': probe.headers.get('content-type') ?? 'application/octet-stream',
+      'Inference-Header-Content-Length': probe.headers.get('inference-header-content-length') ?? '0',
+      'Server-Timing': probe.headers.get('server-timing') ?? '',
+    };
+    const bare = await startBareHttp(probeBody, responseHeaders);
+    const results: Record<string, LoadResult[]> = { bare1: [], nereid1: [], bare16: [], nereid16: [] };
+    console.log(`target                     conc   req/s     p50us    p99us  client errors`);
+    for (let rep = 0; rep < REPS; rep++) {
+      for (const [name, port] of [
+        ['bare', bare.port],
+        ['nereid', nereid.port],
+      ] as const) {
+        for (const concurrency of [1, 16]) {
+          const r = await runLoad({
+            origin: `http://127.0.0.1:${port}`,
+            path: '/v2/models/simple/infer',
+            headers: simple.headers,
+            body: simple.body,
+            concurrency,
+            threads: concurrency === 1 ? 1 : 2,
+            durationMs: DURATION_MS,
+          });
+          results[`${name}${concurrency}`]!.push(r);
+          console.log(row(`${name} simple (rep ${rep + 1})`, r));
+        }
+      }
+    }
+    await bare.stop();
+
+    // Real model: server overhead share at batch 1, concurrency 1.
+    const pixels = new Float32Array(3 * 48 * 192).map((_, i) => Math.sin(i * 0.01));
+    const real = binaryRequest([{ name: 'x', datatype: 'FP32', shape: [1, 3, 48, 192], data: new Uint8Array(pixels.buffer) }]);
+    const before = await statsOf(nereid.port, 'text_orientation');
+    const realRun = await runLoad({
+      origin: `http://127.0.0.1:${nereid.port}`,
+      path: '/v2/models/text_orientation/infer',
+      headers: real.headers,
+      body: real.body,
+      concurrency: 1,
+      threads: 1,
+      warmupMs: 500,
+      durationMs: DURATION_MS,
+    });
+    const after = await statsOf(nereid.port, 'text_orientation');
+    await nereid.stop();
+    const d = (k: string) => ({
+      count: after.inference_stats[k].count - before.inference_stats[k].count,
+      ns: after.inference_stats[k].ns - before.inference_stats[k].ns,
+    });
+    const inferUs = d('compute_infer').ns / d('compute_infer').count / 1000;
+    const serverUs = d('success').ns / d('success').count / 1000;
+    const clientMeanUs = realRun.p50Us;
+    console.log(row('nereid text_orientation b1', realRun));
+
+    const med = (k: string, f: (r: LoadResult) => number) => median(results[k]!.map(f));
+    const summary = {
+      date: new Date().toISOString().slice(0, 10),
+      reps: REPS,
+      durationMs: DURATION_MS,
+      simple: {
+        c16: {
+          bareThroughput: med('bare16', (r) => r.throughputPerS),
+          nereidThroughput: med('nereid16', (r) => r.throughputPerS),
+          ratio: med('nereid16', (r) => r.throughputPerS) / med('bare16', (r) => r.throughputPerS),
+          nereidP99Us: med('nereid16', (r) => r.p99Us),
+          clientUtilization: Math.max(...results.nereid16!.map((r) => r.clientUtilization)),
+        },
+        c1: {
+          bareP50Us: med('bare1', (r) => r.p50Us),
+          nereidP50Us: med('nereid1', (r) => r.p50Us),
+          addedUs: med('nereid1', (r) => r.p50Us) - med('bare1', (r) => r.p50Us),
+        },
+      },
+      textOrientation: {
+        clientP50Us: clientMeanUs,
+        serverMeanUs: serverUs,
+        computeInferMeanUs: inferUs,
+        overheadShare: (clientMeanUs - inferUs) / clientMeanUs,
+        serverOverheadShare: (serverUs - inferUs) / clientMeanUs,
+      },
+    };
+    console.log(JSON.stringify(summary, null, 2));
+    console.log(
+      `\nsimple c16: Nereid/bare throughput = ${summary.simple.c16.ratio.toFixed(2)} (target >= 0.60)` +
+        `\nsimple c1: Nereid p50 - bare p50 = ${summary.simple.c1.addedUs.toFixed(0)} us (target <= 100 us)` +
+        `\ntext_orientation b1: model compute ${inferUs.toFixed(0)} us of ${clientMeanUs.toFixed(0)} us end to end; overhead share ${(summary.textOrientation.overheadShare * 100).toFixed(1)}%`,
+    );
+    writeFileSync(new URL('../../bench/results/http-overhead.json', import.meta.url), `${JSON.stringify(summary, null, 2)}\n`);
+  } finally {
+    rmSync(repo, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,116 @@
+/**
+ * The gRPC frontend: a grpc-js server serving inference.GRPCInferenceService and
+ * grpc.health.v1.Health from the project's .proto files, with Triton's limits (2 GB messages both
+ * ways) and tritonserver's keepalive settings. Start and stop mirror the HTTP frontend: close()
+ * stops accepting, lets open streams finish what they received, then resolves. It holds no
+ * scheduling state; the RPCs themselves live in grpc-service-handlers.ts.
+ */
+import * as grpc from '@grpc/grpc-js';
+import type { InferenceServer } from '../../core/index.js';
+import { loadProtos, MAX_GRPC_MESSAGE_BYTES } from '../../protocol/grpc/index.js';
+import { healthServiceHandlers, inferenceServiceHandlers } from './grpc-service-handlers.js';
+import type { GrpcStreamSession } from './grpc-stream-session.js';
+
+/** `--grpc-infer-response-compression-level` values. */
+export const GRPC_COMPRESSION_LEVELS = ['none', 'low', 'medium', 'high'] as const;
+
+/** One of GRPC_COMPRESSION_LEVELS. */
+export type GrpcCompressionLevel = (typeof GRPC_COMPRESSION_LEVELS)[number];
+
+/** gRPC frontend options (tritonserver's flag names in brackets). */
+export interface GrpcFrontendOptions {
+  /** Port [--grpc-port]; 0 picks a free one; default 8001. */
+  port?: number;
+  /** Address to bind [--grpc-address]; default '0.0.0.0'. */
+  address?: string;
+  /**
+   * Compression of ModelInfer responses [--grpc-infer-response-compression-level]; default 'none'.
+   * Accepted for compatibility: grpc-js servers cannot compress responses, so other levels log a
+   * warning and responses stay uncompressed. Compressed requests are always accepted.
+   */
+  inferResponseCompressionLevel?: GrpcCompressionLevel;
+  /** Interval between server keepalive pings in ms [--grpc-keepalive-time]; default 7200000. */
+  keepaliveTimeMs?: number;
+  /** Time to wait for a ping acknowledgement in ms [--grpc-keepalive-timeout]; default 20000. */
+  keepaliveTimeoutMs?: number;
+  /** Allow keepalive pings without calls [--grpc-keepalive-permit-without-calls]; default false. */
+  keepalivePermitWithoutCalls?: boolean;
+  /** Pings allowed without data frames [--grpc-http2-max-pings-without-data]; default 2. */
+  http2MaxPingsWithoutData?: number;
+}
+
+/** Where the frontend listens. */
+export interface GrpcListenAddress {
+  /** The bound address as given. */
+  address: string;
+  /** The bound port. */
+  port: number;
+}
+
+/** The gRPC frontend. */
+export class GrpcFrontend {
+  private readonly grpcServer: grpc.Server;
+  private readonly port: number;
+  private readonly address: string;
+  private readonly sessions = new Set<GrpcStreamSession>();
+  private readonly forgetSession = (session: GrpcStreamSession): void => {
+    this.sessions.delete(session);
+  };
+  private closing = false;
+
+  constructor(server: InferenceServer, options: GrpcFrontendOptions = {}) {
+    this.port = options.port ?? 8001;
+    this.address = options.address ?? '0.0.0.0';
+    const level = options.inferResponseCompressionLevel ?? 'none';
+    if (level !== 'none') {
+      server.logger.logWarning(
+        `gRPC infer response compression level '${level}' is accepted but responses are sent uncompressed: @grpc/grpc-js servers cannot compress responses`,
+      );
+    }
+    this.grpcServer = new grpc.Server({
+      'grpc.max_receive_message_length': MAX_GRPC_MESSAGE_BYTES,
+      'grpc.max_send_message_length': MAX_GRPC_MESSAGE_BYTES,
+      'grpc.keepalive_time_ms': options.keepaliveTimeMs ?? 7_200_000,
+      'grpc.keepalive_timeout_ms': options.keepaliveTimeoutMs ?? 20_000,
+      'grpc.keepalive_permit_without_calls': options.keepalivePermitWithoutCalls === true ? 1 : 0,
+      'grpc.http2.max_pings_without_data': options.http2MaxPingsWithoutData ?? 2,
+    });
+    const protos = loadProtos();
+    this.grpcServer.addService(protos.inferenceService, inferenceServiceHandlers(server, this));
+    this.grpcServer.addService(protos.healthService, healthServiceHandlers(server));
+  }
+
+  /** Starts listening; resolves with the bound address and port. */
+  listen(): Promise<GrpcListenAddress> {
+    const host = this.address.includes(':') ? `[${this.address}]` : this.address;
+    return new Promise((resolve, reject) => {
+      this.grpcServer.bindAsync(
+        `${host}:${this.port}`,
+        grpc.ServerCredentials.createInsecure(),
+        (err, port) => {
+          if (err !== null) reject(err);
+          else resolve({ address: this.address, port });
+        },
+      );
+    });
+  }
+
+  /** Called by the ModelStreamInfer handler for every new stream. */
+  onSessionOpen(session: GrpcStreamSession): void {
+    if (this.closing) {
+      session.drain();
+      return;
+    }
+    session.onClosed = this.forgetSession;
+    this.sessions.add(session);
+  }
+
+  /** Stops accepting calls; unary calls in flight finish and open streams end once answered. */
+  close(): Promise<void> {
+    this.closing = true;
+    for (const session of [...this.sessions]) session.drain();
+    return new Promise((resolve) => {
+      this.grpcServer.tryShutdown(() => resolve());
+    });
+  }
+}

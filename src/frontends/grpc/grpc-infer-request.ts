@@ -1,0 +1,82 @@
+/**
+ * Turns one ModelInferRequest message into a core InferenceRequest for the unary and streaming
+ * handlers: finds the model version first (Triton's order, so a bad version string or an unknown
+ * model is reported before anything about the tensors), decodes the tensors with the protocol
+ * codec and refuses what this server cannot serve (shared memory; decoupled models on unary
+ * ModelInfer). It does not submit the request or answer the call.
+ */
+import { invalidArg, unsupported } from '../../common/errors.js';
+import { InferenceRequest, type InferenceServer, type ResponseSink } from '../../core/index.js';
+import { decodeGrpcInferRequest, type ModelInferRequestMessage } from '../../protocol/grpc/index.js';
+
+/** The model version a request resolved to (what getModel returns). */
+export type ResolvedModelVersion = ReturnType<InferenceServer['getModel']>;
+
+/** A decoded request and the model version that will serve it. */
+export interface PreparedGrpcRequest {
+  /** The core request, not yet submitted. */
+  readonly request: InferenceRequest;
+  /** The model version it resolved to. */
+  readonly model: ResolvedModelVersion;
+}
+
+/** Which RPC a request arrived on: decides whether decoupled models are allowed. */
+export const GrpcInferRpc = {
+  /** Unary ModelInfer: exactly one response, so decoupled models are refused. */
+  UNARY: 0,
+  /** ModelStreamInfer: any number of responses per request. */
+  STREAM: 1,
+} as const;
+
+/** One of GrpcInferRpc. */
+export type GrpcInferRpc = (typeof GrpcInferRpc)[keyof typeof GrpcInferRpc];
+
+/**
+ * Builds the core request for `message` with `sink` as its ResponseSink.
+ * @throws ServerError with Triton's texts (unknown model, bad version, bad tensors, decoupled on unary)
+ */
+export function prepareGrpcRequest(
+  server: InferenceServer,
+  message: ModelInferRequestMessage,
+  sink: ResponseSink,
+  rpc: GrpcInferRpc,
+): PreparedGrpcRequest {
+  const modelName = message.model_name ?? '';
+  const modelVersion = message.model_version ?? '';
+  const model = server.getModel(modelName, modelVersion);
+  if (rpc === GrpcInferRpc.UNARY && model.plan.decoupled) {
+    throw unsupported(
+      'ERR_DECOUPLED_UNARY',
+      "ModelInfer RPC doesn't support models with decoupled transaction policy",
+    );
+  }
+  const decoded = decodeGrpcInferRequest(message);
+  for (const input of decoded.inputs) {
+    if (input.sharedMemory !== null) {
+      throw invalidArg(
+        'ERR_SHARED_MEMORY_UNSUPPORTED',
+        `Input '${input.name}' for model '${modelName}' names shared memory region '${input.sharedMemory.region}': the shared-memory extensions are not available on this server, send the data in raw_input_contents`,
+      );
+    }
+  }
+  if (decoded.outputs !== null) {
+    for (const output of decoded.outputs) {
+      if (output.sharedMemory !== null) {
+        throw invalidArg(
+          'ERR_SHARED_MEMORY_UNSUPPORTED',
+          `Output '${output.name}' for model '${modelName}' names shared memory region '${output.sharedMemory.region}': the shared-memory extensions are not available on this server`,
+        );
+      }
+    }
+  }
+  const request = new InferenceRequest({
+    modelName,
+    modelVersion,
+    id: decoded.id ?? '',
+    parameters: decoded.parameters,
+    inputs: decoded.inputs,
+    outputs: decoded.outputs,
+    sink,
+  });
+  return { request, model };
+}

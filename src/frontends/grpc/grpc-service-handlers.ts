@@ -1,0 +1,171 @@
+/**
+ * The grpc-js implementations of inference.GRPCInferenceService (every RPC) and
+ * grpc.health.v1.Health over the core facade. Query RPCs answer from the core in the same shapes
+ * as HTTP; inference RPCs hand the call to GrpcUnaryInfer or a GrpcStreamSession; RPCs of
+ * features Nereid lacks end with UNIMPLEMENTED saying what is missing. Handlers are built once
+ * per frontend; nothing here binds ports.
+ */
+import type {
+  handleBidiStreamingCall,
+  handleServerStreamingCall,
+  handleUnaryCall,
+  ServerWritableStream,
+  UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import type { InferenceServer } from '../../core/index.js';
+import {
+  type ModelInferRequestMessage,
+  type ModelInferResponseMessage,
+  type ModelStreamInferResponseMessage,
+  modelConfigToMessage,
+} from '../../protocol/grpc/index.js';
+import { grpcErrorOf, unavailableFeature } from './grpc-status.js';
+import { GrpcStreamSession, type ModelStreamInferCall } from './grpc-stream-session.js';
+import { GrpcUnaryInfer, type ModelInferCall } from './grpc-unary-infer.js';
+import { statisticsToMessage } from './statistics-message.js';
+
+/** Receives stream sessions as they open, so the frontend can drain them on close. */
+export interface StreamSessionListener {
+  /** A ModelStreamInfer stream opened. */
+  onSessionOpen(session: GrpcStreamSession): void;
+}
+
+/** A request naming a model (ModelReady, ModelMetadata, ModelConfig, ModelStatistics). */
+interface ModelRequestMessage {
+  name?: string;
+  version?: string;
+}
+
+type Unary = handleUnaryCall<any, any>;
+
+/** Answers a query RPC with `answer(request)`, mapping thrown ServerErrors to gRPC statuses. */
+function query<T>(answer: (request: T) => unknown): Unary {
+  return (call, callback) => {
+    let response: unknown;
+    try {
+      response = answer(call.request as T);
+    } catch (err) {
+      callback(grpcErrorOf(err));
+      return;
+    }
+    callback(null, response);
+  };
+}
+
+/** An RPC that always ends with UNIMPLEMENTED and the given explanation. */
+function missing(rpc: string, what: string, why: string): Unary {
+  const error = unavailableFeature(rpc, what, why);
+  return (_call, callback) => callback(grpcErrorOf(error));
+}
+
+const NO_SHM = 'Nereid does not implement shared-memory tensors yet; send tensor data in the request';
+const NO_CONTROL =
+  "this server runs with model control mode 'none' (models are loaded at startup and cannot be loaded or unloaded through the API)";
+
+/** The implementation object of inference.GRPCInferenceService. */
+export function inferenceServiceHandlers(
+  server: InferenceServer,
+  sessions: StreamSessionListener,
+): UntypedServiceImplementation {
+  const modelInfer: handleUnaryCall<ModelInferRequestMessage, ModelInferResponseMessage> = (
+    call: ModelInferCall,
+    callback,
+  ) => {
+    new GrpcUnaryInfer(server, callback).start(call);
+  };
+  const modelStreamInfer: handleBidiStreamingCall<
+    ModelInferRequestMessage,
+    ModelStreamInferResponseMessage
+  > = (call: ModelStreamInferCall) => {
+    sessions.onSessionOpen(new GrpcStreamSession(server, call));
+  };
+  return {
+    ServerLive: query(() => ({ live: server.isLive() })),
+    ServerReady: query(() => ({ ready: server.isReady() })),
+    ModelReady: query((r: ModelRequestMessage) => ({
+      ready: server.isModelReady(r.name ?? '', r.version ?? ''),
+    })),
+    ServerMetadata: query(() => server.serverMetadata()),
+    ModelMetadata: query((r: ModelRequestMessage) => server.modelMetadata(r.name ?? '', r.version ?? '')),
+    ModelConfig: query((r: ModelRequestMessage) => ({
+      config: modelConfigToMessage(server.modelConfig(r.name ?? '', r.version ?? '')),
+    })),
+    ModelStatistics: query((r: ModelRequestMessage) =>
+      statisticsToMessage(server.statistics(r.name ?? '', r.version ?? '')),
+    ),
+    RepositoryIndex: query((r: { ready?: boolean }) => ({
+      models: server.repositoryIndex(r.ready === true).map((m) => ({
+        name: m.name,
+        version: m.version ?? '',
+        state: m.state,
+        reason: m.reason,
+      })),
+    })),
+    ModelInfer: modelInfer,
+    ModelStreamInfer: modelStreamInfer,
+    RepositoryModelLoad: missing('RepositoryModelLoad', 'loading models through the API', NO_CONTROL),
+    RepositoryModelUnload: missing('RepositoryModelUnload', 'unloading models through the API', NO_CONTROL),
+    SystemSharedMemoryStatus: missing(
+      'SystemSharedMemoryStatus',
+      'the system shared-memory extension',
+      NO_SHM,
+    ),
+    SystemSharedMemoryRegister: missing(
+      'SystemSharedMemoryRegister',
+      'the system shared-memory extension',
+      NO_SHM,
+    ),
+    SystemSharedMemoryUnregister: missing(
+      'SystemSharedMemoryUnregister',
+      'the system shared-memory extension',
+      NO_SHM,
+    ),
+    CudaSharedMemoryStatus: missing(
+      'CudaSharedMemoryStatus',
+      'the CUDA shared-memory extension',
+      'Nereid runs models on the CPU and has no CUDA memory to share',
+    ),
+    CudaSharedMemoryRegister: missing(
+      'CudaSharedMemoryRegister',
+      'the CUDA shared-memory extension',
+      'Nereid runs models on the CPU and has no CUDA memory to share',
+    ),
+    CudaSharedMemoryUnregister: missing(
+      'CudaSharedMemoryUnregister',
+      'the CUDA shared-memory extension',
+      'Nereid runs models on the CPU and has no CUDA memory to share',
+    ),
+    TraceSetting: missing(
+      'TraceSetting',
+      'the trace extension',
+      'request tracing is not implemented; use the Server-Timing header over HTTP or the statistics extension',
+    ),
+    LogSettings: missing(
+      'LogSettings',
+      'the logging extension',
+      'log settings can only be set with the --log-* command-line flags',
+    ),
+  };
+}
+
+/** The implementation object of grpc.health.v1.Health: Check is SERVING while the server is live. */
+export function healthServiceHandlers(server: InferenceServer): UntypedServiceImplementation {
+  const watch: handleServerStreamingCall<unknown, unknown> = (
+    call: ServerWritableStream<unknown, unknown>,
+  ) => {
+    call.emit(
+      'error',
+      grpcErrorOf(
+        unavailableFeature(
+          'Watch',
+          'grpc.health.v1.Health/Watch',
+          'poll grpc.health.v1.Health/Check instead',
+        ),
+      ),
+    );
+  };
+  return {
+    Check: query(() => ({ status: server.isLive() ? 'SERVING' : 'NOT_SERVING' })),
+    Watch: watch,
+  };
+}

@@ -1,0 +1,267 @@
+/**
+ * One ModelStreamInfer stream: many requests in, responses out. For ordinary models exactly one
+ * response per request is written, in request order (a later request that finishes first waits);
+ * for decoupled models every response is written as it comes, with `triton_final_response`, and
+ * the empty final response only when the request asked for it. Errors travel in-band in
+ * `error_message`, or, when the client opened the stream with the `triton_grpc_error: true`
+ * header, end the stream with a gRPC status. A stream the client cancels or drops cancels its
+ * queued requests and drops the answers of running ones.
+ *
+ *   data ─▶ StreamEntry (ResponseSink) ─▶ core
+ *             ordinary: ordered queue ─▶ flush head entries that are done ─▶ write
+ *             decoupled: write each response at once
+ */
+import type { ServerDuplexStream } from '@grpc/grpc-js';
+import { type ServerError, toServerError } from '../../common/errors.js';
+import { FixedQueue } from '../../common/fixed-queue.js';
+import type { InferenceRequest, InferenceResponse, InferenceServer, ResponseSink } from '../../core/index.js';
+import {
+  encodeGrpcInferResponse,
+  encodeGrpcStreamError,
+  encodeGrpcStreamResponse,
+  type ModelInferRequestMessage,
+  type ModelStreamInferResponseMessage,
+} from '../../protocol/grpc/index.js';
+import { GrpcInferRpc, prepareGrpcRequest } from './grpc-infer-request.js';
+import { grpcErrorOf } from './grpc-status.js';
+
+/** A ModelStreamInfer call as grpc-js hands it to the handler. */
+export type ModelStreamInferCall = ServerDuplexStream<
+  ModelInferRequestMessage,
+  ModelStreamInferResponseMessage
+>;
+
+/** Metadata key that asks for errors as a gRPC status that ends the stream. */
+export const GRPC_ERROR_HEADER = 'triton_grpc_error';
+
+/** Response parameter flagging a decoupled request's last response. */
+export const FINAL_RESPONSE_PARAMETER = 'triton_final_response';
+
+/** Request parameter asking for an empty response carrying only the final flag. */
+export const EMPTY_FINAL_RESPONSE_PARAMETER = 'triton_enable_empty_final_response';
+
+const kSession = Symbol('nereid.grpcStreamSession');
+type TrackedStream = ModelStreamInferCall & { [kSession]?: GrpcStreamSession };
+
+// Listeners shared by every stream; `this` is the stream.
+function onStreamData(this: TrackedStream, message: ModelInferRequestMessage): void {
+  this[kSession]?.receive(message);
+}
+function onStreamEnd(this: TrackedStream): void {
+  this[kSession]?.onInputEnd();
+}
+function onStreamCancelled(this: TrackedStream): void {
+  this[kSession]?.cancelAll();
+}
+
+/** One request of a stream; its ResponseSink. */
+class StreamEntry implements ResponseSink {
+  readonly session: GrpcStreamSession;
+  readonly message: ModelInferRequestMessage;
+  request: InferenceRequest | null;
+  decoupled: boolean;
+  /** Model name and version that answer, for the empty final response. */
+  modelName: string;
+  versionString: string;
+  /** Answer of an ordered entry once it arrived (response or error). */
+  response: ModelStreamInferResponseMessage | null;
+  error: ServerError | null;
+  done: boolean;
+
+  constructor(session: GrpcStreamSession, message: ModelInferRequestMessage) {
+    this.session = session;
+    this.message = message;
+    this.request = null;
+    this.decoupled = false;
+    this.modelName = message.model_name ?? '';
+    this.versionString = message.model_version ?? '';
+    this.response = null;
+    this.error = null;
+    this.done = false;
+  }
+
+  onResponse(request: InferenceRequest, response: InferenceResponse | null, final: boolean): void {
+    this.session.onEntryResponse(this, request, response, final);
+  }
+
+  onError(_request: InferenceRequest, error: ServerError): void {
+    this.session.onEntryError(this, error);
+  }
+}
+
+/** The state of one ModelStreamInfer call. */
+export class GrpcStreamSession {
+  private readonly server: InferenceServer;
+  private readonly call: ModelStreamInferCall;
+  private readonly statusErrors: boolean;
+  private readonly ordered = new FixedQueue<StreamEntry>();
+  private readonly active = new Set<StreamEntry>();
+  private inputEnded = false;
+  private closed = false;
+  /** Called once when the session ends (answered everything, cancelled or failed); default none. */
+  onClosed: ((session: GrpcStreamSession) => void) | null = null;
+
+  constructor(server: InferenceServer, call: ModelStreamInferCall) {
+    this.server = server;
+    this.call = call;
+    const header = call.metadata.get(GRPC_ERROR_HEADER)[0];
+    this.statusErrors = typeof header === 'string' && header.toLowerCase() === 'true';
+    (call as TrackedStream)[kSession] = this;
+    call.on('data', onStreamData);
+    call.on('end', onStreamEnd);
+    call.on('cancelled', onStreamCancelled);
+  }
+
+  /** Requests admitted and not yet fully answered. */
+  get activeCount(): number {
+    return this.active.size;
+  }
+
+  /** Handles one request message of the stream. */
+  receive(message: ModelInferRequestMessage): void {
+    if (this.closed) return;
+    const entry = new StreamEntry(this, message);
+    let request: InferenceRequest;
+    try {
+      const prepared = prepareGrpcRequest(this.server, message, entry, GrpcInferRpc.STREAM);
+      request = prepared.request;
+      entry.request = request;
+      entry.decoupled = prepared.model.plan.decoupled;
+      entry.modelName = prepared.model.name;
+      entry.versionString = prepared.model.versionString;
+    } catch (err) {
+      this.ordered.push(entry);
+      this.complete(entry, null, toServerError(err));
+      return;
+    }
+    if (!entry.decoupled) this.ordered.push(entry);
+    this.active.add(entry);
+    try {
+      this.server.infer(request);
+    } catch (err) {
+      this.active.delete(entry);
+      if (entry.decoupled) this.writeError(entry, toServerError(err));
+      else this.complete(entry, null, toServerError(err));
+    }
+  }
+
+  /** A response of `entry`'s request reached the sink. */
+  onEntryResponse(
+    entry: StreamEntry,
+    request: InferenceRequest,
+    response: InferenceResponse | null,
+    final: boolean,
+  ): void {
+    if (final) this.active.delete(entry);
+    if (this.closed) return;
+    if (!entry.decoupled) {
+      if (response === null) return;
+      this.complete(entry, encodeGrpcStreamResponse(encodeResponse(response, false, true)), null);
+      return;
+    }
+    if (response !== null) {
+      this.call.write(encodeGrpcStreamResponse(encodeResponse(response, true, final)));
+    } else if (final && request.parameters[EMPTY_FINAL_RESPONSE_PARAMETER] === true) {
+      this.call.write(
+        encodeGrpcStreamResponse(
+          encodeGrpcInferResponse({
+            modelName: entry.modelName,
+            modelVersion: entry.versionString,
+            id: request.id,
+            parameters: { [FINAL_RESPONSE_PARAMETER]: true },
+            outputs: [],
+          }),
+        ),
+      );
+    }
+    if (final) this.maybeEnd();
+  }
+
+  /** `entry`'s request failed. */
+  onEntryError(entry: StreamEntry, error: ServerError): void {
+    this.active.delete(entry);
+    if (this.closed) return;
+    if (entry.decoupled) this.writeError(entry, error);
+    else this.complete(entry, null, error);
+  }
+
+  /** The client half-closed the stream: end it once every request is answered. */
+  onInputEnd(): void {
+    this.inputEnded = true;
+    this.maybeEnd();
+  }
+
+  /** The server is stopping: answer what was received, then end the stream as if the client half-closed. */
+  drain(): void {
+    this.onInputEnd();
+  }
+
+  /** The client cancelled or went away: cancel queued work and drop every later answer. */
+  cancelAll(): void {
+    if (this.closed) return;
+    this.close();
+  }
+
+  // An ordered entry's answer arrived: store it and write every finished entry at the head.
+  private complete(
+    entry: StreamEntry,
+    response: ModelStreamInferResponseMessage | null,
+    error: ServerError | null,
+  ): void {
+    entry.response = response;
+    entry.error = error;
+    entry.done = true;
+    const ordered = this.ordered;
+    while (!this.closed && ordered.length > 0 && ordered.peek()!.done) {
+      const head = ordered.shift()!;
+      if (head.error !== null) this.writeError(head, head.error);
+      else this.call.write(head.response!);
+    }
+    this.maybeEnd();
+  }
+
+  private writeError(entry: StreamEntry, error: ServerError): void {
+    if (this.statusErrors) {
+      this.close();
+      this.call.emit('error', grpcErrorOf(error));
+      return;
+    }
+    const m = entry.message;
+    this.call.write(
+      encodeGrpcStreamError(error.message, m.model_name ?? '', m.model_version ?? '', m.id ?? ''),
+    );
+  }
+
+  private maybeEnd(): void {
+    if (this.closed || !this.inputEnded || this.ordered.length > 0 || this.active.size > 0) return;
+    this.closed = true;
+    this.call.end();
+    this.onClosed?.(this);
+  }
+
+  // Stops the session: cancels every request still active (queued ones leave their queue).
+  private close(): void {
+    this.closed = true;
+    this.onClosed?.(this);
+    this.ordered.drain();
+    const entries = [...this.active];
+    this.active.clear();
+    for (const entry of entries) {
+      if (entry.request !== null) this.server.cancel(entry.request);
+    }
+  }
+}
+
+// A core response as a ModelInferResponse; decoupled ones carry the final flag as a parameter.
+function encodeResponse(response: InferenceResponse, decoupled: boolean, final: boolean) {
+  const parameters = decoupled
+    ? { ...response.parameters, [FINAL_RESPONSE_PARAMETER]: final }
+    : (response.parameters ?? undefined);
+  return encodeGrpcInferResponse({
+    modelName: response.modelName,
+    modelVersion: response.modelVersion,
+    id: response.id,
+    parameters,
+    outputs: response.outputs,
+  });
+}

@@ -1,0 +1,85 @@
+/**
+ * One unary ModelInfer call: decodes the request, submits it to the core, is its ResponseSink and
+ * answers the call once with every output in `raw_output_contents` (or with the mapped gRPC
+ * status). A client that cancels (or disconnects) cancels the request: removed from its queue if
+ * it has not started, its answer dropped if it has.
+ */
+import type { ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
+import type { ServerError } from '../../common/errors.js';
+import type { InferenceRequest, InferenceResponse, InferenceServer, ResponseSink } from '../../core/index.js';
+import {
+  encodeGrpcInferResponse,
+  type ModelInferRequestMessage,
+  type ModelInferResponseMessage,
+} from '../../protocol/grpc/index.js';
+import { GrpcInferRpc, prepareGrpcRequest } from './grpc-infer-request.js';
+import { grpcErrorOf } from './grpc-status.js';
+
+/** A unary ModelInfer call as grpc-js hands it to the handler. */
+export type ModelInferCall = ServerUnaryCall<ModelInferRequestMessage, ModelInferResponseMessage>;
+
+const kUnaryInfer = Symbol('nereid.grpcUnaryInfer');
+type TrackedCall = ModelInferCall & { [kUnaryInfer]?: GrpcUnaryInfer };
+
+// Listener shared by every call (no closure per request); `this` is the call.
+function onUnaryCancelled(this: TrackedCall): void {
+  this[kUnaryInfer]?.cancel();
+}
+
+/** The sink of one unary ModelInfer call. */
+export class GrpcUnaryInfer implements ResponseSink {
+  private readonly server: InferenceServer;
+  private readonly callback: sendUnaryData<ModelInferResponseMessage>;
+  private request: InferenceRequest | null;
+  private finished: boolean;
+
+  constructor(server: InferenceServer, callback: sendUnaryData<ModelInferResponseMessage>) {
+    this.server = server;
+    this.callback = callback;
+    this.request = null;
+    this.finished = false;
+  }
+
+  /** Decodes and submits the call's request; failures answer the call at once. */
+  start(call: ModelInferCall): void {
+    try {
+      const { request } = prepareGrpcRequest(this.server, call.request, this, GrpcInferRpc.UNARY);
+      this.request = request;
+      (call as TrackedCall)[kUnaryInfer] = this;
+      call.on('cancelled', onUnaryCancelled);
+      this.server.infer(request);
+    } catch (err) {
+      if (this.finished) return;
+      this.finished = true;
+      this.callback(grpcErrorOf(err));
+    }
+  }
+
+  /** The client went away: cancel the request; nothing is sent any more. */
+  cancel(): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.request !== null) this.server.cancel(this.request);
+  }
+
+  onResponse(_request: InferenceRequest, response: InferenceResponse | null, _final: boolean): void {
+    if (this.finished || response === null) return;
+    this.finished = true;
+    this.callback(
+      null,
+      encodeGrpcInferResponse({
+        modelName: response.modelName,
+        modelVersion: response.modelVersion,
+        id: response.id,
+        parameters: response.parameters ?? undefined,
+        outputs: response.outputs,
+      }),
+    );
+  }
+
+  onError(_request: InferenceRequest, error: ServerError): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.callback(grpcErrorOf(error));
+  }
+}

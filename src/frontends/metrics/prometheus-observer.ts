@@ -1,0 +1,239 @@
+/**
+ * The RequestObserver that feeds Prometheus: it applies Triton's counting rules to plain per-model
+ * totals on the request path and renders them, with the host gauges and prom-client's process
+ * metrics, from its own prom-client Registry (never the global one) when scraped. It serves no
+ * HTTP (MetricsFrontend does) and is not created at all when metrics are off.
+ */
+
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { FailureReason, ModelPendingCount, RequestObserver, RequestTiming } from '../../core/index.js';
+import type { BucketCounts } from './bucket-counts.js';
+import { CpuMetrics } from './cpu-metrics.js';
+import { failureIndex, type ModelSeries, SeriesStore } from './model-series.js';
+import { SeriesMetric, type SeriesMetricOptions } from './series-metric.js';
+
+/** Options of a PrometheusObserver (tritonserver's flags in brackets). */
+export interface PrometheusObserverOptions {
+  /** Render the cumulative `nv_inference_*_duration_us` counters [--metrics-config counter_latencies]; default true. */
+  counterLatencies?: boolean;
+  /** Record the latency histograms [--metrics-config histogram_latencies]; default true (Triton: false). */
+  histogramLatencies?: boolean;
+  /** Render `nv_cpu_*` host gauges [--allow-cpu-metrics]; default true. */
+  cpuMetrics?: boolean;
+  /** Refresh period of the host gauges in ms [--metrics-interval-ms]; 0 = only refreshHostMetrics(); default 2000. */
+  metricsIntervalMs?: number;
+  /** Render prom-client's process and Node.js metrics under the `nereid_` prefix; default true. */
+  processMetrics?: boolean;
+}
+
+/** Collects request metrics and renders them in the Prometheus text format. */
+export class PrometheusObserver implements RequestObserver {
+  /** The registry every metric of this observer lives in. */
+  readonly registry: Registry;
+  private readonly store = new SeriesStore();
+  private readonly histograms: boolean;
+  private readonly cpu: CpuMetrics | null;
+
+  constructor(options: PrometheusObserverOptions = {}) {
+    this.registry = new Registry();
+    this.histograms = options.histogramLatencies ?? true;
+    this.registerRequestMetrics(options.counterLatencies ?? true);
+    this.cpu = options.cpuMetrics === false ? null : new CpuMetrics(this.registry);
+    const intervalMs = options.metricsIntervalMs ?? 2000;
+    if (this.cpu !== null && intervalMs > 0) this.cpu.start(intervalMs);
+    if (options.processMetrics !== false)
+      collectDefaultMetrics({ register: this.registry, prefix: 'nereid_' });
+  }
+
+  /** `Content-Type` of rendered metrics (Prometheus text format 0.0.4). */
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  onSuccess(model: string, version: string, timing: RequestTiming, cacheHit: boolean): void {
+    const s = this.store.get(model, version);
+    s.success++;
+    s.requestNs += timing.totalNs;
+    s.queueNs += timing.queueNs;
+    if (!cacheHit) {
+      s.computeInputNs += timing.computeInputNs;
+      s.computeInferNs += timing.computeInferNs;
+      s.computeOutputNs += timing.computeOutputNs;
+    }
+    if (!this.histograms) return;
+    s.requestSeconds.observe(timing.totalNs / 1e9);
+    s.queueSeconds.observe(timing.queueNs / 1e9);
+    s.firstResponseMs.observe(timing.totalNs / 1e6);
+    if (!cacheHit) s.computeInferSeconds.observe(timing.computeInferNs / 1e9);
+  }
+
+  onFailure(model: string, version: string, reason: FailureReason, _totalNs: number): void {
+    this.store.get(model, version).failures[failureIndex(reason)]!++;
+  }
+
+  onExecution(model: string, version: string, batchSize: number): void {
+    const s = this.store.get(model, version);
+    s.execCount++;
+    s.inferenceCount += batchSize;
+    s.batchSize.observe(batchSize);
+  }
+
+  /**
+   * Renders every metric. `models` lists the loaded versions with their queue lengths
+   * (`InferenceServer.pendingCounts()`): they get zero series before their first request and
+   * the pending gauge.
+   */
+  async render(models: readonly ModelPendingCount[] = []): Promise<string> {
+    this.store.sync(models);
+    return this.registry.metrics();
+  }
+
+  /** Samples the host gauges now (the timer does it every `metricsIntervalMs`). */
+  refreshHostMetrics(): void {
+    this.cpu?.refresh();
+  }
+
+  /** Stops the host-gauge timer. */
+  close(): void {
+    this.cpu?.stop();
+  }
+
+  private registerRequestMetrics(counterLatencies: boolean): void {
+    for (const def of REQUEST_METRICS) {
+      if (def.group === 'counter-latency' && !counterLatencies) continue;
+      if (def.group === 'histogram-latency' && !this.histograms) continue;
+      new SeriesMetric(this.store, def).register(this.registry);
+    }
+  }
+}
+
+/** Which switch a metric depends on: none, `counter_latencies` or `histogram_latencies`. */
+type MetricGroup = 'always' | 'counter-latency' | 'histogram-latency';
+
+/** Every request metric, in exposition order. */
+const REQUEST_METRICS: readonly (SeriesMetricOptions & { group: MetricGroup })[] = [
+  scalar(
+    'always',
+    'nv_inference_request_success',
+    'counter',
+    'Number of successful inference requests, all batch sizes',
+    (s) => s.success,
+  ),
+  {
+    group: 'always',
+    name: 'nv_inference_request_failure',
+    type: 'counter',
+    help: 'Number of failed inference requests, all batch sizes',
+    source: { kind: 'failure' },
+  },
+  scalar(
+    'always',
+    'nv_inference_count',
+    'counter',
+    'Number of inferences performed (does not include cached requests)',
+    (s) => s.inferenceCount,
+  ),
+  scalar(
+    'always',
+    'nv_inference_exec_count',
+    'counter',
+    'Number of model executions performed (does not include cached requests)',
+    (s) => s.execCount,
+  ),
+  scalar(
+    'always',
+    'nv_inference_pending_request_count',
+    'gauge',
+    'Instantaneous number of pending requests awaiting execution per-model',
+    (s) => s.pending,
+  ),
+  scalar(
+    'counter-latency',
+    'nv_inference_request_duration_us',
+    'counter',
+    'Cumulative inference request duration in microseconds (includes cached requests)',
+    (s) => usOf(s.requestNs),
+  ),
+  scalar(
+    'counter-latency',
+    'nv_inference_queue_duration_us',
+    'counter',
+    'Cumulative inference queuing duration in microseconds (includes cached requests)',
+    (s) => usOf(s.queueNs),
+  ),
+  scalar(
+    'counter-latency',
+    'nv_inference_compute_input_duration_us',
+    'counter',
+    'Cumulative compute input duration in microseconds (does not include cached requests)',
+    (s) => usOf(s.computeInputNs),
+  ),
+  scalar(
+    'counter-latency',
+    'nv_inference_compute_infer_duration_us',
+    'counter',
+    'Cumulative compute inference duration in microseconds (does not include cached requests)',
+    (s) => usOf(s.computeInferNs),
+  ),
+  scalar(
+    'counter-latency',
+    'nv_inference_compute_output_duration_us',
+    'counter',
+    'Cumulative inference compute output duration in microseconds (does not include cached requests)',
+    (s) => usOf(s.computeOutputNs),
+  ),
+  histogram(
+    'histogram-latency',
+    'nv_inference_first_response_histogram_ms',
+    'Duration from request to first response in milliseconds',
+    (s) => s.firstResponseMs,
+  ),
+  histogram(
+    'histogram-latency',
+    'nereid_request_duration_seconds',
+    'End-to-end duration of successful requests in seconds (includes cached requests)',
+    (s) => s.requestSeconds,
+  ),
+  histogram(
+    'histogram-latency',
+    'nereid_queue_duration_seconds',
+    'Queue duration of successful requests in seconds (includes cached requests)',
+    (s) => s.queueSeconds,
+  ),
+  histogram(
+    'histogram-latency',
+    'nereid_compute_infer_duration_seconds',
+    'Model execution duration of the batch each request ran in, in seconds (does not include cached requests)',
+    (s) => s.computeInferSeconds,
+  ),
+  histogram(
+    'always',
+    'nereid_batch_size',
+    'Rows per model execution (does not include cached requests)',
+    (s) => s.batchSize,
+  ),
+];
+
+function scalar(
+  group: MetricGroup,
+  name: string,
+  type: 'counter' | 'gauge',
+  help: string,
+  read: (s: ModelSeries) => number,
+): SeriesMetricOptions & { group: MetricGroup } {
+  return { group, name, type, help, source: { kind: 'scalar', read } };
+}
+
+function histogram(
+  group: MetricGroup,
+  name: string,
+  help: string,
+  read: (s: ModelSeries) => BucketCounts,
+): SeriesMetricOptions & { group: MetricGroup } {
+  return { group, name, type: 'histogram', help, source: { kind: 'histogram', read } };
+}
+
+/** Whole microseconds of a nanosecond total (Triton's counters are integer µs). */
+function usOf(ns: number): number {
+  return Math.floor(ns / 1000);
+}

@@ -19,16 +19,32 @@ const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 3000);
 
 function binaryRequest(inputs: { name: string; datatype: string; shape: number[]; data: Uint8Array }[]) {
   const header = JSON.stringify({
-    inputs: inputs.map((i) => ({ name: i.name, datatype: i.datatype, shape: i.shape, parameters: { binary_data_size: i.data.length } })),
+    inputs: inputs.map((i) => ({
+      name: i.name,
+      datatype: i.datatype,
+      shape: i.shape,
+      parameters: { binary_data_size: i.data.length },
+    })),
     parameters: { binary_data_output: true },
   });
   const json = Buffer.from(header);
-  const body = Buffer.concat([json, ...inputs.map((i) => Buffer.from(i.data.buffer, i.data.byteOffset, i.data.byteLength))]);
-  return { body, headers: { 'inference-header-content-length': String(json.length), 'content-type': 'application/octet-stream' } };
+  const body = Buffer.concat([
+    json,
+    ...inputs.map((i) => Buffer.from(i.data.buffer, i.data.byteOffset, i.data.byteLength)),
+  ]);
+  return {
+    body,
+    headers: {
+      'inference-header-content-length': String(json.length),
+      'content-type': 'application/octet-stream',
+    },
+  };
 }
 
 async function statsOf(port: number, model: string): Promise<any> {
-  const body = (await (await fetch(`http://127.0.0.1:${port}/v2/models/${model}/stats`)).json()) as { model_stats: any[] };
+  const body = (await (await fetch(`http://127.0.0.1:${port}/v2/models/${model}/stats`)).json()) as {
+    model_stats: any[];
+  };
   return body.model_stats[0];
 }
 
@@ -54,7 +70,8 @@ async function main(): Promise<void> {
       body: simple.body,
     });
     const probeBody = new Uint8Array(await probe.arrayBuffer());
-    if (probe.status !== 200) throw new Error(`probe failed: ${probe.status} ${Buffer.from(probeBody).toString()}`);
+    if (probe.status !== 200)
+      throw new Error(`probe failed: ${probe.status} ${Buffer.from(probeBody).toString()}`);
     const responseHeaders: Record<string, string> = {
       'Content-Type': probe.headers.get('content-type') ?? 'application/octet-stream',
       'Inference-Header-Content-Length': probe.headers.get('inference-header-content-length') ?? '0',
@@ -87,7 +104,9 @@ async function main(): Promise<void> {
 
     // Real model: server overhead share at batch 1, concurrency 1.
     const pixels = new Float32Array(3 * 48 * 192).map((_, i) => Math.sin(i * 0.01));
-    const real = binaryRequest([{ name: 'x', datatype: 'FP32', shape: [1, 3, 48, 192], data: new Uint8Array(pixels.buffer) }]);
+    const real = binaryRequest([
+      { name: 'x', datatype: 'FP32', shape: [1, 3, 48, 192], data: new Uint8Array(pixels.buffer) },
+    ]);
     const before = await statsOf(nereid.port, 'text_orientation');
     const realRun = await runLoad({
       origin: `http://127.0.0.1:${nereid.port}`,
@@ -143,7 +162,10 @@ async function main(): Promise<void> {
         `\nsimple c1: Nereid p50 - bare p50 = ${summary.simple.c1.addedUs.toFixed(0)} us (target <= 100 us)` +
         `\ntext_orientation b1: model compute ${inferUs.toFixed(0)} us of ${clientMeanUs.toFixed(0)} us end to end; overhead share ${(summary.textOrientation.overheadShare * 100).toFixed(1)}%`,
     );
-    writeFileSync(new URL('../../bench/results/http-overhead.json', import.meta.url), `${JSON.stringify(summary, null, 2)}\n`);
+    writeFileSync(
+      new URL('../../bench/results/http-overhead.json', import.meta.url),
+      `${JSON.stringify(summary, null, 2)}\n`,
+    );
   } finally {
     rmSync(repo, { recursive: true, force: true });
   }

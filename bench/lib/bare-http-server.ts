@@ -7,7 +7,10 @@ import { createServer } from 'node:http';
 
 const [, , port = '0', bodyB64 = '', headersJson = '{}'] = process.argv;
 const body = Buffer.from(bodyB64, 'base64');
-const headers = { ...(JSON.parse(headersJson) as Record<string, string>), 'Content-Length': String(body.length) };
+const headers = {
+  ...(JSON.parse(headersJson) as Record<string, string>),
+  'Content-Length': String(body.length),
+};
 
 const server = createServer({ keepAlive: true, noDelay: true }, (req, res) => {
   req.on('data', () => {});

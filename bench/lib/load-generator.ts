@@ -57,8 +57,9 @@ export function median(values: number[]): number {
 /** Runs closed-loop load and reports it. */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const threads = Math.max(1, Math.min(options.threads ?? 2, options.concurrency));
-  const per = Array.from({ length: threads }, (_, i) =>
-    Math.floor(options.concurrency / threads) + (i < options.concurrency % threads ? 1 : 0),
+  const per = Array.from(
+    { length: threads },
+    (_, i) => Math.floor(options.concurrency / threads) + (i < options.concurrency % threads ? 1 : 0),
   );
   const durationMs = options.durationMs ?? 3000;
   const reports = await Promise.all(

@@ -30,7 +30,11 @@ export interface LoadReport {
 }
 
 async function run(job: LoadJob): Promise<LoadReport> {
-  const pool = new Pool(job.origin, { connections: job.connections, pipelining: 1, keepAliveTimeout: 60_000 });
+  const pool = new Pool(job.origin, {
+    connections: job.connections,
+    pipelining: 1,
+    keepAliveTimeout: 60_000,
+  });
   const body = Buffer.from(job.body);
   const start = performance.now();
   const measureFrom = start + job.warmupMs;

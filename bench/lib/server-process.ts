@@ -45,16 +45,31 @@ function serveFlags(): string {
 /** Starts `nereid serve` on a free HTTP port with only the HTTP frontend. */
 export async function startNereid(repository: string, extra: string[] = []): Promise<ServerProcess> {
   const help = serveFlags();
-  const args = [CLI, 'serve', '--model-repository', repository, '--http-port', '0', '--http-address', '127.0.0.1'];
+  const args = [
+    CLI,
+    'serve',
+    '--model-repository',
+    repository,
+    '--http-port',
+    '0',
+    '--http-address',
+    '127.0.0.1',
+  ];
   if (help.includes('--allow-grpc')) args.push('--allow-grpc=false');
   if (help.includes('--allow-metrics')) args.push('--allow-metrics=false');
-  const child = spawn(process.execPath, [...args, ...extra], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...args, ...extra], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const port = await waitFor(child, /Started HTTPService at [0-9.]+:(\d+)/, 'stderr');
   return { port, child, stop: stopper(child) };
 }
 
 /** Starts the bare node:http server answering `body` with `headers`. */
-export async function startBareHttp(body: Uint8Array, headers: Record<string, string>): Promise<ServerProcess> {
+export async function startBareHttp(
+  body: Uint8Array,
+  headers: Record<string, string>,
+): Promise<ServerProcess> {
   const script = fileURLToPath(new URL('./bare-http-server.js', import.meta.url));
   const child = spawn(
     process.execPath,

@@ -79,6 +79,54 @@ export interface TensorMetadata {
 export interface ModelFileMetadata {
   inputs: TensorMetadata[];
   outputs: TensorMetadata[];
+  /**
+   * The config as the model completed it itself (a JS model's static autoCompleteConfig), used
+   * in place of the given config before the generic auto-complete; absent when not applicable.
+   */
+  config?: ModelConfig;
+}
+
+/** A request one model sends to another through the server (Triton's BLS). */
+export interface ModelCallRequest {
+  /** Target model name. */
+  readonly modelName: string;
+  /** Target version as a string; '' lets the version policy choose. */
+  readonly modelVersion: string;
+  /** Request id ('' when none). */
+  readonly id: string;
+  /** Request parameters. */
+  readonly parameters: Parameters;
+  /** Input tensors. */
+  readonly inputs: Tensor[];
+  /** Requested outputs (classCount 0), or null for all. */
+  readonly outputs: { readonly name: string; readonly classCount: number }[] | null;
+}
+
+/** One answer of a model-to-model call (the core's InferenceResponse fits it). */
+export interface ModelCallResponse {
+  /** The version that answered. */
+  readonly modelVersion: string;
+  /** Response parameters, or null. */
+  readonly parameters: Parameters | null;
+  /** Output tensors. */
+  readonly outputs: Tensor[];
+}
+
+/**
+ * Receives the answers of a model-to-model call (the core's ResponseSink fits it); `request` is the
+ * core's request object, opaque here. Decoupled targets answer any number of times until `final`.
+ */
+export interface ModelCallSink {
+  /** One response; `response` is null for an empty final response. */
+  onResponse(request: unknown, response: ModelCallResponse | null, final: boolean): void;
+  /** The call failed; nothing more follows. */
+  onError(request: unknown, error: ServerError): void;
+}
+
+/** Submits requests to the server's models on behalf of a model (BLS), through their schedulers. */
+export interface ModelCaller {
+  /** Submits `request`; answers reach `sink`. Throws a ServerError when the request is not admitted. */
+  infer(request: ModelCallRequest, sink: ModelCallSink): void;
 }
 
 /** What a backend needs to create one instance (or to inspect a model file). */
@@ -105,6 +153,10 @@ export interface InstanceContext {
   readonly instanceCount: number;
   /** Where the instance's logs (worker stdout/stderr, backend warnings) go; default: warnings to stderr. */
   readonly logger?: BackendLogger;
+  /** Lets the instance call other models of the server (BLS); absent when the server offers none. */
+  readonly bls?: ModelCaller;
+  /** The model repository directory holding `modelDir`. */
+  readonly repositoryDir?: string;
 }
 
 /** Severity of a backend log line, most severe first. */

@@ -13,12 +13,16 @@ import type {
   BackendLogger,
   BackendLogLevel,
   ExecutionBatch,
+  ExecutionResult,
   ExecutionSink,
   ModelFileMetadata,
 } from './backend.js';
+import type { Tensor } from '../protocol/tensor.js';
 import {
   type ExecuteMessage,
   MessageType,
+  type ResponseMessage,
+  type ResultMessage,
   packTensors,
   type StopMessage,
   unpackTensors,
@@ -53,6 +57,43 @@ export interface WorkerInstanceOptions<TOptions = unknown> {
   sendRequestInfo?: boolean;
   /** Receives worker stdout/stderr and log messages. Default: warnings and errors to stderr. */
   logger?: BackendLogger;
+  /**
+   * Decoupled model: the worker answers each request through RESPONSE messages, possibly after
+   * the execution returned; open requests fail when the instance dies. Default false.
+   */
+  decoupled?: boolean;
+  /** Handles message kinds WorkerInstance does not know (e.g. BLS calls). Default none. */
+  extension?: WorkerExtension | null;
+  /**
+   * With terminateWhileBusy: ms close() lets the worker finish its STOP handling (a model's
+   * finalize) before terminating it; 0 terminates at once. Default 0.
+   */
+  stopGraceMs?: number;
+}
+
+/** Extra message handling plugged into a WorkerInstance by a backend. */
+export interface WorkerExtension {
+  /** A worker message of a kind WorkerInstance does not handle itself (e.g. MessageType.CALL). */
+  onMessage(instance: WorkerInstance, message: WorkerMessage): void;
+  /** The instance stopped (closed or died); drop pending work. */
+  onStop(instance: WorkerInstance): void;
+}
+
+/** A decoupled execution whose requests are not all finished. */
+class OpenExecution {
+  readonly sink: ExecutionSink;
+  /** 1 while request i may still respond. */
+  readonly open: Uint8Array;
+  openCount: number;
+  /** The execution returned (RESULT arrived). */
+  returned: boolean;
+
+  constructor(sink: ExecutionSink, requestCount: number) {
+    this.sink = sink;
+    this.open = new Uint8Array(requestCount).fill(1);
+    this.openCount = requestCount;
+    this.returned = false;
+  }
 }
 
 /** Writes warnings and errors to stderr and drops the rest; the logger used when none is given. */
@@ -84,6 +125,10 @@ export class WorkerInstance implements BackendInstance {
   private readonly executionTimeoutMs: number;
   private readonly sendRequestInfo: boolean;
   private readonly terminateWhileBusy: boolean;
+  private readonly decoupled: boolean;
+  private readonly extension: WorkerExtension | null;
+  private readonly stopGraceMs: number;
+  private readonly openExecutions = new Map<number, OpenExecution>();
   private stopping: Promise<void> | null = null;
   private readonly exited: Promise<void>;
   private resolveExited: () => void = noop;
@@ -113,6 +158,9 @@ export class WorkerInstance implements BackendInstance {
     this.executionTimeoutMs = options.executionTimeoutMs ?? 0;
     this.sendRequestInfo = options.sendRequestInfo ?? false;
     this.terminateWhileBusy = options.terminateWhileBusy ?? false;
+    this.decoupled = options.decoupled ?? false;
+    this.extension = options.extension ?? null;
+    this.stopGraceMs = options.stopGraceMs ?? 0;
     this.exited = new Promise<void>((resolve) => {
       this.resolveExited = resolve;
     });
@@ -143,6 +191,17 @@ export class WorkerInstance implements BackendInstance {
     return this.worker.threadId;
   }
 
+  /** Whether the instance can still run executions and answer extension messages. */
+  get isRunning(): boolean {
+    return this.state === State.IDLE || this.state === State.BUSY;
+  }
+
+  /** Posts a message to the worker (for extensions); dropped once the instance stopped. */
+  post(message: unknown, transfer: ArrayBuffer[] = []): void {
+    if (this.state >= State.CLOSED) return;
+    this.worker.postMessage(message, transfer);
+  }
+
   execute(batch: ExecutionBatch, sink: ExecutionSink): void {
     if (this.state !== State.IDLE) {
       process.nextTick(deliverError, sink, this.notIdleError());
@@ -161,6 +220,7 @@ export class WorkerInstance implements BackendInstance {
     this.currentId = id;
     this.sink = sink;
     this.state = State.BUSY;
+    if (this.decoupled) this.openExecutions.set(id, new OpenExecution(sink, batch.requests.length));
     const msg: ExecuteMessage = {
       type: MessageType.EXECUTE,
       id,
@@ -203,7 +263,9 @@ export class WorkerInstance implements BackendInstance {
     );
     if (wasState === State.STARTING) this.rejectReady(error);
     this.failInFlight(error);
-    this.closing = this.stopWorker();
+    this.failOpen(error);
+    this.extension?.onStop(this);
+    this.closing = this.stopWorker(this.stopGraceMs);
     return this.closing;
   }
 
@@ -213,6 +275,15 @@ export class WorkerInstance implements BackendInstance {
         if (this.state !== State.BUSY || msg.id !== this.currentId) return;
         const sink = this.takeSink();
         this.spare = msg.inputBuffer;
+        if (msg.decoupled === true) {
+          const open = this.openExecutions.get(msg.id);
+          if (open !== undefined) {
+            open.returned = true;
+            if (open.openCount === 0) this.openExecutions.delete(msg.id);
+          }
+          this.safeCall(sink, timedResult(msg, null, null), null);
+          return;
+        }
         let outputs: ReturnType<typeof unpackTensors>['tensors'];
         try {
           outputs = unpackTensors(msg.buffer, msg.byteLength).tensors;
@@ -224,19 +295,19 @@ export class WorkerInstance implements BackendInstance {
           );
           return;
         }
-        this.safeCall(
-          sink,
-          {
-            outputs,
-            perRequest: null,
-            computeInputNs: msg.computeInputNs,
-            computeInferNs: msg.computeInferNs,
-            computeOutputNs: msg.computeOutputNs,
-          },
-          null,
-        );
+        if (msg.perRequestCounts != null) {
+          this.safeCall(sink, timedResult(msg, null, splitPerRequest(outputs, msg)), null);
+          return;
+        }
+        this.safeCall(sink, timedResult(msg, outputs, null), null);
         return;
       }
+      case MessageType.RESPONSE:
+        this.onDecoupledResponse(msg);
+        return;
+      case MessageType.CALL:
+        if (this.extension !== null && this.isRunning) this.extension.onMessage(this, msg);
+        return;
       case MessageType.ERROR: {
         const error = new ServerError(msg.status, msg.code, msg.message);
         if (msg.id === -1) {
@@ -244,6 +315,7 @@ export class WorkerInstance implements BackendInstance {
           return;
         }
         if (this.state !== State.BUSY || msg.id !== this.currentId) return;
+        this.openExecutions.delete(msg.id);
         const sink = this.takeSink();
         if (msg.inputBuffer !== null) this.spare = msg.inputBuffer;
         this.safeCall(sink, null, error);
@@ -261,6 +333,50 @@ export class WorkerInstance implements BackendInstance {
         return;
     }
   };
+
+  private onDecoupledResponse(msg: ResponseMessage): void {
+    const open = this.openExecutions.get(msg.id);
+    if (open === undefined || open.open[msg.index] !== 1) return;
+    const error = msg.error === null ? null : new ServerError(msg.error.status, msg.error.code, msg.error.message);
+    const final = msg.final || error !== null;
+    let outputs: Tensor[] | null = null;
+    if (msg.buffer !== null && error === null) outputs = unpackTensors(msg.buffer, msg.byteLength).tensors;
+    if (final) {
+      open.open[msg.index] = 0;
+      open.openCount--;
+      if (open.openCount === 0 && open.returned) this.openExecutions.delete(msg.id);
+    }
+    this.safeRespond(open.sink, msg.index, outputs, final, error);
+  }
+
+  private safeRespond(
+    sink: ExecutionSink,
+    index: number,
+    outputs: Tensor[] | null,
+    final: boolean,
+    error: ServerError | null,
+  ): void {
+    try {
+      sink.onResponse?.(index, outputs, final, error);
+    } catch (err) {
+      this.logger(
+        'error',
+        `${this.name}: an execution sink threw: ${err instanceof Error ? err.stack : String(err)}`,
+      );
+    }
+  }
+
+  /** Fails every request of decoupled executions that returned but did not finish. */
+  private failOpen(error: ServerError): void {
+    if (this.openExecutions.size === 0) return;
+    const open = [...this.openExecutions.values()];
+    this.openExecutions.clear();
+    for (const execution of open) {
+      for (let i = 0; i < execution.open.length; i++) {
+        if (execution.open[i] === 1) this.safeRespond(execution.sink, i, null, true, error);
+      }
+    }
+  }
 
   private readonly onStdout = (chunk: string): void => {
     this.logger('info', `${this.name}: ${chunk.trimEnd()}`);
@@ -366,6 +482,7 @@ export class WorkerInstance implements BackendInstance {
   private failInFlight(error: ServerError): void {
     const sink = this.sink;
     if (sink === null) return;
+    this.openExecutions.delete(this.currentId);
     this.sink = null;
     this.currentId = -1;
     this.safeCall(sink, null, error);
@@ -384,6 +501,8 @@ export class WorkerInstance implements BackendInstance {
     this.deathError = error;
     this.clearTimer();
     this.failInFlight(error);
+    this.failOpen(error);
+    this.extension?.onStop(this);
     const listeners = this.exitListeners.splice(0);
     for (let i = 0; i < listeners.length; i++) {
       try {
@@ -398,10 +517,17 @@ export class WorkerInstance implements BackendInstance {
     void this.stopWorker();
   }
 
-  /** Ends the worker thread: terminate() when allowed, else a STOP message it obeys between calls. */
-  private stopWorker(): Promise<void> {
+  /**
+   * Ends the worker thread: terminate() when allowed (after a STOP and up to `graceMs` for the
+   * worker to exit on its own), else a STOP message it obeys between calls.
+   */
+  private stopWorker(graceMs = 0): Promise<void> {
     if (this.stopping !== null) return this.stopping;
-    if (this.terminateWhileBusy) {
+    if (this.terminateWhileBusy && graceMs > 0) {
+      const stop: StopMessage = { type: MessageType.STOP };
+      this.worker.postMessage(stop);
+      this.stopping = stopWithin(this.worker, this.exited, graceMs);
+    } else if (this.terminateWhileBusy) {
       this.stopping = this.worker.terminate().then(noop, noop);
     } else {
       const stop: StopMessage = { type: MessageType.STOP };
@@ -420,3 +546,52 @@ export class WorkerInstance implements BackendInstance {
 }
 
 function noop(): void {}
+
+/** Waits up to `graceMs` for the worker to exit on its own, then terminates it. */
+async function stopWithin(worker: Worker, exited: Promise<void>, graceMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | null = null;
+  const expired = new Promise<boolean>((resolve) => {
+    timer = setTimeout(resolve, graceMs, true);
+  });
+  const timedOut = await Promise.race([exited.then(() => false), expired]);
+  if (timer !== null) clearTimeout(timer);
+  if (timedOut) await worker.terminate().then(noop, noop);
+}
+
+/** An ExecutionResult with the timings a RESULT message carries. */
+function timedResult(
+  msg: ResultMessage,
+  outputs: Tensor[] | null,
+  perRequest: (Tensor[] | ServerError)[] | null,
+): ExecutionResult {
+  return {
+    outputs,
+    perRequest,
+    computeInputNs: msg.computeInputNs,
+    computeInferNs: msg.computeInferNs,
+    computeOutputNs: msg.computeOutputNs,
+  };
+}
+
+/** Splits a per-request RESULT's tensors into each request's answer. */
+function splitPerRequest(tensors: Tensor[], msg: ResultMessage): (Tensor[] | ServerError)[] {
+  const counts = msg.perRequestCounts!;
+  const errors = msg.errors ?? [];
+  const answers: (Tensor[] | ServerError)[] = new Array(counts.length);
+  let at = 0;
+  let failed = 0;
+  for (let i = 0; i < counts.length; i++) {
+    const n = counts[i]!;
+    if (n < 0) {
+      const e = errors[failed++];
+      answers[i] =
+        e === undefined
+          ? new ServerError(Status.INTERNAL, 'ERR_BACKEND', 'Backend gave no response')
+          : new ServerError(e.status, e.code, e.message);
+    } else {
+      answers[i] = tensors.slice(at, at + n);
+      at += n;
+    }
+  }
+  return answers;
+}

@@ -31,6 +31,12 @@ export const MessageType = {
   LOG: 5,
   /** Main → worker: exit as soon as the current call returns. */
   STOP: 6,
+  /** Worker → main: one response of one request of a decoupled model. */
+  RESPONSE: 7,
+  /** Worker → main: a model calls another model (BLS). */
+  CALL: 8,
+  /** Main → worker: one answer to a CALL. */
+  CALL_ANSWER: 9,
 } as const;
 
 /** What the main thread passes as `workerData` (the init message). */
@@ -73,7 +79,7 @@ export interface StopMessage {
 }
 
 /** Any message the main thread sends. */
-export type MainMessage = ExecuteMessage | StopMessage;
+export type MainMessage = ExecuteMessage | StopMessage | CallAnswerMessage;
 
 /** Worker → main: one execution's outputs. */
 export interface ResultMessage {
@@ -92,6 +98,81 @@ export interface ResultMessage {
   computeInferNs: number;
   /** Time spent preparing outputs, in ns. */
   computeOutputNs: number;
+  /**
+   * Backends that answer per request: each request's tensor count (its tensors follow each other
+   * in the packed buffer) or -1 when it failed with the next entry of `errors`. Absent or null: the
+   * packed tensors are the batch's outputs.
+   */
+  perRequestCounts?: number[] | null;
+  /** Errors of the failed requests, in request order (with perRequestCounts). */
+  errors?: WorkerError[] | null;
+  /** Decoupled: the execution returned; its requests are answered through RESPONSE messages. */
+  decoupled?: boolean;
+}
+
+/** An error as it crosses the thread boundary. */
+export interface WorkerError {
+  /** Triton status. */
+  status: Status;
+  /** Stable `ERR_*` code. */
+  code: string;
+  /** Message. */
+  message: string;
+}
+
+/** Worker → main: one response of request `index` of decoupled execution `id`. */
+export interface ResponseMessage {
+  type: typeof MessageType.RESPONSE;
+  /** The execution id. */
+  id: number;
+  /** The request's position in the batch. */
+  index: number;
+  /** Packed outputs (transferred), or null for an empty (final) response or an error. */
+  buffer: ArrayBuffer | null;
+  /** Bytes of `buffer` in use. */
+  byteLength: number;
+  /** The request's last response. */
+  final: boolean;
+  /** The request failed (final); null otherwise. */
+  error: WorkerError | null;
+}
+
+/** Worker → main: run a request on another model (BLS) and send every answer back. */
+export interface CallMessage {
+  type: typeof MessageType.CALL;
+  /** Call id chosen by the worker, echoed in each answer. */
+  callId: number;
+  /** Target model. */
+  model: string;
+  /** Target version ('' = policy). */
+  version: string;
+  /** Request id. */
+  requestId: string;
+  /** Request parameters. */
+  parameters: Record<string, string | number | boolean | bigint>;
+  /** Packed inputs (tensors) and requested output names (names, empty = all); transferred. */
+  buffer: ArrayBuffer;
+  /** Bytes of `buffer` in use. */
+  byteLength: number;
+}
+
+/** Main → worker: one answer to a CALL (a response, the final flag, or an error). */
+export interface CallAnswerMessage {
+  type: typeof MessageType.CALL_ANSWER;
+  /** The call id. */
+  callId: number;
+  /** Packed outputs (transferred), or null for an empty final answer or an error. */
+  buffer: ArrayBuffer | null;
+  /** Bytes of `buffer` in use. */
+  byteLength: number;
+  /** The version that answered. */
+  modelVersion: string;
+  /** Response parameters, or null. */
+  parameters: Record<string, string | number | boolean | bigint> | null;
+  /** The call's last answer. */
+  final: boolean;
+  /** The call failed (final); null otherwise. */
+  error: WorkerError | null;
 }
 
 /** Worker → main: a failure (of an execution, or of the load when id is -1). */
@@ -119,7 +200,13 @@ export interface LogMessage {
 }
 
 /** Any message a worker sends. */
-export type WorkerMessage = ReadyMessage | ResultMessage | ErrorMessage | LogMessage;
+export type WorkerMessage =
+  | ReadyMessage
+  | ResultMessage
+  | ErrorMessage
+  | LogMessage
+  | ResponseMessage
+  | CallMessage;
 
 const HEADER_BYTES = 8;
 const RECORD_FIXED_BYTES = 24;

@@ -93,7 +93,7 @@ export class WorkerRuntime {
   private readonly timing: ExecutorTiming = { inferStartNs: 0, inferEndNs: 0 };
   private readonly onMessage = (msg: MainMessage): void => {
     if (msg.type === MessageType.STOP) process.exit(0);
-    else if (this.executor !== null) void this.execute(msg);
+    else if (msg.type === MessageType.EXECUTE && this.executor !== null) void this.execute(msg);
   };
 
   /** Loads the model with `loader`, reports READY (or the load error), then serves executions. */

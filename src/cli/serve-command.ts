@@ -240,16 +240,20 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
   });
   process.stderr.write(`${modelTable(server.repositoryIndex())}\n`);
   const frontends: { close(): Promise<void> }[] = [];
-  if (flags.values['allow-http'] === true) {
-    const http = new HttpFrontend(server, {
-      port: flags.values['http-port'] as number,
-      address: flags.values['http-address'] as string,
-      maxInputSizeBytes: flags.values['http-max-input-size'] as number,
+  // Metrics start before HTTP: tests and tools take "Started HTTPService" as the sign of readiness.
+  if (observer !== null) {
+    const metricsAddress =
+      (flags.values['metrics-address'] as string) ||
+      (flags.values['allow-http'] === true ? (flags.values['http-address'] as string) : '0.0.0.0');
+    const metrics = new MetricsFrontend(server, observer, {
+      port: flags.values['metrics-port'] as number,
+      address: metricsAddress,
     });
-    const address = await http.listen();
-    frontends.push(http);
-    logger.logInfo(`Started HTTPService at ${address.address}:${address.port}`);
+    const address = await metrics.listen();
+    frontends.push(metrics);
+    logger.logInfo(`Started Metrics Service at ${address.address}:${address.port}`);
   }
+  // gRPC first, as tritonserver does; HTTP's line is the last one before the server is serving.
   if (flags.values['allow-grpc'] === true) {
     const grpc = new GrpcFrontend(server, {
       port: flags.values['grpc-port'] as number,
@@ -264,17 +268,15 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
     frontends.push(grpc);
     logger.logInfo(`Started GRPCInferenceService at ${address.address}:${address.port}`);
   }
-  if (observer !== null) {
-    const metricsAddress =
-      (flags.values['metrics-address'] as string) ||
-      (flags.values['allow-http'] === true ? (flags.values['http-address'] as string) : '0.0.0.0');
-    const metrics = new MetricsFrontend(server, observer, {
-      port: flags.values['metrics-port'] as number,
-      address: metricsAddress,
+  if (flags.values['allow-http'] === true) {
+    const http = new HttpFrontend(server, {
+      port: flags.values['http-port'] as number,
+      address: flags.values['http-address'] as string,
+      maxInputSizeBytes: flags.values['http-max-input-size'] as number,
     });
-    const address = await metrics.listen();
-    frontends.push(metrics);
-    logger.logInfo(`Started Metrics Service at ${address.address}:${address.port}`);
+    const address = await http.listen();
+    frontends.push(http);
+    logger.logInfo(`Started HTTPService at ${address.address}:${address.port}`);
   }
   return new Promise((resolve) => {
     let stopping = false;

@@ -76,7 +76,8 @@ export function encodeGrpcInferRequest(
     for (let i = 0; i < requested.length; i++) {
       const o = requested[i]!;
       const parameters = encodeParameters(o.parameters);
-      if (o.classCount !== undefined && o.classCount > 0) parameters.classification = { int64_param: o.classCount };
+      if (o.classCount !== undefined && o.classCount > 0)
+        parameters.classification = { int64_param: o.classCount };
       outputs[i] = { name: o.name, parameters };
     }
   }

@@ -93,9 +93,14 @@ function errorFromAnswer(answer: HttpAnswer): InferenceServerError {
     // not JSON: keep the text
   }
   if (message === '') message = `HTTP status ${answer.statusCode}`;
-  return new InferenceServerError(statusFromHttp(answer.statusCode), ClientErrorCode.SERVER_RESPONSE, message, {
-    httpStatus: answer.statusCode,
-  });
+  return new InferenceServerError(
+    statusFromHttp(answer.statusCode),
+    ClientErrorCode.SERVER_RESPONSE,
+    message,
+    {
+      httpStatus: answer.statusCode,
+    },
+  );
 }
 
 function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
@@ -130,17 +135,30 @@ export class HttpClient {
 
   /** Whether the server is live (`GET v2/health/live` answers 200). */
   async isServerLive(options: CallOptions = {}): Promise<boolean> {
-    return (await this.exchange('GET', '/v2/health/live', null, null, options, 'Server liveness check')).statusCode === 200;
+    return (
+      (await this.exchange('GET', '/v2/health/live', null, null, options, 'Server liveness check'))
+        .statusCode === 200
+    );
   }
 
   /** Whether the server is ready (`GET v2/health/ready` answers 200). */
   async isServerReady(options: CallOptions = {}): Promise<boolean> {
-    return (await this.exchange('GET', '/v2/health/ready', null, null, options, 'Server readiness check')).statusCode === 200;
+    return (
+      (await this.exchange('GET', '/v2/health/ready', null, null, options, 'Server readiness check'))
+        .statusCode === 200
+    );
   }
 
   /** Whether a model (version) is ready (`GET v2/models/{m}[/versions/{v}]/ready` answers 200). */
   async isModelReady(model: string, version = '', options: CallOptions = {}): Promise<boolean> {
-    const answer = await this.exchange('GET', `${modelPath(model, version)}/ready`, null, null, options, 'Model readiness check');
+    const answer = await this.exchange(
+      'GET',
+      `${modelPath(model, version)}/ready`,
+      null,
+      null,
+      options,
+      'Model readiness check',
+    );
     return answer.statusCode === 200;
   }
 
@@ -151,7 +169,13 @@ export class HttpClient {
 
   /** Model metadata (`GET v2/models/{m}[/versions/{v}]`). */
   modelMetadata(model: string, version = '', options: CallOptions = {}): Promise<ModelMetadata> {
-    return this.json('GET', modelPath(model, version), null, options, 'Model metadata request') as Promise<ModelMetadata>;
+    return this.json(
+      'GET',
+      modelPath(model, version),
+      null,
+      options,
+      'Model metadata request',
+    ) as Promise<ModelMetadata>;
   }
 
   /** Model configuration in Triton's JSON form (`GET v2/models/{m}[/versions/{v}]/config`). */
@@ -162,7 +186,13 @@ export class HttpClient {
   /** Statistics of one model (version), or of all models when `model` is '' (`GET v2/models[/{m}]/stats`). */
   modelStatistics(model = '', version = '', options: CallOptions = {}): Promise<ModelStatisticsResponse> {
     const path = model === '' ? '/v2/models/stats' : `${modelPath(model, version)}/stats`;
-    return this.json('GET', path, null, options, 'Model statistics request') as Promise<ModelStatisticsResponse>;
+    return this.json(
+      'GET',
+      path,
+      null,
+      options,
+      'Model statistics request',
+    ) as Promise<ModelStatisticsResponse>;
   }
 
   /** The repository index (`POST v2/repository/index`). */
@@ -177,7 +207,8 @@ export class HttpClient {
   async loadModel(model: string, options: LoadModelOptions & CallOptions = {}): Promise<void> {
     const parameters: Record<string, string> = {};
     if (options.config !== undefined) {
-      parameters.config = typeof options.config === 'string' ? options.config : JSON.stringify(options.config);
+      parameters.config =
+        typeof options.config === 'string' ? options.config : JSON.stringify(options.config);
     }
     for (const path in options.files) {
       parameters[`file:${path}`] = Buffer.from(options.files[path]!).toString('base64');
@@ -195,7 +226,11 @@ export class HttpClient {
   }
 
   /** Runs one inference (`POST v2/models/{m}[/versions/{v}]/infer`). */
-  async infer(model: string, inputs: readonly InferInput[], options: InferOptions = {}): Promise<InferResult> {
+  async infer(
+    model: string,
+    inputs: readonly InferInput[],
+    options: InferOptions = {},
+  ): Promise<InferResult> {
     const what = `Inference on model '${model}'`;
     const call = new CallSignal(options, this.timeoutMs);
     call.throwIfAborted(what);
@@ -205,7 +240,8 @@ export class HttpClient {
       ...options.headers,
       'content-type': encoded.headerLength === undefined ? 'application/json' : 'application/octet-stream',
     };
-    if (encoded.headerLength !== undefined) headers['inference-header-content-length'] = String(encoded.headerLength);
+    if (encoded.headerLength !== undefined)
+      headers['inference-header-content-length'] = String(encoded.headerLength);
     let body: Uint8Array | Uint8Array[];
     const compression = options.compression;
     if (compression !== undefined) {
@@ -257,7 +293,13 @@ export class HttpClient {
     const path = `${this.basePath}${modelPath(model, options.modelVersion)}/generate_stream`;
     let res: Awaited<ReturnType<Pool['request']>>;
     try {
-      res = await this.pool.request({ method: 'POST', path, headers, body: JSON.stringify(request), signal: call.signal });
+      res = await this.pool.request({
+        method: 'POST',
+        path,
+        headers,
+        body: JSON.stringify(request),
+        signal: call.signal,
+      });
     } catch (err) {
       throw call.errorFor(what, err);
     }
@@ -273,7 +315,8 @@ export class HttpClient {
         } catch (err) {
           throw badResponse(`Malformed generate_stream event: ${(err as Error).message}`, err);
         }
-        if (event === null || typeof event !== 'object') throw badResponse(`Malformed generate_stream event: ${data}`);
+        if (event === null || typeof event !== 'object')
+          throw badResponse(`Malformed generate_stream event: ${data}`);
         const error = (event as { error?: unknown }).error;
         if (error !== undefined) {
           throw new InferenceServerError(Status.INTERNAL, ClientErrorCode.SERVER_RESPONSE, String(error), {

@@ -72,6 +72,11 @@ export function encodeHttpInferRequest(
     if (json) {
       const p = parametersText(input.parameters, '');
       if (p !== '') header += `,"parameters":${p}`;
+      if (input.datatype === 'FP16' || input.datatype === 'BF16') {
+        throw invalidInput(
+          `Input '${input.name}' has datatype ${input.datatype}, which cannot travel as JSON: send it binary (without the json option)`,
+        );
+      }
       let data: string;
       try {
         data = wireToJsonText(input.name, input.datatype, input.shape, input.data);
@@ -140,7 +145,8 @@ export function decodeHttpInferResponse(body: Uint8Array, headerLength: number |
     throw asClientError(err, badResponse);
   }
   const root = field(parsed, isObject, 'the body is not a JSON object');
-  const rawOutputs = root.outputs === undefined ? [] : field(root.outputs, Array.isArray, "'outputs' is not an array");
+  const rawOutputs =
+    root.outputs === undefined ? [] : field(root.outputs, Array.isArray, "'outputs' is not an array");
   const outputs: OutputTensor[] = new Array(rawOutputs.length);
   let offset = jsonLength;
   for (let i = 0; i < rawOutputs.length; i++) {
@@ -148,11 +154,18 @@ export function decodeHttpInferResponse(body: Uint8Array, headerLength: number |
     const name = field(o.name, isString, `output ${i} has no name`);
     const datatype = field(o.datatype, isString, `output '${name}' has no datatype`);
     const shape = field(o.shape, isShape, `output '${name}' has no valid shape`);
-    const parameters = (o.parameters === undefined ? {} : field(o.parameters, isObject, `output '${name}' parameters`)) as Parameters;
+    const parameters = (
+      o.parameters === undefined ? {} : field(o.parameters, isObject, `output '${name}' parameters`)
+    ) as Parameters;
     const size = parameters.binary_data_size;
     let data: Uint8Array;
     if (size !== undefined) {
-      if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0 || offset + size > body.length) {
+      if (
+        typeof size !== 'number' ||
+        !Number.isSafeInteger(size) ||
+        size < 0 ||
+        offset + size > body.length
+      ) {
         throw badResponse(
           `Output '${name}' declares binary_data_size ${String(size)} but only ${body.length - offset} body bytes remain`,
         );
@@ -173,7 +186,8 @@ export function decodeHttpInferResponse(body: Uint8Array, headerLength: number |
   }
   return new InferResult({
     modelName: typeof root.model_name === 'string' ? root.model_name : '',
-    modelVersion: typeof root.model_version === 'string' ? root.model_version : String(root.model_version ?? ''),
+    modelVersion:
+      typeof root.model_version === 'string' ? root.model_version : String(root.model_version ?? ''),
     requestId: typeof root.id === 'string' ? root.id : '',
     parameters: (isObject(root.parameters) ? root.parameters : {}) as Parameters,
     outputs,

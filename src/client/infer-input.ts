@@ -18,13 +18,13 @@ import {
   type DataType,
   ELEMENT_BYTES,
   elementCount,
+  encodeBytesElements,
   isDataType,
   type Parameters,
   TYPED_ARRAY,
   toBf16Array,
   toFp16Array,
   typedArrayBytes,
-  encodeBytesElements,
 } from '../protocol/index.js';
 import { invalidInput } from './inference-server-error.js';
 
@@ -256,7 +256,9 @@ function bigIntWire(name: string, datatype: 'INT64' | 'UINT64', list: readonly u
       );
     }
     if (big < min || big > max) {
-      throw invalidInput(`Input '${name}': element ${i} is ${big}, outside the range of ${datatype} [${min}, ${max}]`);
+      throw invalidInput(
+        `Input '${name}': element ${i} is ${big}, outside the range of ${datatype} [${min}, ${max}]`,
+      );
     }
     out[i] = big;
   }

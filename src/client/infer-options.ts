@@ -74,13 +74,16 @@ export function sequenceIdOf(options: InferOptions): number | bigint | string | 
   if (id === undefined || id === 0 || id === 0n || id === '') return undefined;
   if (typeof id === 'string') return id;
   if (typeof id === 'number' ? !Number.isSafeInteger(id) || id < 0 : id < 0n || id > UINT64_MAX) {
-    throw invalidInput(`Option sequenceId must be a non-negative integer below 2^64 or a string: received ${id}`);
+    throw invalidInput(
+      `Option sequenceId must be a non-negative integer below 2^64 or a string: received ${id}`,
+    );
   }
   return id;
 }
 
 function checkNonNegative(name: string, value: number | bigint, max: bigint): void {
-  const ok = typeof value === 'number' ? Number.isSafeInteger(value) && value >= 0 : value >= 0n && value <= max;
+  const ok =
+    typeof value === 'number' ? Number.isSafeInteger(value) && value >= 0 : value >= 0n && value <= max;
   if (!ok) throw invalidInput(`Option ${name} must be a non-negative integer: received ${value}`);
 }
 

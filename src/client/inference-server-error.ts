@@ -66,19 +66,25 @@ export function badResponse(message: string, cause?: unknown): InferenceServerEr
 }
 
 /** The CANCELLED error of a call aborted through its signal. */
-export function cancelledError(what: string, cause?: unknown): InferenceServerError {
+export function cancelledError(what: string, cause?: unknown, grpcCode?: number): InferenceServerError {
   return new InferenceServerError(Status.CANCELLED, ClientErrorCode.CANCELLED, `${what} was cancelled`, {
     cause,
+    grpcCode,
   });
 }
 
 /** The error of a call whose `timeoutMs` deadline passed (UNAVAILABLE, like gRPC DEADLINE_EXCEEDED). */
-export function timeoutError(what: string, timeoutMs: number, cause?: unknown): InferenceServerError {
+export function timeoutError(
+  what: string,
+  timeoutMs: number,
+  cause?: unknown,
+  grpcCode?: number,
+): InferenceServerError {
   return new InferenceServerError(
     Status.UNAVAILABLE,
     ClientErrorCode.TIMEOUT,
     `${what} timed out after ${timeoutMs} ms`,
-    { cause },
+    { cause, grpcCode },
   );
 }
 
@@ -94,7 +100,10 @@ export function connectionError(what: string, cause: unknown): InferenceServerEr
 }
 
 /** Turns anything a client-side check threw (e.g. a protocol ServerError) into an InferenceServerError. */
-export function asClientError(err: unknown, fallback: (message: string, cause: unknown) => InferenceServerError) {
+export function asClientError(
+  err: unknown,
+  fallback: (message: string, cause: unknown) => InferenceServerError,
+) {
   if (err instanceof InferenceServerError) return err;
   return fallback(err instanceof Error ? err.message : String(err), err);
 }

@@ -45,7 +45,9 @@ export class DefaultScheduler implements Scheduler, PoolListener, BatchListener 
     const removed = this.queue.remove(request);
     if (removed) {
       request.state = RequestState.DONE;
-      this.context.stats.cancelCount++;
+      const { stats, observer, modelName, versionString, clock } = this.context;
+      stats.cancelCount++;
+      observer?.onFailure(modelName, versionString, 'CANCELED', clock.nowNs() - request.arrivalNs);
       this.notifyIdle();
     }
     return removed;

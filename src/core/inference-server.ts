@@ -344,12 +344,7 @@ export class InferenceServer {
     if (request.state !== RequestState.QUEUED) return false;
     const entry = this.models.get(request.modelName);
     if (entry === undefined) return false;
-    for (const mv of entry.versions.values()) {
-      if (!mv.scheduler.cancel(request)) continue;
-      const totalNs = this.clock.nowNs() - request.arrivalNs;
-      this.loader.observer?.onFailure(mv.name, mv.versionString, 'CANCELED', totalNs);
-      return true;
-    }
+    for (const mv of entry.versions.values()) if (mv.scheduler.cancel(request)) return true;
     return false;
   }
 

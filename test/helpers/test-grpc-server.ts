@@ -101,8 +101,9 @@ export async function unaryError(
 export function openStream(client: grpc.Client, grpcErrors = false): grpc.ClientDuplexStream<any, any> {
   const metadata = new grpc.Metadata();
   if (grpcErrors) metadata.set('triton_grpc_error', 'true');
-  return (client as unknown as { ModelStreamInfer(m: grpc.Metadata): grpc.ClientDuplexStream<any, any> })
-    .ModelStreamInfer(metadata);
+  return (
+    client as unknown as { ModelStreamInfer(m: grpc.Metadata): grpc.ClientDuplexStream<any, any> }
+  ).ModelStreamInfer(metadata);
 }
 
 /** An INT32 tensor's bytes. */

@@ -12,6 +12,8 @@ import type {
   ServerWritableStream,
   UntypedServiceImplementation,
 } from '@grpc/grpc-js';
+import type { ModelConfig } from '../../config/index.js';
+import { modelConfigToJson } from '../../config/index.js';
 import type { InferenceServer } from '../../core/index.js';
 import {
   type ModelInferRequestMessage,
@@ -88,7 +90,10 @@ export function inferenceServiceHandlers(
     ServerMetadata: query(() => server.serverMetadata()),
     ModelMetadata: query((r: ModelRequestMessage) => server.modelMetadata(r.name ?? '', r.version ?? '')),
     ModelConfig: query((r: ModelRequestMessage) => ({
-      config: modelConfigToMessage(server.modelConfig(r.name ?? '', r.version ?? '')),
+      // Through Triton's JSON form, so default-only messages are left unset exactly as HTTP leaves them out.
+      config: modelConfigToMessage(
+        modelConfigToJson(server.modelConfig(r.name ?? '', r.version ?? '')) as unknown as ModelConfig,
+      ),
     })),
     ModelStatistics: query((r: ModelRequestMessage) =>
       statisticsToMessage(server.statistics(r.name ?? '', r.version ?? '')),

@@ -139,9 +139,7 @@ export class GrpcStreamSession {
     try {
       this.server.infer(request);
     } catch (err) {
-      this.active.delete(entry);
-      if (entry.decoupled) this.writeError(entry, toServerError(err));
-      else this.complete(entry, null, toServerError(err));
+      this.onEntryError(entry, toServerError(err));
     }
   }
 
@@ -181,8 +179,12 @@ export class GrpcStreamSession {
   onEntryError(entry: StreamEntry, error: ServerError): void {
     this.active.delete(entry);
     if (this.closed) return;
-    if (entry.decoupled) this.writeError(entry, error);
-    else this.complete(entry, null, error);
+    if (!entry.decoupled) {
+      this.complete(entry, null, error);
+      return;
+    }
+    this.writeError(entry, error);
+    this.maybeEnd();
   }
 
   /** The client half-closed the stream: end it once every request is answered. */

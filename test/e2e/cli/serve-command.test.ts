@@ -142,7 +142,19 @@ describe('nereid CLI', () => {
 
   it('exits at startup with --exit-on-error=true when a model fails to load', async () => {
     const repo = brokenRepository();
-    const r = await run(['serve', '--model-repository', repo, '--exit-on-error', 'true', '--http-port', '0']);
+    const r = await run([
+      'serve',
+      '--model-repository',
+      repo,
+      '--exit-on-error',
+      'true',
+      '--http-port',
+      '0',
+      '--grpc-port',
+      '0',
+      '--metrics-port',
+      '0',
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("failed to load 'broken'");
   });

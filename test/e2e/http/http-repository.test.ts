@@ -7,13 +7,19 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXAMPLES_REPOSITORY, type TestServer, startTestServer } from '../../helpers/test-server.js';
+import { EXAMPLES_REPOSITORY, startTestServer, type TestServer } from '../../helpers/test-server.js';
 
 const SIMPLE_ONNX = join(EXAMPLES_REPOSITORY, 'simple', '1', 'model.onnx');
 const IDENTITY_ONNX = join(EXAMPLES_REPOSITORY, 'custom_identity_int32', '1', 'model.onnx');
 const temps: string[] = [];
 
-function model(repo: string, name: string, versions: number[], config: string | null, onnx = SIMPLE_ONNX): void {
+function model(
+  repo: string,
+  name: string,
+  versions: number[],
+  config: string | null,
+  onnx = SIMPLE_ONNX,
+): void {
   for (const v of versions) {
     mkdirSync(join(repo, name, String(v)), { recursive: true });
     copyFileSync(onnx, join(repo, name, String(v), 'model.onnx'));
@@ -39,16 +45,34 @@ beforeAll(async () => {
   temps.push(repoA, repoB);
   model(repoA, 'auto_identity', [1], null, IDENTITY_ONNX);
   model(repoA, 'all_versions', [1, 2, 3], `${SIMPLE_CONFIG}\nversion_policy: { all: {} }\n`);
-  model(repoA, 'latest_two', [1, 2, 5], `${SIMPLE_CONFIG}\nversion_policy: { latest: { num_versions: 2 } }\n`);
-  model(repoA, 'specific', [1, 2, 3], `${SIMPLE_CONFIG}\nversion_policy: { specific: { versions: [1, 3] } }\n`);
+  model(
+    repoA,
+    'latest_two',
+    [1, 2, 5],
+    `${SIMPLE_CONFIG}\nversion_policy: { latest: { num_versions: 2 } }\n`,
+  );
+  model(
+    repoA,
+    'specific',
+    [1, 2, 3],
+    `${SIMPLE_CONFIG}\nversion_policy: { specific: { versions: [1, 3] } }\n`,
+  );
   model(repoA, 'default_latest', [1, 4, 10], SIMPLE_CONFIG);
-  model(repoA, 'syntax_error', [1], 'max_batch_size: 8\ninput [ { name: "X" data_type: TYPE_INT32 dims: [ 16 ] \n');
+  model(
+    repoA,
+    'syntax_error',
+    [1],
+    'max_batch_size: 8\ninput [ { name: "X" data_type: TYPE_INT32 dims: [ 16 ] \n',
+  );
   model(repoA, 'gpu_only', [1], SIMPLE_CONFIG.replace('KIND_CPU', 'KIND_GPU'));
   model(
     repoA,
     'missing_labels',
     [1],
-    SIMPLE_CONFIG.replace('name: "OUTPUT0" data_type: TYPE_INT32 dims: [ 16 ]', 'name: "OUTPUT0" data_type: TYPE_INT32 dims: [ 16 ] label_filename: "nope.txt"'),
+    SIMPLE_CONFIG.replace(
+      'name: "OUTPUT0" data_type: TYPE_INT32 dims: [ 16 ]',
+      'name: "OUTPUT0" data_type: TYPE_INT32 dims: [ 16 ] label_filename: "nope.txt"',
+    ),
   );
   model(repoB, 'from_second_repository', [1], SIMPLE_CONFIG);
   t = await startTestServer({ modelRepositories: [repoA, repoB] });
@@ -74,7 +98,14 @@ describe('model repository', () => {
     const res = await fetch(`${t.baseUrl}/v2/models/auto_identity/infer`, {
       method: 'POST',
       body: JSON.stringify({
-        inputs: [{ name: 'INPUT0', datatype: 'INT32', shape: config.max_batch_size > 0 ? [1, 3] : [3], data: [7, 8, 9] }],
+        inputs: [
+          {
+            name: 'INPUT0',
+            datatype: 'INT32',
+            shape: config.max_batch_size > 0 ? [1, 3] : [3],
+            data: [7, 8, 9],
+          },
+        ],
       }),
     });
     expect(res.status).toBe(200);
@@ -115,7 +146,9 @@ describe('model repository', () => {
     const rows = await index();
     const byName = new Map(rows.map((r) => [r.name, r]));
     expect(byName.get('syntax_error')).toMatchObject({ state: 'UNAVAILABLE' });
-    expect(byName.get('syntax_error').reason).toMatch(/failed to load 'syntax_error'.*config\.pbtxt.*\d+:\d+/);
+    expect(byName.get('syntax_error').reason).toMatch(
+      /failed to load 'syntax_error'.*config\.pbtxt.*\d+:\d+/,
+    );
     expect(byName.get('gpu_only').state).toBe('UNAVAILABLE');
     expect(byName.get('gpu_only').reason).toMatch(/GPU|CUDA/);
     expect(byName.get('missing_labels').reason).toMatch(/nope\.txt/);
@@ -131,7 +164,10 @@ describe('model repository', () => {
   });
 
   it('filters the repository index with ready: true', async () => {
-    const res = await fetch(`${t.baseUrl}/v2/repository/index`, { method: 'POST', body: JSON.stringify({ ready: true }) });
+    const res = await fetch(`${t.baseUrl}/v2/repository/index`, {
+      method: 'POST',
+      body: JSON.stringify({ ready: true }),
+    });
     const rows = await res.json();
     expect(rows.every((r: any) => r.state === 'READY')).toBe(true);
     expect(rows.map((r: any) => r.name)).not.toContain('syntax_error');

@@ -1,0 +1,276 @@
+/**
+ * The KServe v2 / Triton gRPC client on @grpc/grpc-js with the project's own .proto files:
+ * every GRPCInferenceService RPC the server has (health, metadata, config, statistics,
+ * repository, unary ModelInfer) as promises, and ModelStreamInfer as an InferStream. Message
+ * limits are raised to 2 GB like Triton's clients; keepalive and compression are channel
+ * options. Answers come back in the same plain forms as the HTTP client's.
+ */
+import * as grpc from '@grpc/grpc-js';
+import {
+  loadProtos,
+  MAX_GRPC_MESSAGE_BYTES,
+  type ModelConfigMessage,
+  type ModelInferResponseMessage,
+  modelConfigFromMessage,
+} from '../protocol/grpc/index.js';
+import type {
+  LoadModelOptions,
+  ModelConfigJson,
+  ModelMetadata,
+  ModelStatisticsResponse,
+  RepositoryIndexEntry,
+  RepositoryIndexOptions,
+  ServerMetadata,
+  UnloadModelOptions,
+} from './client-types.js';
+import { decodeGrpcInferResponse, encodeGrpcInferRequest } from './grpc-infer-codec.js';
+import { grpcCallError, InferStream, type StreamOptions } from './grpc-infer-stream.js';
+import type { InferInput } from './infer-input.js';
+import type { CallOptions, InferOptions } from './infer-options.js';
+import type { InferResult } from './infer-result.js';
+import {
+  cancelledError,
+  type InferenceServerError,
+  invalidInput,
+  timeoutError,
+} from './inference-server-error.js';
+
+/** Options of a GrpcClient (tritonclient's KeepAliveOptions names in brackets). */
+export interface GrpcClientOptions {
+  /** Channel credentials; default insecure (plain TCP). */
+  credentials?: grpc.ChannelCredentials;
+  /** Ping interval on an idle connection in milliseconds [keepalive_time_ms]; default off. */
+  keepAliveTimeMs?: number;
+  /** How long to wait for a ping ack in milliseconds [keepalive_timeout_ms]; default 20000. */
+  keepAliveTimeoutMs?: number;
+  /** Ping even without active calls [keepalive_permit_without_calls]; default false. */
+  keepAlivePermitWithoutCalls?: boolean;
+  /** Pings allowed without data [http2_max_pings_without_data]; default 2. */
+  http2MaxPingsWithoutData?: number;
+  /** Largest message sent or received in bytes; default 2147483647 (Triton's INT32_MAX). */
+  maxMessageBytes?: number;
+  /** Compression of every message sent on the channel; default none. */
+  compression?: 'gzip' | 'deflate';
+  /** Default client-side deadline of every unary call in milliseconds; default none. */
+  timeoutMs?: number;
+  /** Metadata sent with every call; default none. */
+  headers?: Record<string, string>;
+  /** Extra grpc-js channel options, applied last; default none. */
+  channelOptions?: grpc.ChannelOptions;
+}
+
+type ServiceClient = grpc.Client & Record<string, (...args: any[]) => any>;
+
+const COMPRESSION_ALGORITHM = { deflate: 1, gzip: 2 } as const;
+
+function plain(value: unknown): any {
+  if (typeof value === 'bigint') return Number(value);
+  if (Array.isArray(value)) return value.map(plain);
+  if (value === null || typeof value !== 'object' || value instanceof Uint8Array) return value;
+  const out: Record<string, unknown> = {};
+  for (const key in value as Record<string, unknown>) {
+    const v = (value as Record<string, unknown>)[key];
+    if (v !== null && v !== undefined) out[key] = plain(v);
+  }
+  return out;
+}
+
+/** A KServe v2 / Triton gRPC client on one grpc-js channel. */
+export class GrpcClient {
+  private readonly client: ServiceClient;
+  private readonly timeoutMs: number | undefined;
+  private readonly headers: Record<string, string>;
+
+  /** `address` is `host:port` (a `grpc://` or `http://` prefix is dropped). */
+  constructor(address: string, options: GrpcClientOptions = {}) {
+    const target = address.replace(/^(grpc|http):\/\//, '');
+    const maxBytes = options.maxMessageBytes ?? MAX_GRPC_MESSAGE_BYTES;
+    const channel: grpc.ChannelOptions = {
+      'grpc.max_send_message_length': maxBytes,
+      'grpc.max_receive_message_length': maxBytes,
+      'grpc.keepalive_timeout_ms': options.keepAliveTimeoutMs ?? 20_000,
+      'grpc.keepalive_permit_without_calls': options.keepAlivePermitWithoutCalls === true ? 1 : 0,
+      'grpc.http2.max_pings_without_data': options.http2MaxPingsWithoutData ?? 2,
+    };
+    if (options.keepAliveTimeMs !== undefined) channel['grpc.keepalive_time_ms'] = options.keepAliveTimeMs;
+    if (options.compression !== undefined) {
+      channel['grpc.default_compression_algorithm'] = COMPRESSION_ALGORITHM[options.compression];
+    }
+    Object.assign(channel, options.channelOptions);
+    const { InferenceClient } = loadProtos();
+    const credentials = options.credentials ?? grpc.credentials.createInsecure();
+    this.client = new InferenceClient(target, credentials, channel) as unknown as ServiceClient;
+    this.timeoutMs = options.timeoutMs;
+    this.headers = { ...options.headers };
+  }
+
+  /** Whether the server is live (ServerLive). */
+  async isServerLive(options: CallOptions = {}): Promise<boolean> {
+    const res = await this.unary<{ live: boolean }>('ServerLive', {}, options, 'Server liveness check');
+    return res.live === true;
+  }
+
+  /** Whether the server is ready (ServerReady). */
+  async isServerReady(options: CallOptions = {}): Promise<boolean> {
+    const res = await this.unary<{ ready: boolean }>('ServerReady', {}, options, 'Server readiness check');
+    return res.ready === true;
+  }
+
+  /** Whether a model (version) is ready (ModelReady). */
+  async isModelReady(model: string, version = '', options: CallOptions = {}): Promise<boolean> {
+    const request = { name: model, version };
+    const res = await this.unary<{ ready: boolean }>('ModelReady', request, options, 'Model readiness check');
+    return res.ready === true;
+  }
+
+  /** Server metadata (ServerMetadata). */
+  async serverMetadata(options: CallOptions = {}): Promise<ServerMetadata> {
+    return plain(await this.unary('ServerMetadata', {}, options, 'Server metadata request'));
+  }
+
+  /** Model metadata (ModelMetadata), shapes as numbers. */
+  async modelMetadata(model: string, version = '', options: CallOptions = {}): Promise<ModelMetadata> {
+    const request = { name: model, version };
+    return plain(await this.unary('ModelMetadata', request, options, 'Model metadata request'));
+  }
+
+  /** Model configuration in Triton's JSON form (ModelConfig). */
+  async modelConfig(model: string, version = '', options: CallOptions = {}): Promise<ModelConfigJson> {
+    const request = { name: model, version };
+    const res = await this.unary<{ config: ModelConfigMessage | null }>(
+      'ModelConfig',
+      request,
+      options,
+      'Model config request',
+    );
+    return modelConfigFromMessage(res.config ?? {}) as ModelConfigJson;
+  }
+
+  /** Statistics of one model (version), or of all models when `model` is '' (ModelStatistics). */
+  async modelStatistics(
+    model = '',
+    version = '',
+    options: CallOptions = {},
+  ): Promise<ModelStatisticsResponse> {
+    const request = { name: model, version };
+    return plain(await this.unary('ModelStatistics', request, options, 'Model statistics request'));
+  }
+
+  /** The repository index (RepositoryIndex); `version` is left out when empty. */
+  async repositoryIndex(options: RepositoryIndexOptions & CallOptions = {}): Promise<RepositoryIndexEntry[]> {
+    const request = { repository_name: '', ready: options.ready === true };
+    const res = await this.unary<{ models: RepositoryIndexEntry[] }>(
+      'RepositoryIndex',
+      request,
+      options,
+      'Repository index request',
+    );
+    return res.models.map((m) => {
+      const entry: RepositoryIndexEntry = { name: m.name, state: m.state, reason: m.reason };
+      if (m.version !== '' && m.version !== undefined) entry.version = m.version;
+      return entry;
+    });
+  }
+
+  /** Loads or reloads a model (RepositoryModelLoad), optionally with a config and files. */
+  async loadModel(model: string, options: LoadModelOptions & CallOptions = {}): Promise<void> {
+    const parameters: Record<string, object> = {};
+    if (options.config !== undefined) {
+      const config = typeof options.config === 'string' ? options.config : JSON.stringify(options.config);
+      parameters.config = { string_param: config };
+    }
+    for (const path in options.files) parameters[`file:${path}`] = { bytes_param: options.files[path] };
+    const request = { repository_name: '', model_name: model, parameters };
+    await this.unary('RepositoryModelLoad', request, options, `Load of model '${model}'`);
+  }
+
+  /** Unloads a model (RepositoryModelUnload). */
+  async unloadModel(model: string, options: UnloadModelOptions & CallOptions = {}): Promise<void> {
+    const parameters = { unload_dependents: { bool_param: options.unloadDependents === true } };
+    const request = { repository_name: '', model_name: model, parameters };
+    await this.unary('RepositoryModelUnload', request, options, `Unload of model '${model}'`);
+  }
+
+  /** Runs one inference (ModelInfer). `json` and `compression` call options do not apply to gRPC. */
+  async infer(
+    model: string,
+    inputs: readonly InferInput[],
+    options: InferOptions = {},
+  ): Promise<InferResult> {
+    if (options.json === true) throw invalidInput('Option json is HTTP only: gRPC always sends raw tensors');
+    const request = encodeGrpcInferRequest(model, inputs, options);
+    const res = await this.unary<ModelInferResponseMessage>(
+      'ModelInfer',
+      request,
+      options,
+      `Inference on model '${model}'`,
+    );
+    return decodeGrpcInferResponse(res);
+  }
+
+  /** Opens a ModelStreamInfer stream (sequences, decoupled models); see InferStream. */
+  stream(options: StreamOptions = {}): InferStream {
+    if (options.signal?.aborted === true) throw cancelledError('Inference stream');
+    const metadata = this.metadata(options.headers);
+    if (options.tritonGrpcError === true) metadata.set('triton_grpc_error', 'true');
+    const timeoutMs = options.timeoutMs ?? 0;
+    const callOptions: grpc.CallOptions = timeoutMs > 0 ? { deadline: Date.now() + timeoutMs } : {};
+    const call = this.client.ModelStreamInfer!(metadata, callOptions);
+    return new InferStream(call, options);
+  }
+
+  /** Closes the channel; calls in flight fail with UNAVAILABLE or CANCELLED. */
+  close(): void {
+    this.client.close();
+  }
+
+  private metadata(headers: Record<string, string> | undefined): grpc.Metadata {
+    const metadata = new grpc.Metadata();
+    for (const key in this.headers) metadata.set(key, this.headers[key]!);
+    if (headers !== undefined) for (const key in headers) metadata.set(key, headers[key]!);
+    return metadata;
+  }
+
+  private unary<T = unknown>(
+    method: string,
+    request: object,
+    options: CallOptions,
+    what: string,
+  ): Promise<T> {
+    const signal = options.signal;
+    if (signal?.aborted === true) return Promise.reject(cancelledError(what, signal.reason));
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs ?? 0;
+    const callOptions: grpc.CallOptions = timeoutMs > 0 ? { deadline: Date.now() + timeoutMs } : {};
+    const metadata = this.metadata(options.headers);
+    return new Promise<T>((resolve, reject) => {
+      let onAbort: (() => void) | undefined;
+      const call = this.client[method]!(
+        request,
+        metadata,
+        callOptions,
+        (err: grpc.ServiceError | null, response: T) => {
+          if (onAbort !== undefined) signal!.removeEventListener('abort', onAbort);
+          if (err === null) resolve(response);
+          else reject(unaryError(err, what, signal, timeoutMs));
+        },
+      ) as grpc.ClientUnaryCall;
+      if (signal !== undefined) {
+        onAbort = () => call.cancel();
+        signal.addEventListener('abort', onAbort, { once: true });
+      }
+    });
+  }
+}
+
+function unaryError(
+  err: grpc.ServiceError,
+  what: string,
+  signal: AbortSignal | undefined,
+  timeoutMs: number,
+): InferenceServerError {
+  if (signal?.aborted === true && err.code === grpc.status.CANCELLED)
+    return cancelledError(what, err, err.code);
+  if (timeoutMs > 0 && err.code === grpc.status.DEADLINE_EXCEEDED)
+    return timeoutError(what, timeoutMs, err, err.code);
+  return grpcCallError(err);
+}

@@ -1,0 +1,55 @@
+/**
+ * `nereid/client`: the KServe v2 / Triton client library, usable without the server. HTTP
+ * (undici keep-alive pool, binary tensors, JSON, gzip/deflate, generate streams) and gRPC
+ * (grpc-js, unary and bidirectional streaming) clients, the tensor builder, results and the one
+ * error type. It depends only on src/protocol and src/common.
+ */
+
+export { Status } from '../common/errors.js';
+export type { DataType, Parameters, ParameterValue } from '../protocol/index.js';
+export { CallSignal } from './call-signal.js';
+export type {
+  GenerateEvent,
+  LoadModelOptions,
+  ModelConfigJson,
+  ModelMetadata,
+  ModelStatistics,
+  ModelStatisticsResponse,
+  RepositoryIndexEntry,
+  RepositoryIndexOptions,
+  ServerMetadata,
+  StatisticDuration,
+  TensorMetadata,
+  UnloadModelOptions,
+} from './client-types.js';
+export { GrpcClient, type GrpcClientOptions } from './grpc-client.js';
+export { decodeGrpcInferResponse, encodeGrpcInferRequest } from './grpc-infer-codec.js';
+export {
+  grpcCallError,
+  InferStream,
+  type StreamInferRequest,
+  type StreamItem,
+  type StreamOptions,
+} from './grpc-infer-stream.js';
+export { HttpClient, type HttpClientOptions, statusFromHttp } from './http-client.js';
+export {
+  decodeHttpInferResponse,
+  type EncodedHttpRequest,
+  encodeHttpInferRequest,
+} from './http-infer-codec.js';
+export { InferInput, type TensorValues, tensor } from './infer-input.js';
+export {
+  type CallOptions,
+  type InferOptions,
+  RESERVED_PARAMETERS,
+  type RequestedOutput,
+  requestedOutputs,
+  requestParameters,
+} from './infer-options.js';
+export { InferResult, type InferResultParts, type OutputTensor } from './infer-result.js';
+export {
+  ClientErrorCode,
+  InferenceServerError,
+  type InferenceServerErrorDetails,
+} from './inference-server-error.js';
+export { readSseData } from './sse-events.js';

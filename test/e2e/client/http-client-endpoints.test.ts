@@ -1,0 +1,127 @@
+/**
+ * E2E: every non-inference HttpClient call against a real server on the bundled examples —
+ * health, readiness, server and model metadata, config, statistics, repository index, load and
+ * unload (refused in model control mode 'none'), generate and generate_stream (not served yet) —
+ * each answer compared with what the server's core reports, each error as InferenceServerError.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ClientErrorCode,
+  HttpClient,
+  InferenceServerError,
+  Status,
+  tensor,
+} from '../../../src/client/index.js';
+import { startTestServer, type TestServer } from '../../helpers/test-server.js';
+
+let t: TestServer;
+let client: HttpClient;
+
+beforeAll(async () => {
+  t = await startTestServer();
+  client = new HttpClient(t.baseUrl.replace('http://', ''), { headers: { 'x-test': '1' } });
+});
+
+afterAll(async () => {
+  await client?.close();
+  await t?.close();
+});
+
+async function rejection(promise: Promise<unknown>): Promise<InferenceServerError> {
+  const err = await promise.then(
+    () => {
+      throw new Error('Expected the call to fail');
+    },
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(InferenceServerError);
+  return err as InferenceServerError;
+}
+
+describe('HttpClient health and metadata', () => {
+  it('HttpClient reports the server live and ready', async () => {
+    expect(await client.isServerLive()).toBe(true);
+    expect(await client.isServerReady()).toBe(true);
+  });
+
+  it('HttpClient reports model readiness per model and version', async () => {
+    expect(await client.isModelReady('simple')).toBe(true);
+    expect(await client.isModelReady('simple', '1')).toBe(true);
+    expect(await client.isModelReady('simple', '7')).toBe(false);
+    expect(await client.isModelReady('nope')).toBe(false);
+  });
+
+  it('HttpClient returns server metadata as the core reports it', async () => {
+    expect(await client.serverMetadata()).toEqual(t.server.serverMetadata());
+  });
+
+  it('HttpClient returns model metadata with the batch dimension', async () => {
+    const metadata = await client.modelMetadata('simple');
+    expect(metadata).toEqual(t.server.modelMetadata('simple', ''));
+    expect(metadata.inputs[0]).toEqual({ name: 'INPUT0', datatype: 'INT32', shape: [-1, 16] });
+    expect((await client.modelMetadata('simple', '1')).versions).toEqual(['1']);
+  });
+
+  it("HttpClient rejects metadata of an unknown model with NOT_FOUND and Triton's message", async () => {
+    const err = await rejection(client.modelMetadata('nope'));
+    expect(err.status).toBe(Status.NOT_FOUND);
+    expect(err.httpStatus).toBe(404);
+    expect(err.message).toBe("Request for unknown model: 'nope' is not found");
+  });
+
+  it("HttpClient returns the model config in Triton's JSON form", async () => {
+    const config = await client.modelConfig('text_orientation');
+    expect(config.name).toBe('text_orientation');
+    expect(config.max_batch_size).toBe(8);
+    expect(config.output[0]).toMatchObject({ name: 'softmax_0.tmp_0', label_filename: 'labels.txt' });
+    expect(config.instance_group[0].kind).toBe('KIND_CPU');
+  });
+});
+
+describe('HttpClient statistics and repository', () => {
+  it('HttpClient returns statistics that count its own inferences', async () => {
+    const before = (await client.modelStatistics('custom_identity_int32')).model_stats[0]!;
+    await client.infer('custom_identity_int32', [
+      tensor('INPUT0', 'INT32', [2, 2], new Int32Array([1, 2, 3, 4])),
+    ]);
+    const after = (await client.modelStatistics('custom_identity_int32', '1')).model_stats[0]!;
+    expect(after.name).toBe('custom_identity_int32');
+    expect(after.version).toBe('1');
+    expect(after.inference_count).toBe(before.inference_count + 2);
+    expect(after.inference_stats.success!.count).toBe(before.inference_stats.success!.count + 1);
+    const all = await client.modelStatistics();
+    expect(all.model_stats.map((s) => s.name).sort()).toEqual(
+      t.server
+        .repositoryIndex(false)
+        .map((e) => e.name)
+        .sort(),
+    );
+  });
+
+  it('HttpClient returns the repository index as the core reports it', async () => {
+    expect(await client.repositoryIndex()).toEqual(t.server.repositoryIndex(false));
+    expect(await client.repositoryIndex({ ready: true })).toEqual(t.server.repositoryIndex(true));
+  });
+
+  it('HttpClient surfaces the refusal of load and unload in model control mode none', async () => {
+    const load = await rejection(client.loadModel('simple', { config: { max_batch_size: 4 } }));
+    expect(load.status).toBe(Status.UNSUPPORTED);
+    expect(load.httpStatus).toBe(501);
+    expect(load.message).toMatch(/model control mode 'none'/);
+    const unload = await rejection(client.unloadModel('simple', { unloadDependents: true }));
+    expect(unload.status).toBe(Status.UNSUPPORTED);
+    expect(await client.isModelReady('simple')).toBe(true);
+  });
+});
+
+describe('HttpClient generate', () => {
+  it('HttpClient surfaces the server refusing generate and generate_stream', async () => {
+    const once = await rejection(client.generate('simple', { text_input: 'hi' }));
+    expect(once.status).toBe(Status.UNSUPPORTED);
+    expect(once.code).toBe(ClientErrorCode.SERVER_RESPONSE);
+    const events = client.generateStream('simple', { text_input: 'hi' });
+    const streamed = await rejection(events.next());
+    expect(streamed.httpStatus).toBe(501);
+    expect(streamed.message).toBe(once.message);
+  });
+});

@@ -1,0 +1,219 @@
+/**
+ * A DynamicBatcher under test: a real config (parsed from config.pbtxt text), plan, statistics
+ * and instance pool on a ManualClock with ManualTimers, whose instances are held by the test
+ * (they record each batch and finish it only when told, echoing INPUT0 as OUTPUT0 so slicing is
+ * visible). Scheduling rules need time and completion under the test's control, which no real
+ * model worker offers; the e2e tests in test/e2e/batching run the same batcher on ORT.
+ */
+import type { BackendInstance, ExecutionBatch, ExecutionSink } from '../../../src/backends/backend.js';
+import { ManualClock } from '../../../src/common/clock.js';
+import type { ServerError } from '../../../src/common/errors.js';
+import { silentLogger } from '../../../src/common/logger.js';
+import { ManualTimers, type TimerFactory } from '../../../src/common/timer.js';
+import { parseModelConfig, validateModelConfig } from '../../../src/config/index.js';
+import { DynamicBatcher } from '../../../src/core/dynamic-batcher.js';
+import {
+  InferenceRequest,
+  type InferenceResponse,
+  type ResponseSink,
+} from '../../../src/core/inference-request.js';
+import { InstancePool } from '../../../src/core/instance-pool.js';
+import { ModelPlan } from '../../../src/core/model-plan.js';
+import { ModelStatistics } from '../../../src/core/model-statistics.js';
+import type { FailureReason, RequestObserver } from '../../../src/core/request-observer.js';
+import type { SchedulerContext } from '../../../src/core/scheduler.js';
+import type { Parameters, Tensor } from '../../../src/protocol/tensor.js';
+
+/** An instance whose executions the test finishes by hand. */
+export class HeldInstance implements BackendInstance {
+  readonly name: string;
+  /** Every batch it was given, in order. */
+  readonly batches: ExecutionBatch[] = [];
+  private sink: ExecutionSink | null = null;
+  private current: ExecutionBatch | null = null;
+
+  private readonly dispatched: ExecutionBatch[];
+
+  /** @param dispatched shared log of every batch dispatched to any instance */
+  constructor(name: string, dispatched: ExecutionBatch[]) {
+    this.name = name;
+    this.dispatched = dispatched;
+  }
+
+  /** Whether a batch is executing. */
+  get busy(): boolean {
+    return this.current !== null;
+  }
+
+  execute(batch: ExecutionBatch, sink: ExecutionSink): void {
+    if (this.current !== null) throw new Error(`Instance ${this.name} got a batch while busy`);
+    this.batches.push(batch);
+    this.dispatched.push(batch);
+    this.current = batch;
+    this.sink = sink;
+  }
+
+  /** Finishes the running batch: OUTPUT0 = INPUT0, with the given compute times (ns). */
+  finish(inputNs = 10, inferNs = 20, outputNs = 30): void {
+    const batch = this.current;
+    const sink = this.sink;
+    if (batch === null || sink === null) throw new Error(`Instance ${this.name} is idle`);
+    this.current = null;
+    this.sink = null;
+    const input = batch.inputs.find((t) => t.name === 'INPUT0')!;
+    sink.onResult({
+      outputs: [{ name: 'OUTPUT0', datatype: input.datatype, shape: [...input.shape], data: input.data }],
+      perRequest: null,
+      computeInputNs: inputNs,
+      computeInferNs: inferNs,
+      computeOutputNs: outputNs,
+    });
+  }
+
+  onExit(): void {}
+
+  async close(): Promise<void> {}
+}
+
+/** What a request received. */
+export interface Answer {
+  request: InferenceRequest;
+  response: InferenceResponse | null;
+  error: ServerError | null;
+}
+
+/** Records answers in the order they arrive. */
+export class RecordingSink implements ResponseSink {
+  readonly answers: Answer[] = [];
+
+  onResponse(request: InferenceRequest, response: InferenceResponse | null): void {
+    this.answers.push({ request, response, error: null });
+  }
+
+  onError(request: InferenceRequest, error: ServerError): void {
+    this.answers.push({ request, response: null, error });
+  }
+
+  /** Ids of the answered requests, in answer order. */
+  get ids(): string[] {
+    return this.answers.map((a) => a.request.id);
+  }
+}
+
+/** Records failure reasons and execution sizes reported to the metrics hook. */
+export class RecordingObserver implements RequestObserver {
+  readonly failures: FailureReason[] = [];
+  readonly executions: number[] = [];
+  onSuccess(): void {}
+  onFailure(_m: string, _v: string, reason: FailureReason): void {
+    this.failures.push(reason);
+  }
+  onExecution(_m: string, _v: string, batchSize: number): void {
+    this.executions.push(batchSize);
+  }
+}
+
+/** A batcher wired to held instances on a manual clock. */
+export interface Harness {
+  batcher: DynamicBatcher;
+  clock: ManualClock;
+  timers: ManualTimers;
+  instances: HeldInstance[];
+  stats: ModelStatistics;
+  sink: RecordingSink;
+  observer: RecordingObserver;
+  /** Timers the batcher created. */
+  timerCount: () => number;
+  /** Builds and enqueues a request of `rows` rows of `width` values, each row filled with `value`. */
+  send(id: string, options?: SendOptions): InferenceRequest;
+  /** Sizes of every batch dispatched so far, over all instances, in dispatch order. */
+  batchSizes(): number[];
+}
+
+/** Shape and parameters of a test request. */
+export interface SendOptions {
+  rows?: number;
+  width?: number;
+  value?: number;
+  parameters?: Parameters;
+}
+
+/**
+ * Builds a batcher for a model `FP32 INPUT0 [-1] -> FP32 OUTPUT0 [-1]` with `max_batch_size`
+ * 8 (unless `head` says otherwise) and the given `dynamic_batching { ... }` body.
+ */
+export function harness(dynamicBatching: string, instanceCount = 1, head = 'max_batch_size: 8'): Harness {
+  const text = `name: "m"
+backend: "onnxruntime"
+${head}
+input [ { name: "INPUT0" data_type: TYPE_FP32 dims: [ -1 ] } ]
+output [ { name: "OUTPUT0" data_type: TYPE_FP32 dims: [ -1 ] } ]
+dynamic_batching { ${dynamicBatching} }`;
+  const config = validateModelConfig(parseModelConfig(text), { modelName: 'm' });
+  const clock = new ManualClock(1_000_000_000);
+  const timers = new ManualTimers(clock);
+  let timerCount = 0;
+  const timerFactory: TimerFactory = (c, target) => {
+    timerCount++;
+    return timers.factory(c, target);
+  };
+  const dispatched: ExecutionBatch[] = [];
+  const instances = Array.from({ length: instanceCount }, (_, i) => new HeldInstance(`m_${i}`, dispatched));
+  const stats = new ModelStatistics();
+  const observer = new RecordingObserver();
+  const context: SchedulerContext = {
+    modelName: 'm',
+    versionString: '1',
+    config,
+    plan: new ModelPlan(config, new Map()),
+    pool: new InstancePool(instances, () => Promise.reject(new Error('no restarts')), silentLogger),
+    stats,
+    clock,
+    logger: silentLogger,
+    observer,
+  };
+  const batcher = new DynamicBatcher(context, { timerFactory });
+  const sink = new RecordingSink();
+  const batched = config.max_batch_size > 0;
+  return {
+    batcher,
+    clock,
+    timers,
+    instances,
+    stats,
+    sink,
+    observer,
+    timerCount: () => timerCount,
+    send(id, options = {}) {
+      const rows = options.rows ?? 1;
+      const width = options.width ?? 2;
+      const data = new Float32Array(rows * width).fill(options.value ?? Number(id.replace(/\D/g, '') || 0));
+      const input: Tensor = {
+        name: 'INPUT0',
+        datatype: 'FP32',
+        shape: batched ? [rows, width] : [width],
+        data: new Uint8Array(data.buffer),
+      };
+      const request = new InferenceRequest({
+        modelName: 'm',
+        id,
+        parameters: options.parameters ?? {},
+        inputs: [input],
+        sink,
+        arrivalNs: clock.nowNs(),
+      });
+      request.batchSize = batched ? rows : 1;
+      batcher.enqueue(request);
+      return request;
+    },
+    batchSizes() {
+      return dispatched.map((b) => b.batchSize);
+    },
+  };
+}
+
+/** The FP32 values of a response's OUTPUT0. */
+export function outputValues(answer: Answer): number[] {
+  const t = answer.response!.outputs.find((o) => o.name === 'OUTPUT0')!;
+  return [...new Float32Array(t.data.slice().buffer)];
+}

@@ -14,9 +14,19 @@ export type {
   ExecutionSink,
   ExecutionTiming,
   InstanceContext,
+  ModelCaller,
+  ModelCallRequest,
+  ModelCallResponse,
+  ModelCallSink,
   ModelFileMetadata,
   TensorMetadata,
 } from './backend.js';
+export {
+  EXECUTION_TIMEOUT_PARAMETER,
+  JsBackend,
+  type JsBackendOptions,
+  resolveExecutionTimeoutMs,
+} from './js/index.js';
 export {
   CPU_FALLBACK_PARAMETER,
   OnnxBackend,
@@ -31,6 +41,11 @@ export {
   createDefaultBackendRegistry,
   type DefaultBackendRegistryOptions,
 } from './registry.js';
-export { defaultBackendLogger, WorkerInstance, type WorkerInstanceOptions } from './worker-instance.js';
+export {
+  defaultBackendLogger,
+  type WorkerExtension,
+  WorkerInstance,
+  type WorkerInstanceOptions,
+} from './worker-instance.js';
 export { MessageType, packTensors, unpackTensors, type WorkerInit } from './worker-protocol.js';
 export { resolveWorkerUrl } from './worker-url.js';

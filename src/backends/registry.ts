@@ -6,6 +6,7 @@
 import { ServerError, Status } from '../common/errors.js';
 import type { ModelConfig } from '../config/model-config.js';
 import type { Backend } from './backend.js';
+import { JsBackend, type JsBackendOptions } from './js/js-backend.js';
 import { OnnxBackend, type OnnxBackendOptions } from './onnxruntime/onnx-backend.js';
 
 /** The config fields that choose a backend. */
@@ -100,11 +101,14 @@ function quoteList(values: string[]): string {
 export interface DefaultBackendRegistryOptions {
   /** Options of the built-in ONNX Runtime backend. Default {}. */
   onnx?: OnnxBackendOptions;
+  /** Options of the built-in JavaScript backend. Default {}. */
+  javascript?: JsBackendOptions;
 }
 
-/** A registry holding the built-in backends (today: `onnxruntime`). */
+/** A registry holding the built-in backends (`onnxruntime`, `javascript`). */
 export function createDefaultBackendRegistry(options: DefaultBackendRegistryOptions = {}): BackendRegistry {
   const registry = new BackendRegistry();
   registry.register(new OnnxBackend(options.onnx));
+  registry.register(new JsBackend(options.javascript));
   return registry;
 }

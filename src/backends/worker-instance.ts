@@ -8,6 +8,7 @@
 import { Worker } from 'node:worker_threads';
 import { ServerError, Status } from '../common/errors.js';
 import type { ModelConfig } from '../config/model-config.js';
+import type { Tensor } from '../protocol/tensor.js';
 import type {
   BackendInstance,
   BackendLogger,
@@ -17,13 +18,12 @@ import type {
   ExecutionSink,
   ModelFileMetadata,
 } from './backend.js';
-import type { Tensor } from '../protocol/tensor.js';
 import {
   type ExecuteMessage,
   MessageType,
+  packTensors,
   type ResponseMessage,
   type ResultMessage,
-  packTensors,
   type StopMessage,
   unpackTensors,
   type WorkerInit,
@@ -337,7 +337,8 @@ export class WorkerInstance implements BackendInstance {
   private onDecoupledResponse(msg: ResponseMessage): void {
     const open = this.openExecutions.get(msg.id);
     if (open === undefined || open.open[msg.index] !== 1) return;
-    const error = msg.error === null ? null : new ServerError(msg.error.status, msg.error.code, msg.error.message);
+    const error =
+      msg.error === null ? null : new ServerError(msg.error.status, msg.error.code, msg.error.message);
     const final = msg.final || error !== null;
     let outputs: Tensor[] | null = null;
     if (msg.buffer !== null && error === null) outputs = unpackTensors(msg.buffer, msg.byteLength).tensors;

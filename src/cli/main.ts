@@ -5,12 +5,16 @@
  */
 import { NEREID_VERSION } from '../core/index.js';
 import { FlagError } from './cli-flags.js';
+import { optimizeCommand } from './optimize-command.js';
+import { perfCommand } from './perf-command.js';
 import { serveCommand } from './serve-command.js';
 
 const HELP = `nereid ${NEREID_VERSION} — an inference server that speaks Triton's protocol
 
 Usage:
   nereid serve --model-repository DIR [options]   Serve a Triton model repository (the default command)
+  nereid optimize <repo>/<model> --to V [options]  Write an fp16/int8/graph-optimised version, with accuracy and speed
+  nereid perf -m MODEL [options]                  Measure throughput and latency like perf_analyzer (CSV, JSON, HTML)
   nereid --version                                Print the version
   nereid <command> --help                         Help for one command
 
@@ -28,6 +32,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (first === 'serve') return serveCommand(rest);
+  if (first === 'optimize') return optimizeCommand(rest);
+  if (first === 'perf') return perfCommand(rest);
   if (first.startsWith('-')) return serveCommand(argv);
   throw new FlagError(`Unknown command '${first}'; see 'nereid --help'`);
 }

@@ -3,8 +3,11 @@
  * Triton's startup table of models, and on SIGINT/SIGTERM stops accepting, finishes in-flight
  * requests (up to --exit-timeout-secs) and exits.
  */
+import { systemClock } from '../common/clock.js';
+import { ServerError } from '../common/errors.js';
 import { Logger } from '../common/logger.js';
-import { InferenceServer } from '../core/index.js';
+import { createResponseCache, parseCacheConfig } from '../core/cache/index.js';
+import { InferenceServer, type ResponseCache } from '../core/index.js';
 import {
   GRPC_COMPRESSION_LEVELS,
   type GrpcCompressionLevel,
@@ -141,6 +144,20 @@ export const SERVE_FLAGS: FlagSpec[] = [
     help: 'Backend setting, e.g. onnxruntime,default-max-batch-size=8',
     default: [],
   },
+  {
+    name: 'cache-config',
+    kind: 'list',
+    metavar: 'CACHE,K=V',
+    help: 'Response cache for models with response_cache { enable: true }: local,size=BYTES or redis,host=H,port=P[,...] (repeatable; see docs/cache.md)',
+    default: [],
+  },
+  {
+    name: 'response-cache-byte-size',
+    kind: 'int',
+    metavar: 'BYTES',
+    help: 'Deprecated: same as --cache-config local,size=BYTES',
+    default: 0,
+  },
   { name: 'log-verbose', kind: 'int', metavar: 'LEVEL', help: 'Verbose logging level (0 = off)', default: 0 },
   { name: 'log-info', kind: 'bool', help: 'Print info log lines', default: true },
   { name: 'log-warning', kind: 'bool', help: 'Print warning log lines', default: true },
@@ -174,7 +191,7 @@ function defaultMaxBatchSize(flags: ParsedFlags): number {
 }
 
 /** The Prometheus observer of `--allow-metrics` (null when metrics are off: no cost per request). */
-function metricsObserver(flags: ParsedFlags): PrometheusObserver | null {
+function metricsObserver(flags: ParsedFlags, cache: ResponseCache | null): PrometheusObserver | null {
   if (flags.values['allow-metrics'] !== true) return null;
   const intervalMs = flags.values['metrics-interval-ms'] as number;
   if (intervalMs <= 0) throw new FlagError(`--metrics-interval-ms must be > 0: received ${intervalMs}`);
@@ -183,9 +200,24 @@ function metricsObserver(flags: ParsedFlags): PrometheusObserver | null {
       ...parseMetricsConfig(flags.values['metrics-config'] as string[]),
       cpuMetrics: flags.values['allow-cpu-metrics'] as boolean,
       metricsIntervalMs: intervalMs,
+      cache,
     });
   } catch (err) {
     throw new FlagError((err as Error).message);
+  }
+}
+
+/** The response cache of `--cache-config` / `--response-cache-byte-size`, or null. */
+async function responseCache(flags: ParsedFlags, logger: Logger): Promise<ResponseCache | null> {
+  try {
+    const config = parseCacheConfig(
+      flags.values['cache-config'] as string[],
+      flags.values['response-cache-byte-size'] as number,
+    );
+    return await createResponseCache(config, { logger, clock: systemClock });
+  } catch (err) {
+    if (err instanceof ServerError) throw new FlagError(err.message);
+    throw err;
   }
 }
 
@@ -226,7 +258,8 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
     error: flags.values['log-error'] as boolean,
     verboseLevel: flags.values['log-verbose'] as number,
   });
-  const observer = metricsObserver(flags);
+  const cache = await responseCache(flags, logger);
+  const observer = metricsObserver(flags, cache);
   const server = await InferenceServer.start({
     modelRepositories: repositories,
     id: flags.values.id as string,
@@ -237,6 +270,7 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
     defaultMaxBatchSize: defaultMaxBatchSize(flags),
     logger,
     observer,
+    cache,
   });
   process.stderr.write(`${modelTable(server.repositoryIndex())}\n`);
   const frontends: { close(): Promise<void> }[] = [];

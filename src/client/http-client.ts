@@ -21,6 +21,7 @@ import type {
   ServerMetadata,
   UnloadModelOptions,
 } from './client-types.js';
+import { decodeAnswerBody, errorFromAnswer, type HttpAnswer, headerValue } from './http-answer.js';
 import { decodeHttpInferResponse, encodeHttpInferRequest } from './http-infer-codec.js';
 import type { InferInput } from './infer-input.js';
 import type { CallOptions, InferOptions } from './infer-options.js';
@@ -30,8 +31,6 @@ import { readSseData } from './sse-events.js';
 
 const gzip = promisify(zlib.gzip);
 const deflate = promisify(zlib.deflate);
-const gunzip = promisify(zlib.gunzip);
-const inflate = promisify(zlib.inflate);
 
 /** Options of an HttpClient. */
 export interface HttpClientOptions {
@@ -51,57 +50,6 @@ export interface HttpClientOptions {
 const CONCAT_LIMIT_BYTES = 64 * 1024;
 
 type RequestBody = Parameters<Pool['request']>[0]['body'];
-
-/** A received answer. */
-interface HttpAnswer {
-  statusCode: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Uint8Array;
-}
-
-function headerValue(headers: HttpAnswer['headers'], name: string): string | undefined {
-  const v = headers[name];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-/** The Triton status an HTTP error status stands for (Triton maps several statuses to 400). */
-export function statusFromHttp(httpStatus: number): Status {
-  switch (httpStatus) {
-    case 400:
-      return Status.INVALID_ARG;
-    case 404:
-      return Status.NOT_FOUND;
-    case 500:
-      return Status.INTERNAL;
-    case 501:
-    case 405:
-      return Status.UNSUPPORTED;
-    case 503:
-      return Status.UNAVAILABLE;
-    default:
-      return Status.UNKNOWN;
-  }
-}
-
-function errorFromAnswer(answer: HttpAnswer): InferenceServerError {
-  const text = Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.length).toString('utf8');
-  let message = text;
-  try {
-    const parsed = JSON.parse(text) as { error?: unknown };
-    if (parsed !== null && typeof parsed.error === 'string') message = parsed.error;
-  } catch {
-    // not JSON: keep the text
-  }
-  if (message === '') message = `HTTP status ${answer.statusCode}`;
-  return new InferenceServerError(
-    statusFromHttp(answer.statusCode),
-    ClientErrorCode.SERVER_RESPONSE,
-    message,
-    {
-      httpStatus: answer.statusCode,
-    },
-  );
-}
 
 function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
@@ -345,9 +293,8 @@ export class HttpClient {
     what: string,
   ): Promise<any> {
     const answer = await this.checked(method, path, body, options, what);
-    const text = Buffer.from(answer.body.buffer, answer.body.byteOffset, answer.body.length).toString('utf8');
     try {
-      return JSON.parse(text);
+      return JSON.parse(Buffer.from(answer.body).toString('utf8'));
     } catch (err) {
       throw badResponse(`${what}: the answer is not JSON (${(err as Error).message})`, err);
     }
@@ -399,11 +346,9 @@ export class HttpClient {
         body: payload,
         signal: call.signal,
       });
-      let data = new Uint8Array(await res.body.arrayBuffer());
-      const encoding = headerValue(res.headers, 'content-encoding');
-      if (encoding === 'gzip') data = await gunzip(data);
-      else if (encoding === 'deflate') data = await inflate(data);
-      return { statusCode: res.statusCode, headers: res.headers, body: data };
+      const data = new Uint8Array(await res.body.arrayBuffer());
+      const decoded = await decodeAnswerBody(data, headerValue(res.headers, 'content-encoding'));
+      return { statusCode: res.statusCode, headers: res.headers, body: decoded };
     } catch (err) {
       throw call.errorFor(what, err);
     }

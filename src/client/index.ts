@@ -7,7 +7,6 @@
 
 export { Status } from '../common/errors.js';
 export type { DataType, Parameters, ParameterValue } from '../protocol/index.js';
-export { CallSignal } from './call-signal.js';
 export type {
   GenerateEvent,
   LoadModelOptions,
@@ -31,7 +30,8 @@ export {
   type StreamItem,
   type StreamOptions,
 } from './grpc-infer-stream.js';
-export { HttpClient, type HttpClientOptions, statusFromHttp } from './http-client.js';
+export { statusFromHttp } from './http-answer.js';
+export { HttpClient, type HttpClientOptions } from './http-client.js';
 export {
   decodeHttpInferResponse,
   type EncodedHttpRequest,

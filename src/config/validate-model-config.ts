@@ -53,11 +53,7 @@ function checkRules(c: ModelConfig, context: ValidateContext, issues: string[]):
   checkSequenceBatching(c, issues);
   checkEnsemble(c, issues);
   if (!isEnsemble(c)) checkInstanceGroups(c, issues);
-  if (c.model_transaction_policy.decoupled && c.response_cache.enable) {
-    issues.push(
-      'response_cache.enable must be false for a decoupled model (model_transaction_policy.decoupled is true)',
-    );
-  }
+  // Unlike Triton, a decoupled model may enable response_cache: Nereid caches the whole stream.
   checkWarmup(c, issues);
   c.model_metrics?.metric_control.forEach((mc, i) => {
     const m = mc as { metric_identifier?: { family: string }; histogram_options?: { buckets: number[] } };

@@ -1,5 +1,6 @@
 /** The server core: the InferenceServer facade and the types frontends use with it. */
 
+export type { ResponseCache, ResponseCacheStats } from './cache/index.js';
 export { defaultSchedulerFactory } from './default-scheduler.js';
 export {
   createDynamicBatcherFactory,

@@ -11,6 +11,8 @@ import { type Clock, systemClock } from '../common/clock.js';
 import { notFound, ServerError, Status, unavailable } from '../common/errors.js';
 import { Logger } from '../common/logger.js';
 import type { ModelConfig } from '../config/model-config.js';
+import { CachedInference } from './cache/cached-inference.js';
+import type { ResponseCache } from './cache/response-cache.js';
 import { defaultSchedulerFactory } from './default-scheduler.js';
 import { dynamicBatcherFactory } from './dynamic-batcher.js';
 import { type InferenceRequest, RequestState } from './inference-request.js';
@@ -79,6 +81,8 @@ export interface InferenceServerOptions {
   observer?: RequestObserver | null;
   /** Extension names to advertise in server metadata (frontends add theirs). */
   extensions?: string[];
+  /** Response cache for models with `response_cache.enable` (`--cache-config`); closed at shutdown; default none. */
+  cache?: ResponseCache | null;
 }
 
 /** Queue length of one ready model version (`nv_inference_pending_request_count`). */
@@ -140,6 +144,8 @@ export class InferenceServer {
   private readonly extensions: string[];
   private live = false;
   private stopping = false;
+  /** The cache step of cache-enabled models, or null without a cache. */
+  private readonly cached: CachedInference | null;
 
   private constructor(options: InferenceServerOptions) {
     this.options = options;
@@ -157,7 +163,12 @@ export class InferenceServer {
       clock: this.clock,
       logger: this.logger,
       observer: options.observer ?? null,
+      infer: (request) => this.infer(request),
     };
+    this.cached =
+      options.cache == null
+        ? null
+        : new CachedInference(options.cache, this.clock, options.observer ?? null, this.logger);
   }
 
   /**
@@ -321,7 +332,8 @@ export class InferenceServer {
     const mv = this.getModel(request.modelName, request.modelVersion);
     try {
       validateRequest(request, mv.plan);
-      mv.scheduler.enqueue(request);
+      if (this.cached !== null && mv.config.response_cache.enable) this.cached.admit(request, mv);
+      else mv.scheduler.enqueue(request);
     } catch (err) {
       const end = this.clock.nowNs();
       mv.stats.recordFailure(end - request.arrivalNs, this.clock.wallMs());
@@ -404,6 +416,7 @@ export class InferenceServer {
     this.stopping = true;
     const versions = [...this.models.values()].flatMap((m) => [...m.versions.values()]);
     await Promise.all(versions.map((v) => v.unload()));
+    await this.cached?.cache.close();
     for (const m of this.models.values()) {
       m.versions.clear();
       m.latest = null;

@@ -8,7 +8,15 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Backend, BackendInstance, BackendLogger, InstanceContext } from '../backends/backend.js';
+import type {
+  Backend,
+  BackendInstance,
+  BackendLogger,
+  InstanceContext,
+  ModelCaller,
+  ModelCallRequest,
+  ModelCallSink,
+} from '../backends/backend.js';
 import type { BackendRegistry } from '../backends/registry.js';
 import type { Clock } from '../common/clock.js';
 import { invalidArg, ServerError, Status } from '../common/errors.js';
@@ -20,6 +28,7 @@ import {
   validateModelConfig,
 } from '../config/index.js';
 import type { ModelConfig } from '../config/model-config.js';
+import { InferenceRequest } from './inference-request.js';
 import { InstancePool } from './instance-pool.js';
 import { ModelPlan } from './model-plan.js';
 import { listVersions, type ModelSource, selectVersions } from './model-repository.js';
@@ -55,6 +64,29 @@ export interface LoaderContext {
   readonly logger: Logger;
   /** Metrics hook or null. */
   readonly observer: RequestObserver | null;
+  /** Admits a request (the server's infer), offered to backends for model-to-model calls; default none. */
+  readonly infer?: (request: InferenceRequest) => void;
+}
+
+/** The ModelCaller handed to backends: builds core requests and admits them through `ctx.infer`. */
+function modelCaller(ctx: LoaderContext): ModelCaller | undefined {
+  const infer = ctx.infer;
+  if (infer === undefined) return undefined;
+  return {
+    infer(request: ModelCallRequest, sink: ModelCallSink): void {
+      infer(
+        new InferenceRequest({
+          modelName: request.modelName,
+          modelVersion: request.modelVersion,
+          id: request.id,
+          parameters: request.parameters,
+          inputs: request.inputs,
+          outputs: request.outputs,
+          sink,
+        }),
+      );
+    },
+  };
 }
 
 /** A model directory loaded into its config and servable versions. */
@@ -139,6 +171,7 @@ export async function loadModel(source: ModelSource, ctx: LoaderContext): Promis
     config = { ...config, default_model_filename: backend.defaultModelFilename };
   }
   const latest = served[served.length - 1]!;
+  const bls = modelCaller(ctx);
   const contextFor = (
     version: number,
     cfg: ModelConfig,
@@ -158,6 +191,8 @@ export async function loadModel(source: ModelSource, ctx: LoaderContext): Promis
     deviceId,
     instanceCount: count,
     logger: backendLogger(ctx, source.name),
+    bls,
+    repositoryDir: source.repository,
   });
 
   for (const dir of versionDirs) {
@@ -168,7 +203,12 @@ export async function loadModel(source: ModelSource, ctx: LoaderContext): Promis
   // Complete the config from the model file (in a worker), as Triton's ORT backend does.
   try {
     const metadata = await backend.inspect(contextFor(latest, config, `${source.name}_inspect`, 1));
+    // A model that completes its own config (a JS model's autoCompleteConfig) replaces it first.
+    if (metadata.config !== undefined) {
+      config = normalizeModelConfig(metadata.config, { modelName: source.name });
+    }
     const completed = autoCompleteConfig(config, metadata, {
+      backend,
       defaultMaxBatchSize: ctx.defaultMaxBatchSize,
       strict: ctx.strictModelConfig,
     });

@@ -101,6 +101,22 @@ export class ModelStatistics {
     this.lastInferenceMs = wallMs;
   }
 
+  /**
+   * Records one request answered from the response cache: it counts in success, queue and
+   * cache_hit (its lookup time), never in compute_* or the inference/execution counts.
+   */
+  recordCacheHit(totalNs: number, queueNs: number, lookupNs: number, wallMs: number): void {
+    add(this.success, totalNs);
+    add(this.queue, queueNs);
+    add(this.cacheHit, lookupNs);
+    this.lastInferenceMs = wallMs;
+  }
+
+  /** Records one cache miss: its lookup plus insert time. */
+  recordCacheMiss(ns: number): void {
+    add(this.cacheMiss, ns);
+  }
+
   /** Records one model execution of `batchSize` rows. */
   recordExecution(batchSize: number, inputNs: number, inferNs: number, outputNs: number): void {
     this.executionCount++;

@@ -16,4 +16,9 @@ export interface RequestObserver {
   onFailure(model: string, version: string, reason: FailureReason, totalNs: number): void;
   /** One model execution of `batchSize` rows. */
   onExecution(model: string, version: string, batchSize: number): void;
+  /**
+   * A response-cache lookup of a request: a hit (`durationNs` = lookup time) or a miss
+   * (`durationNs` = lookup + insert time, reported when the request ends). Optional.
+   */
+  onCacheLookup?(model: string, version: string, hit: boolean, durationNs: number): void;
 }

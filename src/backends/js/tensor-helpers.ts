@@ -19,7 +19,13 @@ import {
   decodeBytesStrings,
   encodeBytesElements,
 } from '../../protocol/bytes-tensor.js';
-import { type DataType, ELEMENT_BYTES, isDataType, TYPED_ARRAY, type TypedArrayFor } from '../../protocol/datatypes.js';
+import {
+  type DataType,
+  ELEMENT_BYTES,
+  isDataType,
+  TYPED_ARRAY,
+  type TypedArrayFor,
+} from '../../protocol/datatypes.js';
 import { fromBf16Array, fromFp16Array, toBf16Array, toFp16Array } from '../../protocol/half-float.js';
 import { elementCount, type Tensor } from '../../protocol/tensor.js';
 import { type FixedDataType, typedArrayBytes, viewAsTypedArray } from '../../protocol/typed-view.js';
@@ -59,7 +65,8 @@ function bad(message: string): ModelError {
 }
 
 function checkHead(name: string, datatype: string, shape: readonly number[]): void {
-  if (typeof name !== 'string' || name === '') throw bad(`A tensor needs a non-empty name: received ${JSON.stringify(name)}`);
+  if (typeof name !== 'string' || name === '')
+    throw bad(`A tensor needs a non-empty name: received ${JSON.stringify(name)}`);
   if (!isDataType(datatype)) throw bad(`Tensor '${name}' has unknown datatype ${JSON.stringify(datatype)}`);
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
     throw bad(`Tensor '${name}' needs a shape of non-negative integers: received ${JSON.stringify(shape)}`);
@@ -67,7 +74,12 @@ function checkHead(name: string, datatype: string, shape: readonly number[]): vo
 }
 
 /** Builds a wire tensor from values: `createTensor('OUT', 'INT32', [2], [1, 2])`; throws ModelError on a mismatch. */
-export function createTensor(name: string, datatype: DataType, shape: readonly number[], values: TensorValues): Tensor {
+export function createTensor(
+  name: string,
+  datatype: DataType,
+  shape: readonly number[],
+  values: TensorValues,
+): Tensor {
   checkHead(name, datatype, shape);
   const count = elementCount(shape);
   if (values.length !== count) {
@@ -77,7 +89,12 @@ export function createTensor(name: string, datatype: DataType, shape: readonly n
 }
 
 /** A tensor over ready wire bytes (BYTES: 4-byte LE length + bytes per element); sizes are checked. */
-export function tensorFromBytes(name: string, datatype: DataType, shape: readonly number[], data: Uint8Array): Tensor {
+export function tensorFromBytes(
+  name: string,
+  datatype: DataType,
+  shape: readonly number[],
+  data: Uint8Array,
+): Tensor {
   const t: Tensor = { name, datatype, shape: [...shape], data };
   checkTensor(t);
   return t;
@@ -114,7 +131,8 @@ export function renameTensor(t: Tensor, name: string): Tensor {
 export function toTypedArray<T extends FixedDataType>(t: Tensor & { datatype: T }): TypedArrayFor[T];
 export function toTypedArray(t: Tensor): TypedArrayFor[FixedDataType];
 export function toTypedArray(t: Tensor): TypedArrayFor[FixedDataType] {
-  if (t.datatype === 'BYTES') throw bad(`Tensor '${t.name}' is BYTES: read it with bytesElements or stringElements`);
+  if (t.datatype === 'BYTES')
+    throw bad(`Tensor '${t.name}' is BYTES: read it with bytesElements or stringElements`);
   return viewAsTypedArray(t.datatype, t.data);
 }
 
@@ -174,7 +192,9 @@ function toWire(name: string, datatype: DataType, values: TensorValues): Uint8Ar
     const half = datatype === 'FP16' || datatype === 'BF16';
     if (half && values instanceof Float32Array) return typedArrayBytes(half16(datatype, values));
     if (values.constructor !== ctor) {
-      throw bad(`Tensor '${name}' is ${datatype}: pass a ${ctor.name} or a plain array, not a ${values.constructor.name}`);
+      throw bad(
+        `Tensor '${name}' is ${datatype}: pass a ${ctor.name} or a plain array, not a ${values.constructor.name}`,
+      );
     }
     return typedArrayBytes(values);
   }
@@ -187,12 +207,14 @@ function toWire(name: string, datatype: DataType, values: TensorValues): Uint8Ar
     }
     return out;
   }
-  if (datatype === 'FP16' || datatype === 'BF16') return typedArrayBytes(half16(datatype, numbers(name, list)));
+  if (datatype === 'FP16' || datatype === 'BF16')
+    return typedArrayBytes(half16(datatype, numbers(name, list)));
   if (datatype === 'INT64' || datatype === 'UINT64') {
     const out = new TYPED_ARRAY[datatype](list.length);
     for (let i = 0; i < list.length; i++) {
       const v = list[i];
-      if (typeof v !== 'bigint' && !Number.isInteger(v)) throw bad(`Tensor '${name}' is ${datatype}: element ${i} must be an integer`);
+      if (typeof v !== 'bigint' && !Number.isInteger(v))
+        throw bad(`Tensor '${name}' is ${datatype}: element ${i} must be an integer`);
       out[i] = BigInt(v as bigint | number);
     }
     return typedArrayBytes(out);
@@ -203,7 +225,9 @@ function toWire(name: string, datatype: DataType, values: TensorValues): Uint8Ar
     for (let i = 0; i < nums.length; i++) {
       const v = nums[i]!;
       if (!Number.isInteger(v) || v < range[0] || v > range[1]) {
-        throw bad(`Tensor '${name}' is ${datatype}: element ${i} (${v}) is not an integer in [${range[0]}, ${range[1]}]`);
+        throw bad(
+          `Tensor '${name}' is ${datatype}: element ${i} (${v}) is not an integer in [${range[0]}, ${range[1]}]`,
+        );
       }
     }
   }

@@ -12,7 +12,7 @@
  */
 import { ServerError, Status } from '../../common/errors.js';
 import { DATATYPES, type DataType } from '../../protocol/datatypes.js';
-import type { ParameterValue, Parameters, Tensor } from '../../protocol/tensor.js';
+import type { Parameters, ParameterValue, Tensor } from '../../protocol/tensor.js';
 import { type CachedResponse, CacheEntry } from './response-cache.js';
 
 const MAGIC0 = 0x4e; // N
@@ -42,7 +42,8 @@ export function measureResponses(responses: readonly CachedResponse[]): number {
   for (const r of responses) {
     n += 8;
     if (r.parameters !== null) {
-      for (const name in r.parameters) n += 2 + Buffer.byteLength(name, 'utf8') + paramSize(r.parameters[name]!);
+      for (const name in r.parameters)
+        n += 2 + Buffer.byteLength(name, 'utf8') + paramSize(r.parameters[name]!);
     }
     if (r.outputs === null) continue;
     for (const t of r.outputs) {
@@ -111,6 +112,7 @@ export function encodeEntry(entry: CacheEntry): Buffer {
     if (r.outputs === null) continue;
     for (const t of r.outputs) {
       o = writeName(buf, view, o, t.name);
+      if (t.shape.length > 255) throw corrupt(`tensor '${t.name}' has rank ${t.shape.length} > 255`);
       buf[o] = DATATYPE_INDEX.get(t.datatype)!;
       buf[o + 1] = t.shape.length;
       o += 2;
@@ -127,6 +129,7 @@ export function encodeEntry(entry: CacheEntry): Buffer {
 
 function writeName(buf: Buffer, view: DataView, o: number, name: string): number {
   const written = buf.write(name, o + 2, 'utf8');
+  if (written > 0xffff) throw corrupt(`name of ${written} bytes exceeds 65535`);
   view.setUint16(o, written, true);
   return o + 2 + written;
 }

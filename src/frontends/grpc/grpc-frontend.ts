@@ -105,12 +105,24 @@ export class GrpcFrontend {
     this.sessions.add(session);
   }
 
-  /** Stops accepting calls; unary calls in flight finish and open streams end once answered. */
-  close(): Promise<void> {
+  /**
+   * Stops accepting calls; unary calls in flight finish and open streams end once answered. A
+   * connection that does not close within `graceMs` (a client holding a cancelled stream's HTTP/2
+   * session open) is cut with forceShutdown, so shutdown never hangs on a client.
+   */
+  close(graceMs = 5000): Promise<void> {
     this.closing = true;
     for (const session of [...this.sessions]) session.drain();
     return new Promise((resolve) => {
-      this.grpcServer.tryShutdown(() => resolve());
+      const timer = setTimeout(() => {
+        this.grpcServer.forceShutdown();
+        resolve();
+      }, graceMs);
+      timer.unref();
+      this.grpcServer.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
     });
   }
 }

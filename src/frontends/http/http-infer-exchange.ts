@@ -91,16 +91,23 @@ export class HttpInferExchange implements ResponseSink {
   onResponse(_request: InferenceRequest, response: InferenceResponse | null, _final: boolean): void {
     if (this.finished || response === null) return;
     this.finished = true;
-    const encoded = encodeHttpInferResponse(
-      {
-        id: response.id,
-        modelName: response.modelName,
-        modelVersion: response.modelVersion,
-        parameters: response.parameters ?? undefined,
-        outputs: response.outputs,
-      },
-      this.decoded!,
-    );
+    let encoded: ReturnType<typeof encodeHttpInferResponse>;
+    try {
+      encoded = encodeHttpInferResponse(
+        {
+          id: response.id,
+          modelName: response.modelName,
+          modelVersion: response.modelVersion,
+          parameters: response.parameters ?? undefined,
+          outputs: response.outputs,
+        },
+        this.decoded!,
+      );
+    } catch (err) {
+      // E.g. an FP16 output asked for as JSON: the client gets the codec's 400, never a hang.
+      sendError(this.res, err);
+      return;
+    }
     const headers: Record<string, string | number> = {
       'Content-Type': encoded.contentType,
       'Server-Timing': serverTiming(response),

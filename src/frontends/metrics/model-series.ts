@@ -68,6 +68,14 @@ export class ModelSeries {
   computeInferNs: number;
   /** Summed compute-output time of executed successful requests, ns. */
   computeOutputNs: number;
+  /** Response-cache hits. */
+  cacheHits: number;
+  /** Response-cache misses. */
+  cacheMisses: number;
+  /** Summed lookup time of cache hits, ns. */
+  cacheHitNs: number;
+  /** Summed lookup + insert time of cache misses, ns. */
+  cacheMissNs: number;
   /** End-to-end seconds of successful requests. */
   readonly requestSeconds: BucketCounts;
   /** Queue seconds of successful requests. */
@@ -94,6 +102,10 @@ export class ModelSeries {
     this.computeInputNs = 0;
     this.computeInferNs = 0;
     this.computeOutputNs = 0;
+    this.cacheHits = 0;
+    this.cacheMisses = 0;
+    this.cacheHitNs = 0;
+    this.cacheMissNs = 0;
     this.requestSeconds = new BucketCounts(LATENCY_BUCKETS_S);
     this.queueSeconds = new BucketCounts(LATENCY_BUCKETS_S);
     this.computeInferSeconds = new BucketCounts(LATENCY_BUCKETS_S);
@@ -114,6 +126,10 @@ export class ModelSeries {
     this.computeInputNs = 0;
     this.computeInferNs = 0;
     this.computeOutputNs = 0;
+    this.cacheHits = 0;
+    this.cacheMisses = 0;
+    this.cacheHitNs = 0;
+    this.cacheMissNs = 0;
     this.requestSeconds.reset();
     this.queueSeconds.reset();
     this.computeInferSeconds.reset();

@@ -6,8 +6,15 @@
  */
 
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import type { FailureReason, ModelPendingCount, RequestObserver, RequestTiming } from '../../core/index.js';
+import type {
+  FailureReason,
+  ModelPendingCount,
+  RequestObserver,
+  RequestTiming,
+  ResponseCache,
+} from '../../core/index.js';
 import type { BucketCounts } from './bucket-counts.js';
+import { registerCacheMetrics } from './cache-metrics.js';
 import { CpuMetrics } from './cpu-metrics.js';
 import { failureIndex, type ModelSeries, SeriesStore } from './model-series.js';
 import { SeriesMetric, type SeriesMetricOptions } from './series-metric.js';
@@ -24,6 +31,8 @@ export interface PrometheusObserverOptions {
   metricsIntervalMs?: number;
   /** Render prom-client's process and Node.js metrics under the `nereid_` prefix; default true. */
   processMetrics?: boolean;
+  /** The response cache [--cache-config]: adds `nv_cache_*` per model and `nereid_cache_*`; default none. */
+  cache?: ResponseCache | null;
 }
 
 /** Collects request metrics and renders them in the Prometheus text format. */
@@ -37,7 +46,8 @@ export class PrometheusObserver implements RequestObserver {
   constructor(options: PrometheusObserverOptions = {}) {
     this.registry = new Registry();
     this.histograms = options.histogramLatencies ?? true;
-    this.registerRequestMetrics(options.counterLatencies ?? true);
+    this.registerRequestMetrics(options.counterLatencies ?? true, options.cache != null);
+    if (options.cache != null) registerCacheMetrics(this.registry, options.cache);
     this.cpu = options.cpuMetrics === false ? null : new CpuMetrics(this.registry);
     const intervalMs = options.metricsIntervalMs ?? 2000;
     if (this.cpu !== null && intervalMs > 0) this.cpu.start(intervalMs);
@@ -71,6 +81,17 @@ export class PrometheusObserver implements RequestObserver {
     this.store.get(model, version).failures[failureIndex(reason)]!++;
   }
 
+  onCacheLookup(model: string, version: string, hit: boolean, durationNs: number): void {
+    const s = this.store.get(model, version);
+    if (hit) {
+      s.cacheHits++;
+      s.cacheHitNs += durationNs;
+    } else {
+      s.cacheMisses++;
+      s.cacheMissNs += durationNs;
+    }
+  }
+
   onExecution(model: string, version: string, batchSize: number): void {
     const s = this.store.get(model, version);
     s.execCount++;
@@ -98,17 +119,18 @@ export class PrometheusObserver implements RequestObserver {
     this.cpu?.stop();
   }
 
-  private registerRequestMetrics(counterLatencies: boolean): void {
+  private registerRequestMetrics(counterLatencies: boolean, cache: boolean): void {
     for (const def of REQUEST_METRICS) {
       if (def.group === 'counter-latency' && !counterLatencies) continue;
+      if (def.group === 'cache' && !cache) continue;
       if (def.group === 'histogram-latency' && !this.histograms) continue;
       new SeriesMetric(this.store, def).register(this.registry);
     }
   }
 }
 
-/** Which switch a metric depends on: none, `counter_latencies` or `histogram_latencies`. */
-type MetricGroup = 'always' | 'counter-latency' | 'histogram-latency';
+/** Which switch a metric depends on: none, `counter_latencies`, `histogram_latencies` or a configured cache. */
+type MetricGroup = 'always' | 'counter-latency' | 'histogram-latency' | 'cache';
 
 /** Every request metric, in exposition order. */
 const REQUEST_METRICS: readonly (SeriesMetricOptions & { group: MetricGroup })[] = [
@@ -181,6 +203,34 @@ const REQUEST_METRICS: readonly (SeriesMetricOptions & { group: MetricGroup })[]
     'counter',
     'Cumulative inference compute output duration in microseconds (does not include cached requests)',
     (s) => usOf(s.computeOutputNs),
+  ),
+  scalar(
+    'cache',
+    'nv_cache_num_hits_per_model',
+    'counter',
+    'Number of cache hits per model',
+    (s) => s.cacheHits,
+  ),
+  scalar(
+    'cache',
+    'nv_cache_num_misses_per_model',
+    'counter',
+    'Number of cache misses per model',
+    (s) => s.cacheMisses,
+  ),
+  scalar(
+    'cache',
+    'nv_cache_hit_duration_per_model',
+    'counter',
+    'Total cache hit duration per model, in microseconds',
+    (s) => usOf(s.cacheHitNs),
+  ),
+  scalar(
+    'cache',
+    'nv_cache_miss_duration_per_model',
+    'counter',
+    'Total cache miss (insert+lookup) duration per model, in microseconds',
+    (s) => usOf(s.cacheMissNs),
   ),
   histogram(
     'histogram-latency',

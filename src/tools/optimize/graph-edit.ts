@@ -4,13 +4,7 @@
  * nodes turned into initializers, and opset imports. No transformation policy lives here.
  */
 import { invalidArg } from '../../common/errors.js';
-import {
-  type DecodedOnnxModel,
-  int64ToNumber,
-  type OnnxProto,
-  onnx,
-  walkGraphs,
-} from '../onnx/index.js';
+import { type DecodedOnnxModel, int64ToNumber, type OnnxProto, onnx, walkGraphs } from '../onnx/index.js';
 
 /** Hands out value and node names that do not clash with any name already in the model. */
 export class NameAllocator {
@@ -19,7 +13,8 @@ export class NameAllocator {
   constructor(model: OnnxProto.IModelProto) {
     if (!model.graph) return;
     walkGraphs(model.graph, (g) => {
-      for (const v of [...(g.input ?? []), ...(g.output ?? []), ...(g.valueInfo ?? [])]) this.taken.add(v.name ?? '');
+      for (const v of [...(g.input ?? []), ...(g.output ?? []), ...(g.valueInfo ?? [])])
+        this.taken.add(v.name ?? '');
       for (const t of g.initializer ?? []) this.taken.add(t.name ?? '');
       for (const n of g.node ?? []) {
         this.taken.add(n.name ?? '');
@@ -46,7 +41,13 @@ export function makeNode(
   attributes: OnnxProto.IAttributeProto[] = [],
   domain = '',
 ): OnnxProto.NodeProto {
-  const node = onnx.NodeProto.create({ opType, input: [...inputs], output: [...outputs], name, attribute: attributes });
+  const node = onnx.NodeProto.create({
+    opType,
+    input: [...inputs],
+    output: [...outputs],
+    name,
+    attribute: attributes,
+  });
   if (domain !== '') node.domain = domain;
   return node;
 }
@@ -57,7 +58,10 @@ export function intAttribute(name: string, value: number): OnnxProto.AttributePr
 }
 
 /** The attribute `name` of `node`, or undefined. */
-export function findAttribute(node: OnnxProto.INodeProto, name: string): OnnxProto.IAttributeProto | undefined {
+export function findAttribute(
+  node: OnnxProto.INodeProto,
+  name: string,
+): OnnxProto.IAttributeProto | undefined {
   return (node.attribute ?? []).find((a) => a.name === name);
 }
 
@@ -108,7 +112,8 @@ export function promoteConstantNodes(model: DecodedOnnxModel): number {
   walkGraphs(model.graph, (g) => {
     const kept: OnnxProto.INodeProto[] = [];
     for (const n of g.node ?? []) {
-      const value = n.opType === 'Constant' && (n.domain ?? '') === '' ? findAttribute(n, 'value')?.t : undefined;
+      const value =
+        n.opType === 'Constant' && (n.domain ?? '') === '' ? findAttribute(n, 'value')?.t : undefined;
       if (value && n.output?.length === 1) {
         const tensor = onnx.TensorProto.fromObject(onnx.TensorProto.toObject(value as OnnxProto.TensorProto));
         tensor.name = n.output[0]!;

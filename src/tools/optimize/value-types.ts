@@ -8,7 +8,16 @@ import { int64ToNumber, type OnnxProto } from '../onnx/index.js';
 import { findAttribute, intAttributeOf } from './graph-edit.js';
 
 /** `TensorProto.DataType` codes used by the transformations. */
-export const DT = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, BOOL: 9, FLOAT16: 10, DOUBLE: 11 } as const;
+export const DT = {
+  FLOAT: 1,
+  UINT8: 2,
+  INT8: 3,
+  INT32: 6,
+  INT64: 7,
+  BOOL: 9,
+  FLOAT16: 10,
+  DOUBLE: 11,
+} as const;
 
 /** Element types by value name (`TensorProto.DataType` codes). */
 export type ValueTypes = Map<string, number>;
@@ -16,7 +25,9 @@ export type ValueTypes = Map<string, number>;
 const BOOL_OUTPUT: ReadonlySet<string> = new Set(
   'Equal Less Greater LessOrEqual GreaterOrEqual Not And Or Xor IsNaN IsInf'.split(' '),
 );
-const INT64_OUTPUT: ReadonlySet<string> = new Set('Shape Size ArgMax ArgMin NonZero NonMaxSuppression'.split(' '));
+const INT64_OUTPUT: ReadonlySet<string> = new Set(
+  'Shape Size ArgMax ArgMin NonZero NonMaxSuppression'.split(' '),
+);
 const INT32_OUTPUT: ReadonlySet<string> = new Set('MatMulInteger ConvInteger'.split(' '));
 
 /** The element type of a ValueInfoProto, or undefined for non-tensors. */

@@ -312,17 +312,6 @@ describe('GrpcClient streams', () => {
     expect((err as InferenceServerError).message).toBe("Request for unknown model: 'nope' is not found");
   });
 
-  it('GrpcClient stream throws CANCELLED when its AbortSignal fires', async () => {
-    const controller = new AbortController();
-    const stream = client.stream({ signal: controller.signal });
-    stream.send({ model: 'slow', inputs: x() });
-    stream.send({ model: 'slow', inputs: x() });
-    const consumed = drain(stream);
-    controller.abort();
-    const err = await rejection(consumed);
-    expect(err.status).toBe(Status.CANCELLED);
-  });
-
   it('GrpcClient stream stops quietly when the loop breaks early', async () => {
     const stream = client.stream();
     for (let k = 0; k < 5; k++)
@@ -333,6 +322,20 @@ describe('GrpcClient streams', () => {
       if (ids.length === 2) break;
     }
     expect(ids).toEqual(['b0', 'b1']);
+    expect(() => stream.send({ model: 'simple', inputs: simpleInputs().inputs })).toThrow(/ended/);
+  });
+
+  it('GrpcClient stream throws CANCELLED when its AbortSignal fires', async () => {
+    const controller = new AbortController();
+    const stream = client.stream({ signal: controller.signal });
+    stream.send({ model: 'simple', inputs: simpleInputs().inputs, requestId: 'first' });
+    const iterator = stream[Symbol.asyncIterator]();
+    expect((await iterator.next()).value?.requestId).toBe('first');
+    stream.send({ model: 'simple', inputs: simpleInputs().inputs, requestId: 'second' });
+    controller.abort();
+    const err = await rejection(drain({ [Symbol.asyncIterator]: () => iterator }));
+    expect(err.status).toBe(Status.CANCELLED);
+    expect(err.code).toBe(ClientErrorCode.CANCELLED);
     expect(() => stream.send({ model: 'simple', inputs: simpleInputs().inputs })).toThrow(/ended/);
   });
 });

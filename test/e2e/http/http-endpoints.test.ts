@@ -317,7 +317,9 @@ describe('statistics', () => {
     const names = all.model_stats.map((s: any) => s.name);
     expect(names).toEqual([
       'custom_identity_int32',
+      'repeat_int32',
       'simple',
+      'simple_identity',
       'simple_int8',
       'simple_string',
       'text_orientation',

@@ -210,13 +210,14 @@ describe('validateModelConfig', () => {
     );
   });
 
-  it('validateModelConfig rejects the response cache with sequence batching or a decoupled model', () => {
+  it('validateModelConfig rejects the response cache with sequence batching but accepts it for a decoupled model', () => {
     expect(issues('sequence_batching { } response_cache { enable: true }')).toContain(
       'response_cache.enable must be false for a model with sequence_batching: received true',
     );
-    expect(issues('model_transaction_policy { decoupled: true } response_cache { enable: true }')).toContain(
-      'response_cache.enable must be false for a decoupled model',
+    const decoupled = parseModelConfig(
+      `${BASE}\nmodel_transaction_policy { decoupled: true } response_cache { enable: true }`,
     );
+    expect(() => validateModelConfig(decoupled, { modelName: 'm' })).not.toThrow();
   });
 
   it('validateModelConfig checks sequence control tensors as Triton does', () => {

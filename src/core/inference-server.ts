@@ -15,6 +15,7 @@ import { CachedInference } from './cache/cached-inference.js';
 import type { ResponseCache } from './cache/response-cache.js';
 import { defaultSchedulerFactory } from './default-scheduler.js';
 import { dynamicBatcherFactory } from './dynamic-batcher.js';
+import { ensembleSchedulerFactory, isEnsembleSource } from './ensemble/index.js';
 import { type InferenceRequest, RequestState } from './inference-request.js';
 import { type LoaderContext, loadModel } from './model-loader.js';
 import { type ModelSource, scanRepositories } from './model-repository.js';
@@ -157,13 +158,17 @@ export class InferenceServer {
       backends: options.backends ?? createDefaultBackendRegistry(),
       schedulers:
         options.schedulers ??
-        new SchedulerRegistry().register(defaultSchedulerFactory).register(dynamicBatcherFactory),
+        new SchedulerRegistry()
+          .register(defaultSchedulerFactory)
+          .register(dynamicBatcherFactory)
+          .register(ensembleSchedulerFactory),
       strictModelConfig: options.strictModelConfig ?? false,
       defaultMaxBatchSize: options.defaultMaxBatchSize ?? 4,
       clock: this.clock,
       logger: this.logger,
       observer: options.observer ?? null,
       infer: (request) => this.infer(request),
+      isModelReady: (name, version) => this.isModelReady(name, version),
     };
     this.cached =
       options.cache == null
@@ -206,7 +211,16 @@ export class InferenceServer {
       });
     }
     // Models load concurrently: each instance loads in its own worker, so this overlaps.
-    await Promise.all(scan.models.map((source) => this.loadEntry(this.models.get(source.name)!)));
+    // Ensembles load in a second phase, once the models their steps call are ready.
+    const ensembles = await Promise.all(scan.models.map((source) => isEnsembleSource(source)));
+    const phase = (ensemble: boolean) =>
+      Promise.all(
+        scan.models
+          .filter((_, i) => ensembles[i] === ensemble)
+          .map((source) => this.loadEntry(this.models.get(source.name)!)),
+      );
+    await phase(false);
+    await phase(true);
     if (this.options.exitOnError) {
       const failed = [...this.models.values()].find((m) => m.state !== 'READY');
       if (failed !== undefined) {

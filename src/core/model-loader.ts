@@ -23,11 +23,13 @@ import { invalidArg, ServerError, Status } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import {
   autoCompleteConfig,
+  isEnsemble,
   normalizeModelConfig,
   parseModelConfig,
   validateModelConfig,
 } from '../config/index.js';
 import type { ModelConfig } from '../config/model-config.js';
+import { checkComposingModels } from './ensemble/index.js';
 import { InferenceRequest } from './inference-request.js';
 import { InstancePool } from './instance-pool.js';
 import { ModelPlan } from './model-plan.js';
@@ -66,6 +68,8 @@ export interface LoaderContext {
   readonly observer: RequestObserver | null;
   /** Admits a request (the server's infer), offered to backends for model-to-model calls; default none. */
   readonly infer?: (request: InferenceRequest) => void;
+  /** Whether a model (name, version string; '' = latest) is ready; ensembles check their steps; default: all ready. */
+  readonly isModelReady?: (name: string, version: string) => boolean;
 }
 
 /** The ModelCaller handed to backends: builds core requests and admits them through `ctx.infer`. */
@@ -150,13 +154,6 @@ export async function loadModel(source: ModelSource, ctx: LoaderContext): Promis
 
   const available = await listVersions(source.dir);
   const served = selectVersions(available, config.version_policy);
-  if (config.platform === 'ensemble') {
-    throw new ServerError(
-      Status.UNSUPPORTED,
-      'ERR_MODEL_LOAD',
-      `failed to load '${source.name}': ensembles are not supported yet`,
-    );
-  }
   if (served.length === 0) {
     throw loadError(
       source.name,
@@ -165,6 +162,7 @@ export async function loadModel(source: ModelSource, ctx: LoaderContext): Promis
         : `the version policy selects none of the available versions [${available.join(', ')}]`,
     );
   }
+  if (isEnsemble(config)) return loadEnsemble(source, config, served, ctx);
   const versionDirs = served.map((v) => join(source.dir, String(v)));
   const backend = pickBackend(config, source, versionDirs, ctx);
   if (config.default_model_filename === '') {
@@ -228,24 +226,7 @@ export async function loadModel(source: ModelSource, ctx: LoaderContext): Promis
     throw loadError(source.name, (err as Error).message, err);
   }
 
-  const labels = new Map<string, string[]>();
-  for (const output of config.output) {
-    if (output.label_filename === '') continue;
-    const path = join(source.dir, output.label_filename);
-    try {
-      const text = await readFile(path, 'utf8');
-      labels.set(
-        output.name,
-        text.split(/\r?\n/).filter((line, i, all) => line !== '' || i < all.length - 1),
-      );
-    } catch (err) {
-      throw loadError(
-        source.name,
-        `cannot read label file '${path}' of output '${output.name}': ${(err as Error).message}`,
-        err,
-      );
-    }
-  }
+  const labels = await readLabels(source, config);
   const plan = new ModelPlan(config, labels);
   let schedulerFactory: ReturnType<SchedulerRegistry['resolve']>;
   try {
@@ -267,6 +248,77 @@ export async function loadModel(source: ModelSource, ctx: LoaderContext): Promis
     throw loadError(source.name, (err as Error).message, err);
   }
   return { config, versions };
+}
+
+/**
+ * Loads an ensemble: no backend and no instances; its versions share the validated config and
+ * run on the ensemble scheduler, which submits each step through `ctx.infer`.
+ */
+async function loadEnsemble(
+  source: ModelSource,
+  parsed: ModelConfig,
+  served: number[],
+  ctx: LoaderContext,
+): Promise<LoadedModel> {
+  let config: ModelConfig;
+  try {
+    config = validateModelConfig(parsed, { modelName: source.name, modelDir: source.dir });
+    if (ctx.isModelReady !== undefined) checkComposingModels(config, ctx.isModelReady);
+  } catch (err) {
+    throw loadError(source.name, (err as Error).message, err);
+  }
+  const plan = new ModelPlan(config, await readLabels(source, config));
+  let factory: ReturnType<SchedulerRegistry['resolve']>;
+  try {
+    factory = ctx.schedulers.resolve(config);
+  } catch (err) {
+    throw loadError(source.name, (err as Error).message, err);
+  }
+  const versions = served.map((version) => {
+    const pool = new InstancePool(
+      [],
+      () => Promise.reject(new Error('an ensemble has no instances')),
+      ctx.logger,
+    );
+    const stats = new ModelStatistics();
+    const scheduler = factory.create({
+      modelName: source.name,
+      versionString: String(version),
+      config,
+      plan,
+      pool,
+      stats,
+      clock: ctx.clock,
+      logger: ctx.logger,
+      observer: ctx.observer,
+      infer: ctx.infer,
+    });
+    return new ModelVersion(source.name, version, config, plan, pool, scheduler, stats, factory.name);
+  });
+  return { config, versions };
+}
+
+/** Reads the label files named by the outputs' `label_filename`. */
+async function readLabels(source: ModelSource, config: ModelConfig): Promise<Map<string, string[]>> {
+  const labels = new Map<string, string[]>();
+  for (const output of config.output) {
+    if (output.label_filename === '') continue;
+    const path = join(source.dir, output.label_filename);
+    try {
+      const text = await readFile(path, 'utf8');
+      labels.set(
+        output.name,
+        text.split(/\r?\n/).filter((line, i, all) => line !== '' || i < all.length - 1),
+      );
+    } catch (err) {
+      throw loadError(
+        source.name,
+        `cannot read label file '${path}' of output '${output.name}': ${(err as Error).message}`,
+        err,
+      );
+    }
+  }
+  return labels;
 }
 
 async function loadVersion(

@@ -52,6 +52,8 @@ export interface SchedulerContext {
   readonly logger: Logger;
   /** Metrics hook, or null when metrics are off. */
   readonly observer: RequestObserver | null;
+  /** Admits a request to another model (the server's infer); ensembles submit their steps with it. */
+  readonly infer?: (request: InferenceRequest) => void;
 }
 
 /** Builds a scheduler for a model whose config selects it. */

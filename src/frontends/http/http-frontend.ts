@@ -10,6 +10,7 @@ import { invalidArg, ServerError, Status, unsupported } from '../../common/error
 import { modelConfigToJson } from '../../config/index.js';
 import type { InferenceServer } from '../../core/index.js';
 import { BodyTooLargeError, decodeContent, pickResponseEncoding, readBody } from './http-body.js';
+import { handleGenerate } from './http-generate.js';
 import { HttpInferExchange } from './http-infer-exchange.js';
 import { sendEmpty, sendError, sendErrorStatus, sendJson } from './http-reply.js';
 import { matchRoute, type Route, RouteKind } from './http-router.js';
@@ -133,10 +134,16 @@ export class HttpFrontend {
         return;
       case RouteKind.GENERATE:
       case RouteKind.GENERATE_STREAM:
-        throw unsupported(
-          'ERR_UNSUPPORTED_ENDPOINT',
-          'The generate extension is not available on this server yet',
+        void handleGenerate(
+          server,
+          req,
+          res,
+          route.model,
+          route.version,
+          route.kind === RouteKind.GENERATE_STREAM,
+          this.maxInputSizeBytes,
         );
+        return;
       case RouteKind.REPOSITORY_LOAD:
       case RouteKind.REPOSITORY_UNLOAD:
         throw unsupported(

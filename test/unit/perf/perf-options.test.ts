@@ -15,7 +15,9 @@ describe('perf options', () => {
   });
 
   it('parseRange rejects fractions for concurrency and reversed ranges with the received text', () => {
-    expect(() => parseRange('concurrency-range', '1.5:4', true)).toThrow(/positive integers: received '1.5:4'/);
+    expect(() => parseRange('concurrency-range', '1.5:4', true)).toThrow(
+      /positive integers: received '1.5:4'/,
+    );
     expect(() => parseRange('concurrency-range', '4:1', true)).toThrow(/end >= start/);
     expect(() => parseRange('concurrency-range', '1:2:3:4', true)).toThrow(/1 to 3 numbers/);
   });
@@ -38,7 +40,11 @@ describe('perf options', () => {
   });
 
   it('resolvePerfOptions switches to request-rate mode with a request rate range', () => {
-    const o = resolvePerfOptions({ model: 'simple', requestRateRange: '100:300:100', requestDistribution: 'poisson' });
+    const o = resolvePerfOptions({
+      model: 'simple',
+      requestRateRange: '100:300:100',
+      requestDistribution: 'poisson',
+    });
     expect(o.mode).toBe('request_rate');
     expect(o.levels).toEqual([100, 200, 300]);
     expect(o.requestDistribution).toBe('poisson');
@@ -50,7 +56,9 @@ describe('perf options', () => {
       /cannot be used together/,
     );
     expect(() => resolvePerfOptions({ model: 'm', streaming: true })).toThrow(/needs the gRPC protocol/);
-    expect(() => resolvePerfOptions({ model: 'm', percentile: 100 })).toThrow(/percentile must be in \(0, 100\): received 100/);
+    expect(() => resolvePerfOptions({ model: 'm', percentile: 100 })).toThrow(
+      /percentile must be in \(0, 100\): received 100/,
+    );
     try {
       resolvePerfOptions({ model: 'm', batchSize: 0 });
       expect.unreachable();

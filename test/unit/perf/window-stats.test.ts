@@ -86,7 +86,9 @@ describe('window statistics', () => {
 
   it('isStable needs 3 windows whose throughput and latency are within the percentage of their mean', () => {
     expect(isStable([client(100, 1000), client(102, 1010)], 10, null)).toBe(false);
-    expect(isStable([client(50, 5000), client(100, 1000), client(102, 1010), client(98, 990)], 10, null)).toBe(true);
+    expect(
+      isStable([client(50, 5000), client(100, 1000), client(102, 1010), client(98, 990)], 10, null),
+    ).toBe(true);
     expect(isStable([client(100, 1000), client(130, 1000), client(100, 1000)], 10, null)).toBe(false);
     expect(isStable([client(100, 1000), client(100, 1300), client(100, 1000)], 10, null)).toBe(false);
   });

@@ -1,0 +1,170 @@
+/**
+ * Triton's generate extension on HTTP: `POST .../generate` answers one JSON object and
+ * `POST .../generate_stream` answers Server-Sent Events, one per response, for ordinary and
+ * decoupled models. Failures before the first event are ordinary JSON errors with Triton's status
+ * mapping; later ones are `{"error": ...}` events on the 200 stream. A client that disconnects
+ * cancels its request (a queued request leaves its queue; a running one's answers are dropped).
+ * The JSON mapping lives in generate-mapping.ts, SSE framing in sse-writer.ts.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { internal, invalidArg, ServerError, toServerError } from '../../common/errors.js';
+import {
+  InferenceRequest as CoreRequest,
+  type InferenceRequest,
+  type InferenceResponse,
+  type InferenceServer,
+  type ResponseSink,
+} from '../../core/index.js';
+import { encodeGenerateResponse, parseGenerateRequest } from './generate-mapping.js';
+import { BodyTooLargeError, decodeContent, readBody } from './http-body.js';
+import { sendError } from './http-reply.js';
+import { SseWriter } from './sse-writer.js';
+
+/** Message of a `/generate` call whose model answered with other than exactly one response (Triton's). */
+export const GENERATE_SINGLE_RESPONSE_MESSAGE =
+  'generate expects model to produce exactly 1 response, use generate stream for model that generates various number of responses';
+
+const kGenerate = Symbol('nereid.generateExchange');
+type TrackedResponse = ServerResponse & { [kGenerate]?: HttpGenerateExchange };
+
+// Shared 'close' listener; `this` is the response. Closing before the end means the client left.
+function onResponseClose(this: TrackedResponse): void {
+  const exchange = this[kGenerate];
+  if (exchange !== undefined && !this.writableFinished) exchange.onClientGone();
+}
+
+/** The sink of one generate or generate_stream request. */
+export class HttpGenerateExchange implements ResponseSink {
+  /** The core request, once admitted. */
+  request: InferenceRequest | null;
+  /** Whether the exchange is over for the client (answered, failed or the client left). */
+  finished: boolean;
+  /** Responses received (non-streaming: to check there is exactly one). */
+  responseCount: number;
+  private readonly server: InferenceServer;
+  private readonly res: ServerResponse;
+  private readonly sse: SseWriter | null;
+  /** Non-streaming: the JSON text of the first response. */
+  private single: string | null;
+
+  constructor(server: InferenceServer, res: ServerResponse, streaming: boolean) {
+    this.server = server;
+    this.res = res;
+    this.sse = streaming ? new SseWriter(res) : null;
+    this.request = null;
+    this.finished = false;
+    this.responseCount = 0;
+    this.single = null;
+    (res as TrackedResponse)[kGenerate] = this;
+    res.on('close', onResponseClose);
+  }
+
+  /** Maps `body` onto the model's inputs and submits the request; throws ServerError before streaming. */
+  submit(body: Uint8Array, model: string, version: string): void {
+    const mv = this.server.getModel(model, version);
+    const parts = parseGenerateRequest(body, mv.plan.inputs);
+    const request = new CoreRequest({
+      modelName: model,
+      modelVersion: version,
+      id: parts.id,
+      parameters: parts.parameters,
+      inputs: parts.inputs,
+      sink: this,
+    });
+    this.request = request;
+    this.server.infer(request);
+  }
+
+  /** The client closed the connection: cancel the request and write nothing more. */
+  onClientGone(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.sse?.abandon();
+    if (this.request !== null) this.server.cancel(this.request);
+  }
+
+  onResponse(_request: InferenceRequest, response: InferenceResponse | null, final: boolean): void {
+    if (this.finished) return;
+    if (response !== null) {
+      this.responseCount++;
+      let json: string;
+      try {
+        json = encodeGenerateResponse(response);
+      } catch (err) {
+        this.fail(toServerError(err));
+        return;
+      }
+      if (this.sse !== null) this.sse.event(json);
+      else if (this.single === null) this.single = json;
+    }
+    if (final) this.complete();
+  }
+
+  onError(_request: InferenceRequest, error: ServerError): void {
+    if (this.finished) return;
+    this.fail(error);
+  }
+
+  private complete(): void {
+    this.finished = true;
+    if (this.sse !== null) {
+      this.sse.end();
+      return;
+    }
+    if (this.responseCount !== 1 || this.single === null) {
+      sendError(this.res, internal('ERR_GENERATE_RESPONSE_COUNT', GENERATE_SINGLE_RESPONSE_MESSAGE));
+      return;
+    }
+    const text = Buffer.from(this.single);
+    this.res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': text.length });
+    this.res.end(text);
+  }
+
+  private fail(error: ServerError): void {
+    this.finished = true;
+    const sse = this.sse;
+    if (sse?.isStarted) {
+      sse.event(JSON.stringify({ error: error.message }));
+      sse.end();
+      return;
+    }
+    sendError(this.res, error);
+  }
+}
+
+/**
+ * Handles one generate (`streaming` false) or generate_stream request: reads the body (limit
+ * `maxInputSizeBytes`, gzip/deflate accepted), maps it, submits it and answers through the
+ * exchange. Every failure before streaming becomes a JSON error reply.
+ */
+export async function handleGenerate(
+  server: InferenceServer,
+  req: IncomingMessage,
+  res: ServerResponse,
+  model: string,
+  version: string,
+  streaming: boolean,
+  maxInputSizeBytes: number,
+): Promise<void> {
+  const exchange = new HttpGenerateExchange(server, res, streaming);
+  let body: Buffer;
+  try {
+    const raw = await readBody(req, maxInputSizeBytes);
+    body = await decodeContent(raw, req.headers['content-encoding'], maxInputSizeBytes);
+  } catch (err) {
+    exchange.finished = true;
+    if (err instanceof BodyTooLargeError) {
+      res.setHeader('Connection', 'close');
+      res.on('finish', () => res.socket?.destroy());
+    }
+    sendError(res, err instanceof ServerError ? err : invalidArg('ERR_BAD_BODY', String(err)));
+    return;
+  }
+  if (exchange.finished) return;
+  try {
+    exchange.submit(body, model, version);
+  } catch (err) {
+    exchange.finished = true;
+    sendError(res, err);
+  }
+}

@@ -8,30 +8,10 @@
 import { cancelled, ServerError, Status } from '../../common/errors.js';
 import { classify } from '../../protocol/classification.js';
 import type { Tensor } from '../../protocol/tensor.js';
-import {
-  InferenceRequest,
-  type InferenceResponse,
-  RequestState,
-  type ResponseSink,
-} from '../inference-request.js';
+import { InferenceRequest, type InferenceResponse, RequestState } from '../inference-request.js';
 import type { EnsembleStepPlan } from './ensemble-graph.js';
 import type { EnsembleScheduler } from './ensemble-scheduler.js';
-
-/** The sink of one step request: routes its answers back to the run with the step attached. */
-class StepCall implements ResponseSink {
-  constructor(
-    private readonly run: EnsembleRun,
-    private readonly step: EnsembleStepPlan,
-  ) {}
-
-  onResponse(_request: InferenceRequest, response: InferenceResponse | null, final: boolean): void {
-    this.run.onStepResponse(this.step, response, final);
-  }
-
-  onError(_request: InferenceRequest, error: ServerError): void {
-    this.run.onStepError(this.step, error);
-  }
-}
+import { StepCall } from './step-call.js';
 
 /** One ensemble request being executed. */
 export class EnsembleRun {

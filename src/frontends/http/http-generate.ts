@@ -81,6 +81,8 @@ export class HttpGenerateExchange implements ResponseSink {
     this.finished = true;
     this.sse?.abandon();
     if (this.request !== null) this.server.cancel(this.request);
+    // A half-closed socket would otherwise wait for a response that will never be written.
+    if (!this.res.writableEnded) this.res.destroy();
   }
 
   onResponse(_request: InferenceRequest, response: InferenceResponse | null, final: boolean): void {

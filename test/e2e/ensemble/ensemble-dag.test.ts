@@ -6,6 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpClient, InferenceServerError, tensor } from '../../../src/client/index.js';
+import type { ServerError } from '../../../src/common/errors.js';
+import { InferenceRequest, type InferenceResponse } from '../../../src/core/index.js';
 import { startTestServer, type TestServer } from '../../helpers/test-server.js';
 import {
   ensembleConfig,
@@ -74,7 +76,11 @@ const ENSEMBLES = {
     `input [ ${INT16('A')}, ${INT16('B')} ]
 output [ ${INT16('TOTAL')}, ${INT16('BACK_TO_B')} ]`,
     [
-      { model: 'simple', inputs: { INPUT0: 'sum', INPUT1: 'copy_a' }, outputs: { OUTPUT0: 'TOTAL', OUTPUT1: 'BACK_TO_B' } },
+      {
+        model: 'simple',
+        inputs: { INPUT0: 'sum', INPUT1: 'copy_a' },
+        outputs: { OUTPUT0: 'TOTAL', OUTPUT1: 'BACK_TO_B' },
+      },
       { model: 'simple', inputs: { INPUT0: 'A', INPUT1: 'B' }, outputs: { OUTPUT0: 'sum' } },
       { model: 'custom_identity_int32', inputs: { INPUT0: 'A' }, outputs: { OUTPUT0: 'copy_a' } },
     ],
@@ -87,6 +93,16 @@ output [ ${tensorEntry('A', 'TYPE_INT32', '4')}, ${tensorEntry('B', 'TYPE_INT32'
     [
       { model: 'timed_a', inputs: { IN: 'X' }, outputs: { OUT: 'A', SPAN: 'SPAN_A' } },
       { model: 'timed_b', inputs: { IN: 'X' }, outputs: { OUT: 'B', SPAN: 'SPAN_B' } },
+    ],
+  ),
+  chain: ensembleConfig(
+    'chain',
+    0,
+    `input [ ${tensorEntry('X', 'TYPE_INT32', '4')} ]
+output [ ${tensorEntry('Y', 'TYPE_INT32', '4')} ]`,
+    [
+      { model: 'timed_a', inputs: { IN: 'X' }, outputs: { OUT: 'mid' } },
+      { model: 'timed_b', inputs: { IN: 'mid' }, outputs: { OUT: 'Y' } },
     ],
   ),
   failing: ensembleConfig(
@@ -145,14 +161,41 @@ describe('ensembles', () => {
 
   it('returns only the ensemble outputs, never the intermediate tensors', async () => {
     const result = await client.infer('diamond', [
-      tensor('A', 'INT32', [1, 16], range(16, (i) => i)),
-      tensor('B', 'INT32', [1, 16], range(16, () => 1)),
+      tensor(
+        'A',
+        'INT32',
+        [1, 16],
+        range(16, (i) => i),
+      ),
+      tensor(
+        'B',
+        'INT32',
+        [1, 16],
+        range(16, () => 1),
+      ),
     ]);
     expect(result.outputNames().sort()).toEqual(['BACK_TO_B', 'TOTAL']);
     await expect(
-      client.infer('diamond', [tensor('A', 'INT32', [1, 16], range(16, (i) => i)), tensor('B', 'INT32', [1, 16], range(16, () => 1))], {
-        outputs: ['sum'],
-      }),
+      client.infer(
+        'diamond',
+        [
+          tensor(
+            'A',
+            'INT32',
+            [1, 16],
+            range(16, (i) => i),
+          ),
+          tensor(
+            'B',
+            'INT32',
+            [1, 16],
+            range(16, () => 1),
+          ),
+        ],
+        {
+          outputs: ['sum'],
+        },
+      ),
     ).rejects.toThrow(/sum/);
   });
 
@@ -180,6 +223,27 @@ describe('ensembles', () => {
     expect(Array.from(ok.output<Int32Array>('OUT'))).toEqual([12, 14, 15]);
   });
 
+  it('stops a cancelled request before its next step starts', async () => {
+    const executions = async () => (await client.modelStatistics('timed_b')).model_stats[0]!.execution_count;
+    const before = await executions();
+    const answer = new Promise<ServerError | InferenceResponse | null>((resolve) => {
+      const request = new InferenceRequest({
+        modelName: 'chain',
+        inputs: [{ name: 'X', datatype: 'INT32', shape: [4], data: new Uint8Array(16) }],
+        sink: { onResponse: (_r, response) => resolve(response), onError: (_r, error) => resolve(error) },
+      });
+      t.server.infer(request);
+      // Step 1 is running (150 ms): the request cannot be dequeued, only flagged.
+      expect(t.server.cancel(request)).toBe(false);
+    });
+    const outcome = await answer;
+    expect((outcome as ServerError).status).toBe('CANCELLED');
+    expect((outcome as ServerError).message).toContain("before step 2 ('timed_b')");
+    expect(await executions()).toBe(before);
+    const ok = await client.infer('chain', [tensor('X', 'INT32', [4], [1, 2, 3, 4])]);
+    expect(Array.from(ok.output<Int32Array>('Y'))).toEqual([4, 5, 6, 7]);
+  });
+
   it('keeps statistics for the ensemble and for each composing model', async () => {
     const stats = async (name: string) => (await client.modelStatistics(name)).model_stats[0]!;
     const before = { ensemble: await stats('failing'), step: await stats('refuse_13') };
@@ -187,10 +251,14 @@ describe('ensembles', () => {
     await client.infer('failing', [tensor('IN', 'INT32', [2, 1], [3, 4])]);
     await client.infer('failing', [tensor('IN', 'INT32', [1, 1], [13])]).catch(() => undefined);
     const after = { ensemble: await stats('failing'), step: await stats('refuse_13') };
-    expect(after.ensemble.inference_stats.success.count - before.ensemble.inference_stats.success.count).toBe(2);
+    expect(after.ensemble.inference_stats.success.count - before.ensemble.inference_stats.success.count).toBe(
+      2,
+    );
     expect(after.ensemble.inference_stats.fail.count - before.ensemble.inference_stats.fail.count).toBe(1);
     expect(after.ensemble.inference_count - before.ensemble.inference_count).toBe(3);
-    expect(after.ensemble.inference_stats.success.ns).toBeGreaterThan(before.ensemble.inference_stats.success.ns);
+    expect(after.ensemble.inference_stats.success.ns).toBeGreaterThan(
+      before.ensemble.inference_stats.success.ns,
+    );
     expect(after.ensemble.inference_stats.compute_infer.ns).toBeGreaterThan(
       before.ensemble.inference_stats.compute_infer.ns,
     );

@@ -59,7 +59,8 @@ describe('the text_orientation_image ensemble', () => {
       const direct = await oneByOne(bytes);
       expect(ensemble.label).toBe(direct.label);
       expect(['0_degree', '180_degree']).toContain(ensemble.label);
-      ensemble.probabilities.forEach((p, i) => expect(p).toBeCloseTo(direct.probabilities[i]!, 6));
+      for (const [i, p] of ensemble.probabilities.entries())
+        expect(p).toBeCloseTo(direct.probabilities[i]!, 6);
     });
   }
 
@@ -90,7 +91,9 @@ describe('the text_orientation_image ensemble', () => {
     const before = { pre: await stats('image_preprocess'), ens: await stats('text_orientation_image') };
     const count = 16;
     const results = await Promise.all(
-      Array.from({ length: count }, (_, i) => client.infer('text_orientation_image', [imageInput(images[i % 4]!)])),
+      Array.from({ length: count }, (_, i) =>
+        client.infer('text_orientation_image', [imageInput(images[i % 4]!)]),
+      ),
     );
     const after = { pre: await stats('image_preprocess'), ens: await stats('text_orientation_image') };
     expect(results).toHaveLength(count);

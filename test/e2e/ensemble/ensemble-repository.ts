@@ -6,14 +6,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  jsConfig,
   type JsModelSource,
+  jsConfig,
   type TempRepository,
   tensorEntry,
   writeJsRepository,
 } from '../js-backend/js-repository.js';
 
-export { jsConfig, tensorEntry, type TempRepository };
+export { jsConfig, type TempRepository, tensorEntry };
 
 /** Writes JS models, example links and ensembles (name → config.pbtxt text) into a temp repository. */
 export function writeEnsembleRepository(

@@ -36,6 +36,7 @@ function lineSvg(seed: number): string {
 export async function textLineImage(format: ImageFormat, seed = 0, rotate180 = false): Promise<Uint8Array> {
   let image = sharp(Buffer.from(lineSvg(seed)));
   if (rotate180) image = sharp(await image.png().toBuffer()).rotate(180);
-  const encoded = format === 'png' ? await image.png().toBuffer() : await image.jpeg({ quality: 90 }).toBuffer();
+  const encoded =
+    format === 'png' ? await image.png().toBuffer() : await image.jpeg({ quality: 90 }).toBuffer();
   return new Uint8Array(encoded.buffer, encoded.byteOffset, encoded.length);
 }

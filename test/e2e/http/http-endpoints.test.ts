@@ -3,6 +3,7 @@
  * (real ONNX models in worker threads): health, metadata, config, inference in JSON and binary
  * on every example model, classification, compression, and statistics.
  */
+import { readdirSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -13,7 +14,7 @@ import {
   readResponse,
   simpleInputs,
 } from '../../helpers/kserve-http.js';
-import { startTestServer, type TestServer } from '../../helpers/test-server.js';
+import { EXAMPLES_REPOSITORY, startTestServer, type TestServer } from '../../helpers/test-server.js';
 
 let t: TestServer;
 
@@ -315,15 +316,12 @@ describe('statistics', () => {
     expect(bad.status).toBe(400);
     const all = await (await fetch(`${t.baseUrl}/v2/models/stats`)).json();
     const names = all.model_stats.map((s: any) => s.name);
-    expect(names).toEqual([
-      'custom_identity_int32',
-      'repeat_int32',
-      'simple',
-      'simple_identity',
-      'simple_int8',
-      'simple_string',
-      'text_orientation',
-    ]);
+    // One entry per version of every model directory of the example repository, sorted by name.
+    const dirs = readdirSync(EXAMPLES_REPOSITORY, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
+    expect(names).toEqual(dirs);
     const simple = all.model_stats.find((s: any) => s.name === 'simple');
     expect(simple.inference_stats.fail.count).toBeGreaterThanOrEqual(1);
   });

@@ -1,0 +1,24 @@
+/**
+ * The ResponseSink of one ensemble step request: routes the composing model's answers back to
+ * the EnsembleRun with the step attached (one small object per step call, no closures).
+ */
+import type { ServerError } from '../../common/errors.js';
+import type { InferenceRequest, InferenceResponse, ResponseSink } from '../inference-request.js';
+import type { EnsembleStepPlan } from './ensemble-graph.js';
+import type { EnsembleRun } from './ensemble-run.js';
+
+/** The sink of one step request: routes its answers back to the run with the step attached. */
+export class StepCall implements ResponseSink {
+  constructor(
+    private readonly run: EnsembleRun,
+    private readonly step: EnsembleStepPlan,
+  ) {}
+
+  onResponse(_request: InferenceRequest, response: InferenceResponse | null, final: boolean): void {
+    this.run.onStepResponse(this.step, response, final);
+  }
+
+  onError(_request: InferenceRequest, error: ServerError): void {
+    this.run.onStepError(this.step, error);
+  }
+}

@@ -92,7 +92,7 @@ function render(codes) {
     '| ALREADY_EXISTS, CANCELLED, UNKNOWN | 400 | ALREADY_EXISTS, CANCELLED, UNKNOWN |',
     '',
     'This table is generated from the source by `npm run docs:errors`; the message column shows the start of one',
-    'message the code is raised with (`${...}` parts are filled in at run time).',
+    'message the code is raised with (template parts are filled in at run time).',
     '',
     '| code | status | example message | raised in |',
     '|---|---|---|---|',
@@ -110,7 +110,7 @@ function render(codes) {
   return `${lines.join('\n')}\n`;
 }
 
-if (process.argv[1] && process.argv[1].endsWith('error-codes.mjs')) {
+if (process.argv[1]?.endsWith('error-codes.mjs')) {
   const codes = collectCodes();
   writeFileSync(join(ROOT, 'docs/errors.md'), render(codes));
   process.stdout.write(`docs/errors.md: ${codes.size} codes\n`);

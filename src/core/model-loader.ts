@@ -343,16 +343,20 @@ async function loadVersion(
   const slots: { name: string; kind: InstanceContext['kind']; deviceId: number }[] = [];
   config.instance_group.forEach((group, g) => {
     const groupName = group.name || `${source.name}_${g}`;
-    const kind: InstanceContext['kind'] = group.kind === 'KIND_GPU' ? 'KIND_GPU' : group.kind === 'KIND_MODEL' ? 'KIND_MODEL' : 'KIND_CPU';
+    const kind: InstanceContext['kind'] =
+      group.kind === 'KIND_GPU' ? 'KIND_GPU' : group.kind === 'KIND_MODEL' ? 'KIND_MODEL' : 'KIND_CPU';
     const devices = kind === 'KIND_GPU' ? (group.gpus.length > 0 ? group.gpus : [0]) : [-1];
     for (const device of devices) {
-      for (let i = 0; i < group.count; i++) slots.push({ name: `${groupName}_${slots.length}`, kind, deviceId: device });
+      for (let i = 0; i < group.count; i++)
+        slots.push({ name: `${groupName}_${slots.length}`, kind, deviceId: device });
     }
   });
   if (slots.length === 0) throw invalidArg('ERR_INVALID_CONFIG', 'instance_group has no instances');
   const create = (index: number): Promise<BackendInstance> => {
     const slot = slots[index]!;
-    return backend.createInstance(contextFor(version, config, slot.name, slots.length, slot.kind, slot.deviceId));
+    return backend.createInstance(
+      contextFor(version, config, slot.name, slots.length, slot.kind, slot.deviceId),
+    );
   };
   const names = slots.map((s) => s.name);
   const settled = await Promise.allSettled(names.map((_, i) => create(i)));

@@ -340,6 +340,6 @@ describe('GrpcClient streams', () => {
   });
 });
 
-function x(): InferInput[] {
+function _x(): InferInput[] {
   return [tensor('X', 'FP32', [1], [0.5])];
 }

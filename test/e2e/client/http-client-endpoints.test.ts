@@ -5,13 +5,7 @@
  * each answer compared with what the server's core reports, each error as InferenceServerError.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ClientErrorCode,
-  HttpClient,
-  InferenceServerError,
-  Status,
-  tensor,
-} from '../../../src/client/index.js';
+import { HttpClient, InferenceServerError, Status, tensor } from '../../../src/client/index.js';
 import { startTestServer, type TestServer } from '../../helpers/test-server.js';
 
 let t: TestServer;
@@ -115,13 +109,25 @@ describe('HttpClient statistics and repository', () => {
 });
 
 describe('HttpClient generate', () => {
-  it('HttpClient surfaces the server refusing generate and generate_stream', async () => {
+  it('HttpClient generates on an ordinary model and surfaces generate errors with their status', async () => {
+    const ones = new Array(16).fill(1);
+    const twos = new Array(16).fill(2);
+    const answer = (await client.generate('simple', { INPUT0: ones, INPUT1: twos })) as Record<
+      string,
+      unknown
+    >;
+    expect(answer.model_name).toBe('simple');
+    expect(answer.OUTPUT0).toEqual(new Array(16).fill(3));
+    const events: unknown[] = [];
+    for await (const event of client.generateStream('simple', { INPUT0: ones, INPUT1: twos }))
+      events.push(event);
+    expect(events).toHaveLength(1);
+    // A body that does not provide the model's inputs is refused before any event is written.
     const once = await rejection(client.generate('simple', { text_input: 'hi' }));
-    expect(once.status).toBe(Status.UNSUPPORTED);
-    expect(once.code).toBe(ClientErrorCode.SERVER_RESPONSE);
-    const events = client.generateStream('simple', { text_input: 'hi' });
-    const streamed = await rejection(events.next());
-    expect(streamed.httpStatus).toBe(501);
+    expect(once.status).toBe(Status.INVALID_ARG);
+    expect(once.httpStatus).toBe(400);
+    const streamed = await rejection(client.generateStream('simple', { text_input: 'hi' }).next());
+    expect(streamed.httpStatus).toBe(400);
     expect(streamed.message).toBe(once.message);
   });
 });

@@ -1,6 +1,7 @@
 /**
- * E2E: HttpClient.generateStream reading Server-Sent Events. Nereid does not serve the generate
- * extension yet, so a scripted node:http server writes the exact SSE bytes Triton writes
+ * E2E: HttpClient.generateStream reading Server-Sent Events byte for byte: a scripted node:http
+ * server writes the exact SSE bytes Triton writes (so framing edge cases are controlled; the real
+ * server's generate_stream is tested in test/e2e/generate)
  * (`data: <json>\n\n`, split across TCP writes, an in-band `{"error"}` event); the client must
  * yield each event, throw on the error event, and close the stream when the loop breaks.
  */

@@ -199,6 +199,19 @@ describe('generate_stream', () => {
     );
   });
 
+  it('answers a model error raised before the first event as a JSON error with its status', async () => {
+    const res = await post(
+      'text_stream',
+      'generate_stream',
+      JSON.stringify({ text_input: 'a b', max_tokens: -1 }),
+    );
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toBe('application/json');
+    expect(((await res.json()) as { error: string }).error).toBe(
+      "Parameter 'max_tokens' must be a non-negative integer: received -1",
+    );
+  });
+
   it('delivers an error after the first event as an error event while the status stays 200', async () => {
     const res = await post('fail_second', 'generate_stream', JSON.stringify({ X: 1 }));
     expect(res.status).toBe(200);

@@ -93,7 +93,9 @@ describe('buildExampleRepository', () => {
       expect(config.backend).toBe('onnxruntime');
       expect(config.max_batch_size).toBe(8);
       // `simple` runs Triton's default two CPU instances (see its config); the others one.
-      expect(config.instance_group.map((g) => [g.kind, g.count])).toEqual([['KIND_CPU', name === 'simple' ? 2 : 1]]);
+      expect(config.instance_group.map((g) => [g.kind, g.count])).toEqual([
+        ['KIND_CPU', name === 'simple' ? 2 : 1],
+      ]);
     }
   });
 

@@ -7,7 +7,7 @@
  *      (everything but the model's own compute) in end-to-end latency, using the stats API.
  * Runs alternate bare/Nereid three times; medians are reported. Run: `npm run bench:http`.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildExampleRepository } from '../src/tools/examples/index.js';
@@ -16,6 +16,7 @@ import { startBareHttp, startNereid } from './lib/server-process.js';
 
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 3000);
+const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 2000);
 
 function binaryRequest(inputs: { name: string; datatype: string; shape: number[]; data: Uint8Array }[]) {
   const header = JSON.stringify({
@@ -56,6 +57,16 @@ async function main(): Promise<void> {
   const repo = mkdtempSync(join(tmpdir(), 'nereid-bench-http-'));
   try {
     buildExampleRepository(repo);
+    // A second copy of `simple` with one instance and dynamic batching: what batching buys when
+    // the per-request cost is the hop to the worker thread.
+    cpSync(join(repo, 'simple'), join(repo, 'simple_batched'), { recursive: true });
+    const batchedConfig = join(repo, 'simple_batched', 'config.pbtxt');
+    writeFileSync(
+      batchedConfig,
+      `${readFileSync(batchedConfig, 'utf8')
+        .replace('name: "simple"', 'name: "simple_batched"')
+        .replace(/count: \d+/, 'count: 1')}\ndynamic_batching { }\n`,
+    );
     const a = new Int32Array(16).map((_, i) => i);
     const b = new Int32Array(16).fill(1);
     const simple = binaryRequest([
@@ -78,17 +89,45 @@ async function main(): Promise<void> {
       'Server-Timing': probe.headers.get('server-timing') ?? '',
     };
     const bare = await startBareHttp(probeBody, responseHeaders);
-    const results: Record<string, LoadResult[]> = { bare1: [], nereid1: [], bare16: [], nereid16: [] };
+    const results: Record<string, LoadResult[]> = {
+      bare1: [],
+      nereid1: [],
+      bare16: [],
+      nereid16: [],
+      batched1: [],
+      batched16: [],
+    };
+    // Unrecorded warm-up of every target (JIT tiers of the main and worker threads settle over
+    // the first seconds; without it the first repetition is 2-3x slower).
+    for (const [port, model] of [
+      [bare.port, 'simple'],
+      [nereid.port, 'simple'],
+      [nereid.port, 'simple_batched'],
+    ] as const) {
+      for (const concurrency of [16, 1]) {
+        await runLoad({
+          origin: `http://127.0.0.1:${port}`,
+          path: `/v2/models/${model}/infer`,
+          headers: simple.headers,
+          body: simple.body,
+          concurrency,
+          threads: concurrency === 1 ? 1 : 2,
+          warmupMs: 0,
+          durationMs: WARMUP_MS,
+        });
+      }
+    }
     console.log(`target                     conc   req/s     p50us    p99us  client errors`);
     for (let rep = 0; rep < REPS; rep++) {
-      for (const [name, port] of [
-        ['bare', bare.port],
-        ['nereid', nereid.port],
+      for (const [name, port, model] of [
+        ['bare', bare.port, 'simple'],
+        ['nereid', nereid.port, 'simple'],
+        ['batched', nereid.port, 'simple_batched'],
       ] as const) {
         for (const concurrency of [1, 16]) {
           const r = await runLoad({
             origin: `http://127.0.0.1:${port}`,
-            path: '/v2/models/simple/infer',
+            path: `/v2/models/${model}/infer`,
             headers: simple.headers,
             body: simple.body,
             concurrency,
@@ -96,7 +135,7 @@ async function main(): Promise<void> {
             durationMs: DURATION_MS,
           });
           results[`${name}${concurrency}`]!.push(r);
-          console.log(row(`${name} simple (rep ${rep + 1})`, r));
+          console.log(row(`${name} ${model} (rep ${rep + 1})`, r));
         }
       }
     }
@@ -148,6 +187,12 @@ async function main(): Promise<void> {
           addedUs: med('nereid1', (r) => r.p50Us) - med('bare1', (r) => r.p50Us),
         },
       },
+      simpleBatched: {
+        c16Throughput: med('batched16', (r) => r.throughputPerS),
+        c16Ratio: med('batched16', (r) => r.throughputPerS) / med('bare16', (r) => r.throughputPerS),
+        c1P50Us: med('batched1', (r) => r.p50Us),
+        c1AddedUs: med('batched1', (r) => r.p50Us) - med('bare1', (r) => r.p50Us),
+      },
       textOrientation: {
         clientP50Us: clientMeanUs,
         serverMeanUs: serverUs,
@@ -160,6 +205,7 @@ async function main(): Promise<void> {
     console.log(
       `\nsimple c16: Nereid/bare throughput = ${summary.simple.c16.ratio.toFixed(2)} (target >= 0.60)` +
         `\nsimple c1: Nereid p50 - bare p50 = ${summary.simple.c1.addedUs.toFixed(0)} us (target <= 100 us)` +
+        `\nsimple_batched (1 instance + dynamic batching): c16 ${summary.simpleBatched.c16Ratio.toFixed(2)} x bare, c1 +${summary.simpleBatched.c1AddedUs.toFixed(0)} us` +
         `\ntext_orientation b1: model compute ${inferUs.toFixed(0)} us of ${clientMeanUs.toFixed(0)} us end to end; overhead share ${(summary.textOrientation.overheadShare * 100).toFixed(1)}%`,
     );
     writeFileSync(

@@ -16,36 +16,13 @@ import { join } from 'node:path';
 import { silentLogger } from '../src/common/logger.js';
 import { buildEntry, cacheKey, RedisCache } from '../src/core/cache/index.js';
 import { buildExampleRepository } from '../src/tools/examples/index.js';
+import { binaryRequest } from './lib/binary-request.js';
 import { type LoadResult, median, percentile, runLoad } from './lib/load-generator.js';
 import { startBareHttp, startNereid } from './lib/server-process.js';
 
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 3000);
 const REDIS_LOOKUPS = Number(process.env.BENCH_REDIS_LOOKUPS ?? 5000);
-
-function binaryRequest(inputs: { name: string; datatype: string; shape: number[]; data: Uint8Array }[]) {
-  const header = JSON.stringify({
-    inputs: inputs.map((i) => ({
-      name: i.name,
-      datatype: i.datatype,
-      shape: i.shape,
-      parameters: { binary_data_size: i.data.length },
-    })),
-    parameters: { binary_data_output: true },
-  });
-  const json = Buffer.from(header);
-  const body = Buffer.concat([
-    json,
-    ...inputs.map((i) => Buffer.from(i.data.buffer, i.data.byteOffset, i.data.byteLength)),
-  ]);
-  return {
-    body,
-    headers: {
-      'inference-header-content-length': String(json.length),
-      'content-type': 'application/octet-stream',
-    },
-  };
-}
 
 function row(name: string, r: LoadResult): string {
   return `${name.padEnd(30)} ${String(r.concurrency).padStart(3)} ${r.throughputPerS.toFixed(0).padStart(9)} ${r.p50Us.toFixed(0).padStart(8)} ${r.p99Us.toFixed(0).padStart(8)} ${(r.clientUtilization * 100).toFixed(0).padStart(5)}%  ${r.errors}`;

@@ -11,36 +11,13 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildExampleRepository } from '../src/tools/examples/index.js';
+import { binaryRequest } from './lib/binary-request.js';
 import { type LoadResult, median, runLoad } from './lib/load-generator.js';
 import { startBareHttp, startNereid } from './lib/server-process.js';
 
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 3000);
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 2000);
-
-function binaryRequest(inputs: { name: string; datatype: string; shape: number[]; data: Uint8Array }[]) {
-  const header = JSON.stringify({
-    inputs: inputs.map((i) => ({
-      name: i.name,
-      datatype: i.datatype,
-      shape: i.shape,
-      parameters: { binary_data_size: i.data.length },
-    })),
-    parameters: { binary_data_output: true },
-  });
-  const json = Buffer.from(header);
-  const body = Buffer.concat([
-    json,
-    ...inputs.map((i) => Buffer.from(i.data.buffer, i.data.byteOffset, i.data.byteLength)),
-  ]);
-  return {
-    body,
-    headers: {
-      'inference-header-content-length': String(json.length),
-      'content-type': 'application/octet-stream',
-    },
-  };
-}
 
 async function statsOf(port: number, model: string): Promise<any> {
   const body = (await (await fetch(`http://127.0.0.1:${port}/v2/models/${model}/stats`)).json()) as {

@@ -280,20 +280,7 @@ async function loadEnsemble(
       () => Promise.reject(new Error('an ensemble has no instances')),
       ctx.logger,
     );
-    const stats = new ModelStatistics();
-    const scheduler = factory.create({
-      modelName: source.name,
-      versionString: String(version),
-      config,
-      plan,
-      pool,
-      stats,
-      clock: ctx.clock,
-      logger: ctx.logger,
-      observer: ctx.observer,
-      infer: ctx.infer,
-    });
-    return new ModelVersion(source.name, version, config, plan, pool, scheduler, stats, factory.name);
+    return servableVersion(source, version, config, plan, pool, factory, ctx);
   });
   return { config, versions };
 }
@@ -367,8 +354,21 @@ async function loadVersion(
   }
   const instances = settled.map((s) => (s as PromiseFulfilledResult<BackendInstance>).value);
   const pool = new InstancePool(instances, create, ctx.logger);
+  return servableVersion(source, version, config, plan, pool, schedulerFactory, ctx);
+}
+
+/** Wraps a version's instances in its scheduler and statistics: the last step of every load path. */
+function servableVersion(
+  source: ModelSource,
+  version: number,
+  config: ModelConfig,
+  plan: ModelPlan,
+  pool: InstancePool,
+  factory: ReturnType<SchedulerRegistry['resolve']>,
+  ctx: LoaderContext,
+): ModelVersion {
   const stats = new ModelStatistics();
-  const scheduler = schedulerFactory.create({
+  const scheduler = factory.create({
     modelName: source.name,
     versionString: String(version),
     config,
@@ -378,6 +378,7 @@ async function loadVersion(
     clock: ctx.clock,
     logger: ctx.logger,
     observer: ctx.observer,
+    infer: ctx.infer,
   });
-  return new ModelVersion(source.name, version, config, plan, pool, scheduler, stats, schedulerFactory.name);
+  return new ModelVersion(source.name, version, config, plan, pool, scheduler, stats, factory.name);
 }

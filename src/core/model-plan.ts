@@ -19,12 +19,8 @@ export interface InputPlan {
   readonly clientShape: readonly number[];
   /** Shape the backend expects per row when the config has `reshape`, else null. */
   readonly reshape: readonly number[] | null;
-  /** Bytes per element (0 for BYTES). */
-  readonly elementBytes: number;
   /** Whether the input may be omitted. */
   readonly optional: boolean;
-  /** Whether requests with different shapes may share a batch. */
-  readonly allowRaggedBatch: boolean;
 }
 
 /** One model output as the request path sees it. */
@@ -82,9 +78,7 @@ export class ModelPlan {
       dims: [...input.dims],
       clientShape: [...batchPrefix, ...input.dims],
       reshape: input.reshape ? [...input.reshape.shape] : null,
-      elementBytes: ELEMENT_BYTES[configToWire(input.data_type)],
       optional: input.optional,
-      allowRaggedBatch: input.allow_ragged_batch,
     }));
     this.outputs = config.output.map((output, index) => ({
       name: output.name,

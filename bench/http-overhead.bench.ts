@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildExampleRepository } from '../src/tools/examples/index.js';
 import { binaryRequest } from './lib/binary-request.js';
+import { CpuMeter, type CpuPerRequest } from './lib/cpu-accounting.js';
 import { type LoadResult, median, runLoad } from './lib/load-generator.js';
 import { startBareHttp, startNereid } from './lib/server-process.js';
 
@@ -26,8 +27,14 @@ async function statsOf(port: number, model: string): Promise<any> {
   return body.model_stats[0];
 }
 
-function row(name: string, r: LoadResult): string {
-  return `${name.padEnd(26)} ${String(r.concurrency).padStart(3)} ${r.throughputPerS.toFixed(0).padStart(9)} ${r.p50Us.toFixed(0).padStart(8)} ${r.p99Us.toFixed(0).padStart(8)} ${(r.clientUtilization * 100).toFixed(0).padStart(5)}%  ${r.errors}`;
+type Measured = LoadResult & { cpu?: CpuPerRequest };
+
+function row(name: string, r: Measured): string {
+  const cpu =
+    r.cpu === undefined
+      ? ''
+      : `  ${r.cpu.serverMainUs.toFixed(0).padStart(5)} ${r.cpu.serverOtherUs.toFixed(0).padStart(5)} ${r.cpu.clientUs.toFixed(0).padStart(5)}`;
+  return `${name.padEnd(26)} ${String(r.concurrency).padStart(3)} ${r.throughputPerS.toFixed(0).padStart(9)} ${r.p50Us.toFixed(0).padStart(8)} ${r.p99Us.toFixed(0).padStart(8)} ${(r.clientUtilization * 100).toFixed(0).padStart(5)}%  ${r.errors}${cpu}`;
 }
 
 async function main(): Promise<void> {
@@ -66,7 +73,7 @@ async function main(): Promise<void> {
       'Server-Timing': probe.headers.get('server-timing') ?? '',
     };
     const bare = await startBareHttp(probeBody, responseHeaders);
-    const results: Record<string, LoadResult[]> = {
+    const results: Record<string, Measured[]> = {
       bare1: [],
       nereid1: [],
       bare16: [],
@@ -94,15 +101,18 @@ async function main(): Promise<void> {
         });
       }
     }
-    console.log(`target                     conc   req/s     p50us    p99us  client errors`);
+    console.log(
+      `target                     conc   req/s     p50us    p99us  client errors  cpu us/req: main other client`,
+    );
     for (let rep = 0; rep < REPS; rep++) {
-      for (const [name, port, model] of [
-        ['bare', bare.port, 'simple'],
-        ['nereid', nereid.port, 'simple'],
-        ['batched', nereid.port, 'simple_batched'],
+      for (const [name, port, model, pid] of [
+        ['bare', bare.port, 'simple', bare.child.pid!],
+        ['nereid', nereid.port, 'simple', nereid.child.pid!],
+        ['batched', nereid.port, 'simple_batched', nereid.child.pid!],
       ] as const) {
         for (const concurrency of [1, 16]) {
-          const r = await runLoad({
+          const meter = new CpuMeter(pid);
+          const load = await runLoad({
             origin: `http://127.0.0.1:${port}`,
             path: `/v2/models/${model}/infer`,
             headers: simple.headers,
@@ -111,6 +121,7 @@ async function main(): Promise<void> {
             threads: concurrency === 1 ? 1 : 2,
             durationMs: DURATION_MS,
           });
+          const r: Measured = { ...load, cpu: meter.stop(load.totalRequests) };
           results[`${name}${concurrency}`]!.push(r);
           console.log(row(`${name} ${model} (rep ${rep + 1})`, r));
         }
@@ -145,7 +156,12 @@ async function main(): Promise<void> {
     const clientMeanUs = realRun.p50Us;
     console.log(row('nereid text_orientation b1', realRun));
 
-    const med = (k: string, f: (r: LoadResult) => number) => median(results[k]!.map(f));
+    const med = (k: string, f: (r: Measured) => number) => median(results[k]!.map(f));
+    const cpuOf = (k: string) => ({
+      serverMainUs: med(k, (r) => r.cpu!.serverMainUs),
+      serverOtherUs: med(k, (r) => r.cpu!.serverOtherUs),
+      clientUs: med(k, (r) => r.cpu!.clientUs),
+    });
     const summary = {
       date: new Date().toISOString().slice(0, 10),
       reps: REPS,
@@ -157,6 +173,8 @@ async function main(): Promise<void> {
           ratio: med('nereid16', (r) => r.throughputPerS) / med('bare16', (r) => r.throughputPerS),
           nereidP99Us: med('nereid16', (r) => r.p99Us),
           clientUtilization: Math.max(...results.nereid16!.map((r) => r.clientUtilization)),
+          bareCpuPerRequest: cpuOf('bare16'),
+          nereidCpuPerRequest: cpuOf('nereid16'),
         },
         c1: {
           bareP50Us: med('bare1', (r) => r.p50Us),
@@ -169,6 +187,7 @@ async function main(): Promise<void> {
         c16Ratio: med('batched16', (r) => r.throughputPerS) / med('bare16', (r) => r.throughputPerS),
         c1P50Us: med('batched1', (r) => r.p50Us),
         c1AddedUs: med('batched1', (r) => r.p50Us) - med('bare1', (r) => r.p50Us),
+        c16CpuPerRequest: cpuOf('batched16'),
       },
       textOrientation: {
         clientP50Us: clientMeanUs,

@@ -8,9 +8,10 @@
  * chart per model. Run: `npm run bench:ladder`.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildExampleRepository, writeMlpModel } from '../src/tools/examples/index.js';
+import { CpuMeter, type CpuPerRequest } from './lib/cpu-accounting.js';
 import { type LoadResult, runLoad } from './lib/load-generator.js';
 import { measurePhysicalLimit } from './lib/physical-limit.js';
 import { startNereid } from './lib/server-process.js';
@@ -139,12 +140,15 @@ async function main(): Promise<void> {
       );
       const server = await startNereid(repo);
       const { body: reqBody, headers } = binaryBody(m, row);
-      const results: Record<string, LoadResult[]> = {};
-      console.log('step                            conc   inf/s     p50us     p99us  client');
+      const results: Record<string, (LoadResult & { cpu: CpuPerRequest })[]> = {};
+      console.log(
+        'step                            conc   inf/s     p50us     p99us  client  cpu us/req: srv-main srv-model client',
+      );
       for (const step of STEPS) {
         results[step.id] = [];
         for (const c of CONCURRENCY) {
-          const r = await runLoad({
+          const meter = new CpuMeter(server.child.pid!);
+          const load = await runLoad({
             origin: `http://127.0.0.1:${server.port}`,
             path: `/v2/models/${m.key}_${step.id}/infer`,
             headers,
@@ -153,24 +157,39 @@ async function main(): Promise<void> {
             threads: c === 1 ? 1 : 2,
             durationMs: DURATION_MS,
           });
+          const r = { ...load, cpu: meter.stop(load.totalRequests) };
           results[step.id]!.push(r);
           console.log(
-            `${step.label.padEnd(31)} ${String(c).padStart(4)} ${r.throughputPerS.toFixed(0).padStart(7)} ${r.p50Us.toFixed(0).padStart(9)} ${r.p99Us.toFixed(0).padStart(9)}  ${(r.clientUtilization * 100).toFixed(0)}%${r.errors ? ` errors ${r.errors} ${r.firstError}` : ''}`,
+            `${step.label.padEnd(31)} ${String(c).padStart(4)} ${r.throughputPerS.toFixed(0).padStart(7)} ${r.p50Us.toFixed(0).padStart(9)} ${r.p99Us.toFixed(0).padStart(9)}  ${(r.clientUtilization * 100).toFixed(0).padStart(4)}%  ${r.cpu.serverMainUs.toFixed(0).padStart(17)} ${r.cpu.serverOtherUs.toFixed(0).padStart(9)} ${r.cpu.clientUs.toFixed(0).padStart(6)}${r.errors ? ` errors ${r.errors} ${r.firstError}` : ''}`,
           );
         }
       }
       await server.stop();
       const peak = (id: string, minC = 32) =>
         Math.max(...results[id]!.filter((r) => r.concurrency >= minC).map((r) => r.throughputPerS));
+      // What is left for the model on this machine once the load generator (same cores) and the
+      // server's HTTP thread have taken their CPU per request, at (d)'s best point:
+      // cores / (model CPU per row at (e) + server main thread + client), in rows/s.
+      const bestD = results
+        .d!.filter((r) => r.concurrency >= 32)
+        .reduce((a, b) => (b.throughputPerS > a.throughputPerS ? b : a));
+      const cores = availableParallelism();
+      const modelUsPerRow = (cores * 1e6) / limit.best.rowsPerS;
+      const attainable = (cores * 1e6) / (modelUsPerRow + bestD.cpu.serverMainUs + bestD.cpu.clientUs);
       const summary = {
         physicalLimit: limit,
         steps: Object.fromEntries(STEPS.map((s) => [s.id, results[s.id]])),
         dOverE: peak('d') / limit.best.rowsPerS,
         dOverA: peak('d') / Math.max(...results.a!.map((r) => r.throughputPerS)),
+        attainableRowsPerS: attainable,
+        dOverAttainable: peak('d') / attainable,
       };
       all[m.key] = summary;
       console.log(
         `${m.key}: (d) at concurrency >= 32 = ${peak('d').toFixed(0)} inf/s = ${(summary.dOverE * 100).toFixed(0)}% of the physical limit (target 85%), ${summary.dOverA.toFixed(2)}x (a) (target 3x)`,
+      );
+      console.log(
+        `${m.key}: model ${modelUsPerRow.toFixed(0)} us CPU/row at (e); at (d)'s best point the server main thread takes ${bestD.cpu.serverMainUs.toFixed(0)} us and the load generator ${bestD.cpu.clientUs.toFixed(0)} us per request on the same ${cores} cores -> at most ${attainable.toFixed(0)} rows/s are attainable; (d) = ${(summary.dOverAttainable * 100).toFixed(0)}% of that`,
       );
       writeFileSync(
         new URL(`ladder-${m.key}.svg`, RESULTS),

@@ -30,6 +30,8 @@ export interface LoadOptions {
 export interface LoadResult {
   concurrency: number;
   requests: number;
+  /** Requests completed including the warm-up. */
+  totalRequests: number;
   errors: number;
   throughputPerS: number;
   p50Us: number;
@@ -96,6 +98,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   return {
     concurrency: options.concurrency,
     requests: total,
+    totalRequests: reports.reduce((n, r) => n + r.total, 0),
     errors: reports.reduce((n, r) => n + r.errors, 0),
     throughputPerS: total / (durationMs / 1000),
     p50Us: percentile(all, 50),

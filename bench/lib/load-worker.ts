@@ -23,6 +23,8 @@ export interface LoadJob {
 export interface LoadReport {
   latenciesUs: Float64Array;
   count: number;
+  /** Requests completed including the warm-up (for CPU per request over the whole run). */
+  total: number;
   errors: number;
   elapsedMs: number;
   eventLoopUtilization: number;
@@ -42,6 +44,7 @@ async function run(job: LoadJob): Promise<LoadReport> {
   let capacity = 1 << 16;
   let latencies = new Float64Array(capacity);
   let count = 0;
+  let total = 0;
   let errors = 0;
   let firstError = '';
   let elu0 = performance.eventLoopUtilization();
@@ -66,6 +69,7 @@ async function run(job: LoadJob): Promise<LoadReport> {
         if (firstError === '') firstError = String(err);
       }
       const t1 = performance.now();
+      total++;
       if (t0 >= measureFrom && t1 <= end) {
         if (count === capacity) {
           capacity *= 2;
@@ -83,6 +87,7 @@ async function run(job: LoadJob): Promise<LoadReport> {
   return {
     latenciesUs: latencies.slice(0, count),
     count,
+    total,
     errors,
     elapsedMs: job.durationMs,
     eventLoopUtilization: elu.utilization,

@@ -170,10 +170,16 @@ export interface BackendInstance {
   /** Instance name, as in InstanceContext. */
   readonly name: string;
   /**
-   * Executes one batch. Never throws: every failure reaches `sink.onError`. At most one execution
-   * is in flight per instance; the scheduler guarantees it.
+   * Executes one batch. Never throws: every failure reaches `sink.onError`. At most
+   * `maxInFlight` executions are in flight per instance; the scheduler guarantees it. Executions
+   * run one after the other, in the order they were given.
    */
   execute(batch: ExecutionBatch, sink: ExecutionSink): void;
+  /**
+   * Executions the instance accepts at once (the later ones wait inside it, already handed to
+   * its thread, so the thread never sleeps between them); default 1.
+   */
+  readonly maxInFlight?: number;
   /** Registers a listener called once if the instance dies on its own (worker crash). */
   onExit(listener: (error: ServerError) => void): void;
   /** Releases the instance (terminates its worker). Idempotent. */

@@ -1,8 +1,9 @@
 /**
  * WorkerInstance: the main-thread side of one model instance running on its own worker thread.
  * It sends one message per execution with all input bytes packed into one transferred buffer
- * (reused ping-pong style), correlates answers by execution id, keeps at most one execution in
- * flight, and turns worker crashes, timeouts and closes into ServerErrors. It never loads or runs
+ * (reused ping-pong style), correlates answers by execution id, keeps up to `maxInFlight`
+ * executions in flight (pipelined: the worker finds the next one already queued on its port), and
+ * turns worker crashes, timeouts and closes into ServerErrors. It never loads or runs
  * a model itself; the worker entry (see worker-runtime.ts) does.
  */
 import { Worker } from 'node:worker_threads';
@@ -18,6 +19,7 @@ import type {
   ExecutionSink,
   ModelFileMetadata,
 } from './backend.js';
+import { InFlightQueue } from './in-flight-queue.js';
 import {
   type ExecuteMessage,
   MessageType,
@@ -29,6 +31,7 @@ import {
   type WorkerInit,
   type WorkerMessage,
 } from './worker-protocol.js';
+import { splitPerRequest, timedResult } from './worker-result.js';
 
 /** Options of WorkerInstance.start. */
 export interface WorkerInstanceOptions<TOptions = unknown> {
@@ -62,6 +65,13 @@ export interface WorkerInstanceOptions<TOptions = unknown> {
    * the execution returned; open requests fail when the instance dies. Default false.
    */
   decoupled?: boolean;
+  /**
+   * Executions handed to the worker at once; the worker runs them one after the other. Above 1
+   * the worker finds the next execution already queued when one ends, instead of sleeping until
+   * the main thread wakes up and sends it (a wake-up costs more than a tiny model's run on
+   * virtual machines). Default 1.
+   */
+  maxInFlight?: number;
   /** Handles message kinds WorkerInstance does not know (e.g. BLS calls). Default none. */
   extension?: WorkerExtension | null;
   /**
@@ -120,6 +130,8 @@ export class WorkerInstance implements BackendInstance {
   readonly modelName: string;
   /** The model file's metadata as reported by the worker when it became ready (null if none). */
   metadata: ModelFileMetadata | null = null;
+  /** Executions accepted at once. */
+  readonly maxInFlight: number;
   private readonly worker: Worker;
   private readonly logger: BackendLogger;
   private readonly executionTimeoutMs: number;
@@ -134,9 +146,10 @@ export class WorkerInstance implements BackendInstance {
   private resolveExited: () => void = noop;
   private state: number = State.STARTING;
   private nextId = 0;
-  private currentId = -1;
-  private sink: ExecutionSink | null = null;
-  private spare: ArrayBuffer | null = null;
+  /** Ids and sinks of the executions in flight, oldest first (the worker answers in order). */
+  private readonly inFlight: InFlightQueue;
+  /** Input buffers the worker handed back, reused for the next executions. */
+  private readonly spares: ArrayBuffer[] = [];
   private timer: NodeJS.Timeout | null = null;
   private readonly exitListeners: ((error: ServerError) => void)[] = [];
   private deathError: ServerError | null = null;
@@ -161,6 +174,8 @@ export class WorkerInstance implements BackendInstance {
     this.decoupled = options.decoupled ?? false;
     this.extension = options.extension ?? null;
     this.stopGraceMs = options.stopGraceMs ?? 0;
+    this.maxInFlight = Math.max(1, Math.floor(options.maxInFlight ?? 1));
+    this.inFlight = new InFlightQueue(this.maxInFlight);
     this.exited = new Promise<void>((resolve) => {
       this.resolveExited = resolve;
     });
@@ -203,22 +218,22 @@ export class WorkerInstance implements BackendInstance {
   }
 
   execute(batch: ExecutionBatch, sink: ExecutionSink): void {
-    if (this.state !== State.IDLE) {
+    if (
+      !(this.state === State.IDLE || (this.state === State.BUSY && this.inFlight.length < this.maxInFlight))
+    ) {
       process.nextTick(deliverError, sink, this.notIdleError());
       return;
     }
     let packed: { buffer: ArrayBuffer; byteLength: number };
     try {
-      packed = packTensors(batch.inputs, batch.outputNames, this.spare);
+      packed = packTensors(batch.inputs, batch.outputNames, this.spares.pop() ?? null);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       process.nextTick(deliverError, sink, new ServerError(Status.INTERNAL, 'ERR_PACK_INPUTS', message));
       return;
     }
-    this.spare = null;
     const id = ++this.nextId;
-    this.currentId = id;
-    this.sink = sink;
+    this.inFlight.push(id, sink);
     this.state = State.BUSY;
     if (this.decoupled) this.openExecutions.set(id, new OpenExecution(sink, batch.requests.length));
     const msg: ExecuteMessage = {
@@ -230,7 +245,7 @@ export class WorkerInstance implements BackendInstance {
       requests: this.sendRequestInfo ? (batch.requests as ExecuteMessage['requests']) : null,
     };
     this.worker.postMessage(msg, [packed.buffer]);
-    if (this.executionTimeoutMs > 0)
+    if (this.executionTimeoutMs > 0 && this.inFlight.length === 1)
       this.timer = setTimeout(this.onExecutionTimeout, this.executionTimeoutMs);
   }
 
@@ -272,9 +287,9 @@ export class WorkerInstance implements BackendInstance {
   private readonly onMessage = (msg: WorkerMessage): void => {
     switch (msg.type) {
       case MessageType.RESULT: {
-        if (this.state !== State.BUSY || msg.id !== this.currentId) return;
+        if (this.state !== State.BUSY || msg.id !== this.inFlight.oldestId) return;
         const sink = this.takeSink();
-        this.spare = msg.inputBuffer;
+        if (msg.inputBuffer !== null) this.spares.push(msg.inputBuffer);
         if (msg.decoupled === true) {
           const open = this.openExecutions.get(msg.id);
           if (open !== undefined) {
@@ -314,10 +329,10 @@ export class WorkerInstance implements BackendInstance {
           if (this.state === State.STARTING) this.failStart(error);
           return;
         }
-        if (this.state !== State.BUSY || msg.id !== this.currentId) return;
+        if (this.state !== State.BUSY || msg.id !== this.inFlight.oldestId) return;
         this.openExecutions.delete(msg.id);
         const sink = this.takeSink();
-        if (msg.inputBuffer !== null) this.spare = msg.inputBuffer;
+        if (msg.inputBuffer !== null) this.spares.push(msg.inputBuffer);
         this.safeCall(sink, null, error);
         return;
       }
@@ -442,7 +457,7 @@ export class WorkerInstance implements BackendInstance {
       return new ServerError(
         Status.INTERNAL,
         'ERR_INSTANCE_BUSY',
-        `Instance "${this.name}" of model "${this.modelName}" is already executing a batch (at most 1 in flight)`,
+        `Instance "${this.name}" of model "${this.modelName}" already has ${this.inFlight.length} executions in flight (at most ${this.maxInFlight})`,
       );
     }
     if (this.state === State.DEAD && this.deathError !== null) {
@@ -455,12 +470,13 @@ export class WorkerInstance implements BackendInstance {
     );
   }
 
+  /** Takes the oldest execution's sink; the next one (if any) now runs, so its timer starts. */
   private takeSink(): ExecutionSink {
     this.clearTimer();
-    const sink = this.sink!;
-    this.sink = null;
-    this.currentId = -1;
-    this.state = State.IDLE;
+    const sink = this.inFlight.shift();
+    if (this.inFlight.length === 0) this.state = State.IDLE;
+    else if (this.executionTimeoutMs > 0)
+      this.timer = setTimeout(this.onExecutionTimeout, this.executionTimeoutMs);
     return sink;
   }
 
@@ -481,12 +497,10 @@ export class WorkerInstance implements BackendInstance {
   }
 
   private failInFlight(error: ServerError): void {
-    const sink = this.sink;
-    if (sink === null) return;
-    this.openExecutions.delete(this.currentId);
-    this.sink = null;
-    this.currentId = -1;
-    this.safeCall(sink, null, error);
+    while (this.inFlight.length > 0) {
+      this.openExecutions.delete(this.inFlight.oldestId);
+      this.safeCall(this.inFlight.shift(), null, error);
+    }
   }
 
   private failStart(error: ServerError): void {
@@ -557,42 +571,4 @@ async function stopWithin(worker: Worker, exited: Promise<void>, graceMs: number
   const timedOut = await Promise.race([exited.then(() => false), expired]);
   if (timer !== null) clearTimeout(timer);
   if (timedOut) await worker.terminate().then(noop, noop);
-}
-
-/** An ExecutionResult with the timings a RESULT message carries. */
-function timedResult(
-  msg: ResultMessage,
-  outputs: Tensor[] | null,
-  perRequest: (Tensor[] | ServerError)[] | null,
-): ExecutionResult {
-  return {
-    outputs,
-    perRequest,
-    computeInputNs: msg.computeInputNs,
-    computeInferNs: msg.computeInferNs,
-    computeOutputNs: msg.computeOutputNs,
-  };
-}
-
-/** Splits a per-request RESULT's tensors into each request's answer. */
-function splitPerRequest(tensors: Tensor[], msg: ResultMessage): (Tensor[] | ServerError)[] {
-  const counts = msg.perRequestCounts!;
-  const errors = msg.errors ?? [];
-  const answers: (Tensor[] | ServerError)[] = new Array(counts.length);
-  let at = 0;
-  let failed = 0;
-  for (let i = 0; i < counts.length; i++) {
-    const n = counts[i]!;
-    if (n < 0) {
-      const e = errors[failed++];
-      answers[i] =
-        e === undefined
-          ? new ServerError(Status.INTERNAL, 'ERR_BACKEND', 'Backend gave no response')
-          : new ServerError(e.status, e.code, e.message);
-    } else {
-      answers[i] = tensors.slice(at, at + n);
-      at += n;
-    }
-  }
-  return answers;
 }

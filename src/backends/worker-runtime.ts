@@ -1,6 +1,7 @@
 /**
  * The worker side of the worker protocol: reads the init from `workerData`, lets a backend load
- * its model, then answers each execute message with one result (or error) message, packing the
+ * its model, then answers each execute message with one result (or error) message, in order and
+ * one at a time (executions that arrive while one runs wait in a queue), packing the
  * outputs into one transferred buffer and handing the input buffer back for reuse. It knows
  * nothing about any framework; backends supply a WorkerExecutor. Runs only inside worker threads.
  */
@@ -91,9 +92,15 @@ function postError(id: number, err: unknown, inputBuffer: ArrayBuffer | null): v
 export class WorkerRuntime {
   private executor: WorkerExecutor | null = null;
   private readonly timing: ExecutorTiming = { inferStartNs: 0, inferEndNs: 0 };
+  /** Executions received while one runs (pipelined by the main thread), oldest first. */
+  private readonly waiting: ExecuteMessage[] = [];
+  private running = false;
   private readonly onMessage = (msg: MainMessage): void => {
     if (msg.type === MessageType.STOP) process.exit(0);
-    else if (msg.type === MessageType.EXECUTE && this.executor !== null) void this.execute(msg);
+    else if (msg.type === MessageType.EXECUTE && this.executor !== null) {
+      if (this.running) this.waiting.push(msg);
+      else void this.runFrom(msg);
+    }
   };
 
   /** Loads the model with `loader`, reports READY (or the load error), then serves executions. */
@@ -113,6 +120,17 @@ export class WorkerRuntime {
     this.executor = loaded.executor;
     const ready: ReadyMessage = { type: MessageType.READY, metadata: loaded.metadata };
     parentPort.postMessage(ready);
+  }
+
+  /** Runs `first`, then every execution that arrived meanwhile, one at a time and in order. */
+  private async runFrom(first: ExecuteMessage): Promise<void> {
+    this.running = true;
+    let msg: ExecuteMessage | undefined = first;
+    while (msg !== undefined) {
+      await this.execute(msg);
+      msg = this.waiting.shift();
+    }
+    this.running = false;
   }
 
   private async execute(msg: ExecuteMessage): Promise<void> {

@@ -44,6 +44,23 @@ const OPTIMIZE_FLAGS: readonly FlagSpec[] = [
   },
   { name: 'int8', kind: 'string', metavar: 'MODE', help: 'int8 quantisation: dynamic or static' },
   {
+    name: 'int8-reduce-range',
+    kind: 'bool',
+    help: 'With --int8: 7-bit weights (and static activations), for CPUs without VNNI',
+  },
+  {
+    name: 'int8-exclude-nodes',
+    kind: 'list',
+    metavar: 'NAME',
+    help: 'With --int8: a node name to keep float32 (repeatable)',
+  },
+  {
+    name: 'int8-keep-float',
+    kind: 'list',
+    metavar: 'first|last',
+    help: 'With --int8: keep the first or last quantizable MatMul/Conv float32 (repeatable)',
+  },
+  {
     name: 'calibration-data',
     kind: 'string',
     metavar: 'PATH',
@@ -168,6 +185,11 @@ export async function optimizeCommand(argv: readonly string[]): Promise<number> 
     fp16Io: v['fp16-io'] === true,
     fp16Block: (v['fp16-block'] as string[] | undefined) ?? [],
     int8: v.int8 as OptimizeOptions['int8'],
+    int8ReduceRange: v['int8-reduce-range'] === true,
+    int8ExcludeNodes: (v['int8-exclude-nodes'] as string[] | undefined) ?? [],
+    int8KeepFloat: ((v['int8-keep-float'] as string[] | undefined) ?? []).flatMap((k) =>
+      k.split(','),
+    ) as OptimizeOptions['int8KeepFloat'],
     calibrationData: v['calibration-data'] as string | undefined,
     calibrationMethod: v['calibration-method'] as OptimizeOptions['calibrationMethod'],
     percentile: number('percentile', v.percentile as string),

@@ -7,7 +7,13 @@ import { systemClock } from '../common/clock.js';
 import { ServerError } from '../common/errors.js';
 import { Logger } from '../common/logger.js';
 import { createResponseCache, parseCacheConfig } from '../core/cache/index.js';
-import { InferenceServer, type ResponseCache } from '../core/index.js';
+import {
+  checkStartupModels,
+  InferenceServer,
+  type ModelControlMode,
+  parseModelControlMode,
+  type ResponseCache,
+} from '../core/index.js';
 import {
   GRPC_COMPRESSION_LEVELS,
   type GrpcCompressionLevel,
@@ -28,6 +34,33 @@ export const SERVE_FLAGS: FlagSpec[] = [
     metavar: 'DIR',
     help: 'Model repository directory',
     default: [],
+  },
+  {
+    name: 'model-control-mode',
+    kind: 'string',
+    metavar: 'MODE',
+    help: 'none: load every model at startup; poll: also apply repository changes; explicit: load --load-model models, then what the repository API asks',
+    default: 'none',
+  },
+  {
+    name: 'load-model',
+    kind: 'list',
+    metavar: 'NAME',
+    help: "With --model-control-mode=explicit: a model to load at startup ('*' = all, alone)",
+    default: [],
+  },
+  {
+    name: 'repository-poll-secs',
+    kind: 'int',
+    metavar: 'S',
+    help: 'With --model-control-mode=poll: seconds between repository polls (0 = never)',
+    default: 15,
+  },
+  {
+    name: 'strict-readiness',
+    kind: 'bool',
+    help: 'Ready (GET /v2/health/ready) only when every model that should be loaded is READY; false: ready when live',
+    default: true,
   },
   {
     name: 'id',
@@ -81,6 +114,12 @@ export const SERVE_FLAGS: FlagSpec[] = [
     metavar: 'N',
     help: 'gRPC pings allowed without a data frame in between',
     default: 2,
+  },
+  {
+    name: 'allow-client-shm',
+    kind: 'bool',
+    help: 'Let clients register system shared-memory regions (/dev/shm) and pass tensors through them',
+    default: false,
   },
   { name: 'allow-metrics', kind: 'bool', help: 'Serve Prometheus metrics', default: true },
   { name: 'allow-cpu-metrics', kind: 'bool', help: 'Report the nv_cpu_* host metrics', default: true },
@@ -190,6 +229,38 @@ function defaultMaxBatchSize(flags: ParsedFlags): number {
   return value;
 }
 
+/** Reads the model-management flags: control mode, startup models, poll interval, readiness. */
+function modelControl(flags: ParsedFlags): {
+  modelControlMode: ModelControlMode;
+  startupModels: string[];
+  repositoryPollSecs: number;
+  strictReadiness: boolean;
+} {
+  const startupModels = flags.values['load-model'] as string[];
+  const repositoryPollSecs = flags.values['repository-poll-secs'] as number;
+  let modelControlMode: ModelControlMode;
+  try {
+    modelControlMode = parseModelControlMode(flags.values['model-control-mode'] as string);
+    checkStartupModels(startupModels);
+  } catch (err) {
+    throw new FlagError((err as Error).message);
+  }
+  if (startupModels.length > 0 && modelControlMode !== 'explicit') {
+    throw new FlagError(
+      `--load-model needs --model-control-mode=explicit: received --model-control-mode=${modelControlMode}`,
+    );
+  }
+  if (repositoryPollSecs < 0) {
+    throw new FlagError(`--repository-poll-secs must be >= 0: received ${repositoryPollSecs}`);
+  }
+  return {
+    modelControlMode,
+    startupModels,
+    repositoryPollSecs,
+    strictReadiness: flags.values['strict-readiness'] as boolean,
+  };
+}
+
 /** The Prometheus observer of `--allow-metrics` (null when metrics are off: no cost per request). */
 function metricsObserver(flags: ParsedFlags, cache: ResponseCache | null): PrometheusObserver | null {
   if (flags.values['allow-metrics'] !== true) return null;
@@ -252,6 +323,7 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
       `--grpc-infer-response-compression-level takes ${GRPC_COMPRESSION_LEVELS.join(', ')}: received '${compressionLevel}'`,
     );
   }
+  const control = modelControl(flags);
   const logger = new Logger({
     info: flags.values['log-info'] as boolean,
     warning: flags.values['log-warning'] as boolean,
@@ -267,10 +339,12 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
       (flags.values['strict-model-config'] as boolean) ||
       (flags.values['disable-auto-complete-config'] as boolean),
     exitOnError: flags.values['exit-on-error'] as boolean,
+    ...control,
     defaultMaxBatchSize: defaultMaxBatchSize(flags),
     logger,
     observer,
     cache,
+    allowClientShm: flags.values['allow-client-shm'] as boolean,
   });
   process.stderr.write(`${modelTable(server.repositoryIndex())}\n`);
   const frontends: { close(): Promise<void> }[] = [];

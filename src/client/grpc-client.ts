@@ -34,6 +34,11 @@ import {
   invalidInput,
   timeoutError,
 } from './inference-server-error.js';
+import {
+  type CudaSharedMemoryStatus,
+  regionList,
+  type SystemSharedMemoryStatus,
+} from './shared-memory-status.js';
 
 /** Options of a GrpcClient (tritonclient's KeepAliveOptions names in brackets). */
 export interface GrpcClientOptions {
@@ -189,6 +194,58 @@ export class GrpcClient {
     const parameters = { unload_dependents: { bool_param: options.unloadDependents === true } };
     const request = { repository_name: '', model_name: model, parameters };
     await this.unary('RepositoryModelUnload', request, options, `Unload of model '${model}'`);
+  }
+
+  /** Registers system shared-memory region `name` over `byteSize` bytes of object `key` at `offsetBytes`. */
+  async registerSystemSharedMemory(
+    name: string,
+    key: string,
+    byteSize: number,
+    offsetBytes = 0,
+    options: CallOptions = {},
+  ): Promise<void> {
+    const request = { name, key, offset: offsetBytes, byte_size: byteSize };
+    await this.unary(
+      'SystemSharedMemoryRegister',
+      request,
+      options,
+      `Registration of shared memory '${name}'`,
+    );
+  }
+
+  /** Unregisters system region `name`, or every system region when `name` is ''. */
+  async unregisterSystemSharedMemory(name = '', options: CallOptions = {}): Promise<void> {
+    await this.unary('SystemSharedMemoryUnregister', { name }, options, 'Shared memory unregistration');
+  }
+
+  /** Status of system region `name`, or of all system regions when `name` is ''. */
+  async getSystemSharedMemoryStatus(
+    name = '',
+    options: CallOptions = {},
+  ): Promise<SystemSharedMemoryStatus[]> {
+    const res = await this.unary<{ regions?: Record<string, SystemSharedMemoryStatus> }>(
+      'SystemSharedMemoryStatus',
+      { name },
+      options,
+      'Shared memory status request',
+    );
+    return regionList(plain(res.regions) as Record<string, SystemSharedMemoryStatus> | undefined);
+  }
+
+  /** Unregisters CUDA region `name` (or all): succeeds on Nereid, which never has any. */
+  async unregisterCudaSharedMemory(name = '', options: CallOptions = {}): Promise<void> {
+    await this.unary('CudaSharedMemoryUnregister', { name }, options, 'CUDA shared memory unregistration');
+  }
+
+  /** Status of CUDA region `name`, or of all CUDA regions when `name` is ''. */
+  async getCudaSharedMemoryStatus(name = '', options: CallOptions = {}): Promise<CudaSharedMemoryStatus[]> {
+    const res = await this.unary<{ regions?: Record<string, CudaSharedMemoryStatus> }>(
+      'CudaSharedMemoryStatus',
+      { name },
+      options,
+      'CUDA shared memory status request',
+    );
+    return regionList(plain(res.regions) as Record<string, CudaSharedMemoryStatus> | undefined);
   }
 
   /** Runs one inference (ModelInfer). `json` and `compression` call options do not apply to gRPC. */

@@ -18,7 +18,12 @@ import {
 } from '../protocol/grpc/index.js';
 import { isDataType, type Parameters } from '../protocol/index.js';
 import type { InferInput } from './infer-input.js';
-import { type InferOptions, requestedOutputs, requestParameters } from './infer-options.js';
+import {
+  type InferOptions,
+  requestedOutputs,
+  requestParameters,
+  sharedMemoryParameters,
+} from './infer-options.js';
 import { InferResult, type OutputTensor } from './infer-result.js';
 import { asClientError, badResponse } from './inference-server-error.js';
 
@@ -59,7 +64,7 @@ export function encodeGrpcInferRequest(
   if (extra !== undefined) Object.assign(params, extra);
   const requested = requestedOutputs(options);
   const inputMessages = new Array(inputs.length);
-  const raw: Uint8Array[] = new Array(inputs.length);
+  const raw: Uint8Array[] = [];
   for (let i = 0; i < inputs.length; i++) {
     const input = inputs[i]!;
     inputMessages[i] = {
@@ -68,14 +73,19 @@ export function encodeGrpcInferRequest(
       shape: input.shape as number[],
       parameters: encodeParameters(input.parameters),
     };
-    raw[i] = input.data;
+    // Inputs in shared memory have no raw entry: the server reads their region.
+    if (!input.inSharedMemory) raw.push(input.data);
   }
   let outputs: InferRequestedOutputTensorMessage[] = [];
   if (requested !== null) {
     outputs = new Array(requested.length);
     for (let i = 0; i < requested.length; i++) {
       const o = requested[i]!;
-      const parameters = encodeParameters(o.parameters);
+      const parameters = encodeParameters(
+        o.sharedMemory === undefined
+          ? o.parameters
+          : { ...o.parameters, ...sharedMemoryParameters(o.name, o.sharedMemory) },
+      );
       if (o.classCount !== undefined && o.classCount > 0)
         parameters.classification = { int64_param: o.classCount };
       outputs[i] = { name: o.name, parameters };

@@ -27,6 +27,7 @@ import type { InferInput } from './infer-input.js';
 import type { CallOptions, InferOptions } from './infer-options.js';
 import type { InferResult } from './infer-result.js';
 import { badResponse, ClientErrorCode, InferenceServerError } from './inference-server-error.js';
+import type { CudaSharedMemoryStatus, SystemSharedMemoryStatus } from './shared-memory-status.js';
 import { readSseData } from './sse-events.js';
 
 const gzip = promisify(zlib.gzip);
@@ -58,6 +59,11 @@ function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
 function modelPath(model: string, version: string | undefined): string {
   const base = `/v2/models/${encodeURIComponent(model)}`;
   return version === undefined || version === '' ? base : `${base}/versions/${encodeURIComponent(version)}`;
+}
+
+function shmPath(kind: 'system' | 'cuda', region: string): string {
+  const base = kind === 'system' ? '/v2/systemsharedmemory' : '/v2/cudasharedmemory';
+  return region === '' ? base : `${base}/region/${encodeURIComponent(region)}`;
 }
 
 /** A KServe v2 / Triton HTTP client with a keep-alive connection pool. */
@@ -171,6 +177,58 @@ export class HttpClient {
     const body = JSON.stringify({ parameters: { unload_dependents: options.unloadDependents === true } });
     const path = `/v2/repository/models/${encodeURIComponent(model)}/unload`;
     await this.checked('POST', path, body, options, `Unload of model '${model}'`);
+  }
+
+  /** Registers system shared-memory region `name` (`POST v2/systemsharedmemory/region/{r}/register`). */
+  async registerSystemSharedMemory(
+    name: string,
+    key: string,
+    byteSize: number,
+    offsetBytes = 0,
+    options: CallOptions = {},
+  ): Promise<void> {
+    const body = JSON.stringify({ key, offset: offsetBytes, byte_size: byteSize });
+    const path = `/v2/systemsharedmemory/region/${encodeURIComponent(name)}/register`;
+    await this.checked('POST', path, body, options, `Registration of shared memory '${name}'`);
+  }
+
+  /** Unregisters system region `name`, or all when '' (`POST v2/systemsharedmemory[/region/{r}]/unregister`). */
+  async unregisterSystemSharedMemory(name = '', options: CallOptions = {}): Promise<void> {
+    await this.checked(
+      'POST',
+      `${shmPath('system', name)}/unregister`,
+      '',
+      options,
+      'Shared memory unregistration',
+    );
+  }
+
+  /** Status of system region `name`, or of all when '' (`GET v2/systemsharedmemory[/region/{r}]/status`). */
+  getSystemSharedMemoryStatus(name = '', options: CallOptions = {}): Promise<SystemSharedMemoryStatus[]> {
+    return this.json(
+      'GET',
+      `${shmPath('system', name)}/status`,
+      null,
+      options,
+      'Shared memory status request',
+    );
+  }
+
+  /** Unregisters CUDA region `name` (or all): succeeds on Nereid, which never has any. */
+  async unregisterCudaSharedMemory(name = '', options: CallOptions = {}): Promise<void> {
+    const path = `${shmPath('cuda', name)}/unregister`;
+    await this.checked('POST', path, '', options, 'CUDA shared memory unregistration');
+  }
+
+  /** Status of CUDA region `name`, or of all when '' (`GET v2/cudasharedmemory[/region/{r}]/status`). */
+  getCudaSharedMemoryStatus(name = '', options: CallOptions = {}): Promise<CudaSharedMemoryStatus[]> {
+    return this.json(
+      'GET',
+      `${shmPath('cuda', name)}/status`,
+      null,
+      options,
+      'CUDA shared memory status request',
+    );
   }
 
   /** Runs one inference (`POST v2/models/{m}[/versions/{v}]/infer`). */

@@ -14,7 +14,12 @@ import {
   wireToJsonText,
 } from '../protocol/index.js';
 import type { InferInput } from './infer-input.js';
-import { type InferOptions, requestedOutputs, requestParameters } from './infer-options.js';
+import {
+  type InferOptions,
+  requestedOutputs,
+  requestParameters,
+  sharedMemoryParameters,
+} from './infer-options.js';
 import { InferResult, type OutputTensor } from './infer-result.js';
 import { asClientError, badResponse, invalidInput } from './inference-server-error.js';
 
@@ -69,7 +74,10 @@ export function encodeHttpInferRequest(
     const input = inputs[i]!;
     if (i > 0) header += ',';
     header += `{"name":${JSON.stringify(input.name)},"shape":[${input.shape.join(',')}],"datatype":"${input.datatype}"`;
-    if (json) {
+    if (input.inSharedMemory) {
+      // The server reads the data from the region: no `data`, no `binary_data_size`, no body bytes.
+      header += `,"parameters":${parametersText(input.parameters, '')}}`;
+    } else if (json) {
       const p = parametersText(input.parameters, '');
       if (p !== '') header += `,"parameters":${p}`;
       if (input.datatype === 'FP16' || input.datatype === 'BF16') {
@@ -98,9 +106,13 @@ export function encodeHttpInferRequest(
     for (let i = 0; i < outputs.length; i++) {
       const o = outputs[i]!;
       if (i > 0) header += ',';
-      let extra = `"binary_data":${o.binary ?? !json}`;
+      let params = o.parameters;
+      let extra = '';
+      if (o.sharedMemory !== undefined)
+        params = { ...params, ...sharedMemoryParameters(o.name, o.sharedMemory) };
+      else extra = `"binary_data":${o.binary ?? !json}`;
       if (o.classCount !== undefined && o.classCount > 0) extra += `,"classification":${o.classCount}`;
-      header += `{"name":${JSON.stringify(o.name)},"parameters":${parametersText(o.parameters, extra)}}`;
+      header += `{"name":${JSON.stringify(o.name)},"parameters":${parametersText(params, extra)}}`;
     }
     header += ']';
   }

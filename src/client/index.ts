@@ -37,7 +37,7 @@ export {
   type EncodedHttpRequest,
   encodeHttpInferRequest,
 } from './http-infer-codec.js';
-export { InferInput, type TensorValues, tensor } from './infer-input.js';
+export { InferInput, sharedMemoryTensor, type TensorValues, tensor } from './infer-input.js';
 export {
   type CallOptions,
   type InferOptions,
@@ -45,6 +45,8 @@ export {
   type RequestedOutput,
   requestedOutputs,
   requestParameters,
+  type SharedMemoryTarget,
+  sharedMemoryParameters,
 } from './infer-options.js';
 export { InferResult, type InferResultParts, type OutputTensor } from './infer-result.js';
 export {
@@ -52,4 +54,6 @@ export {
   InferenceServerError,
   type InferenceServerErrorDetails,
 } from './inference-server-error.js';
+export { type RegionBytes, SharedMemoryRegionFile } from './shared-memory-region-file.js';
+export type { CudaSharedMemoryStatus, SystemSharedMemoryStatus } from './shared-memory-status.js';
 export { readSseData } from './sse-events.js';

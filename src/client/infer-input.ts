@@ -114,6 +114,81 @@ export class InferInput {
     }
     return new InferInput(name, datatype, Object.freeze([...shape]), data, parameters);
   }
+
+  /**
+   * A tensor whose data the server reads from registered shared-memory region `region`: `byteSize`
+   * bytes at region offset `offsetBytes` (default 0); fixed-size datatypes must match the shape.
+   */
+  static fromSharedMemory(
+    name: string,
+    datatype: DataType,
+    shape: readonly number[],
+    region: string,
+    byteSize: number,
+    offsetBytes = 0,
+    parameters?: Parameters,
+  ): InferInput {
+    checkHead(name, datatype, shape);
+    if (typeof region !== 'string' || region === '') {
+      throw invalidInput(`Input '${name}': the shared-memory region name must be a non-empty string`);
+    }
+    for (const [label, v] of [
+      ['byteSize', byteSize],
+      ['offsetBytes', offsetBytes],
+    ] as const) {
+      if (!Number.isSafeInteger(v) || v < 0) {
+        throw invalidInput(`Input '${name}': ${label} must be a non-negative integer: received ${v}`);
+      }
+    }
+    const needed = elementCount(shape) * ELEMENT_BYTES[datatype];
+    if (datatype !== 'BYTES' && byteSize !== needed) {
+      throw invalidInput(
+        `Input '${name}' has byteSize ${byteSize} but shape [${shape.join(',')}] of ${datatype} needs ${needed}`,
+      );
+    }
+    const shm: Parameters = {
+      ...parameters,
+      shared_memory_region: region,
+      shared_memory_byte_size: byteSize,
+    };
+    if (offsetBytes !== 0) shm.shared_memory_offset = offsetBytes;
+    return new InferInput(name, datatype, Object.freeze([...shape]), EMPTY_BYTES, shm);
+  }
+
+  /** Whether the data travels through a shared-memory region instead of the request. */
+  get inSharedMemory(): boolean {
+    return this.parameters?.shared_memory_region !== undefined;
+  }
+
+  /** This tensor's name, datatype and shape with its data in shared memory instead (Triton's set_shared_memory). */
+  withSharedMemory(region: string, byteSize: number, offsetBytes = 0): InferInput {
+    const rest: Parameters = {};
+    const own = this.parameters;
+    for (const key in own) if (!key.startsWith('shared_memory_')) rest[key] = own[key]!;
+    return InferInput.fromSharedMemory(
+      this.name,
+      this.datatype,
+      this.shape,
+      region,
+      byteSize,
+      offsetBytes,
+      rest,
+    );
+  }
+}
+
+const EMPTY_BYTES = new Uint8Array(0);
+
+/** Builds an input whose data is in a registered shared-memory region (see InferInput.fromSharedMemory). */
+export function sharedMemoryTensor(
+  name: string,
+  datatype: DataType,
+  shape: readonly number[],
+  region: string,
+  byteSize: number,
+  offsetBytes = 0,
+): InferInput {
+  return InferInput.fromSharedMemory(name, datatype, shape, region, byteSize, offsetBytes);
 }
 
 /** Builds an input tensor: `tensor('INPUT0', 'INT32', [1, 16], new Int32Array(16))`. */

@@ -27,6 +27,42 @@ export interface RequestedOutput {
   classCount?: number;
   /** Extra output parameters; default none. */
   parameters?: Parameters;
+  /** Write this output into a registered shared-memory region instead of the answer; default none. */
+  sharedMemory?: SharedMemoryTarget;
+}
+
+/** Where in a registered shared-memory region an output is written. */
+export interface SharedMemoryTarget {
+  /** Registered region name. */
+  region: string;
+  /** Bytes available for the output at `offsetBytes`. */
+  byteSize: number;
+  /** Offset into the region in bytes; default 0. */
+  offsetBytes?: number;
+}
+
+/** The `shared_memory_*` parameters of an output target (checked); offset left out when 0. */
+export function sharedMemoryParameters(name: string, target: SharedMemoryTarget): Parameters {
+  const offset = target.offsetBytes ?? 0;
+  if (typeof target.region !== 'string' || target.region === '') {
+    throw invalidInput(`Output '${name}': the shared-memory region name must be a non-empty string`);
+  }
+  for (const [label, v] of [
+    ['byteSize', target.byteSize],
+    ['offsetBytes', offset],
+  ] as const) {
+    if (!Number.isSafeInteger(v) || v < 0) {
+      throw invalidInput(
+        `Output '${name}': sharedMemory.${label} must be a non-negative integer: received ${v}`,
+      );
+    }
+  }
+  const params: Parameters = {
+    shared_memory_region: target.region,
+    shared_memory_byte_size: target.byteSize,
+  };
+  if (offset !== 0) params.shared_memory_offset = offset;
+  return params;
 }
 
 /** Options of an inference call. */
@@ -152,6 +188,9 @@ export function requestedOutputs(options: InferOptions): RequestedOutput[] | nul
       throw invalidInput(
         `Output '${r.name}': classCount must be a non-negative integer: received ${classCount}`,
       );
+    }
+    if (r.sharedMemory !== undefined && (r.classCount ?? 0) > 0) {
+      throw invalidInput(`Output '${r.name}': sharedMemory and classCount cannot be combined`);
     }
     out[i] = r;
   }

@@ -110,6 +110,7 @@ export class BatchExecution implements ExecutionSink {
       result.computeInferNs,
       result.computeOutputNs,
     );
+    this.slot.recordCompute(result.computeInputNs + result.computeInferNs + result.computeOutputNs);
     observer?.onExecution(modelName, versionString, this.batchSize);
     if (plan.decoupled && result.outputs === null && result.perRequest === null) {
       // Decoupled: the requests are answered through onResponse (possibly after this point).

@@ -85,7 +85,8 @@ export class DefaultScheduler implements Scheduler, PoolListener, BatchListener 
 
   private dispatch(): void {
     while (this.queue.length > 0) {
-      const slot = this.context.pool.acquire();
+      // Pipelined: an instance that accepts a second execution gets it while the first runs.
+      const slot = this.context.pool.acquirePipelined();
       if (slot === null) return;
       const request = this.queue.shift()!;
       this.executing++;

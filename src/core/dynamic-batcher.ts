@@ -56,6 +56,12 @@ export class DynamicBatcher implements Scheduler, PoolListener, BatchListener, T
   private rescheduleWanted = false;
   /** When the pending batch's delay runs out (0 = not waiting for one). */
   private batchDeadlineNs = 0;
+  /**
+   * Whether the last batch pickBatch chose is full (a preferred size, max_batch_size, or a model
+   * without batching): only a full batch is pipelined behind a running one, since waiting for a
+   * free instance could not make it bigger.
+   */
+  private pickedFull = false;
   private idleWaiters: (() => void)[] = [];
 
   constructor(context: SchedulerContext, options: DynamicBatcherOptions = {}) {
@@ -123,11 +129,14 @@ export class DynamicBatcher implements Scheduler, PoolListener, BatchListener, T
 
   onBatchDone(slot: InstanceSlot, requests: readonly InferenceRequest[]): void {
     this.executing -= requests.length;
-    const tookNs = this.context.clock.nowNs() - this.batchStartNs[slot.index]!;
-    this.meanBatchNs =
-      this.meanBatchNs === 0
-        ? tookNs
-        : this.meanBatchNs + BATCH_TIME_EWMA_WEIGHT * (tookNs - this.meanBatchNs);
+    if (slot.inFlight === 1) {
+      // Timed only when nothing was pipelined behind it (the start time is per slot).
+      const tookNs = this.context.clock.nowNs() - this.batchStartNs[slot.index]!;
+      this.meanBatchNs =
+        this.meanBatchNs === 0
+          ? tookNs
+          : this.meanBatchNs + BATCH_TIME_EWMA_WEIGHT * (tookNs - this.meanBatchNs);
+    }
     this.context.pool.release(slot);
     this.notifyIdle();
   }
@@ -171,10 +180,11 @@ export class DynamicBatcher implements Scheduler, PoolListener, BatchListener, T
     const now = clock.nowNs();
     this.batchDeadlineNs = 0;
     if (this.queue.nextDeadlineNs !== 0 && now >= this.queue.nextDeadlineNs) this.rejectExpired(now);
-    while (!this.closed && this.queue.size > 0 && pool.freeCount > 0) {
+    while (!this.closed && this.queue.size > 0) {
+      const free = pool.freeCount > 0;
       const take = this.pickBatch(now);
-      if (take === 0) return;
-      const slot = pool.acquire();
+      if (take === 0 || (!free && !this.pickedFull)) return;
+      const slot = free ? pool.acquire() : pool.acquirePipelined();
       if (slot === null) return;
       this.dispatch(slot, take, now);
     }
@@ -185,6 +195,7 @@ export class DynamicBatcher implements Scheduler, PoolListener, BatchListener, T
    * wait (then `batchDeadlineNs` says until when).
    */
   private pickBatch(now: number): number {
+    this.pickedFull = true;
     if (!this.batched) return 1;
     const queue = this.queue;
     queue.resetCursor();
@@ -213,6 +224,7 @@ export class DynamicBatcher implements Scheduler, PoolListener, BatchListener, T
     const delayExceeded = this.delayNs !== 0 && now - oldestNs >= this.delayNs;
     if (bestCount !== 0 && !delayExceeded) return bestCount;
     if (sendNow || pendingRows >= this.maxPreferredRows) return count;
+    this.pickedFull = false;
     if (delayExceeded || this.delayNs === 0) return count;
     this.batchDeadlineNs = oldestNs + this.delayNs;
     return 0;

@@ -10,7 +10,14 @@ export {
 } from './dynamic-batcher.js';
 export * from './inference-request.js';
 export * from './inference-server.js';
+export {
+  checkStartupModels,
+  DEFAULT_REPOSITORY_POLL_SECS,
+  MODEL_CONTROL_MODES,
+  parseModelControlMode,
+} from './model-management/index.js';
 export type { ModelStatisticsJson } from './model-statistics.js';
 export type { FailureReason, RequestObserver } from './request-observer.js';
 export type { Scheduler, SchedulerContext, SchedulerFactory } from './scheduler.js';
 export { SchedulerRegistry } from './scheduler.js';
+export * from './shared-memory/index.js';

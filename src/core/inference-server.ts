@@ -1,7 +1,8 @@
 /**
- * The InferenceServer facade: the only surface frontends use. It loads the repositories, tracks
- * each model's state, routes requests to the right version's scheduler, and answers health,
- * metadata, config, statistics and repository-index queries in the protocol's JSON shapes.
+ * The InferenceServer facade: the only surface frontends use. It routes requests to the right
+ * version's scheduler and answers health, metadata, config, statistics and repository queries
+ * in the protocol's JSON shapes; loading, reloading and unloading models (control modes, the
+ * repository API) is delegated to the ModelManager of model-management/.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -10,20 +11,29 @@ import { type BackendRegistry, createDefaultBackendRegistry } from '../backends/
 import { type Clock, systemClock } from '../common/clock.js';
 import { notFound, ServerError, Status, unavailable } from '../common/errors.js';
 import { Logger } from '../common/logger.js';
+import type { TimerFactory } from '../common/timer.js';
 import type { ModelConfig } from '../config/model-config.js';
 import { CachedInference } from './cache/cached-inference.js';
 import type { ResponseCache } from './cache/response-cache.js';
 import { defaultSchedulerFactory } from './default-scheduler.js';
 import { dynamicBatcherFactory } from './dynamic-batcher.js';
-import { ensembleSchedulerFactory, isEnsembleSource } from './ensemble/index.js';
+import { ensembleSchedulerFactory } from './ensemble/index.js';
 import { type InferenceRequest, RequestState } from './inference-request.js';
-import { type LoaderContext, loadModel } from './model-loader.js';
-import { type ModelSource, scanRepositories } from './model-repository.js';
+import type { LoaderContext } from './model-loader.js';
+import {
+  type LoadParameterValue,
+  type ModelControlMode,
+  type ModelEntry,
+  ModelManager,
+  type ModelState,
+} from './model-management/index.js';
 import type { ModelStatisticsJson } from './model-statistics.js';
 import type { ModelVersion } from './model-version.js';
 import type { RequestObserver } from './request-observer.js';
 import { validateRequest } from './request-validator.js';
 import { SchedulerRegistry } from './scheduler.js';
+import { sequenceBatcherFactory } from './sequence/index.js';
+import { SharedMemoryManager } from './shared-memory/index.js';
 
 /** Reads the version from the nearest package.json above this module (works from src/ and dist/). */
 function readPackageVersion(): string {
@@ -42,21 +52,7 @@ function readPackageVersion(): string {
 /** Nereid's version, from package.json. */
 export const NEREID_VERSION: string = readPackageVersion();
 
-/** Model states as the repository index reports them. */
-export type ModelState = 'UNKNOWN' | 'READY' | 'UNAVAILABLE' | 'LOADING' | 'UNLOADING';
-
-/** One model's entry in the server. */
-interface ModelEntry {
-  name: string;
-  source: ModelSource;
-  state: ModelState;
-  reason: string;
-  config: ModelConfig | null;
-  /** Ready versions by number. */
-  versions: Map<number, ModelVersion>;
-  /** Highest ready version. */
-  latest: ModelVersion | null;
-}
+export type { LoadParameterValue, ModelControlMode, ModelState } from './model-management/index.js';
 
 /** Options of an InferenceServer. */
 export interface InferenceServerOptions {
@@ -68,6 +64,16 @@ export interface InferenceServerOptions {
   strictModelConfig?: boolean;
   /** Fail startup when any model fails to load; default false. */
   exitOnError?: boolean;
+  /** How models load after startup (`--model-control-mode`): none, poll or explicit; default 'none'. */
+  modelControlMode?: ModelControlMode;
+  /** Models to load at startup in explicit mode (`--load-model`, `*` = all); default none. */
+  startupModels?: string[];
+  /** Seconds between repository polls in poll mode (`--repository-poll-secs`); 0 = never; default 15. */
+  repositoryPollSecs?: number;
+  /** Ready only when every model that should be loaded is READY (`--strict-readiness`); default true. */
+  strictReadiness?: boolean;
+  /** Timer of the repository poller; default setTimeout-based (tests pass ManualTimers). */
+  timerFactory?: TimerFactory;
   /** max_batch_size for auto-completed batching models; default 4. */
   defaultMaxBatchSize?: number;
   /** Backends; default ONNX Runtime (+ whatever the registry has). */
@@ -84,6 +90,8 @@ export interface InferenceServerOptions {
   extensions?: string[];
   /** Response cache for models with `response_cache.enable` (`--cache-config`); closed at shutdown; default none. */
   cache?: ResponseCache | null;
+  /** Let clients register and use system shared-memory regions (`--allow-client-shm`); default false. */
+  allowClientShm?: boolean;
 }
 
 /** Queue length of one ready model version (`nv_inference_pending_request_count`). */
@@ -123,6 +131,8 @@ export interface ModelMetadataJson {
 /** The extensions every build of the core supports. */
 const CORE_EXTENSIONS = [
   'classification',
+  'model_repository',
+  'model_repository(unload_dependents)',
   'model_configuration',
   'binary_tensor_data',
   'parameters',
@@ -140,13 +150,16 @@ export class InferenceServer {
   /** Time source. */
   readonly clock: Clock;
   private readonly options: InferenceServerOptions;
-  private readonly models = new Map<string, ModelEntry>();
+  /** Loads, reloads and unloads models; owns each model's entry. */
+  private readonly manager: ModelManager;
   private readonly loader: LoaderContext;
   private readonly extensions: string[];
   private live = false;
   private stopping = false;
   /** The cache step of cache-enabled models, or null without a cache. */
   private readonly cached: CachedInference | null;
+  /** Registered shared-memory regions (the system and CUDA shared-memory extensions). */
+  readonly sharedMemory: SharedMemoryManager;
 
   private constructor(options: InferenceServerOptions) {
     this.options = options;
@@ -154,6 +167,8 @@ export class InferenceServer {
     this.logger = options.logger ?? new Logger();
     this.clock = options.clock ?? systemClock;
     this.extensions = [...new Set([...CORE_EXTENSIONS, ...(options.extensions ?? [])])];
+    this.sharedMemory = new SharedMemoryManager({ enabled: options.allowClientShm ?? false });
+    if (this.sharedMemory.enabled) this.extensions.push('system_shared_memory');
     this.loader = {
       backends: options.backends ?? createDefaultBackendRegistry(),
       schedulers:
@@ -161,7 +176,8 @@ export class InferenceServer {
         new SchedulerRegistry()
           .register(defaultSchedulerFactory)
           .register(dynamicBatcherFactory)
-          .register(ensembleSchedulerFactory),
+          .register(ensembleSchedulerFactory)
+          .register(sequenceBatcherFactory),
       strictModelConfig: options.strictModelConfig ?? false,
       defaultMaxBatchSize: options.defaultMaxBatchSize ?? 4,
       clock: this.clock,
@@ -174,17 +190,60 @@ export class InferenceServer {
       options.cache == null
         ? null
         : new CachedInference(options.cache, this.clock, options.observer ?? null, this.logger);
+    this.manager = new ModelManager({
+      roots: options.modelRepositories,
+      mode: options.modelControlMode,
+      startupModels: options.startupModels,
+      pollSecs: options.repositoryPollSecs,
+      exitOnError: options.exitOnError,
+      loader: this.loader,
+      logger: this.logger,
+      clock: this.clock,
+      timerFactory: options.timerFactory,
+    });
   }
 
   /**
-   * Creates a server and loads every model of the repositories. A model that fails to load is
-   * UNAVAILABLE with its reason; with `exitOnError` the first failure rejects instead.
+   * Creates a server and loads the startup models of its control mode (every model in `none`
+   * and `poll`, the `startupModels` in `explicit`). A model that fails to load is UNAVAILABLE
+   * with its reason; with `exitOnError` the first failure rejects instead.
    */
   static async start(options: InferenceServerOptions): Promise<InferenceServer> {
     const server = new InferenceServer(options);
-    await server.loadAll();
+    try {
+      await server.manager.start();
+    } catch (err) {
+      await server.shutdown();
+      throw err;
+    }
     server.live = true;
     return server;
+  }
+
+  /** The model control mode (`--model-control-mode`). */
+  get modelControlMode(): ModelControlMode {
+    return this.manager.mode;
+  }
+
+  /**
+   * Loads or reloads a model (repository extension; explicit mode only). Parameters are the
+   * request's: `config` (JSON text) and `file:<path>` contents. A serving model keeps serving
+   * until the new versions are ready, then switches at once; no request fails.
+   * @throws ServerError with Triton's texts ("explicit model load / unload is not allowed ...", "failed to load ...")
+   */
+  loadModel(name: string, parameters: Readonly<Record<string, LoadParameterValue>> = {}): Promise<void> {
+    if (this.stopping) return Promise.reject(unavailable('ERR_SHUTTING_DOWN', 'Server is shutting down'));
+    return this.manager.load(name, parameters);
+  }
+
+  /**
+   * Unloads a model (explicit mode only): new requests fail at once, requests already admitted
+   * finish, then its instances (workers, ORT sessions) are released. With `unloadDependents`,
+   * models loaded only as its ensemble steps are unloaded too.
+   */
+  unloadModel(name: string, unloadDependents = false): Promise<void> {
+    if (this.stopping) return Promise.reject(unavailable('ERR_SHUTTING_DOWN', 'Server is shutting down'));
+    return this.manager.unload(name, unloadDependents);
   }
 
   /** Adds extension names to server metadata (frontends call this for what they serve). */
@@ -192,74 +251,18 @@ export class InferenceServer {
     for (const n of names) if (!this.extensions.includes(n)) this.extensions.push(n);
   }
 
-  private async loadAll(): Promise<void> {
-    const scan = await scanRepositories(this.options.modelRepositories);
-    for (const dup of scan.duplicates) {
-      const reason = `model '${dup.name}' appears in multiple repositories: ${dup.repositories.join(', ')}`;
-      this.logger.logError(reason);
-      if (this.options.exitOnError) throw new ServerError(Status.INVALID_ARG, 'ERR_MODEL_LOAD', reason);
-    }
-    for (const source of scan.models) {
-      this.models.set(source.name, {
-        name: source.name,
-        source,
-        state: 'LOADING',
-        reason: '',
-        config: null,
-        versions: new Map(),
-        latest: null,
-      });
-    }
-    // Models load concurrently: each instance loads in its own worker, so this overlaps.
-    // Ensembles load in a second phase, once the models their steps call are ready.
-    const ensembles = await Promise.all(scan.models.map((source) => isEnsembleSource(source)));
-    const phase = (ensemble: boolean) =>
-      Promise.all(
-        scan.models
-          .filter((_, i) => ensembles[i] === ensemble)
-          .map((source) => this.loadEntry(this.models.get(source.name)!)),
-      );
-    await phase(false);
-    await phase(true);
-    if (this.options.exitOnError) {
-      const failed = [...this.models.values()].find((m) => m.state !== 'READY');
-      if (failed !== undefined) {
-        await this.shutdown();
-        throw new ServerError(Status.INVALID_ARG, 'ERR_MODEL_LOAD', failed.reason);
-      }
-    }
-  }
-
-  private async loadEntry(entry: ModelEntry): Promise<void> {
-    const started = this.clock.nowNs();
-    try {
-      const loaded = await loadModel(entry.source, this.loader);
-      entry.config = loaded.config;
-      for (const v of loaded.versions) entry.versions.set(v.version, v);
-      entry.latest = loaded.versions[loaded.versions.length - 1] ?? null;
-      entry.state = 'READY';
-      entry.reason = '';
-      const ms = ((this.clock.nowNs() - started) / 1e6).toFixed(0);
-      this.logger.logInfo(
-        `Loaded model '${entry.name}' version(s) ${loaded.versions.map((v) => v.version).join(', ')} in ${ms} ms (${loaded.versions[0]?.schedulerName} scheduler, ${loaded.versions[0]?.pool.slots.length} instance(s))`,
-      );
-    } catch (err) {
-      entry.state = 'UNAVAILABLE';
-      entry.reason = (err as Error).message;
-      this.logger.logError(entry.reason);
-    }
-  }
-
   /** Whether the server is live. */
   isLive(): boolean {
     return this.live && !this.stopping;
   }
 
-  /** Whether the server is ready: live and every model READY (Triton's strict readiness). */
+  /**
+   * Whether the server is ready: live and, with strict readiness (the default), every model that
+   * should be loaded is READY (models being loaded through the API or unloaded do not count).
+   */
   isReady(): boolean {
     if (!this.isLive()) return false;
-    for (const m of this.models.values()) if (m.state !== 'READY') return false;
-    return true;
+    return this.options.strictReadiness === false || this.manager.allWantedReady();
   }
 
   /** `GET /v2` body. */
@@ -272,8 +275,8 @@ export class InferenceServer {
    * @throws ServerError NOT_FOUND with Triton's "Request for unknown model" texts; UNAVAILABLE when not ready
    */
   getModel(name: string, version = ''): ModelVersion {
-    const entry = this.models.get(name);
-    if (entry === undefined)
+    const entry = this.manager.entry(name);
+    if (entry === undefined || entry.state === 'UNKNOWN')
       throw notFound('ERR_UNKNOWN_MODEL', `Request for unknown model: '${name}' is not found`);
     if (version === '' || version === '-1') {
       if (entry.latest === null) {
@@ -314,7 +317,7 @@ export class InferenceServer {
   /** `GET /v2/models/{m}[/versions/{v}]` body. */
   modelMetadata(name: string, version = ''): ModelMetadataJson {
     const mv = this.getModel(name, version);
-    const entry = this.models.get(name)!;
+    const entry = this.manager.entry(name)!;
     const versions =
       version === '' ? [...entry.versions.keys()].sort((a, b) => a - b).map(String) : [mv.versionString];
     return {
@@ -368,7 +371,7 @@ export class InferenceServer {
   cancel(request: InferenceRequest): boolean {
     request.cancelled = true;
     if (request.state !== RequestState.QUEUED) return false;
-    const entry = this.models.get(request.modelName);
+    const entry = this.manager.entry(request.modelName);
     if (entry === undefined) return false;
     for (const mv of entry.versions.values()) if (mv.scheduler.cancel(request)) return true;
     return false;
@@ -377,7 +380,7 @@ export class InferenceServer {
   /** Requests waiting in each ready version's scheduler, read when metrics are scraped. */
   pendingCounts(): ModelPendingCount[] {
     const rows: ModelPendingCount[] = [];
-    for (const entry of this.models.values()) {
+    for (const entry of this.manager.allEntries()) {
       for (const mv of entry.versions.values()) {
         rows.push({ model: mv.name, version: mv.versionString, pending: mv.scheduler.pendingCount });
       }
@@ -389,7 +392,7 @@ export class InferenceServer {
   statistics(name = '', version = ''): { model_stats: ModelStatisticsJson[] } {
     if (name === '') {
       const all: ModelStatisticsJson[] = [];
-      for (const entry of [...this.models.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+      for (const entry of sortedEntries(this.manager.allEntries())) {
         for (const mv of [...entry.versions.values()].sort((a, b) => a.version - b.version)) {
           all.push(mv.stats.toJson(mv.name, mv.versionString));
         }
@@ -397,7 +400,7 @@ export class InferenceServer {
       return { model_stats: all };
     }
     if (version === '') {
-      const entry = this.models.get(name);
+      const entry = this.manager.entry(name);
       if (entry === undefined || entry.versions.size === 0) this.getModel(name);
       return {
         model_stats: [...entry!.versions.values()]
@@ -409,33 +412,25 @@ export class InferenceServer {
     return { model_stats: [mv.stats.toJson(mv.name, mv.versionString)] };
   }
 
-  /** `POST /v2/repository/index` body. */
+  /**
+   * `POST /v2/repository/index` body: every model in the repositories or known to the server,
+   * one row per serving version; models never loaded are UNKNOWN.
+   */
   repositoryIndex(readyOnly = false): RepositoryIndexEntry[] {
-    const rows: RepositoryIndexEntry[] = [];
-    for (const entry of [...this.models.values()].sort((a, b) => a.name.localeCompare(b.name))) {
-      if (entry.versions.size === 0) {
-        if (!readyOnly) rows.push({ name: entry.name, state: entry.state, reason: entry.reason });
-        continue;
-      }
-      for (const v of [...entry.versions.keys()].sort((a, b) => a - b)) {
-        rows.push({ name: entry.name, version: String(v), state: entry.state, reason: entry.reason });
-      }
-    }
-    return rows;
+    return this.manager.index(readyOnly);
   }
 
   /** Finishes in-flight and queued requests, then releases every instance. */
   async shutdown(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    const versions = [...this.models.values()].flatMap((m) => [...m.versions.values()]);
-    await Promise.all(versions.map((v) => v.unload()));
+    await this.manager.shutdown('unloaded: server stopped');
     await this.cached?.cache.close();
-    for (const m of this.models.values()) {
-      m.versions.clear();
-      m.latest = null;
-      m.state = 'UNAVAILABLE';
-      m.reason = 'unloaded: server stopped';
-    }
+    this.sharedMemory.close();
   }
+}
+
+/** Entries sorted by model name. */
+function sortedEntries(entries: Iterable<ModelEntry>): ModelEntry[] {
+  return [...entries].sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -25,6 +25,7 @@ import {
   autoCompleteConfig,
   isEnsemble,
   normalizeModelConfig,
+  type PartialModelConfig,
   parseModelConfig,
   validateModelConfig,
 } from '../config/index.js';
@@ -139,11 +140,32 @@ function pickBackend(
   );
 }
 
-/** Loads every served version of the model in `source`. */
-export async function loadModel(source: ModelSource, ctx: LoaderContext): Promise<LoadedModel> {
+/** Options of loadModel beyond the source. */
+export interface LoadModelOptions {
+  /** Config to use instead of `config.pbtxt` (a load request's override, Triton JSON form); default none. */
+  readonly config?: PartialModelConfig | null;
+  /**
+   * Already-loaded versions to keep instead of loading them again (a reload whose config is
+   * unchanged); only those the version policy still serves are kept. Default none.
+   */
+  readonly reuse?: ReadonlyMap<number, ModelVersion>;
+}
+
+/**
+ * Loads every served version of the model in `source` (except those taken from `options.reuse`).
+ * On failure, versions started by this call are closed; reused ones are left alone.
+ */
+export async function loadModel(
+  source: ModelSource,
+  ctx: LoaderContext,
+  options: LoadModelOptions = {},
+): Promise<LoadedModel> {
   let parsed: ModelConfig | null;
   try {
-    parsed = await readConfig(source);
+    parsed =
+      options.config != null
+        ? normalizeModelConfig(options.config, { modelName: source.name })
+        : await readConfig(source);
   } catch (err) {
     throw loadError(source.name, (err as Error).message, err);
   }
@@ -236,14 +258,29 @@ export async function loadModel(source: ModelSource, ctx: LoaderContext): Promis
   }
 
   const versions: ModelVersion[] = [];
+  const started: ModelVersion[] = [];
   try {
     for (const version of served) {
-      versions.push(
-        await loadVersion(source, version, config, plan, backend, schedulerFactory, ctx, contextFor),
+      const kept = options.reuse?.get(version);
+      if (kept !== undefined) {
+        versions.push(kept);
+        continue;
+      }
+      const loaded = await loadVersion(
+        source,
+        version,
+        config,
+        plan,
+        backend,
+        schedulerFactory,
+        ctx,
+        contextFor,
       );
+      started.push(loaded);
+      versions.push(loaded);
     }
   } catch (err) {
-    await Promise.all(versions.map((v) => v.pool.close()));
+    await Promise.all(started.map((v) => v.unload()));
     if (err instanceof ServerError && err.message.startsWith('failed to load')) throw err;
     throw loadError(source.name, (err as Error).message, err);
   }
@@ -379,6 +416,7 @@ function servableVersion(
     logger: ctx.logger,
     observer: ctx.observer,
     infer: ctx.infer,
+    modelDir: source.dir,
   });
   return new ModelVersion(source.name, version, config, plan, pool, scheduler, stats, factory.name);
 }

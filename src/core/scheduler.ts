@@ -54,6 +54,8 @@ export interface SchedulerContext {
   readonly observer: RequestObserver | null;
   /** Admits a request to another model (the server's infer); ensembles submit their steps with it. */
   readonly infer?: (request: InferenceRequest) => void;
+  /** The model directory (`<repository>/<model>`), for files such as initial_state data; default unknown. */
+  readonly modelDir?: string;
 }
 
 /** Builds a scheduler for a model whose config selects it. */

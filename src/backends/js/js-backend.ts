@@ -69,7 +69,11 @@ function metadataOf(config: ModelConfig): ModelFileMetadata {
       shape: batched ? [-1, ...dims] : [...dims],
     };
   };
-  return { inputs: config.input.map(of), outputs: config.output.map(of) };
+  // The sequence batcher's control inputs reach the model too (as [rows, 1] tensors).
+  const controls = (config.sequence_batching?.control_input ?? []).map(
+    (c): TensorMetadata => ({ name: c.name, datatype: null, shape: batched ? [-1, 1] : [1] }),
+  );
+  return { inputs: [...config.input.map(of), ...controls], outputs: config.output.map(of) };
 }
 
 /** Runs JavaScript models (model.js), one worker thread per instance. */

@@ -15,6 +15,13 @@ import { defaultBackendLogger, WorkerInstance } from '../worker-instance.js';
 import { resolveWorkerUrl } from '../worker-url.js';
 import { type OnnxWorkerOptions, resolveOnnxSessionPlan } from './onnx-session-options.js';
 
+/**
+ * Executions an ONNX Runtime instance accepts at once: the second waits on the worker's port, so
+ * the worker starts it as soon as the first ends instead of sleeping until the main thread has
+ * handled the result (measured in BENCHMARKS.md, "Core HTTP path").
+ */
+const ONNX_MAX_IN_FLIGHT = 2;
+
 /** Options of the ONNX Runtime backend. */
 export interface OnnxBackendOptions {
   /** The compiled worker entry. Default: `./onnx-worker.js` next to this module (dist/ when run from src/). */
@@ -83,6 +90,7 @@ export class OnnxBackend implements Backend {
       executionTimeoutMs: this.options.executionTimeoutMs ?? 0,
       loadTimeoutMs: this.options.loadTimeoutMs ?? 0,
       logger: this.loggerFor(context),
+      maxInFlight: ONNX_MAX_IN_FLIGHT,
     });
   }
 

@@ -2,11 +2,17 @@
  * Turns one ModelInferRequest message into a core InferenceRequest for the unary and streaming
  * handlers: finds the model version first (Triton's order, so a bad version string or an unknown
  * model is reported before anything about the tensors), decodes the tensors with the protocol
- * codec and refuses what this server cannot serve (shared memory; decoupled models on unary
- * ModelInfer). It does not submit the request or answer the call.
+ * codec, reads shared-memory inputs from their regions, checks shared-memory outputs' regions and
+ * refuses decoupled models on unary ModelInfer. It does not submit the request or answer the call.
  */
-import { invalidArg, unsupported } from '../../common/errors.js';
-import { InferenceRequest, type InferenceServer, type ResponseSink } from '../../core/index.js';
+import { unsupported } from '../../common/errors.js';
+import {
+  checkSharedMemoryOutputs,
+  InferenceRequest,
+  type InferenceServer,
+  type ResponseSink,
+  resolveSharedMemoryInputs,
+} from '../../core/index.js';
 import { decodeGrpcInferRequest, type ModelInferRequestMessage } from '../../protocol/grpc/index.js';
 
 /** The model version a request resolved to (what getModel returns). */
@@ -51,30 +57,14 @@ export function prepareGrpcRequest(
     );
   }
   const decoded = decodeGrpcInferRequest(message);
-  for (const input of decoded.inputs) {
-    if (input.sharedMemory !== null) {
-      throw invalidArg(
-        'ERR_SHARED_MEMORY_UNSUPPORTED',
-        `Input '${input.name}' for model '${modelName}' names shared memory region '${input.sharedMemory.region}': the shared-memory extensions are not available on this server, send the data in raw_input_contents`,
-      );
-    }
-  }
-  if (decoded.outputs !== null) {
-    for (const output of decoded.outputs) {
-      if (output.sharedMemory !== null) {
-        throw invalidArg(
-          'ERR_SHARED_MEMORY_UNSUPPORTED',
-          `Output '${output.name}' for model '${modelName}' names shared memory region '${output.sharedMemory.region}': the shared-memory extensions are not available on this server`,
-        );
-      }
-    }
-  }
+  const inputs = resolveSharedMemoryInputs(server.sharedMemory, decoded.inputs);
+  checkSharedMemoryOutputs(server.sharedMemory, decoded.outputs);
   const request = new InferenceRequest({
     modelName,
     modelVersion,
     id: decoded.id ?? '',
     parameters: decoded.parameters,
-    inputs: decoded.inputs,
+    inputs,
     outputs: decoded.outputs,
     sink,
   });

@@ -21,6 +21,8 @@ import {
   type ModelStreamInferResponseMessage,
   modelConfigToMessage,
 } from '../../protocol/grpc/index.js';
+import { repositoryHandlers } from './grpc-repository.js';
+import { sharedMemoryHandlers } from './grpc-shared-memory.js';
 import { grpcErrorOf, unavailableFeature } from './grpc-status.js';
 import { GrpcStreamSession, type ModelStreamInferCall } from './grpc-stream-session.js';
 import { GrpcUnaryInfer, type ModelInferCall } from './grpc-unary-infer.js';
@@ -60,10 +62,6 @@ function missing(rpc: string, what: string, why: string): Unary {
   return (_call, callback) => callback(grpcErrorOf(error));
 }
 
-const NO_SHM = 'Nereid does not implement shared-memory tensors yet; send tensor data in the request';
-const NO_CONTROL =
-  "this server runs with model control mode 'none' (models are loaded at startup and cannot be loaded or unloaded through the API)";
-
 /** The implementation object of inference.GRPCInferenceService. */
 export function inferenceServiceHandlers(
   server: InferenceServer,
@@ -98,48 +96,10 @@ export function inferenceServiceHandlers(
     ModelStatistics: query((r: ModelRequestMessage) =>
       statisticsToMessage(server.statistics(r.name ?? '', r.version ?? '')),
     ),
-    RepositoryIndex: query((r: { ready?: boolean }) => ({
-      models: server.repositoryIndex(r.ready === true).map((m) => ({
-        name: m.name,
-        version: m.version ?? '',
-        state: m.state,
-        reason: m.reason,
-      })),
-    })),
     ModelInfer: modelInfer,
     ModelStreamInfer: modelStreamInfer,
-    RepositoryModelLoad: missing('RepositoryModelLoad', 'loading models through the API', NO_CONTROL),
-    RepositoryModelUnload: missing('RepositoryModelUnload', 'unloading models through the API', NO_CONTROL),
-    SystemSharedMemoryStatus: missing(
-      'SystemSharedMemoryStatus',
-      'the system shared-memory extension',
-      NO_SHM,
-    ),
-    SystemSharedMemoryRegister: missing(
-      'SystemSharedMemoryRegister',
-      'the system shared-memory extension',
-      NO_SHM,
-    ),
-    SystemSharedMemoryUnregister: missing(
-      'SystemSharedMemoryUnregister',
-      'the system shared-memory extension',
-      NO_SHM,
-    ),
-    CudaSharedMemoryStatus: missing(
-      'CudaSharedMemoryStatus',
-      'the CUDA shared-memory extension',
-      'Nereid runs models on the CPU and has no CUDA memory to share',
-    ),
-    CudaSharedMemoryRegister: missing(
-      'CudaSharedMemoryRegister',
-      'the CUDA shared-memory extension',
-      'Nereid runs models on the CPU and has no CUDA memory to share',
-    ),
-    CudaSharedMemoryUnregister: missing(
-      'CudaSharedMemoryUnregister',
-      'the CUDA shared-memory extension',
-      'Nereid runs models on the CPU and has no CUDA memory to share',
-    ),
+    ...repositoryHandlers(server),
+    ...sharedMemoryHandlers(server),
     TraceSetting: missing(
       'TraceSetting',
       'the trace extension',

@@ -14,7 +14,13 @@
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { type ServerError, toServerError } from '../../common/errors.js';
 import { FixedQueue } from '../../common/fixed-queue.js';
-import type { InferenceRequest, InferenceResponse, InferenceServer, ResponseSink } from '../../core/index.js';
+import {
+  type InferenceRequest,
+  type InferenceResponse,
+  type InferenceServer,
+  type ResponseSink,
+  writeSharedMemoryOutputs,
+} from '../../core/index.js';
 import {
   encodeGrpcInferResponse,
   encodeGrpcStreamError,
@@ -147,11 +153,22 @@ export class GrpcStreamSession {
   onEntryResponse(
     entry: StreamEntry,
     request: InferenceRequest,
-    response: InferenceResponse | null,
+    answer: InferenceResponse | null,
     final: boolean,
   ): void {
     if (final) this.active.delete(entry);
     if (this.closed) return;
+    let response = answer;
+    if (response !== null && request.outputs !== null) {
+      try {
+        // Outputs sent to shared memory are written there and answered with an empty raw entry.
+        const outputs = writeSharedMemoryOutputs(this.server.sharedMemory, request.outputs, response.outputs);
+        if (outputs !== response.outputs) response = { ...response, outputs };
+      } catch (err) {
+        this.onEntryError(entry, toServerError(err));
+        return;
+      }
+    }
     if (!entry.decoupled) {
       if (response === null) return;
       this.complete(entry, encodeGrpcStreamResponse(encodeResponse(response, false, true)), null);

@@ -6,7 +6,13 @@
  */
 import type { ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
 import type { ServerError } from '../../common/errors.js';
-import type { InferenceRequest, InferenceResponse, InferenceServer, ResponseSink } from '../../core/index.js';
+import {
+  type InferenceRequest,
+  type InferenceResponse,
+  type InferenceServer,
+  type ResponseSink,
+  writeSharedMemoryOutputs,
+} from '../../core/index.js';
 import {
   encodeGrpcInferResponse,
   type ModelInferRequestMessage,
@@ -62,9 +68,17 @@ export class GrpcUnaryInfer implements ResponseSink {
     if (this.request !== null) this.server.cancel(this.request);
   }
 
-  onResponse(_request: InferenceRequest, response: InferenceResponse | null, _final: boolean): void {
+  onResponse(request: InferenceRequest, response: InferenceResponse | null, _final: boolean): void {
     if (this.finished || response === null) return;
     this.finished = true;
+    let outputs: InferenceResponse['outputs'];
+    try {
+      // Outputs sent to shared memory are written there and answered with an empty raw entry.
+      outputs = writeSharedMemoryOutputs(this.server.sharedMemory, request.outputs, response.outputs);
+    } catch (err) {
+      this.callback(grpcErrorOf(err));
+      return;
+    }
     this.callback(
       null,
       encodeGrpcInferResponse({
@@ -72,7 +86,7 @@ export class GrpcUnaryInfer implements ResponseSink {
         modelVersion: response.modelVersion,
         id: response.id,
         parameters: response.parameters ?? undefined,
-        outputs: response.outputs,
+        outputs,
       }),
     );
   }

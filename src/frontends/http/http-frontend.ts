@@ -13,7 +13,9 @@ import { BodyTooLargeError, decodeContent, pickResponseEncoding, readBody } from
 import { handleGenerate } from './http-generate.js';
 import { HttpInferExchange } from './http-infer-exchange.js';
 import { sendEmpty, sendError, sendErrorStatus, sendJson } from './http-reply.js';
+import { handleRepositoryControl } from './http-repository.js';
 import { matchRoute, type Route, RouteKind } from './http-router.js';
+import { handleSharedMemory } from './http-shared-memory.js';
 
 /** HTTP frontend options (tritonserver's flag names in brackets). */
 export interface HttpFrontendOptions {
@@ -146,16 +148,12 @@ export class HttpFrontend {
         return;
       case RouteKind.REPOSITORY_LOAD:
       case RouteKind.REPOSITORY_UNLOAD:
-        throw unsupported(
-          'ERR_UNSUPPORTED_ENDPOINT',
-          `Model load and unload are not available: this server runs with model control mode 'none'`,
-        );
+        void handleRepositoryControl(server, route, req, res, this.maxInputSizeBytes);
+        return;
       case RouteKind.SYSTEM_SHM:
       case RouteKind.CUDA_SHM:
-        throw unsupported(
-          'ERR_UNSUPPORTED_ENDPOINT',
-          'The shared-memory extensions are not available on this server',
-        );
+        void handleSharedMemory(server, route, req, res, this.maxInputSizeBytes);
+        return;
       case RouteKind.TRACE:
         throw unsupported('ERR_UNSUPPORTED_ENDPOINT', 'The trace extension is not available on this server');
       case RouteKind.LOGGING:

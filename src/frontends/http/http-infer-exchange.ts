@@ -9,10 +9,13 @@ import type { ServerError } from '../../common/errors.js';
 import { unsupported } from '../../common/errors.js';
 import {
   InferenceRequest as CoreRequest,
+  checkSharedMemoryOutputs,
   type InferenceRequest,
   type InferenceResponse,
   type InferenceServer,
   type ResponseSink,
+  resolveSharedMemoryInputs,
+  writeSharedMemoryOutputs,
 } from '../../core/index.js';
 import {
   type DecodedHttpInferRequest,
@@ -68,12 +71,13 @@ export class HttpInferExchange implements ResponseSink {
       modelInputs: mv.plan.rawInputs,
     });
     this.decoded = decoded;
+    checkSharedMemoryOutputs(this.server.sharedMemory, decoded.outputs);
     const request = new CoreRequest({
       modelName: model,
       modelVersion: version,
       id: decoded.id ?? '',
       parameters: decoded.parameters,
-      inputs: decoded.inputs,
+      inputs: resolveSharedMemoryInputs(this.server.sharedMemory, decoded.inputs),
       outputs: decoded.outputs,
       sink: this,
     });
@@ -99,12 +103,16 @@ export class HttpInferExchange implements ResponseSink {
           modelName: response.modelName,
           modelVersion: response.modelVersion,
           parameters: response.parameters ?? undefined,
-          outputs: response.outputs,
+          outputs: writeSharedMemoryOutputs(
+            this.server.sharedMemory,
+            this.decoded!.outputs,
+            response.outputs,
+          ),
         },
         this.decoded!,
       );
     } catch (err) {
-      // E.g. an FP16 output asked for as JSON: the client gets the codec's 400, never a hang.
+      // E.g. an FP16 output asked for as JSON or a too small shared-memory output: an error, never a hang.
       sendError(this.res, err);
       return;
     }

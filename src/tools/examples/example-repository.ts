@@ -8,6 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SYNTHETIC_EXAMPLE_MODELS } from './example-models.js';
 import { packageRoot } from './package-root.js';
+import { buildSileroVadModel } from './silero-vad-model.js';
 import { readTextOrientationModel } from './text-orientation-model.js';
 import { writeFileIfChanged } from './write-file-if-changed.js';
 
@@ -16,6 +17,9 @@ export const EXAMPLE_MODEL_NAMES: readonly string[] = [
   ...Object.keys(SYNTHETIC_EXAMPLE_MODELS),
   'text_orientation',
 ];
+
+/** The Silero VAD example (sequence batching), written after the models above, into the bundled repository only. */
+export const SILERO_VAD_EXAMPLE = 'silero_vad';
 
 /** What one run of `buildExampleRepository` did. */
 export interface ExampleRepositoryResult {
@@ -48,6 +52,9 @@ export function buildExampleRepository(outDir: string = bundledRepositoryDir()):
     const build = SYNTHETIC_EXAMPLE_MODELS[name];
     put(join(name, '1', 'model.onnx'), build ? build() : readTextOrientationModel());
   }
+  // The real stateful model of the sequence-batching examples (Silero VAD from a dev dependency),
+  // written into the bundled repository only, like the JavaScript examples that live there.
+  if (out === source) put(join(SILERO_VAD_EXAMPLE, '1', 'model.onnx'), buildSileroVadModel());
   return result;
 }
 

@@ -14,9 +14,20 @@ export {
   bundledRepositoryDir,
   EXAMPLE_MODEL_NAMES,
   type ExampleRepositoryResult,
+  SILERO_VAD_EXAMPLE,
 } from './example-repository.js';
 export { type MlpModelFiles, type MlpModelWriterOptions, writeMlpModel } from './mlp-model-writer.js';
 export { packageRoot } from './package-root.js';
+export {
+  buildSileroVadModel,
+  readSileroVadSource,
+  SILERO_VAD_CONTEXT_SAMPLES,
+  SILERO_VAD_INPUT_SAMPLES,
+  SILERO_VAD_SAMPLE_RATE_HZ,
+  SILERO_VAD_SHA256,
+  SILERO_VAD_WINDOW_SAMPLES,
+  sileroVadSourcePath,
+} from './silero-vad-model.js';
 export {
   readTextOrientationModel,
   sha256Hex,

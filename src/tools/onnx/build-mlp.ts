@@ -2,7 +2,8 @@
  * buildMlp: a synthetic float32 multi-layer perceptron for benchmarks and tests
  * (MatMul + Add + Relu per hidden layer, MatMul + Add + Softmax at the end) with weights from a
  * seeded PRNG, so the same options always give the same bytes. Its outputs mean nothing; only
- * the shapes, the cost and the determinism matter.
+ * the shapes, the cost and the determinism matter — unless trained `weights` are given (see
+ * trainMlpClassifier), which replace the random ones.
  */
 import { invalidArg } from '../../common/errors.js';
 import { attr } from './onnx-attribute.js';
@@ -27,6 +28,16 @@ export interface MlpOptions {
   outputName?: string;
   /** ai.onnx opset version; default 17. */
   opsetVersion?: number;
+  /** Given weights per layer ([fanIn × fanOut] row-major, [fanOut]) instead of random ones; default none. */
+  weights?: readonly MlpLayerWeights[];
+}
+
+/** One layer's parameters: `weight` is [fanIn, fanOut] row-major, `bias` is [fanOut]. */
+export interface MlpLayerWeights {
+  /** The MatMul weight, fanIn × fanOut values. */
+  weight: Float32Array;
+  /** The bias, fanOut values. */
+  bias: Float32Array;
 }
 
 /** Builds the MLP model: input float32 [batch, inputSize] → output float32 [batch, outputSize] */
@@ -47,12 +58,30 @@ export function buildMlp(options: MlpOptions): Uint8Array {
 
   let current = inputName;
   const layers = sizes.length - 1;
+  if (options.weights !== undefined && options.weights.length !== layers) {
+    throw invalidArg(
+      'ERR_ONNX_BUILDER',
+      `Option "weights" must hold one entry per layer: received ${options.weights.length}, expected ${layers}`,
+    );
+  }
   for (let l = 0; l < layers; l++) {
     const fanIn = sizes[l]!;
     const fanOut = sizes[l + 1]!;
     const limit = Math.sqrt(6 / (fanIn + fanOut)); // Glorot uniform keeps activations in range
-    b.initializer(`fc${l}.weight`, 'float32', [fanIn, fanOut], rng.uniformArray(fanIn * fanOut, limit));
-    b.initializer(`fc${l}.bias`, 'float32', [fanOut], rng.uniformArray(fanOut, 0.1));
+    const given = options.weights?.[l];
+    if (given && (given.weight.length !== fanIn * fanOut || given.bias.length !== fanOut)) {
+      throw invalidArg(
+        'ERR_ONNX_BUILDER',
+        `Option "weights[${l}]" must hold ${fanIn}×${fanOut} weights and ${fanOut} biases: received ${given.weight.length} and ${given.bias.length}`,
+      );
+    }
+    b.initializer(
+      `fc${l}.weight`,
+      'float32',
+      [fanIn, fanOut],
+      given?.weight ?? rng.uniformArray(fanIn * fanOut, limit),
+    );
+    b.initializer(`fc${l}.bias`, 'float32', [fanOut], given?.bias ?? rng.uniformArray(fanOut, 0.1));
     b.node('MatMul', [current, `fc${l}.weight`], [`fc${l}.matmul`]);
     b.node('Add', [`fc${l}.matmul`, `fc${l}.bias`], [`fc${l}.out`]);
     current = `fc${l}.out`;

@@ -1,9 +1,11 @@
 /**
  * The ONNX tools: a deterministic graph builder on onnx-proto, model decode/encode/walk helpers
- * for rewriting models, and synthetic MLP/CNN generators for benchmarks and tests.
+ * for rewriting models, synthetic MLP/CNN generators for benchmarks and tests, and a small
+ * trainer (ClusterTask + trainMlpClassifier) that makes a real, trained classifier to measure on.
  */
 export { buildCnn, type CnnOptions } from './build-cnn.js';
-export { buildMlp, type MlpOptions } from './build-mlp.js';
+export { buildMlp, type MlpLayerWeights, type MlpOptions } from './build-mlp.js';
+export { ClusterTask, type ClusterTaskOptions, type LabelledRows } from './cluster-task.js';
 export {
   ELEMENT_TYPE_BYTES,
   ELEMENT_TYPE_CODES,
@@ -12,6 +14,11 @@ export {
   type OnnxElementType,
 } from './element-type.js';
 export { float16BitsToFloat32, float32ToFloat16Bits } from './float16.js';
+export {
+  buildMlpTrainingStep,
+  type MlpTrainingStepOptions,
+  trainingTensorNames,
+} from './mlp-training-step.js';
 export { attr, makeAttribute, type OnnxAttributeValue } from './onnx-attribute.js';
 export {
   makeValueInfo,
@@ -37,3 +44,11 @@ export {
 export { type Int64Like, int64ToNumber, type OnnxProto, onnx } from './onnx-proto.js';
 export { makeTensor, type OnnxTensorData, type OnnxTensorValues, readTensor } from './onnx-tensor.js';
 export { SeededRandom } from './seeded-random.js';
+export {
+  type MlpTrainingOptions,
+  type StepRunner,
+  type StepRunnerFactory,
+  type TrainedMlp,
+  type TrainingTensor,
+  trainMlpClassifier,
+} from './train-mlp-classifier.js';

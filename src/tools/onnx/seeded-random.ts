@@ -32,6 +32,12 @@ export class SeededRandom {
     return low + Math.floor(this.next() * (high - low + 1));
   }
 
+  /** A standard normal number (Box-Muller on two uniforms). */
+  normal(): number {
+    const u = 1 - this.next(); // (0, 1]: log(u) is finite
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
+  }
+
   /** `count` uniform numbers in [-limit, limit) as a Float32Array. */
   uniformArray(count: number, limit: number): Float32Array {
     const out = new Float32Array(count);

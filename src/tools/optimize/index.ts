@@ -23,8 +23,16 @@ export {
   type Float16Report,
 } from './float16-converter.js';
 export { promoteConstantNodes } from './graph-edit.js';
-export { generateSamples, type InputSpec, loadSamples, type Sample, stackBatch } from './input-data.js';
 export {
+  generateSamples,
+  type InputSpec,
+  loadSamples,
+  rowSamples,
+  type Sample,
+  stackBatch,
+} from './input-data.js';
+export {
+  type Int8KeepFloat,
   type Int8Mode,
   type Int8Options,
   type Int8Report,
@@ -51,5 +59,6 @@ export {
 } from './quantize-math.js';
 export { measureSpeed, median, type SpeedFigures, type SpeedReport } from './speed-report.js';
 export { adaptFeeds } from './tensor-cast.js';
+export { openTrainingStepRunner, type TrainingStepRunnerOptions } from './training-step-runner.js';
 export { inferValueTypes, type ValueTypes } from './value-types.js';
 export { buildVariant, optimizeGraph, type VariantBuild } from './variant-builder.js';

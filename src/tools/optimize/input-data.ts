@@ -65,6 +65,23 @@ export function generateSamples(specs: readonly InputSpec[], count: number, seed
   return samples;
 }
 
+/** Splits `values` ([rows, ...rowDims] row-major float32) into one single-input sample per row */
+export function rowSamples(name: string, values: Float32Array, rowDims: readonly number[]): Sample[] {
+  const rowLength = rowDims.reduce((a, d) => a * d, 1);
+  if (rowLength === 0 || values.length % rowLength !== 0) {
+    throw invalidArg(
+      'ERR_OPTIMIZE_INPUT_DATA',
+      `Input "${name}" has ${values.length} values: not a whole number of rows of shape [${rowDims.join(',')}]`,
+    );
+  }
+  const samples: Sample[] = [];
+  for (let start = 0; start < values.length; start += rowLength) {
+    const data = values.slice(start, start + rowLength);
+    samples.push([{ name, type: 'float32', dims: [...rowDims], data }]);
+  }
+  return samples;
+}
+
 /** Reads samples from a perf_analyzer-style JSON file or a directory (see the file header) */
 export function loadSamples(path: string, specs: readonly InputSpec[]): Sample[] {
   if (!statSync(path, { throwIfNoEntry: false })) {

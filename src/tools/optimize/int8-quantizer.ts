@@ -3,8 +3,10 @@
  * Gemm (rewritten as MatMul + Add) and Conv become per-channel symmetric int8. `dynamic` quantises
  * MatMul activations at run time (DynamicQuantizeLinear + MatMulInteger, which ORT fuses into
  * DynamicQuantizeMatMul) and Conv weights through DequantizeLinear; `static` writes the QDQ format
- * with calibrated uint8 activations, which ORT fuses into QLinearMatMul / QLinearConv. Subgraphs
- * stay float32. Calibration (running the model) is not done here: ranges come in as a map.
+ * with calibrated uint8 activations, which ORT fuses into QLinearMatMul / QLinearConv. Nodes can
+ * be kept float32 by name or position (first/last quantisable node, as onnxruntime.quantization's
+ * nodes_to_exclude). Subgraphs stay float32. Calibration (running the model) is not done here:
+ * ranges come in as a map.
  */
 import { invalidArg } from '../../common/errors.js';
 import {
@@ -16,10 +18,8 @@ import {
 } from '../onnx/index.js';
 import {
   ensureOpset,
-  floatAttributeOf,
   initializerMap,
   intAttribute,
-  intAttributeOf,
   makeNode,
   NameAllocator,
   promoteConstantNodes,
@@ -27,6 +27,7 @@ import {
 } from './graph-edit.js';
 import { upgradeOpset9To10 } from './opset-upgrade.js';
 import { activationParams, quantizeBias, quantizePerChannel } from './quantize-math.js';
+import { rewriteGemms } from './rewrite-gemms.js';
 import { DT, tensorDims } from './value-types.js';
 
 /** Dynamic (run-time activation ranges) or static (calibrated) int8 quantisation. */
@@ -38,7 +39,16 @@ export interface Int8Options {
   mode: Int8Mode;
   /** Calibrated [min, max] per activation tensor; required for every tensor `static` quantises. */
   ranges?: ReadonlyMap<string, readonly [number, number]>;
+  /** 7-bit weights ([-64, 64]) and, for static, 7-bit activations ([0, 127]); default false. */
+  reduceRange?: boolean;
+  /** Names of nodes to keep float32 (a Gemm's name also matches the MatMul it became); default []. */
+  excludeNodes?: readonly string[];
+  /** Keep the first and/or last quantisable node (in graph order) float32; default []. */
+  keepFloat?: readonly Int8KeepFloat[];
 }
+
+/** A quantisable node kept float32 by position. */
+export type Int8KeepFloat = 'first' | 'last';
 
 /** What quantisation changed. */
 export interface Int8Report {
@@ -112,10 +122,17 @@ export function quantizeToInt8(model: DecodedOnnxModel, options: Int8Options): I
   const q = (inputs: string[], out: string): OnnxProto.INodeProto =>
     makeNode('QuantizeLinear', inputs, [out], names.fresh(`QuantizeLinear_${out}`), [], qdqDomain);
   const dqReady = new Set<string>();
+  const all = candidates(graph);
+  const kept = keptFloat(all, options);
 
-  for (const c of candidates(graph)) {
+  for (const c of all) {
     const { node, kind, weight } = c;
     const op = node.opType ?? '';
+    const why = kept.get(c);
+    if (why !== undefined) {
+      report.skipped.push(`${op} "${node.name}": ${why}`);
+      continue;
+    }
     const x = node.input![0]!;
     const y = node.output![0]!;
     const wName = weight.name ?? '';
@@ -131,7 +148,7 @@ export function quantizeToInt8(model: DecodedOnnxModel, options: Int8Options): I
       report.skipped.push(`${op} "${node.name}": no calibrated range for "${xRange ? y : x}"`);
       continue;
     }
-    const w = quantizePerChannel(readTensor(weight).data as Float32Array, dims, axis);
+    const w = quantizePerChannel(readTensor(weight).data as Float32Array, dims, axis, options.reduceRange);
     const channels = dims[axis]!;
     const wq = init(`${wName}_quantized`, 'int8', dims, w.values);
     const ws = init(`${wName}_scale`, 'float32', [channels], w.scales);
@@ -172,7 +189,7 @@ export function quantizeToInt8(model: DecodedOnnxModel, options: Int8Options): I
       pre.push(dq([wq, ws, wz], wd, 0));
       node.input![1] = wd;
     } else {
-      const xp = activationParams(xRange![0], xRange![1]);
+      const xp = activationParams(xRange![0], xRange![1], options.reduceRange);
       let xd = x;
       if (!dqReady.has(x)) {
         xd = shared.get(`qdq:${x}`)?.[0] ?? '';
@@ -209,7 +226,7 @@ export function quantizeToInt8(model: DecodedOnnxModel, options: Int8Options): I
           node.input![2] = bd;
         }
       }
-      const yp = activationParams(yRange![0], yRange![1]);
+      const yp = activationParams(yRange![0], yRange![1], options.reduceRange);
       const raw = names.fresh(`${y}_float`);
       node.output![0] = raw;
       const s = init(`${y}_scale`, 'float32', [], [yp.scale]);
@@ -230,6 +247,37 @@ export function quantizeToInt8(model: DecodedOnnxModel, options: Int8Options): I
   return report;
 }
 
+/** The candidates kept float32 with the reason; throws when an excluded name matches no node. */
+function keptFloat(all: readonly Candidate[], options: Int8Options): Map<Candidate, string> {
+  const kept = new Map<Candidate, string>();
+  const excluded = new Set(options.excludeNodes ?? []);
+  const matched = new Set<string>();
+  for (const c of all) {
+    const name = c.node.name ?? '';
+    const gemm = name.replace(/_MatMul(_[0-9]+)?$/, '');
+    const hit = excluded.has(name) ? name : excluded.has(gemm) ? gemm : undefined;
+    if (hit !== undefined) {
+      kept.set(c, 'excluded by --int8-exclude-nodes');
+      matched.add(hit);
+    }
+  }
+  const missing = [...excluded].filter((n) => !matched.has(n));
+  if (missing.length > 0) {
+    const names = all.map((c) => `"${c.node.name}"`).join(', ');
+    throw invalidArg(
+      'ERR_OPTIMIZE_OPTIONS',
+      `Option --int8-exclude-nodes names ${missing.map((n) => `"${n}"`).join(', ')}, not a quantizable node of the model: allowed are ${names || 'none'}`,
+    );
+  }
+  const keep = options.keepFloat ?? [];
+  if (keep.includes('first') && all.length > 0 && !kept.has(all[0]!))
+    kept.set(all[0]!, 'kept float32 by --int8-keep-float first');
+  const last = all[all.length - 1];
+  if (keep.includes('last') && last && !kept.has(last))
+    kept.set(last, 'kept float32 by --int8-keep-float last');
+  return kept;
+}
+
 function candidates(graph: OnnxProto.IGraphProto): Candidate[] {
   const inits = initializerMap(graph);
   const found: Candidate[] = [];
@@ -242,48 +290,4 @@ function candidates(graph: OnnxProto.IGraphProto): Candidate[] {
     else if (node.opType === 'Conv' && rank >= 3) found.push({ node, kind: 'conv', weight });
   }
   return found;
-}
-
-/** Gemm(A, B const, C) with alpha = beta = 1 and transA = 0 → MatMul(A, B') + Add(C). */
-function rewriteGemms(model: DecodedOnnxModel): void {
-  const graph = model.graph;
-  const inits = initializerMap(graph);
-  const names = new NameAllocator(model);
-  const nodes: OnnxProto.INodeProto[] = [];
-  for (const node of graph.node ?? []) {
-    const b = inits.get(node.input?.[1] ?? '');
-    const ok =
-      node.opType === 'Gemm' &&
-      (node.domain ?? '') === '' &&
-      b?.dataType === DT.FLOAT &&
-      floatAttributeOf(node, 'alpha', 1) === 1 &&
-      floatAttributeOf(node, 'beta', 1) === 1 &&
-      intAttributeOf(node, 'transA', 0) === 0;
-    if (!ok) {
-      nodes.push(node);
-      continue;
-    }
-    let weight = b!.name ?? '';
-    if (intAttributeOf(node, 'transB', 0) === 1) {
-      const [n, k] = tensorDims(b!) as [number, number];
-      const src = readTensor(b!).data as Float32Array;
-      const t = new Float32Array(k * n);
-      for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) t[j * n + i] = src[i * k + j]!;
-      weight = names.fresh(`${weight}_transposed`);
-      graph.initializer!.push(makeTensor(weight, 'float32', [k, n], t));
-    }
-    const y = node.output![0]!;
-    const c = node.input?.[2];
-    const mm = c ? names.fresh(`${y}_matmul`) : y;
-    nodes.push(
-      makeNode('MatMul', [node.input![0]!, weight], [mm], names.fresh(`${node.name || 'Gemm'}_MatMul`)),
-    );
-    if (c) nodes.push(makeNode('Add', [mm, c], [y], names.fresh(`${node.name || 'Gemm'}_Add`)));
-  }
-  graph.node = nodes;
-  const used = useCounts(graph);
-  graph.initializer = (graph.initializer ?? []).filter(
-    (t) => (used.get(t.name ?? '') ?? 0) > 0 || !inits.has(t.name ?? ''),
-  );
-  if (graph.node.length === 0) throw invalidArg('ERR_OPTIMIZE_EMPTY', 'The model has no nodes to quantize');
 }

@@ -95,13 +95,19 @@ export async function optimizeModel(options: OptimizeOptions): Promise<OptimizeR
   try {
     const maxBatch = config.max_batch_size ?? 0;
     const specs = inputSpecs(source.inputs, config, maxBatch > 0, o);
-    const samples = o.inputs ? loadSamples(o.inputs, specs) : generateSamples(specs, o.samples);
+    const samples = o.inputSamples
+      ? [...o.inputSamples]
+      : o.inputs
+        ? loadSamples(o.inputs, specs)
+        : generateSamples(specs, o.samples);
     const batched = maxBatch > 0;
     const chunk = batched ? Math.min(maxBatch, 16) : 1;
     const calibration = (): WireTensor[][] => {
-      const rows = o.calibrationData
-        ? loadSamples(o.calibrationData, specs)
-        : generateSamples(specs, Math.min(o.samples, 64), 11);
+      const rows = o.calibrationSamples
+        ? [...o.calibrationSamples]
+        : o.calibrationData
+          ? loadSamples(o.calibrationData, specs)
+          : generateSamples(specs, Math.min(o.samples, 64), 11);
       return batchesOf(rows, chunk, batched);
     };
     o.log(`Building variant ${variantLabel(o)} of "${o.model}" version ${sourceVersion}`);

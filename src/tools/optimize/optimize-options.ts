@@ -5,7 +5,8 @@
  */
 import { invalidArg } from '../../common/errors.js';
 import type { AcceleratorPrecision, GpuExecutionProvider } from './accelerator-config.js';
-import type { Int8Mode } from './int8-quantizer.js';
+import type { Sample } from './input-data.js';
+import type { Int8KeepFloat, Int8Mode } from './int8-quantizer.js';
 import type { CalibrationMethod } from './quantize-math.js';
 
 /** ORT offline graph optimisation levels. */
@@ -31,6 +32,12 @@ export interface OptimizeOptions {
   fp16Block?: string[];
   /** int8 quantisation mode; default none. */
   int8?: Int8Mode;
+  /** int8: 7-bit weights (and static activations), onnxruntime's reduce_range; default false. */
+  int8ReduceRange?: boolean;
+  /** int8: node names kept float32 (onnxruntime's nodes_to_exclude); default []. */
+  int8ExcludeNodes?: string[];
+  /** int8: keep the first and/or last quantisable node float32; default []. */
+  int8KeepFloat?: Int8KeepFloat[];
   /** static int8: calibration inputs (JSON file or directory); default the accuracy inputs. */
   calibrationData?: string;
   /** static int8: range method; default 'minmax'. */
@@ -43,6 +50,10 @@ export interface OptimizeOptions {
   precision?: AcceleratorPrecision;
   /** Inputs for the accuracy report (JSON file or directory); default generated. */
   inputs?: string;
+  /** Accuracy rows given directly (API only, instead of `inputs`); default none. */
+  inputSamples?: readonly Sample[];
+  /** static int8: calibration rows given directly (API only, instead of `calibrationData`); default none. */
+  calibrationSamples?: readonly Sample[];
   /** Generated samples (rows) when `inputs` is not given; default 256. */
   samples?: number;
   /** Per-row dims of inputs whose dims are not fixed, by input name; default {}. */
@@ -77,6 +88,8 @@ export type ResolvedOptimizeOptions = Readonly<
       | 'executionProvider'
       | 'precision'
       | 'inputs'
+      | 'inputSamples'
+      | 'calibrationSamples'
       | 'maxAbsError'
       | 'minTop1'
     >
@@ -90,6 +103,8 @@ export type ResolvedOptimizeOptions = Readonly<
       | 'executionProvider'
       | 'precision'
       | 'inputs'
+      | 'inputSamples'
+      | 'calibrationSamples'
       | 'maxAbsError'
       | 'minTop1'
     >
@@ -119,6 +134,25 @@ export function resolveOptimizeOptions(options: OptimizeOptions): ResolvedOptimi
   if (options.fp16 && options.int8)
     fail('Options --fp16 and --int8 cannot be combined: choose one precision per variant');
   if (options.fp16Io && !options.fp16) fail('Option --fp16-io needs --fp16');
+  if (
+    (options.int8ReduceRange ||
+      (options.int8ExcludeNodes ?? []).length > 0 ||
+      (options.int8KeepFloat ?? []).length > 0) &&
+    options.int8 === undefined
+  )
+    fail('Options --int8-reduce-range, --int8-exclude-nodes and --int8-keep-float need --int8');
+  for (const k of options.int8KeepFloat ?? []) {
+    if (k !== 'first' && k !== 'last')
+      fail(`Option --int8-keep-float must be "first" or "last": received "${k}"`);
+  }
+  if (options.inputs !== undefined && options.inputSamples !== undefined)
+    fail('Options inputs and inputSamples cannot be combined: give one source of accuracy rows');
+  if (options.calibrationData !== undefined && options.calibrationSamples !== undefined)
+    fail(
+      'Options calibrationData and calibrationSamples cannot be combined: give one source of calibration rows',
+    );
+  if (options.calibrationSamples !== undefined && options.int8 !== 'static')
+    fail('Option calibrationSamples needs --int8 static');
   if (options.calibrationData !== undefined && options.int8 !== 'static')
     fail('Option --calibration-data needs --int8 static');
   const method = options.calibrationMethod ?? 'minmax';
@@ -159,6 +193,9 @@ export function resolveOptimizeOptions(options: OptimizeOptions): ResolvedOptimi
     fp16: options.fp16 ?? false,
     fp16Io: options.fp16Io ?? false,
     fp16Block: options.fp16Block ?? [],
+    int8ReduceRange: options.int8ReduceRange ?? false,
+    int8ExcludeNodes: options.int8ExcludeNodes ?? [],
+    int8KeepFloat: options.int8KeepFloat ?? [],
     calibrationMethod: method,
     percentile,
     samples,
@@ -176,7 +213,16 @@ export function resolveOptimizeOptions(options: OptimizeOptions): ResolvedOptimi
 export function variantLabel(
   o: Pick<
     OptimizeOptions,
-    'graphLevel' | 'fp16' | 'fp16Io' | 'int8' | 'calibrationMethod' | 'executionProvider' | 'precision'
+    | 'graphLevel'
+    | 'fp16'
+    | 'fp16Io'
+    | 'int8'
+    | 'int8ReduceRange'
+    | 'int8ExcludeNodes'
+    | 'int8KeepFloat'
+    | 'calibrationMethod'
+    | 'executionProvider'
+    | 'precision'
   >,
 ): string {
   const parts: string[] = [];
@@ -188,6 +234,9 @@ export function variantLabel(
         ? 'int8-static-percentile'
         : `int8-${o.int8}`,
     );
+  if (o.int8 && o.int8ReduceRange) parts.push('reduce-range');
+  if (o.int8) for (const k of o.int8KeepFloat ?? []) parts.push(`float-${k}`);
+  if (o.int8 && (o.int8ExcludeNodes ?? []).length > 0) parts.push(`exclude-${o.int8ExcludeNodes!.length}`);
   if (parts.length === 0) parts.push('fp32');
   if (o.executionProvider)
     parts.push(

@@ -5,7 +5,11 @@
  * tensors get quantised is decided in int8-quantizer.ts.
  */
 
-/** Per-channel symmetric int8 weights: q = round(w / scale[c]), clamped to [-127, 127]. */
+/**
+ * Per-channel symmetric int8 weights: q = round(w / scale[c]), clamped to [-127, 127], or to
+ * [-64, 64] with `reduceRange` (7 bits, onnxruntime.quantization's reduce_range: no u8×s8 pair
+ * sum can saturate int16 on CPUs without VNNI).
+ */
 export interface PerChannelWeights {
   /** Quantised values, same layout as the input. */
   values: Int8Array;
@@ -18,7 +22,9 @@ export function quantizePerChannel(
   w: Float32Array,
   dims: readonly number[],
   axis: number,
+  reduceRange = false,
 ): PerChannelWeights {
+  const qMax = reduceRange ? 64 : 127;
   const channels = dims[axis]!;
   const inner = dims.slice(axis + 1).reduce((a, d) => a * d, 1);
   const maxAbs = new Float32Array(channels);
@@ -28,11 +34,11 @@ export function quantizePerChannel(
     if (v > maxAbs[c]!) maxAbs[c] = v;
   }
   const scales = new Float32Array(channels);
-  for (let c = 0; c < channels; c++) scales[c] = maxAbs[c]! > 0 ? maxAbs[c]! / 127 : 1;
+  for (let c = 0; c < channels; c++) scales[c] = maxAbs[c]! > 0 ? maxAbs[c]! / qMax : 1;
   const values = new Int8Array(w.length);
   for (let i = 0; i < w.length; i++) {
     const c = Math.floor(i / inner) % channels;
-    values[i] = clamp(Math.round(w[i]! / scales[c]!), -127, 127);
+    values[i] = clamp(Math.round(w[i]! / scales[c]!), -qMax, qMax);
   }
   return { values, scales };
 }
@@ -45,12 +51,16 @@ export interface ActivationParams {
   zeroPoint: number;
 }
 
-/** Asymmetric uint8 parameters covering [lo, hi] (the range is widened to include 0) */
-export function activationParams(lo: number, hi: number): ActivationParams {
+/**
+ * Asymmetric uint8 parameters covering [lo, hi] (the range is widened to include 0); with
+ * `reduceRange` the values use [0, 127] (7 bits)
+ */
+export function activationParams(lo: number, hi: number, reduceRange = false): ActivationParams {
+  const qMax = reduceRange ? 127 : 255;
   const min = Math.min(lo, 0);
   const max = Math.max(hi, 0);
-  const scale = max > min ? (max - min) / 255 : 1;
-  return { scale, zeroPoint: clamp(Math.round(-min / scale), 0, 255) + 0 };
+  const scale = max > min ? (max - min) / qMax : 1;
+  return { scale, zeroPoint: clamp(Math.round(-min / scale), 0, qMax) + 0 };
 }
 
 /** int32 bias for a quantised Conv/MatMul: round(b[c] / (inputScale * weightScales[c])) */

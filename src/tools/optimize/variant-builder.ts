@@ -47,7 +47,13 @@ export async function buildVariant(
       ranges = await calibrate(model, activations, o, calibrationBatches());
       build.ranges = ranges;
     }
-    build.int8 = quantizeToInt8(model, { mode: o.int8, ranges });
+    build.int8 = quantizeToInt8(model, {
+      mode: o.int8,
+      ranges,
+      reduceRange: o.int8ReduceRange,
+      excludeNodes: o.int8ExcludeNodes,
+      keepFloat: o.int8KeepFloat,
+    });
     for (const s of build.int8.skipped) build.warnings.push(`int8: kept float32: ${s}`);
     build.bytes = encodeOnnxModel(model);
   }

@@ -99,11 +99,11 @@ describe('HttpClient statistics and repository', () => {
 
   it('HttpClient surfaces the refusal of load and unload in model control mode none', async () => {
     const load = await rejection(client.loadModel('simple', { config: { max_batch_size: 4 } }));
-    expect(load.status).toBe(Status.UNSUPPORTED);
-    expect(load.httpStatus).toBe(501);
-    expect(load.message).toMatch(/model control mode 'none'/);
+    expect(load.status).toBe(Status.UNAVAILABLE);
+    expect(load.httpStatus).toBe(503);
+    expect(load.message).toBe('explicit model load / unload is not allowed if polling is enabled');
     const unload = await rejection(client.unloadModel('simple', { unloadDependents: true }));
-    expect(unload.status).toBe(Status.UNSUPPORTED);
+    expect(unload.status).toBe(Status.UNAVAILABLE);
     expect(await client.isModelReady('simple')).toBe(true);
   });
 });

@@ -146,8 +146,6 @@ describe('gRPC RPCs of missing features', () => {
     ['CudaSharedMemoryUnregister', { name: 'r' }, 'CUDA'],
     ['TraceSetting', {}, 'trace'],
     ['LogSettings', {}, 'logging'],
-    ['RepositoryModelLoad', { model_name: 'simple' }, "model control mode 'none'"],
-    ['RepositoryModelUnload', { model_name: 'simple' }, "model control mode 'none'"],
   ];
   for (const [rpc, request, mention] of cases) {
     it(`${rpc} answers UNIMPLEMENTED with a message that says what is missing`, async () => {

@@ -44,7 +44,7 @@ describe('health and metadata', () => {
       expect.arrayContaining(['binary_tensor_data', 'classification', 'statistics']),
     );
     expect(body.extensions).not.toContain('system_shared_memory');
-    expect(body.extensions).not.toContain('model_repository');
+    expect(body.extensions).toContain('model_repository');
   });
 
   it('answers model metadata with a leading -1 batch dim for batching models', async () => {

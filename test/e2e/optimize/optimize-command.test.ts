@@ -35,6 +35,12 @@ beforeAll(() => {
   repo = mkdtempSync(join(tmpdir(), 'nereid-optimize-e2e-'));
   cpSync(join(EXAMPLES_REPOSITORY, 'text_orientation'), join(repo, 'text_orientation'), { recursive: true });
   writeMlpModel(join(repo, 'mlp'), { inputSize: 16, hiddenSizes: [32], outputSize: 4, maxBatchSize: 8 });
+  writeMlpModel(join(repo, 'mlp_deep'), {
+    inputSize: 16,
+    hiddenSizes: [32, 32],
+    outputSize: 4,
+    maxBatchSize: 8,
+  });
 });
 
 afterAll(async () => {
@@ -81,6 +87,44 @@ describe('nereid optimize', () => {
     expect(readFileSync(join(repo, 'mlp', 'config.pbtxt'), 'utf8')).toMatch(/TYPE_FP16/);
     expect(existsSync(join(repo, 'mlp', '1', 'model.onnx'))).toBe(true);
   }, 120_000);
+
+  it('keeps the nodes named by --int8-exclude-nodes and --int8-keep-float last in float32, and refuses unknown node names', async () => {
+    const res = await nereid([
+      'optimize',
+      join(repo, 'mlp_deep'),
+      '--to',
+      '2',
+      '--int8',
+      'dynamic',
+      '--int8-exclude-nodes',
+      'MatMul_0',
+      '--int8-keep-float',
+      'last',
+      '--speed=false',
+    ]);
+    expect(res.code).toBe(0);
+    const report = JSON.parse(readFileSync(join(repo, 'mlp_deep', '2', 'optimize-report.json'), 'utf8'));
+    expect(report.results[0].variant).toBe('int8-dynamic+float-last+exclude-1');
+    expect(report.results[0].build.int8.quantized).toEqual({ MatMul: 1 });
+    expect(report.results[0].build.int8.skipped).toEqual([
+      'MatMul "MatMul_0": excluded by --int8-exclude-nodes',
+      'MatMul "MatMul_6": kept float32 by --int8-keep-float last',
+    ]);
+    const bad = await nereid([
+      'optimize',
+      join(repo, 'mlp_deep'),
+      '--to',
+      '3',
+      '--int8',
+      'dynamic',
+      '--int8-exclude-nodes',
+      'fc9',
+      '--speed=false',
+    ]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/Option --int8-exclude-nodes names "fc9", not a quantizable node/);
+    expect(existsSync(join(repo, 'mlp_deep', '3'))).toBe(false);
+  }, 60_000);
 
   it('refuses an existing version with exit code 1 and a message naming it', async () => {
     const res = await nereid(['optimize', join(repo, 'mlp'), '--to', '1', '--fp16', '--speed=false']);

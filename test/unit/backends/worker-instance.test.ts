@@ -211,4 +211,39 @@ describe('WorkerInstance', () => {
     await closed;
     expect(Atomics.load(gate, 1)).toBe(2);
   });
+  it('WorkerInstance with maxInFlight 2 takes a second execution while the first blocks and answers both in order', async () => {
+    const gate = new Int32Array(new SharedArrayBuffer(8));
+    const instance = await start({ maxInFlight: 2, options: { gate: gate.buffer as SharedArrayBuffer } });
+    expect(instance.maxInFlight).toBe(2);
+    const order: string[] = [];
+    const first = new RecordingSink();
+    const second = new RecordingSink();
+    void first.done.then(() => order.push('first'));
+    void second.done.then(() => order.push('second'));
+    instance.execute(makeBatch(1, [x(1)], ['block']), first);
+    await vi.waitFor(() => expect(Atomics.load(gate, 1)).toBe(1));
+    instance.execute(makeBatch(1, [x(3)], []), second);
+    const third = await execute(instance, makeBatch(1, [x(1)], []));
+    expect(third.error!.code).toBe('ERR_INSTANCE_BUSY');
+    expect(third.error!.message).toContain('at most 2');
+    expect(order).toEqual([]);
+    Atomics.store(gate, 0, 1);
+    Atomics.notify(gate, 0);
+    const [a, b] = await Promise.all([first.done, second.done]);
+    expect(order).toEqual(['first', 'second']);
+    expect(a.error).toBeNull();
+    expect(Array.from(float32Of(b.result!.outputs![0]!))).toEqual([0.5, 1.5, 2.5]);
+    expect((await execute(instance, makeBatch(1, [x(2)], []))).error).toBeNull();
+  });
+
+  it('WorkerInstance fails every pipelined execution when its worker crashes', async () => {
+    const instance = await start({ maxInFlight: 2 });
+    const crashing = new RecordingSink();
+    const behind = new RecordingSink();
+    instance.execute(makeBatch(1, [x(1)], ['crash']), crashing);
+    instance.execute(makeBatch(1, [x(1)], []), behind);
+    const [a, b] = await Promise.all([crashing.done, behind.done]);
+    expect(a.error!.code).toBe('ERR_INSTANCE_CRASHED');
+    expect(b.error!.code).toBe('ERR_INSTANCE_CRASHED');
+  });
 });

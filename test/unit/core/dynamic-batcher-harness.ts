@@ -27,39 +27,49 @@ import type { Parameters, Tensor } from '../../../src/protocol/tensor.js';
 /** An instance whose executions the test finishes by hand. */
 export class HeldInstance implements BackendInstance {
   readonly name: string;
+  /** Executions it accepts at once (pipelined behind the running one). */
+  readonly maxInFlight: number;
   /** Every batch it was given, in order. */
   readonly batches: ExecutionBatch[] = [];
-  private sink: ExecutionSink | null = null;
-  private current: ExecutionBatch | null = null;
+  /** Batches given and not finished, oldest first, with their sinks. */
+  private readonly held: { batch: ExecutionBatch; sink: ExecutionSink }[] = [];
 
   private readonly dispatched: ExecutionBatch[];
 
-  /** @param dispatched shared log of every batch dispatched to any instance */
-  constructor(name: string, dispatched: ExecutionBatch[]) {
+  /**
+   * @param dispatched shared log of every batch dispatched to any instance
+   * @param maxInFlight executions it accepts at once; default 1
+   */
+  constructor(name: string, dispatched: ExecutionBatch[], maxInFlight = 1) {
     this.name = name;
     this.dispatched = dispatched;
+    this.maxInFlight = maxInFlight;
   }
 
   /** Whether a batch is executing. */
   get busy(): boolean {
-    return this.current !== null;
+    return this.held.length > 0;
+  }
+
+  /** Batches given and not finished. */
+  get inFlight(): number {
+    return this.held.length;
   }
 
   execute(batch: ExecutionBatch, sink: ExecutionSink): void {
-    if (this.current !== null) throw new Error(`Instance ${this.name} got a batch while busy`);
+    if (this.held.length >= this.maxInFlight) {
+      throw new Error(`Instance ${this.name} got a batch while ${this.held.length} are in flight`);
+    }
     this.batches.push(batch);
     this.dispatched.push(batch);
-    this.current = batch;
-    this.sink = sink;
+    this.held.push({ batch, sink });
   }
 
-  /** Finishes the running batch: OUTPUT0 = INPUT0, with the given compute times (ns). */
+  /** Finishes the oldest running batch: OUTPUT0 = INPUT0, with the given compute times (ns). */
   finish(inputNs = 10, inferNs = 20, outputNs = 30): void {
-    const batch = this.current;
-    const sink = this.sink;
-    if (batch === null || sink === null) throw new Error(`Instance ${this.name} is idle`);
-    this.current = null;
-    this.sink = null;
+    const next = this.held.shift();
+    if (next === undefined) throw new Error(`Instance ${this.name} is idle`);
+    const { batch, sink } = next;
     const input = batch.inputs.find((t) => t.name === 'INPUT0')!;
     sink.onResult({
       outputs: [{ name: 'OUTPUT0', datatype: input.datatype, shape: [...input.shape], data: input.data }],
@@ -140,9 +150,15 @@ export interface SendOptions {
 
 /**
  * Builds a batcher for a model `FP32 INPUT0 [-1] -> FP32 OUTPUT0 [-1]` with `max_batch_size`
- * 8 (unless `head` says otherwise) and the given `dynamic_batching { ... }` body.
+ * 8 (unless `head` says otherwise) and the given `dynamic_batching { ... }` body, on
+ * `instanceCount` instances that each accept `maxInFlight` executions at once.
  */
-export function harness(dynamicBatching: string, instanceCount = 1, head = 'max_batch_size: 8'): Harness {
+export function harness(
+  dynamicBatching: string,
+  instanceCount = 1,
+  head = 'max_batch_size: 8',
+  maxInFlight = 1,
+): Harness {
   const text = `name: "m"
 backend: "onnxruntime"
 ${head}
@@ -158,7 +174,10 @@ dynamic_batching { ${dynamicBatching} }`;
     return timers.factory(c, target);
   };
   const dispatched: ExecutionBatch[] = [];
-  const instances = Array.from({ length: instanceCount }, (_, i) => new HeldInstance(`m_${i}`, dispatched));
+  const instances = Array.from(
+    { length: instanceCount },
+    (_, i) => new HeldInstance(`m_${i}`, dispatched, maxInFlight),
+  );
   const stats = new ModelStatistics();
   const observer = new RecordingObserver();
   const context: SchedulerContext = {

@@ -13,11 +13,14 @@ import { readTextOrientationModel } from '../../../src/tools/examples/index.js';
 import {
   allInitializers,
   allNodes,
+  attr,
   buildCnn,
   buildMlp,
   decodeOnnxModel,
   encodeOnnxModel,
   makeValueInfo,
+  OnnxGraphBuilder,
+  readTensor,
   SeededRandom,
 } from '../../../src/tools/onnx/index.js';
 import {
@@ -113,6 +116,56 @@ describe('quantizeToInt8', () => {
     const a = await runModel(source, { INPUT0: x });
     const b = await runModel(bytes, { INPUT0: x });
     expect(maxAbsDiff(a.OUTPUT0!.data as Float32Array, b.OUTPUT0!.data as Float32Array)).toBeLessThan(0.05);
+  });
+
+  it('reduceRange stores 7-bit weights in [-64, 64] and still runs close to float32', async () => {
+    const source = buildMlp({ inputSize: 64, hiddenSizes: [64], outputSize: 10 });
+    const model = decodeOnnxModel(source);
+    prepareForQuantization(model);
+    quantizeToInt8(model, { mode: 'dynamic', reduceRange: true });
+    const q = readTensor(allInitializers(model).find((t) => t.name === 'fc0.weight_quantized')!)
+      .data as Int8Array;
+    expect(Math.max(...q.map(Math.abs))).toBe(64);
+    const x = new Tensor('float32', new SeededRandom(3).uniformArray(4 * 64, 1), [4, 64]);
+    const a = await runModel(source, { INPUT0: x });
+    const b = await runModel(encodeOnnxModel(model), { INPUT0: x });
+    expect(maxAbsDiff(a.OUTPUT0!.data as Float32Array, b.OUTPUT0!.data as Float32Array)).toBeLessThan(1e-2);
+  });
+
+  it('keeps excluded nodes float32, matching a Gemm by its original name, and rejects names not in the model', () => {
+    const b = new OnnxGraphBuilder();
+    b.input('x', 'float32', ['batch', 8]);
+    b.initializer('w0', 'float32', [4, 8], new SeededRandom(5).uniformArray(32, 1));
+    b.initializer('w1', 'float32', [4, 4], new SeededRandom(6).uniformArray(16, 1));
+    b.node('Gemm', ['x', 'w0'], ['h'], { name: 'fc0', attributes: { transB: attr.int(1) } });
+    b.node('MatMul', ['h', 'w1'], ['y'], { name: 'fc1' });
+    b.output('y', 'float32', ['batch', 4]);
+    const model = decodeOnnxModel(b.toBytes());
+    prepareForQuantization(model);
+    const again = decodeOnnxModel(encodeOnnxModel(model));
+    const report = quantizeToInt8(model, { mode: 'dynamic', excludeNodes: ['fc0'] });
+    expect(report.quantized).toEqual({ MatMul: 1 });
+    expect(report.skipped).toEqual(['MatMul "fc0_MatMul": excluded by --int8-exclude-nodes']);
+    expect(
+      allNodes(model)
+        .filter((n) => n.opType === 'MatMul')
+        .map((n) => n.name),
+    ).toEqual(['fc0_MatMul']);
+    expect(() => quantizeToInt8(again, { mode: 'dynamic', excludeNodes: ['fc9'] })).toThrow(
+      'Option --int8-exclude-nodes names "fc9", not a quantizable node of the model: allowed are "fc0_MatMul", "fc1"',
+    );
+  });
+
+  it('keepFloat first and last leave the outer MatMuls float32 and quantize the inner one', () => {
+    const model = decodeOnnxModel(buildMlp({ inputSize: 16, hiddenSizes: [16, 16], outputSize: 4 }));
+    prepareForQuantization(model);
+    const report = quantizeToInt8(model, { mode: 'dynamic', keepFloat: ['first', 'last'] });
+    expect(report.quantized).toEqual({ MatMul: 1 });
+    expect(report.skipped).toHaveLength(2);
+    const ops = allNodes(model).map((n) => `${n.opType}:${n.input?.[1]}`);
+    expect(ops).toContain('MatMul:fc0.weight');
+    expect(ops).toContain('MatMul:fc2.weight');
+    expect(ops).toContain('MatMulInteger:fc1.weight_quantized');
   });
 
   it('quantizes the Constant-node Conv weights of the real PaddleOCR classifier', async () => {

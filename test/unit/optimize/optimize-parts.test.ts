@@ -34,6 +34,18 @@ describe('resolveOptimizeOptions', () => {
     expect(() => resolveOptimizeOptions({ ...base, fp16Io: true })).toThrow(/--fp16-io needs --fp16/);
   });
 
+  it('rejects int8 accuracy options without --int8 and an unknown --int8-keep-float position', () => {
+    expect(() => resolveOptimizeOptions({ ...base, int8KeepFloat: ['last'] })).toThrow(
+      'Options --int8-reduce-range, --int8-exclude-nodes and --int8-keep-float need --int8',
+    );
+    expect(() =>
+      resolveOptimizeOptions({ ...base, int8: 'dynamic', int8KeepFloat: ['middle' as 'last'] }),
+    ).toThrow('Option --int8-keep-float must be "first" or "last": received "middle"');
+    expect(variantLabel({ int8: 'dynamic', int8ReduceRange: true, int8KeepFloat: ['first', 'last'] })).toBe(
+      'int8-dynamic+reduce-range+float-first+float-last',
+    );
+  });
+
   it('rejects an unknown graph level naming the allowed ones', () => {
     expect(() => resolveOptimizeOptions({ ...base, graphLevel: 'max' as 'all' })).toThrow(
       'Option --graph-level must be one of basic, extended, layout, all: received "max"',

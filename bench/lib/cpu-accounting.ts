@@ -1,0 +1,79 @@
+/**
+ * CPU accounting for benchmarks (Linux): reads a process's per-thread CPU time from /proc, so a
+ * benchmark can say where the 2 cores went: the server's main thread (HTTP, scheduling), its
+ * model threads, and the load generator (this process). It measures; it does not interpret.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Clock ticks per second of /proc's utime/stime (USER_HZ, 100 on every Linux we run on). */
+const TICKS_PER_S = 100;
+
+/** CPU time of one process, split into its main thread and the rest, in µs. */
+export interface ProcessCpu {
+  /** The main thread (tid = pid): the event loop. */
+  mainUs: number;
+  /** Every other thread: workers (model instances), ONNX Runtime pools, libuv, V8 helpers. */
+  otherUs: number;
+}
+
+function threadCpuUs(pid: number, tid: string): number {
+  const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / TICKS_PER_S;
+}
+
+/** Reads the CPU time `pid` has used so far; zeros where /proc is not available. */
+export function processCpu(pid: number): ProcessCpu {
+  const out: ProcessCpu = { mainUs: 0, otherUs: 0 };
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    let us = 0;
+    try {
+      us = threadCpuUs(pid, tid);
+    } catch {
+      continue; // the thread ended between the listing and the read
+    }
+    if (tid === String(pid)) out.mainUs += us;
+    else out.otherUs += us;
+  }
+  return out;
+}
+
+/** CPU per request between two readings, in µs. */
+export interface CpuPerRequest {
+  /** Server main thread µs per request. */
+  serverMainUs: number;
+  /** Server model and helper threads µs per request. */
+  serverOtherUs: number;
+  /** Load generator (this process, all threads) µs per request. */
+  clientUs: number;
+}
+
+/** A running measurement: call `stop(requests)` after the load to get µs per request. */
+export class CpuMeter {
+  private readonly server0: ProcessCpu;
+  private readonly client0: NodeJS.CpuUsage;
+
+  /** Starts measuring server process `pid` and this process. */
+  constructor(private readonly pid: number) {
+    this.server0 = processCpu(pid);
+    this.client0 = process.cpuUsage();
+  }
+
+  /** Ends the measurement over `requests` requests. */
+  stop(requests: number): CpuPerRequest {
+    const server = processCpu(this.pid);
+    const client = process.cpuUsage(this.client0);
+    const n = Math.max(1, requests);
+    return {
+      serverMainUs: (server.mainUs - this.server0.mainUs) / n,
+      serverOtherUs: (server.otherUs - this.server0.otherUs) / n,
+      clientUs: (client.user + client.system) / n,
+    };
+  }
+}

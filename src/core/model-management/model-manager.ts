@@ -1,0 +1,471 @@
+/**
+ * Loads, reloads and unloads models while the server serves, following the model control mode:
+ * `none` loads everything once, `poll` also applies repository changes every interval, and
+ * `explicit` loads `--load-model` names and then whatever the repository API asks. A reload
+ * builds and warms the new versions while the old ones serve, swaps them in at once, then
+ * drains and releases the old ones, so no request fails. Operations on one model run one at a
+ * time; different models load concurrently. Routing requests is the InferenceServer's job.
+ */
+import { dirname } from 'node:path';
+import type { Clock } from '../../common/clock.js';
+import { ServerError, Status } from '../../common/errors.js';
+import type { Logger } from '../../common/logger.js';
+import type { TimerFactory } from '../../common/timer.js';
+import { isEnsembleSource } from '../ensemble/index.js';
+import { type LoaderContext, loadModel } from '../model-loader.js';
+import { type ModelSource, scanRepositories } from '../model-repository.js';
+import type { ModelVersion } from '../model-version.js';
+import {
+  type LoadOverrides,
+  type LoadParameterValue,
+  parseLoadParameters,
+  removeStagedModel,
+  stageOverrideFiles,
+} from './load-overrides.js';
+import { controlDisabledError, type ModelControlMode } from './model-control-mode.js';
+import { ModelEntry } from './model-entry.js';
+import { fingerprintModel, type ModelFingerprint, sameFingerprint } from './model-fingerprint.js';
+import { composingModelNames, findModelSource, listModelNames } from './model-sources.js';
+import { RepositoryPoller } from './repository-poller.js';
+import { runWarmup } from './warmup-runner.js';
+
+/** Options of a ModelManager. */
+export interface ModelManagerOptions {
+  /** Repository roots. */
+  readonly roots: readonly string[];
+  /** Model control mode; default 'none'. */
+  readonly mode?: ModelControlMode;
+  /** `--load-model` names for explicit mode (`*` = all); default none. */
+  readonly startupModels?: readonly string[];
+  /** Seconds between polls in poll mode; 0 disables polling; default 15. */
+  readonly pollSecs?: number;
+  /** Fail start() when a model that should load does not; default false. */
+  readonly exitOnError?: boolean;
+  /** What loading needs from the server. */
+  readonly loader: LoaderContext;
+  /** Server log. */
+  readonly logger: Logger;
+  /** Time source. */
+  readonly clock: Clock;
+  /** Timer of the poller; default setTimeout-based. */
+  readonly timerFactory?: TimerFactory;
+}
+
+/** Row of the repository index. */
+export interface RepositoryIndexRow {
+  /** Model name. */
+  name: string;
+  /** Version, for a model with serving versions. */
+  version?: string;
+  /** UNKNOWN, READY, UNAVAILABLE, LOADING or UNLOADING. */
+  state: ModelEntry['state'];
+  /** Why the model is not READY. */
+  reason: string;
+}
+
+function failure(model: string, err: unknown): ServerError {
+  if (err instanceof ServerError) return err;
+  return new ServerError(
+    Status.INVALID_ARG,
+    'ERR_MODEL_LOAD',
+    `failed to load '${model}': ${(err as Error).message}`,
+    { cause: err },
+  );
+}
+
+/** The model lifecycle of one server. */
+export class ModelManager {
+  /** The control mode. */
+  readonly mode: ModelControlMode;
+  private readonly options: ModelManagerOptions;
+  private readonly entries = new Map<string, ModelEntry>();
+  private readonly poller: RepositoryPoller | null;
+  private stopped = false;
+
+  constructor(options: ModelManagerOptions) {
+    this.options = options;
+    this.mode = options.mode ?? 'none';
+    this.poller =
+      this.mode === 'poll'
+        ? new RepositoryPoller(this, {
+            intervalSecs: options.pollSecs ?? 15,
+            clock: options.clock,
+            logger: options.logger,
+            timerFactory: options.timerFactory,
+          })
+        : null;
+  }
+
+  /** The entry of `name`, if the server has seen that model. */
+  entry(name: string): ModelEntry | undefined {
+    return this.entries.get(name);
+  }
+
+  /** Every entry, in no particular order. */
+  allEntries(): IterableIterator<ModelEntry> {
+    return this.entries.values();
+  }
+
+  /** Loads the startup models of the mode and, in poll mode, starts polling. */
+  async start(): Promise<void> {
+    const scan = await scanRepositories(this.options.roots);
+    for (const dup of scan.duplicates) {
+      const entry = this.entryFor(dup.name);
+      entry.state = 'UNAVAILABLE';
+      entry.reason = `model '${dup.name}' appears in multiple repositories: ${dup.repositories.join(', ')}`;
+      this.options.logger.logError(entry.reason);
+      if (this.options.exitOnError) throw new ServerError(Status.INVALID_ARG, 'ERR_MODEL_LOAD', entry.reason);
+    }
+    let sources = scan.models;
+    const wanted = this.options.startupModels ?? [];
+    if (this.mode === 'explicit' && !wanted.includes('*')) {
+      sources = [];
+      for (const name of wanted) {
+        try {
+          sources.push(findModelSource(this.options.roots, name));
+        } catch (err) {
+          const entry = this.entryFor(name);
+          entry.wanted = true;
+          entry.state = 'UNAVAILABLE';
+          entry.reason = (err as Error).message;
+          this.options.logger.logError(entry.reason);
+        }
+      }
+    }
+    await this.loadPhased(sources);
+    if (this.options.exitOnError) {
+      const failed = [...this.entries.values()].find((e) => e.wanted && e.state !== 'READY');
+      if (failed !== undefined) throw new ServerError(Status.INVALID_ARG, 'ERR_MODEL_LOAD', failed.reason);
+    }
+    this.poller?.start();
+  }
+
+  /**
+   * Loads or reloads `name` through the repository API (explicit mode only).
+   * @throws ServerError with Triton's texts: refusal outside explicit mode, "failed to load ..."
+   */
+  async load(name: string, parameters: Readonly<Record<string, LoadParameterValue>> = {}): Promise<void> {
+    if (this.mode !== 'explicit') throw controlDisabledError();
+    const overrides = parseLoadParameters(name, parameters);
+    const source: ModelSource =
+      overrides !== null && overrides.files.size > 0
+        ? { name, repository: '', dir: '' }
+        : findModelSource(this.options.roots, name);
+    const entry = this.entryFor(name);
+    try {
+      await this.loadEntry(entry, source, overrides, new Set());
+      entry.wanted = true;
+    } catch (err) {
+      if (!entry.serving) entry.wanted = false;
+      throw err;
+    }
+  }
+
+  /**
+   * Unloads `name` through the repository API (explicit mode only): waits for its requests to
+   * finish and releases its instances. Ensembles that call it stop too; with
+   * `unloadDependents`, models loaded only as its ensemble steps are unloaded as well.
+   */
+  async unload(name: string, unloadDependents = false): Promise<void> {
+    if (this.mode !== 'explicit') throw controlDisabledError();
+    await this.unloadCascade(name, 'unloaded', unloadDependents);
+  }
+
+  /** One poll: loads added models, reloads changed ones, unloads removed ones. */
+  async poll(): Promise<void> {
+    if (this.stopped) return;
+    const scan = await scanRepositories(this.options.roots);
+    const present = new Set(scan.models.map((s) => s.name));
+    for (const entry of [...this.entries.values()]) {
+      if (present.has(entry.name) || (!entry.serving && !entry.wanted)) continue;
+      await this.unloadCascade(entry.name, 'unloaded: removed from the model repository', false);
+    }
+    const changed: ModelSource[] = [];
+    for (const source of scan.models) {
+      const entry = this.entries.get(source.name);
+      if (entry === undefined || entry.fingerprint === null) {
+        changed.push(source);
+        continue;
+      }
+      const now = await fingerprintModel(source.dir).catch(() => null);
+      if (now !== null && !sameFingerprint(entry.fingerprint, now)) changed.push(source);
+    }
+    await this.loadPhased(changed);
+  }
+
+  /** Rows of the repository index: every model in the repositories or known to the server. */
+  index(readyOnly: boolean): RepositoryIndexRow[] {
+    const names = listModelNames(this.options.roots);
+    for (const name of this.entries.keys()) names.add(name);
+    const rows: RepositoryIndexRow[] = [];
+    for (const name of [...names].sort()) {
+      const entry = this.entries.get(name);
+      const state = entry?.state ?? 'UNKNOWN';
+      if (readyOnly && state !== 'READY') continue;
+      if (entry === undefined || !entry.serving) {
+        rows.push({ name, state, reason: entry?.reason ?? '' });
+        continue;
+      }
+      for (const v of [...entry.versions.keys()].sort((a, b) => a - b)) {
+        rows.push({ name, version: String(v), state, reason: entry.reason });
+      }
+    }
+    return rows;
+  }
+
+  /** Whether every model that should be loaded is READY (Triton's strict readiness). */
+  allWantedReady(): boolean {
+    for (const entry of this.entries.values()) if (entry.wanted && entry.state !== 'READY') return false;
+    return true;
+  }
+
+  /** Stops polling, then drains and releases every version and removes private override copies. */
+  async shutdown(reason: string): Promise<void> {
+    this.stopped = true;
+    await this.poller?.stop();
+    await Promise.all(
+      [...this.entries.values()].map(async (entry) => {
+        const retired = entry.retireAll();
+        if (retired.length > 0) entry.state = 'UNLOADING';
+        await this.release(retired);
+        if (entry.stagedDir !== null) await removeStagedModel(entry.stagedDir);
+        entry.stagedDir = null;
+        if (retired.length > 0 || entry.state !== 'UNKNOWN') {
+          entry.state = 'UNAVAILABLE';
+          entry.reason = reason;
+        }
+      }),
+    );
+  }
+
+  private entryFor(name: string): ModelEntry {
+    let entry = this.entries.get(name);
+    if (entry === undefined) {
+      entry = new ModelEntry(name);
+      this.entries.set(name, entry);
+    }
+    return entry;
+  }
+
+  /** Loads sources as startup and polls do (wanted, by name): plain models first, then ensembles. */
+  private async loadPhased(sources: readonly ModelSource[]): Promise<void> {
+    const ensembles = await Promise.all(sources.map((s) => isEnsembleSource(s)));
+    for (const phase of [false, true]) {
+      await Promise.all(
+        sources
+          .filter((_, i) => ensembles[i] === phase)
+          .map(async (source) => {
+            const entry = this.entryFor(source.name);
+            entry.wanted = true;
+            await this.loadEntry(entry, source, null, new Set()).catch(() => undefined);
+          }),
+      );
+    }
+  }
+
+  private loadEntry(
+    entry: ModelEntry,
+    source: ModelSource,
+    overrides: LoadOverrides | null,
+    loading: Set<string>,
+  ): Promise<void> {
+    return entry.serialize(() => this.loadNow(entry, source, overrides, loading, true));
+  }
+
+  /** The body of a load, run in the entry's queue. */
+  private async loadNow(
+    entry: ModelEntry,
+    source: ModelSource,
+    overrides: LoadOverrides | null,
+    loading: Set<string>,
+    explicit: boolean,
+  ): Promise<void> {
+    if (this.stopped) throw failure(entry.name, new Error('the server is shutting down'));
+    if (explicit) entry.explicit = true;
+    let from = source;
+    let staged: string | null = null;
+    if (overrides !== null && overrides.files.size > 0) {
+      staged = await stageOverrideFiles(entry.name, overrides.files);
+      from = { name: entry.name, repository: dirname(staged), dir: staged };
+    }
+    let fingerprint: ModelFingerprint;
+    try {
+      fingerprint = await fingerprintModel(from.dir);
+    } catch (err) {
+      if (staged !== null) await removeStagedModel(staged);
+      throw this.failed(
+        entry,
+        failure(
+          entry.name,
+          new Error(`cannot read model directory '${from.dir}': ${(err as Error).message}`),
+        ),
+      );
+    }
+    const plain = overrides === null;
+    const unchanged =
+      plain &&
+      !entry.overridden &&
+      entry.source?.dir === from.dir &&
+      entry.fingerprint !== null &&
+      sameFingerprint(entry.fingerprint, fingerprint);
+    if (unchanged && entry.serving) return;
+
+    // An ensemble's steps load first (as dependencies unless loaded by name elsewhere).
+    const dependencies = await composingModelNames(from, overrides?.config ?? null);
+    loading.add(entry.name);
+    for (const dep of dependencies) {
+      const depEntry = this.entryFor(dep);
+      if (depEntry.serving || loading.has(dep)) continue;
+      let depSource: ModelSource;
+      try {
+        depSource = findModelSource(this.options.roots, dep);
+      } catch {
+        continue; // the ensemble's own load reports the missing step
+      }
+      await depEntry
+        .serialize(() =>
+          depEntry.serving ? Promise.resolve() : this.loadNow(depEntry, depSource, null, loading, false),
+        )
+        .catch(() => undefined);
+    }
+
+    const reuse =
+      plain && !entry.overridden && entry.source?.dir === from.dir
+        ? reusableVersions(entry, fingerprint)
+        : undefined;
+    if (!entry.serving) {
+      entry.state = 'LOADING';
+      entry.reason = '';
+    }
+    const startedNs = this.options.clock.nowNs();
+    let versions: ModelVersion[];
+    let config: NonNullable<ModelEntry['config']>;
+    try {
+      const loaded = await loadModel(from, this.options.loader, { config: overrides?.config ?? null, reuse });
+      versions = loaded.versions;
+      config = loaded.config;
+      const fresh = versions.filter((v) => reuse?.get(v.version) !== v);
+      try {
+        for (const v of fresh)
+          await runWarmup(
+            v.config,
+            v.plan,
+            v.pool.slots.map((s) => s.instance),
+            from.dir,
+          );
+        if (this.stopped) throw new Error('the server is shutting down');
+      } catch (err) {
+        await this.release(fresh);
+        throw failure(entry.name, err);
+      }
+    } catch (err) {
+      if (staged !== null) await removeStagedModel(staged);
+      if (plain) entry.fingerprint = fingerprint; // a poll retries only once the files change
+      throw this.failed(entry, failure(entry.name, err));
+    }
+
+    const oldStaged = entry.stagedDir;
+    const retired = entry.publish(versions);
+    entry.source = from;
+    entry.config = config;
+    entry.fingerprint = fingerprint;
+    entry.state = 'READY';
+    entry.reason = '';
+    entry.overridden = !plain;
+    entry.stagedDir = staged;
+    entry.dependencies = dependencies;
+    const ms = ((this.options.clock.nowNs() - startedNs) / 1e6).toFixed(0);
+    const first = versions[0];
+    this.options.logger.logInfo(
+      `${retired.length > 0 ? 'Reloaded' : 'Loaded'} model '${entry.name}' version(s) ${versions.map((v) => v.version).join(', ')} in ${ms} ms (${first?.schedulerName} scheduler, ${first?.pool.slots.length} instance(s))`,
+    );
+    await this.release(retired);
+    if (oldStaged !== null && oldStaged !== staged) await removeStagedModel(oldStaged);
+  }
+
+  /** Records a failed load: a serving model keeps serving; otherwise it becomes UNAVAILABLE. */
+  private failed(entry: ModelEntry, error: ServerError): ServerError {
+    if (entry.serving) {
+      this.options.logger.logError(
+        `${error.message} (version(s) ${[...entry.versions.keys()].join(', ')} keep serving)`,
+      );
+    } else {
+      entry.state = 'UNAVAILABLE';
+      entry.reason = error.message;
+      this.options.logger.logError(error.message);
+    }
+    return error;
+  }
+
+  /** Unloads `name`, the ensembles that call it, and with `dependents` its implicit steps. */
+  private async unloadCascade(name: string, reason: string, dependents: boolean): Promise<void> {
+    const entry = this.entries.get(name);
+    if (entry === undefined) return;
+    const steps = entry.dependencies;
+    await entry.serialize(() => this.unloadNow(entry, reason));
+    for (const other of [...this.entries.values()]) {
+      if (other !== entry && other.serving && other.dependencies.includes(name)) {
+        await this.unloadCascade(other.name, `unloaded: composing model '${name}' was unloaded`, false);
+      }
+    }
+    if (!dependents) return;
+    for (const dep of steps) {
+      const depEntry = this.entries.get(dep);
+      if (depEntry === undefined || depEntry.explicit) continue;
+      const used = [...this.entries.values()].some(
+        (e) => e !== entry && e.serving && e.dependencies.includes(dep),
+      );
+      if (!used) await this.unloadCascade(dep, reason, true);
+    }
+  }
+
+  /** The body of an unload: stop routing at once, drain, release. */
+  private async unloadNow(entry: ModelEntry, reason: string): Promise<void> {
+    entry.wanted = false;
+    entry.explicit = false;
+    const retired = entry.retireAll();
+    if (retired.length > 0) {
+      entry.state = 'UNLOADING';
+      entry.reason = '';
+      await this.release(retired);
+    }
+    if (entry.stagedDir !== null) await removeStagedModel(entry.stagedDir);
+    if (retired.length > 0 || entry.state === 'UNAVAILABLE' || entry.state === 'LOADING') {
+      entry.state = 'UNAVAILABLE';
+      entry.reason = reason;
+    }
+    entry.stagedDir = null;
+    entry.overridden = false;
+    entry.fingerprint = null;
+    entry.config = null;
+    entry.source = null;
+    entry.dependencies = [];
+  }
+
+  /** Drains versions (their queued and running requests finish) and releases their instances. */
+  private async release(versions: readonly ModelVersion[]): Promise<void> {
+    await Promise.all(
+      versions.map((v) =>
+        v.unload().catch((err: unknown) => {
+          this.options.logger.logError(
+            `Failed to release model '${v.name}' version ${v.version}: ${(err as Error).message}`,
+          );
+        }),
+      ),
+    );
+  }
+}
+
+/** Versions whose directory did not change, when the model-level files did not change either. */
+function reusableVersions(
+  entry: ModelEntry,
+  now: ModelFingerprint,
+): ReadonlyMap<number, ModelVersion> | undefined {
+  const before = entry.fingerprint;
+  if (before === null || before.modelHash !== now.modelHash || !entry.serving) return undefined;
+  const keep = new Map<number, ModelVersion>();
+  for (const [v, version] of entry.versions) {
+    if (before.versions.get(v) === now.versions.get(v)) keep.set(v, version);
+  }
+  return keep;
+}

@@ -1,0 +1,83 @@
+/**
+ * The HTTP routes of the model repository extension that change the model set:
+ * `POST v2/repository/models/{m}/load` with optional `{"parameters": {"config": "<JSON>",
+ * "file:<path>": "<base64>"}}` and `POST v2/repository/models/{m}/unload` with optional
+ * `{"parameters": {"unload_dependents": bool}}`. It parses the bodies and answers (200, empty
+ * body, as Triton); what loading means is the core's.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { invalidArg } from '../../common/errors.js';
+import type { InferenceServer, LoadParameterValue } from '../../core/index.js';
+import { BodyTooLargeError, decodeContent, readBody } from './http-body.js';
+import { sendEmpty, sendError } from './http-reply.js';
+import { type Route, RouteKind } from './http-router.js';
+
+/** Reads `{"parameters": {...}}` from a repository request body; an empty body has none. */
+function readParameters(body: Buffer, what: string): Record<string, unknown> {
+  if (body.length === 0) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw invalidArg('ERR_BAD_JSON', `Failed to parse the request JSON: ${(err as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw invalidArg('ERR_BAD_JSON', `Repository ${what} request must be a JSON object`);
+  }
+  const parameters = (parsed as { parameters?: unknown }).parameters;
+  if (parameters === undefined) return {};
+  if (parameters === null || typeof parameters !== 'object' || Array.isArray(parameters)) {
+    throw invalidArg(
+      'ERR_BAD_JSON',
+      `Repository ${what} request 'parameters' must be a JSON object: received ${JSON.stringify(parameters)}`,
+    );
+  }
+  return parameters as Record<string, unknown>;
+}
+
+/** Checks that every load parameter is a JSON scalar (strings carry JSON text or base64). */
+function loadParameters(parameters: Record<string, unknown>): Record<string, LoadParameterValue> {
+  const out: Record<string, LoadParameterValue> = {};
+  for (const [key, value] of Object.entries(parameters)) {
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+      throw invalidArg(
+        'ERR_BAD_JSON',
+        `Load parameter '${key}' must be a string, number or boolean: received ${JSON.stringify(value)}`,
+      );
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+/** Answers a load or unload route for `route.model`; failures use Triton's status mapping. */
+export async function handleRepositoryControl(
+  server: InferenceServer,
+  route: Route,
+  req: IncomingMessage,
+  res: ServerResponse,
+  maxInputSizeBytes: number,
+): Promise<void> {
+  const load = route.kind === RouteKind.REPOSITORY_LOAD;
+  try {
+    const raw = await readBody(req, maxInputSizeBytes);
+    const body = await decodeContent(raw, req.headers['content-encoding'], maxInputSizeBytes);
+    const parameters = readParameters(body, load ? 'load' : 'unload');
+    if (load) {
+      await server.loadModel(route.model, loadParameters(parameters));
+    } else {
+      const dependents = parameters.unload_dependents ?? false;
+      if (typeof dependents !== 'boolean') {
+        throw invalidArg(
+          'ERR_BAD_JSON',
+          `Unload parameter 'unload_dependents' must be a boolean: received ${JSON.stringify(dependents)}`,
+        );
+      }
+      await server.unloadModel(route.model, dependents);
+    }
+    sendEmpty(res, 200);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) res.setHeader('Connection', 'close');
+    sendError(res, err);
+  }
+}

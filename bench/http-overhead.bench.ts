@@ -51,6 +51,13 @@ async function main(): Promise<void> {
         .replace('name: "simple"', 'name: "simple_batched"')
         .replace(/count: \d+/, 'count: 1')}\ndynamic_batching { }\n`,
     );
+    // And one without pipelining (one execution in flight per instance, ADR 0005), for the A/B.
+    cpSync(join(repo, 'simple'), join(repo, 'simple_depth1'), { recursive: true });
+    const depth1Config = join(repo, 'simple_depth1', 'config.pbtxt');
+    writeFileSync(
+      depth1Config,
+      `${readFileSync(depth1Config, 'utf8').replace('name: "simple"', 'name: "simple_depth1"')}\nparameters { key: "nereid.max_in_flight" value { string_value: "1" } }\n`,
+    );
     const a = new Int32Array(16).map((_, i) => i);
     const b = new Int32Array(16).fill(1);
     const simple = binaryRequest([
@@ -80,6 +87,8 @@ async function main(): Promise<void> {
       nereid16: [],
       batched1: [],
       batched16: [],
+      depth11: [],
+      depth116: [],
     };
     // Unrecorded warm-up of every target (JIT tiers of the main and worker threads settle over
     // the first seconds; without it the first repetition is 2-3x slower).
@@ -87,6 +96,7 @@ async function main(): Promise<void> {
       [bare.port, 'simple'],
       [nereid.port, 'simple'],
       [nereid.port, 'simple_batched'],
+      [nereid.port, 'simple_depth1'],
     ] as const) {
       for (const concurrency of [16, 1]) {
         await runLoad({
@@ -109,6 +119,7 @@ async function main(): Promise<void> {
         ['bare', bare.port, 'simple', bare.child.pid!],
         ['nereid', nereid.port, 'simple', nereid.child.pid!],
         ['batched', nereid.port, 'simple_batched', nereid.child.pid!],
+        ['depth1', nereid.port, 'simple_depth1', nereid.child.pid!],
       ] as const) {
         for (const concurrency of [1, 16]) {
           const meter = new CpuMeter(pid);
@@ -189,6 +200,12 @@ async function main(): Promise<void> {
         c1AddedUs: med('batched1', (r) => r.p50Us) - med('bare1', (r) => r.p50Us),
         c16CpuPerRequest: cpuOf('batched16'),
       },
+      simpleWithoutPipelining: {
+        c16Throughput: med('depth116', (r) => r.throughputPerS),
+        c16Ratio: med('depth116', (r) => r.throughputPerS) / med('bare16', (r) => r.throughputPerS),
+        pipeliningGain: med('nereid16', (r) => r.throughputPerS) / med('depth116', (r) => r.throughputPerS),
+        c16CpuPerRequest: cpuOf('depth116'),
+      },
       textOrientation: {
         clientP50Us: clientMeanUs,
         serverMeanUs: serverUs,
@@ -202,6 +219,7 @@ async function main(): Promise<void> {
       `\nsimple c16: Nereid/bare throughput = ${summary.simple.c16.ratio.toFixed(2)} (target >= 0.60)` +
         `\nsimple c1: Nereid p50 - bare p50 = ${summary.simple.c1.addedUs.toFixed(0)} us (target <= 100 us)` +
         `\nsimple_batched (1 instance + dynamic batching): c16 ${summary.simpleBatched.c16Ratio.toFixed(2)} x bare, c1 +${summary.simpleBatched.c1AddedUs.toFixed(0)} us` +
+        `\nsimple without pipelining (nereid.max_in_flight 1): c16 ${summary.simpleWithoutPipelining.c16Ratio.toFixed(2)} x bare; pipelining buys ${summary.simpleWithoutPipelining.pipeliningGain.toFixed(2)}x` +
         `\ntext_orientation b1: model compute ${inferUs.toFixed(0)} us of ${clientMeanUs.toFixed(0)} us end to end; overhead share ${(summary.textOrientation.overheadShare * 100).toFixed(1)}%`,
     );
     writeFileSync(

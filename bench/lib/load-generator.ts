@@ -18,6 +18,12 @@ export interface LoadOptions {
   body: Uint8Array;
   /** Requests kept in flight. */
   concurrency: number;
+  /**
+   * `raw` (default): a lean hand-written HTTP/1.1 connection (bench/lib/raw-http-connection.ts),
+   * so the load generator takes as little of the shared cores as possible; `undici`: undici's
+   * Pool, for comparison.
+   */
+  client?: 'raw' | 'undici';
   /** Threads to spread the connections over; default min(concurrency, 2). */
   threads?: number;
   /** Discarded warm-up time, ms; default 500. */
@@ -75,6 +81,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
             headers: options.headers,
             body: options.body,
             connections,
+            client: options.client ?? 'raw',
             warmupMs: options.warmupMs ?? 500,
             durationMs,
           };

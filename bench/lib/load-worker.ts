@@ -7,6 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { parentPort } from 'node:worker_threads';
 import { Pool } from 'undici';
+import { encodeRawRequest, type RawConnectionListener, RawHttpConnection } from './raw-http-connection.js';
 
 /** What the parent asks for. */
 export interface LoadJob {
@@ -15,6 +16,8 @@ export interface LoadJob {
   headers: Record<string, string>;
   body: Uint8Array;
   connections: number;
+  /** `raw`: the lean hand-written HTTP/1.1 connection; `undici`: undici's Pool. */
+  client: 'raw' | 'undici';
   warmupMs: number;
   durationMs: number;
 }
@@ -31,7 +34,89 @@ export interface LoadReport {
   firstError: string;
 }
 
+/** Raw-socket closed loops: one RawHttpConnection per connection, latencies per answer. */
+class RawLoad implements RawConnectionListener {
+  latencies = new Float64Array(1 << 16);
+  count = 0;
+  total = 0;
+  errors = 0;
+  firstError = '';
+  private readonly sentAt = new Map<RawHttpConnection, number>();
+  private open = 0;
+  private elu0 = performance.eventLoopUtilization();
+  private eluMarked = false;
+  private resolveDone: () => void = () => {};
+  readonly done = new Promise<void>((resolve) => {
+    this.resolveDone = resolve;
+  });
+
+  constructor(
+    private readonly job: LoadJob,
+    private readonly measureFrom: number,
+    private readonly end: number,
+  ) {
+    const url = new URL(job.origin);
+    const request = encodeRawRequest(url.host, job.path, job.headers, job.body);
+    for (let i = 0; i < job.connections; i++) {
+      const c = new RawHttpConnection(Number(url.port), url.hostname, request, this);
+      this.open++;
+      this.sentAt.set(c, performance.now());
+      c.send();
+    }
+  }
+
+  /** Event-loop utilisation since the measured window began. */
+  utilization(): number {
+    return performance.eventLoopUtilization(this.elu0).utilization;
+  }
+
+  onAnswer(connection: RawHttpConnection, status: number, error: string): void {
+    const t1 = performance.now();
+    const t0 = this.sentAt.get(connection)!;
+    this.total++;
+    if (status !== 200) {
+      this.errors++;
+      if (this.firstError === '') this.firstError = error !== '' ? error : `HTTP ${status}`;
+    }
+    if (!this.eluMarked && t1 >= this.measureFrom) {
+      this.eluMarked = true;
+      this.elu0 = performance.eventLoopUtilization();
+    }
+    if (t0 >= this.measureFrom && t1 <= this.end) {
+      if (this.count === this.latencies.length) {
+        const next = new Float64Array(this.latencies.length * 2);
+        next.set(this.latencies);
+        this.latencies = next;
+      }
+      this.latencies[this.count++] = (t1 - t0) * 1000;
+    }
+    if (t1 >= this.end || status === 0) {
+      connection.close();
+      if (--this.open === 0) this.resolveDone();
+      return;
+    }
+    this.sentAt.set(connection, t1);
+    connection.send();
+  }
+}
+
+async function runRaw(job: LoadJob): Promise<LoadReport> {
+  const start = performance.now();
+  const load = new RawLoad(job, start + job.warmupMs, start + job.warmupMs + job.durationMs);
+  await load.done;
+  return {
+    latenciesUs: load.latencies.slice(0, load.count),
+    count: load.count,
+    total: load.total,
+    errors: load.errors,
+    elapsedMs: job.durationMs,
+    eventLoopUtilization: load.utilization(),
+    firstError: load.firstError,
+  };
+}
+
 async function run(job: LoadJob): Promise<LoadReport> {
+  if (job.client === 'raw') return runRaw(job);
   const pool = new Pool(job.origin, {
     connections: job.connections,
     pipelining: 1,

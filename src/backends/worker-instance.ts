@@ -286,37 +286,9 @@ export class WorkerInstance implements BackendInstance {
 
   private readonly onMessage = (msg: WorkerMessage): void => {
     switch (msg.type) {
-      case MessageType.RESULT: {
-        if (this.state !== State.BUSY || msg.id !== this.inFlight.oldestId) return;
-        const sink = this.takeSink();
-        if (msg.inputBuffer !== null) this.spares.push(msg.inputBuffer);
-        if (msg.decoupled === true) {
-          const open = this.openExecutions.get(msg.id);
-          if (open !== undefined) {
-            open.returned = true;
-            if (open.openCount === 0) this.openExecutions.delete(msg.id);
-          }
-          this.safeCall(sink, timedResult(msg, null, null), null);
-          return;
-        }
-        let outputs: ReturnType<typeof unpackTensors>['tensors'];
-        try {
-          outputs = unpackTensors(msg.buffer, msg.byteLength).tensors;
-        } catch (err) {
-          this.safeCall(
-            sink,
-            null,
-            err instanceof ServerError ? err : new ServerError(Status.INTERNAL, 'ERR_UNPACK', String(err)),
-          );
-          return;
-        }
-        if (msg.perRequestCounts != null) {
-          this.safeCall(sink, timedResult(msg, null, splitPerRequest(outputs, msg)), null);
-          return;
-        }
-        this.safeCall(sink, timedResult(msg, outputs, null), null);
+      case MessageType.RESULT:
+        this.onResult(msg);
         return;
-      }
       case MessageType.RESPONSE:
         this.onDecoupledResponse(msg);
         return;
@@ -348,6 +320,38 @@ export class WorkerInstance implements BackendInstance {
         return;
     }
   };
+
+  /** One execution's RESULT: answers its sink (the oldest in flight). */
+  private onResult(msg: ResultMessage): void {
+    if (this.state !== State.BUSY || msg.id !== this.inFlight.oldestId) return;
+    const sink = this.takeSink();
+    if (msg.inputBuffer !== null) this.spares.push(msg.inputBuffer);
+    if (msg.decoupled === true) {
+      const open = this.openExecutions.get(msg.id);
+      if (open !== undefined) {
+        open.returned = true;
+        if (open.openCount === 0) this.openExecutions.delete(msg.id);
+      }
+      this.safeCall(sink, timedResult(msg, null, null), null);
+      return;
+    }
+    let outputs: ReturnType<typeof unpackTensors>['tensors'];
+    try {
+      outputs = unpackTensors(msg.buffer, msg.byteLength).tensors;
+    } catch (err) {
+      this.safeCall(
+        sink,
+        null,
+        err instanceof ServerError ? err : new ServerError(Status.INTERNAL, 'ERR_UNPACK', String(err)),
+      );
+      return;
+    }
+    if (msg.perRequestCounts != null) {
+      this.safeCall(sink, timedResult(msg, null, splitPerRequest(outputs, msg)), null);
+      return;
+    }
+    this.safeCall(sink, timedResult(msg, outputs, null), null);
+  }
 
   private onDecoupledResponse(msg: ResponseMessage): void {
     const open = this.openExecutions.get(msg.id);

@@ -15,13 +15,6 @@ import { defaultBackendLogger, WorkerInstance } from '../worker-instance.js';
 import { resolveWorkerUrl } from '../worker-url.js';
 import { type OnnxWorkerOptions, resolveOnnxSessionPlan } from './onnx-session-options.js';
 
-/**
- * Executions an ONNX Runtime instance accepts at once: the second waits on the worker's port, so
- * the worker starts it as soon as the first ends instead of sleeping until the main thread has
- * handled the result (measured in BENCHMARKS.md, "Core HTTP path").
- */
-const ONNX_MAX_IN_FLIGHT = 2;
-
 /** Options of the ONNX Runtime backend. */
 export interface OnnxBackendOptions {
   /** The compiled worker entry. Default: `./onnx-worker.js` next to this module (dist/ when run from src/). */
@@ -76,10 +69,15 @@ export class OnnxBackend implements Backend {
     const plan = resolveOnnxSessionPlan(context);
     const logger = this.loggerFor(context);
     for (const warning of plan.warnings) logger('warn', warning);
-    return this.start(context, context.instanceName, plan.worker);
+    return this.start(context, context.instanceName, plan.worker, plan.maxInFlight);
   }
 
-  private start(context: InstanceContext, name: string, options: OnnxWorkerOptions): Promise<WorkerInstance> {
+  private start(
+    context: InstanceContext,
+    name: string,
+    options: OnnxWorkerOptions,
+    maxInFlight = 1,
+  ): Promise<WorkerInstance> {
     if (this.workerUrl === null) this.workerUrl = resolveWorkerUrl('./onnx-worker.js', import.meta.url);
     return WorkerInstance.start<OnnxWorkerOptions>({
       name,
@@ -90,7 +88,7 @@ export class OnnxBackend implements Backend {
       executionTimeoutMs: this.options.executionTimeoutMs ?? 0,
       loadTimeoutMs: this.options.loadTimeoutMs ?? 0,
       logger: this.loggerFor(context),
-      maxInFlight: ONNX_MAX_IN_FLIGHT,
+      maxInFlight,
     });
   }
 

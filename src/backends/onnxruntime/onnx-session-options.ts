@@ -12,6 +12,17 @@ import type { InstanceContext } from '../backend.js';
 /** Model parameter that lets a GPU instance run on the CPU when CUDA is unavailable. */
 export const CPU_FALLBACK_PARAMETER = 'nereid.cpu_fallback';
 
+/** Model parameter: executions one instance accepts at once (pipelining, ADR 0005); default 4. */
+export const MAX_IN_FLIGHT_PARAMETER = 'nereid.max_in_flight';
+
+/**
+ * Executions an ONNX Runtime instance accepts at once by default: the later ones wait on the
+ * worker's port, so the worker starts each as soon as the previous ends instead of sleeping until
+ * the main thread has handled its result (only for short executions, see InstancePool; measured
+ * in docs/adr/0005: 2 and 8 were slower than 4).
+ */
+export const DEFAULT_MAX_IN_FLIGHT = 4;
+
 /** What the ONNX worker needs to load one session (structured-cloneable). */
 export interface OnnxWorkerOptions {
   /** Absolute path of the .onnx file. */
@@ -30,6 +41,8 @@ export interface OnnxWorkerOptions {
 export interface OnnxSessionPlan {
   /** Options for the worker. */
   worker: OnnxWorkerOptions;
+  /** Executions the instance accepts at once (`nereid.max_in_flight`, default 4). */
+  maxInFlight: number;
   /** ORT execution-provider options mapped from the config, by provider (`tensorrt`, `cuda`). */
   providerOptions: { tensorrt: Record<string, string>; cuda: Record<string, string> };
   /** Non-fatal findings (ignored accelerators, unknown levels). */
@@ -89,6 +102,9 @@ export function resolveOnnxSessionPlan(context: InstanceContext): OnnxSessionPla
     logSeverityLevel: 3,
     logId: context.instanceName,
   };
+  const inFlight = param(MAX_IN_FLIGHT_PARAMETER);
+  const maxInFlight =
+    inFlight === undefined ? DEFAULT_MAX_IN_FLIGHT : parseCount(model, MAX_IN_FLIGHT_PARAMETER, inFlight);
   const intra = param('intra_op_thread_count');
   if (intra !== undefined) options.intraOpNumThreads = parseCount(model, 'intra_op_thread_count', intra);
   const inter = param('inter_op_thread_count');
@@ -182,6 +198,7 @@ export function resolveOnnxSessionPlan(context: InstanceContext): OnnxSessionPla
       cpuFallback,
       unappliedProviderOptions: unapplied,
     },
+    maxInFlight: Math.max(1, maxInFlight),
     providerOptions,
     warnings,
   };

@@ -36,6 +36,15 @@ describe('resolveOnnxSessionPlan', () => {
     expect(worker.gpu).toBe(false);
   });
 
+  it('resolveOnnxSessionPlan pipelines 4 executions per instance unless nereid.max_in_flight says otherwise', () => {
+    expect(plan({}).maxInFlight).toBe(4);
+    expect(plan({ parameters: params({ 'nereid.max_in_flight': '1' }) }).maxInFlight).toBe(1);
+    expect(plan({ parameters: params({ 'nereid.max_in_flight': '0' }) }).maxInFlight).toBe(1);
+    expect(() => plan({ parameters: params({ 'nereid.max_in_flight': 'two' }) })).toThrow(
+      'parameters.nereid.max_in_flight of model "m" must be a non-negative integer: received "two"',
+    );
+  });
+
   it("resolveOnnxSessionPlan maps optimization.graph.level the way Triton's ORT backend does", () => {
     const level = (l: number) =>
       plan({ optimization: { ...testConfig('m').optimization, graph: { level: l } } }).worker.sessionOptions

@@ -145,6 +145,7 @@ async function main(): Promise<void> {
         concurrency: CONCURRENCY,
         threads: THREADS,
         durationMs: DURATION_MS,
+        client: 'undici',
       });
       raw.push(r.throughputPerS);
       console.log(

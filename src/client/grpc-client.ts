@@ -96,6 +96,8 @@ export class GrpcClient {
       'grpc.keepalive_timeout_ms': options.keepAliveTimeoutMs ?? 20_000,
       'grpc.keepalive_permit_without_calls': options.keepAlivePermitWithoutCalls === true ? 1 : 0,
       'grpc.http2.max_pings_without_data': options.http2MaxPingsWithoutData ?? 2,
+      // No channelz service is read from the client; its bookkeeping costs CPU on every call.
+      'grpc.enable_channelz': 0,
     };
     if (options.keepAliveTimeMs !== undefined) channel['grpc.keepalive_time_ms'] = options.keepAliveTimeMs;
     if (options.compression !== undefined) {

@@ -89,6 +89,8 @@ export async function startGrpcEchoServer(options: GrpcEchoServerOptions = {}): 
   const server = new grpc.Server({
     'grpc.max_receive_message_length': MAX_GRPC_MESSAGE_BYTES,
     'grpc.max_send_message_length': MAX_GRPC_MESSAGE_BYTES,
+    // As lean as grpc-js gets (the benchmarks' physical limit); Nereid's frontend sets the same.
+    'grpc.enable_channelz': 0,
   });
   server.addService(echoService(options.decodeRequests === true), { ModelInfer: echoModelInfer });
   const port = await new Promise<number>((resolve, reject) => {

@@ -15,6 +15,7 @@ import type { InstanceSlot, PoolListener } from './instance-pool.js';
 import { PriorityQueue } from './priority-queue.js';
 import { ResponseOrderGate } from './response-order-gate.js';
 import type { Scheduler, SchedulerContext, SchedulerFactory } from './scheduler.js';
+import { SchedulingLoop } from './scheduling-loop.js';
 
 /** Options of a DynamicBatcher beyond its context. */
 export interface DynamicBatcherOptions {
@@ -52,8 +53,11 @@ export class DynamicBatcher implements Scheduler, PoolListener, BatchListener, T
   private meanBatchNs = 0;
   private executing = 0;
   private closed = false;
-  private scheduling = false;
-  private rescheduleWanted = false;
+  /** Runs schedulePass without nesting, then re-arms the timer. */
+  private readonly loop = new SchedulingLoop(
+    () => this.schedulePass(),
+    () => this.armTimer(),
+  );
   /** When the pending batch's delay runs out (0 = not waiting for one). */
   private batchDeadlineNs = 0;
   /**
@@ -159,20 +163,7 @@ export class DynamicBatcher implements Scheduler, PoolListener, BatchListener, T
 
   /** Forms and sends batches while instances are free, then re-arms the timer. Re-entrant safe. */
   private schedule(): void {
-    if (this.scheduling) {
-      this.rescheduleWanted = true;
-      return;
-    }
-    this.scheduling = true;
-    try {
-      do {
-        this.rescheduleWanted = false;
-        this.schedulePass();
-      } while (this.rescheduleWanted);
-    } finally {
-      this.scheduling = false;
-    }
-    this.armTimer();
+    this.loop.run();
   }
 
   private schedulePass(): void {

@@ -13,6 +13,7 @@ import { type InferenceRequest, RequestState } from '../inference-request.js';
 import type { InstanceSlot, PoolListener } from '../instance-pool.js';
 import { ResponseOrderGate } from '../response-order-gate.js';
 import type { Scheduler, SchedulerContext } from '../scheduler.js';
+import { SchedulingLoop } from '../scheduling-loop.js';
 import type { BatchRow } from './batch-row.js';
 import { ControlInputs } from './control-inputs.js';
 import { DirectStrategy } from './direct-strategy.js';
@@ -58,8 +59,11 @@ export class SequenceBatcher implements Scheduler, PoolListener, TimerTarget, Se
   private pending = 0;
   private executing = 0;
   private closed = false;
-  private scheduling = false;
-  private rescheduleWanted = false;
+  /** Runs schedulePass without nesting, then re-arms the timer. */
+  private readonly loop = new SchedulingLoop(
+    () => this.schedulePass(),
+    () => this.armTimer(),
+  );
   private idleWaiters: (() => void)[] = [];
 
   constructor(context: SchedulerContext, options: SequenceBatcherOptions = {}) {
@@ -301,20 +305,7 @@ export class SequenceBatcher implements Scheduler, PoolListener, TimerTarget, Se
 
   /** Expires idle sequences and sends batches to idle instances, then re-arms the timer. */
   private schedule(): void {
-    if (this.scheduling) {
-      this.rescheduleWanted = true;
-      return;
-    }
-    this.scheduling = true;
-    try {
-      do {
-        this.rescheduleWanted = false;
-        this.schedulePass();
-      } while (this.rescheduleWanted);
-    } finally {
-      this.scheduling = false;
-    }
-    this.armTimer();
+    this.loop.run();
   }
 
   private schedulePass(): void {

@@ -23,7 +23,7 @@ import {
 } from './inference-request.js';
 import type { InstanceSlot } from './instance-pool.js';
 import type { SchedulerContext } from './scheduler.js';
-import { concatRows, sliceRows } from './tensor-rows.js';
+import { concatRows, findTensor, sliceRows } from './tensor-rows.js';
 
 /** Told when a batch has finished (successfully or not), so the scheduler can reuse the slot. */
 export interface BatchListener {
@@ -264,11 +264,6 @@ export class BatchExecution implements ExecutionSink {
       },
     };
   }
-}
-
-function findTensor(tensors: readonly Tensor[], name: string): Tensor | undefined {
-  for (let i = 0; i < tensors.length; i++) if (tensors[i]!.name === name) return tensors[i];
-  return undefined;
 }
 
 function collectOutputNames(

@@ -7,6 +7,7 @@
 import type { Tensor } from '../protocol/tensor.js';
 import type { InferenceRequest } from './inference-request.js';
 import type { ModelPlan } from './model-plan.js';
+import { findTensor } from './tensor-rows.js';
 
 /**
  * The inputs whose shapes must match across a batch: every input with a variable (-1) dim.
@@ -49,9 +50,4 @@ export function sameBatchShape(
     for (let d = skip; d < sa.length; d++) if (sa[d] !== sb[d]) return false;
   }
   return true;
-}
-
-function findTensor(tensors: readonly Tensor[], name: string): Tensor | undefined {
-  for (let i = 0; i < tensors.length; i++) if (tensors[i]!.name === name) return tensors[i];
-  return undefined;
 }

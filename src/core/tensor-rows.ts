@@ -52,3 +52,9 @@ export function concatRows(parts: readonly Tensor[]): Tensor {
   shape[0] = rows;
   return { name: first.name, datatype: first.datatype, shape, data };
 }
+
+/** The tensor named `name` in `tensors`, or undefined. */
+export function findTensor(tensors: readonly Tensor[], name: string): Tensor | undefined {
+  for (let i = 0; i < tensors.length; i++) if (tensors[i]!.name === name) return tensors[i];
+  return undefined;
+}

@@ -9,6 +9,7 @@ import { cancelled, ServerError, Status } from '../../common/errors.js';
 import { classify } from '../../protocol/classification.js';
 import type { Tensor } from '../../protocol/tensor.js';
 import { InferenceRequest, type InferenceResponse, RequestState } from '../inference-request.js';
+import { findTensor } from '../tensor-rows.js';
 import type { EnsembleStepPlan } from './ensemble-graph.js';
 import type { EnsembleScheduler } from './ensemble-scheduler.js';
 import { StepCall } from './step-call.js';
@@ -282,9 +283,4 @@ export class EnsembleRun {
     this.scheduler.onRunDone(this);
     request.sink.onError(request, error);
   }
-}
-
-function findTensor(tensors: readonly Tensor[], name: string): Tensor | undefined {
-  for (let i = 0; i < tensors.length; i++) if (tensors[i]!.name === name) return tensors[i];
-  return undefined;
 }

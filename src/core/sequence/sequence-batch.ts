@@ -14,10 +14,10 @@ import type { Tensor } from '../../protocol/tensor.js';
 import { type InferenceRequest, RequestState, type ResponseSink } from '../inference-request.js';
 import type { InstanceSlot } from '../instance-pool.js';
 import type { SchedulerContext } from '../scheduler.js';
-import { concatRows } from '../tensor-rows.js';
+import { concatRows, findTensor } from '../tensor-rows.js';
 import type { BatchRow } from './batch-row.js';
 import type { ControlInputs } from './control-inputs.js';
-import { buildSequenceResponse, findTensor } from './sequence-response.js';
+import { buildSequenceResponse } from './sequence-response.js';
 import { batchedStateShape, extractState, sequenceStateShape, stitchStates } from './state-axis.js';
 import type { StateSpec } from './state-plan.js';
 

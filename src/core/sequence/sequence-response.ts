@@ -10,13 +10,7 @@ import type { Tensor } from '../../protocol/tensor.js';
 import type { InferenceRequest, InferenceResponse } from '../inference-request.js';
 import type { ModelPlan } from '../model-plan.js';
 import type { SchedulerContext } from '../scheduler.js';
-import { sliceRows } from '../tensor-rows.js';
-
-/** The tensor named `name`, or undefined. */
-export function findTensor(tensors: readonly Tensor[], name: string): Tensor | undefined {
-  for (let i = 0; i < tensors.length; i++) if (tensors[i]!.name === name) return tensors[i];
-  return undefined;
-}
+import { findTensor, sliceRows } from '../tensor-rows.js';
 
 /**
  * The response of `request`. With `row` >= 0, `outputs` are batched over `rows` rows and the

@@ -20,7 +20,10 @@ import type {
   ModelFileMetadata,
 } from './backend.js';
 import { InFlightQueue } from './in-flight-queue.js';
+import { WorkerDoorbell } from './worker-doorbell.js';
 import {
+  type ErrorMessage,
+  type ExecuteManyMessage,
   type ExecuteMessage,
   MessageType,
   packTensors,
@@ -72,6 +75,12 @@ export interface WorkerInstanceOptions<TOptions = unknown> {
    * virtual machines). Default 1.
    */
   maxInFlight?: number;
+  /**
+   * The worker serves in blocking mode (WorkerRuntime with a synchronous executor): it waits in
+   * `Atomics.wait` between executions and is rung through a WorkerDoorbell after each message,
+   * instead of sleeping in its event loop. Default false.
+   */
+  blocking?: boolean;
   /** Handles message kinds WorkerInstance does not know (e.g. BLS calls). Default none. */
   extension?: WorkerExtension | null;
   /**
@@ -133,6 +142,8 @@ export class WorkerInstance implements BackendInstance {
   /** Executions accepted at once. */
   readonly maxInFlight: number;
   private readonly worker: Worker;
+  /** Rung after each message to a blocking-mode worker; null for event-loop workers. */
+  private readonly doorbell: WorkerDoorbell | null;
   private readonly logger: BackendLogger;
   private readonly executionTimeoutMs: number;
   private readonly sendRequestInfo: boolean;
@@ -151,6 +162,14 @@ export class WorkerInstance implements BackendInstance {
   /** Input buffers the worker handed back, reused for the next executions. */
   private readonly spares: ArrayBuffer[] = [];
   private timer: NodeJS.Timeout | null = null;
+  /**
+   * Executions accepted for a busy worker during this turn of the event loop and not yet posted:
+   * flushed as one message from a setImmediate, so executions that arrive on several sockets in
+   * one turn cost one cross-thread write and one message to read instead of one each.
+   */
+  private outbox: ExecuteMessage[] = [];
+  private outboxTransfer: ArrayBuffer[] = [];
+  private flushScheduled = false;
   private readonly exitListeners: ((error: ServerError) => void)[] = [];
   private deathError: ServerError | null = null;
   private workerError: Error | null = null;
@@ -183,11 +202,14 @@ export class WorkerInstance implements BackendInstance {
       this.resolveReady = resolve;
       this.rejectReady = reject;
     });
+    const doorbellBuffer = options.blocking === true ? WorkerDoorbell.create() : null;
+    this.doorbell = doorbellBuffer === null ? null : new WorkerDoorbell(doorbellBuffer);
     const init: WorkerInit = {
       modelName: options.modelName,
       instanceName: options.name,
       config: options.config ?? null,
       options: options.options,
+      doorbell: doorbellBuffer,
     };
     this.worker = new Worker(options.workerUrl, { workerData: init, stdout: true, stderr: true });
     this.worker.on('message', this.onMessage);
@@ -214,7 +236,13 @@ export class WorkerInstance implements BackendInstance {
   /** Posts a message to the worker (for extensions); dropped once the instance stopped. */
   post(message: unknown, transfer: ArrayBuffer[] = []): void {
     if (this.state >= State.CLOSED) return;
+    this.send(message, transfer);
+  }
+
+  /** Posts to the worker and, in blocking mode, rings its doorbell. */
+  private send(message: unknown, transfer: ArrayBuffer[]): void {
     this.worker.postMessage(message, transfer);
+    this.doorbell?.ring();
   }
 
   execute(batch: ExecutionBatch, sink: ExecutionSink): void {
@@ -233,6 +261,7 @@ export class WorkerInstance implements BackendInstance {
       return;
     }
     const id = ++this.nextId;
+    const workerIdle = this.inFlight.length === 0 && this.outbox.length === 0;
     this.inFlight.push(id, sink);
     this.state = State.BUSY;
     if (this.decoupled) this.openExecutions.set(id, new OpenExecution(sink, batch.requests.length));
@@ -244,10 +273,40 @@ export class WorkerInstance implements BackendInstance {
       byteLength: packed.byteLength,
       requests: this.sendRequestInfo ? (batch.requests as ExecuteMessage['requests']) : null,
     };
-    this.worker.postMessage(msg, [packed.buffer]);
+    // An idle worker gets its execution at once (no added latency); executions for a busy worker
+    // wait for the end of this event-loop turn and go together.
+    if (workerIdle) this.send(msg, [packed.buffer]);
+    else {
+      this.outbox.push(msg);
+      this.outboxTransfer.push(packed.buffer);
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(this.flush);
+      }
+    }
     if (this.executionTimeoutMs > 0 && this.inFlight.length === 1)
       this.timer = setTimeout(this.onExecutionTimeout, this.executionTimeoutMs);
   }
+
+  /** Posts the executions accepted since the last flush: one EXECUTE, or one EXECUTE_MANY. */
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const executions = this.outbox;
+    if (executions.length === 0 || this.state >= State.CLOSED) {
+      this.outbox = [];
+      this.outboxTransfer = [];
+      return;
+    }
+    const transfer = this.outboxTransfer;
+    this.outbox = [];
+    this.outboxTransfer = [];
+    if (executions.length === 1) {
+      this.send(executions[0], transfer);
+      return;
+    }
+    const msg: ExecuteManyMessage = { type: MessageType.EXECUTE_MANY, executions };
+    this.send(msg, transfer);
+  };
 
   onExit(listener: (error: ServerError) => void): void {
     if (this.deathError !== null) process.nextTick(deliverExit, listener, this.deathError);
@@ -295,19 +354,18 @@ export class WorkerInstance implements BackendInstance {
       case MessageType.CALL:
         if (this.extension !== null && this.isRunning) this.extension.onMessage(this, msg);
         return;
-      case MessageType.ERROR: {
-        const error = new ServerError(msg.status, msg.code, msg.message);
-        if (msg.id === -1) {
-          if (this.state === State.STARTING) this.failStart(error);
-          return;
+      case MessageType.RESULT_MANY: {
+        const results = msg.results;
+        for (let i = 0; i < results.length; i++) {
+          const one = results[i]!;
+          if (one.type === MessageType.RESULT) this.onResult(one);
+          else this.onError(one);
         }
-        if (this.state !== State.BUSY || msg.id !== this.inFlight.oldestId) return;
-        this.openExecutions.delete(msg.id);
-        const sink = this.takeSink();
-        if (msg.inputBuffer !== null) this.spares.push(msg.inputBuffer);
-        this.safeCall(sink, null, error);
         return;
       }
+      case MessageType.ERROR:
+        this.onError(msg);
+        return;
       case MessageType.READY:
         if (this.state !== State.STARTING) return;
         this.clearTimer();
@@ -320,6 +378,20 @@ export class WorkerInstance implements BackendInstance {
         return;
     }
   };
+
+  /** An ERROR: fails the load (id -1) or the execution's sink (the oldest in flight). */
+  private onError(msg: ErrorMessage): void {
+    const error = new ServerError(msg.status, msg.code, msg.message);
+    if (msg.id === -1) {
+      if (this.state === State.STARTING) this.failStart(error);
+      return;
+    }
+    if (this.state !== State.BUSY || msg.id !== this.inFlight.oldestId) return;
+    this.openExecutions.delete(msg.id);
+    const sink = this.takeSink();
+    if (msg.inputBuffer !== null) this.spares.push(msg.inputBuffer);
+    this.safeCall(sink, null, error);
+  }
 
   /** One execution's RESULT: answers its sink (the oldest in flight). */
   private onResult(msg: ResultMessage): void {
@@ -544,13 +616,13 @@ export class WorkerInstance implements BackendInstance {
     if (this.stopping !== null) return this.stopping;
     if (this.terminateWhileBusy && graceMs > 0) {
       const stop: StopMessage = { type: MessageType.STOP };
-      this.worker.postMessage(stop);
+      this.send(stop, []);
       this.stopping = stopWithin(this.worker, this.exited, graceMs);
     } else if (this.terminateWhileBusy) {
       this.stopping = this.worker.terminate().then(noop, noop);
     } else {
       const stop: StopMessage = { type: MessageType.STOP };
-      this.worker.postMessage(stop);
+      this.send(stop, []);
       this.stopping = this.exited;
     }
     return this.stopping;

@@ -37,6 +37,10 @@ export const MessageType = {
   CALL: 8,
   /** Main → worker: one answer to a CALL. */
   CALL_ANSWER: 9,
+  /** Main → worker: several executions at once, run one after the other (see ExecuteManyMessage). */
+  EXECUTE_MANY: 10,
+  /** Worker → main: several executions' RESULT or ERROR messages at once, oldest first. */
+  RESULT_MANY: 11,
 } as const;
 
 /** What the main thread passes as `workerData` (the init message). */
@@ -49,6 +53,11 @@ export interface WorkerInit<TOptions = unknown> {
   config: ModelConfig | null;
   /** Backend-specific load options (model path, session options, ...). */
   options: TOptions;
+  /**
+   * The doorbell's shared buffer when the worker serves in blocking mode (it waits in
+   * `Atomics.wait` between executions, see worker-doorbell.ts); null for event-loop workers.
+   */
+  doorbell: SharedArrayBuffer | null;
 }
 
 /** Worker → main: loaded. */
@@ -73,13 +82,31 @@ export interface ExecuteMessage {
   requests: ExecutionRequestInfo[] | null;
 }
 
+/**
+ * Main → worker: executions queued on the main thread during one turn of its event loop, sent as
+ * one message (one wake-up of the worker, one cross-thread write instead of one each); the worker
+ * runs them in order exactly as if they had come one message each.
+ */
+export interface ExecuteManyMessage {
+  type: typeof MessageType.EXECUTE_MANY;
+  /** The executions, oldest first. */
+  executions: ExecuteMessage[];
+}
+
+/** Worker → main: the answers of executions that finished back to back, oldest first. */
+export interface ResultManyMessage {
+  type: typeof MessageType.RESULT_MANY;
+  /** RESULT or ERROR messages, in execution order. */
+  results: (ResultMessage | ErrorMessage)[];
+}
+
 /** Main → worker: exit the thread (handled between calls, never inside a native one). */
 export interface StopMessage {
   type: typeof MessageType.STOP;
 }
 
 /** Any message the main thread sends. */
-export type MainMessage = ExecuteMessage | StopMessage | CallAnswerMessage;
+export type MainMessage = ExecuteMessage | ExecuteManyMessage | StopMessage | CallAnswerMessage;
 
 /** Worker → main: one execution's outputs. */
 export interface ResultMessage {
@@ -206,7 +233,8 @@ export type WorkerMessage =
   | ErrorMessage
   | LogMessage
   | ResponseMessage
-  | CallMessage;
+  | CallMessage
+  | ResultManyMessage;
 
 const HEADER_BYTES = 8;
 const RECORD_FIXED_BYTES = 24;

@@ -5,10 +5,17 @@
  * outputs into one transferred buffer and handing the input buffer back for reuse. It knows
  * nothing about any framework; backends supply a WorkerExecutor. Runs only inside worker threads.
  */
-import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import {
+  isMainThread,
+  type MessagePort,
+  parentPort,
+  receiveMessageOnPort,
+  workerData,
+} from 'node:worker_threads';
 import { toServerError } from '../common/errors.js';
 import type { Tensor } from '../protocol/tensor.js';
 import type { BackendLogLevel, ExecutionRequestInfo, ModelFileMetadata } from './backend.js';
+import { WorkerDoorbell } from './worker-doorbell.js';
 import {
   type ErrorMessage,
   type ExecuteMessage,
@@ -17,6 +24,7 @@ import {
   MessageType,
   packTensors,
   type ReadyMessage,
+  type ResultManyMessage,
   type ResultMessage,
   unpackTensors,
   type WorkerInit,
@@ -75,9 +83,15 @@ function postLog(level: BackendLogLevel, message: string): void {
   parentPort!.postMessage(msg);
 }
 
-function postError(id: number, err: unknown, inputBuffer: ArrayBuffer | null): void {
+/** An execution's answer and the buffers it transfers. */
+interface Answer {
+  message: ResultMessage | ErrorMessage;
+  transfer: ArrayBuffer[];
+}
+
+function errorAnswer(id: number, err: unknown, inputBuffer: ArrayBuffer | null): Answer {
   const e = toServerError(err);
-  const msg: ErrorMessage = {
+  const message: ErrorMessage = {
     type: MessageType.ERROR,
     id,
     status: e.status,
@@ -85,8 +99,18 @@ function postError(id: number, err: unknown, inputBuffer: ArrayBuffer | null): v
     message: e.message,
     inputBuffer,
   };
-  parentPort!.postMessage(msg, inputBuffer === null ? [] : [inputBuffer]);
+  return { message, transfer: inputBuffer === null ? [] : [inputBuffer] };
 }
+
+/**
+ * How long (ns) answers of back-to-back executions may be held to go out as one message, counted
+ * from the first held answer's end: long enough to cover a few runs of a tiny model, far below a
+ * request's latency budget. Answers are held only while another execution is already waiting.
+ */
+export const ANSWER_HOLD_MAX_NS = 100_000;
+
+/** A blocking-mode worker with nothing to do wakes up this often (ms) to look at its port anyway. */
+const IDLE_WAIT_MS = 1000;
 
 /** Serves one executor over the worker protocol; call once from a worker entry module. */
 export class WorkerRuntime {
@@ -97,11 +121,17 @@ export class WorkerRuntime {
   private running = false;
   private readonly onMessage = (msg: MainMessage): void => {
     if (msg.type === MessageType.STOP) process.exit(0);
-    else if (msg.type === MessageType.EXECUTE && this.executor !== null) {
-      if (this.running) this.waiting.push(msg);
-      else void this.runFrom(msg);
+    else if (this.executor === null) return;
+    else if (msg.type === MessageType.EXECUTE) this.accept(msg);
+    else if (msg.type === MessageType.EXECUTE_MANY) {
+      for (let i = 0; i < msg.executions.length; i++) this.accept(msg.executions[i]!);
     }
   };
+
+  private accept(msg: ExecuteMessage): void {
+    if (this.running) this.waiting.push(msg);
+    else void this.runFrom(msg);
+  }
 
   /** Loads the model with `loader`, reports READY (or the load error), then serves executions. */
   async start<TOptions>(loader: WorkerLoader<TOptions>): Promise<void> {
@@ -114,46 +144,124 @@ export class WorkerRuntime {
     try {
       loaded = await loader(init, postLog);
     } catch (err) {
-      postError(-1, err, null);
+      const failed = errorAnswer(-1, err, null);
+      parentPort.postMessage(failed.message, failed.transfer);
       return;
     }
     this.executor = loaded.executor;
     const ready: ReadyMessage = { type: MessageType.READY, metadata: loaded.metadata };
     parentPort.postMessage(ready);
+    if (init.doorbell !== null) this.serveBlocking(parentPort, new WorkerDoorbell(init.doorbell));
   }
 
-  /** Runs `first`, then every execution that arrived meanwhile, one at a time and in order. */
+  /**
+   * Blocking mode, for synchronous executors: the thread never goes back to its event loop. It
+   * takes messages off the port itself, runs executions back to back, and waits in
+   * `Atomics.wait` when there is nothing to do, until the main thread rings the doorbell.
+   */
+  private serveBlocking(port: MessagePort, doorbell: WorkerDoorbell): never {
+    const queue: ExecuteMessage[] = [];
+    const take = (): boolean => {
+      const received = receiveMessageOnPort(port);
+      if (received === undefined) return false;
+      const msg = received.message as MainMessage;
+      if (msg.type === MessageType.STOP) process.exit(0);
+      else if (msg.type === MessageType.EXECUTE) queue.push(msg);
+      else if (msg.type === MessageType.EXECUTE_MANY) {
+        for (let i = 0; i < msg.executions.length; i++) queue.push(msg.executions[i]!);
+      }
+      return true;
+    };
+    let held: Answer[] = [];
+    let heldSinceNs = 0;
+    for (;;) {
+      while (take());
+      const msg = queue.shift();
+      if (msg === undefined) {
+        if (held.length > 0) {
+          postAnswers(held);
+          held = [];
+        }
+        doorbell.sleep(take, IDLE_WAIT_MS);
+        continue;
+      }
+      held.push(this.executeSync(msg));
+      if (held.length === 1) heldSinceNs = nowNs();
+      while (take());
+      if (queue.length === 0 || nowNs() - heldSinceNs > ANSWER_HOLD_MAX_NS) {
+        postAnswers(held);
+        held = [];
+      }
+    }
+  }
+
+  /** Runs one execution with a synchronous executor (blocking mode). */
+  private executeSync(msg: ExecuteMessage): Answer {
+    const start = nowNs();
+    this.timing.inferStartNs = 0;
+    this.timing.inferEndNs = 0;
+    let outputs: Tensor[] | Promise<Tensor[]>;
+    try {
+      outputs = this.executor!.execute(this.batchOf(msg), this.timing);
+    } catch (err) {
+      return errorAnswer(msg.id, err, msg.buffer);
+    }
+    if (outputs instanceof Promise) {
+      void outputs.catch(noop);
+      const err = new Error(
+        'A blocking-mode worker needs a synchronous executor, but execute() returned a Promise',
+      );
+      return errorAnswer(msg.id, err, msg.buffer);
+    }
+    return this.answer(msg, outputs, start);
+  }
+
+  private batchOf(msg: ExecuteMessage): WorkerBatch {
+    const { tensors, names } = unpackTensors(msg.buffer, msg.byteLength);
+    return { batchSize: msg.batchSize, inputs: tensors, outputNames: names, requests: msg.requests };
+  }
+
+  /**
+   * Runs `first`, then every execution that arrived meanwhile, one at a time and in order. An
+   * answer is held while the next execution is already waiting (up to ANSWER_HOLD_MAX_NS), so
+   * back-to-back executions answer in one message.
+   */
   private async runFrom(first: ExecuteMessage): Promise<void> {
     this.running = true;
+    let held: Answer[] = [];
+    let heldSinceNs = 0;
     let msg: ExecuteMessage | undefined = first;
     while (msg !== undefined) {
-      await this.execute(msg);
+      const answer = await this.execute(msg);
+      held.push(answer);
+      if (held.length === 1) heldSinceNs = nowNs();
       msg = this.waiting.shift();
+      if (msg === undefined || (held.length > 1 && nowNs() - heldSinceNs > ANSWER_HOLD_MAX_NS)) {
+        postAnswers(held);
+        held = [];
+      }
     }
     this.running = false;
   }
 
-  private async execute(msg: ExecuteMessage): Promise<void> {
+  private async execute(msg: ExecuteMessage): Promise<Answer> {
     const start = nowNs();
-    const timing = this.timing;
-    timing.inferStartNs = 0;
-    timing.inferEndNs = 0;
+    this.timing.inferStartNs = 0;
+    this.timing.inferEndNs = 0;
     let outputs: Tensor[];
     try {
-      const { tensors, names } = unpackTensors(msg.buffer, msg.byteLength);
-      const batch: WorkerBatch = {
-        batchSize: msg.batchSize,
-        inputs: tensors,
-        outputNames: names,
-        requests: msg.requests,
-      };
-      outputs = await this.executor!.execute(batch, timing);
+      outputs = await this.executor!.execute(this.batchOf(msg), this.timing);
     } catch (err) {
-      postError(msg.id, err, msg.buffer);
-      return;
+      return errorAnswer(msg.id, err, msg.buffer);
     }
+    return this.answer(msg, outputs, start);
+  }
+
+  /** Packs an execution's outputs into its RESULT (or an ERROR when they cannot be packed). */
+  private answer(msg: ExecuteMessage, outputs: Tensor[], startNs: number): Answer {
+    const timing = this.timing;
     try {
-      const inferStart = timing.inferStartNs || start;
+      const inferStart = timing.inferStartNs || startNs;
       const inferEnd = timing.inferEndNs || inferStart;
       const packed = packTensors(outputs, [], null);
       const end = nowNs();
@@ -163,15 +271,33 @@ export class WorkerRuntime {
         buffer: packed.buffer,
         byteLength: packed.byteLength,
         inputBuffer: msg.buffer,
-        computeInputNs: inferStart - start,
+        computeInputNs: inferStart - startNs,
         computeInferNs: inferEnd - inferStart,
         computeOutputNs: end - inferEnd,
       };
-      parentPort!.postMessage(result, [packed.buffer, msg.buffer]);
+      return { message: result, transfer: [packed.buffer, msg.buffer] };
     } catch (err) {
-      postError(msg.id, err, msg.buffer);
+      return errorAnswer(msg.id, err, msg.buffer);
     }
   }
+}
+
+function noop(): void {}
+
+/** Posts held answers: one as itself, several as one RESULT_MANY. */
+function postAnswers(answers: Answer[]): void {
+  if (answers.length === 1) {
+    parentPort!.postMessage(answers[0]!.message, answers[0]!.transfer);
+    return;
+  }
+  const transfer: ArrayBuffer[] = [];
+  const results: ResultManyMessage['results'] = new Array(answers.length);
+  for (let i = 0; i < answers.length; i++) {
+    results[i] = answers[i]!.message;
+    for (const buffer of answers[i]!.transfer) transfer.push(buffer);
+  }
+  const msg: ResultManyMessage = { type: MessageType.RESULT_MANY, results };
+  parentPort!.postMessage(msg, transfer);
 }
 
 /** Starts a WorkerRuntime with `loader`; the one call a worker entry module makes. */

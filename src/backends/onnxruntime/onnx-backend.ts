@@ -89,6 +89,8 @@ export class OnnxBackend implements Backend {
       loadTimeoutMs: this.options.loadTimeoutMs ?? 0,
       logger: this.loggerFor(context),
       maxInFlight,
+      // ORT runs synchronously (NativeSession): the worker waits in Atomics.wait between runs.
+      blocking: true,
     });
   }
 

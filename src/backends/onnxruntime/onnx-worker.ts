@@ -2,9 +2,10 @@
  * Worker-thread entry of the ONNX Runtime backend (compiled to dist/src/backends/onnxruntime/
  * onnx-worker.js): loads one InferenceSession (retrying on the CPU when GPU providers are missing
  * and the config allows it), reports its metadata, then runs batches. It never touches scheduling;
- * the worker protocol lives in worker-runtime.ts. ORT runs synchronously, hence its own thread.
+ * the worker protocol lives in worker-runtime.ts. ORT runs synchronously (through NativeSession, one
+ * native call per execution), hence its own thread.
  */
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import { ServerError, Status } from '../../common/errors.js';
 import type { Tensor } from '../../protocol/tensor.js';
 import type { ModelFileMetadata, TensorMetadata } from '../backend.js';
@@ -17,6 +18,7 @@ import {
   type WorkerExecutor,
   type WorkerLog,
 } from '../worker-runtime.js';
+import { NativeSession, type NativeValueMetadata } from './native-session.js';
 import type { OnnxWorkerOptions } from './onnx-session-options.js';
 import { fromOrtTensor, toOrtTensor, wireDatatypeOf } from './onnx-tensors.js';
 
@@ -27,14 +29,17 @@ function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-async function createSession(
-  init: WorkerInit<OnnxWorkerOptions>,
-  log: WorkerLog,
-): Promise<ort.InferenceSession> {
+function createSession(init: WorkerInit<OnnxWorkerOptions>, log: WorkerLog): NativeSession {
   const { modelPath, sessionOptions, gpu, cpuFallback, unappliedProviderOptions } = init.options;
   const where = `Cannot load model "${init.modelName}" on instance "${init.instanceName}" from "${modelPath}"`;
   try {
-    const session = await ort.InferenceSession.create(modelPath, sessionOptions);
+    const session = new NativeSession(modelPath, sessionOptions);
+    if (session.droppedProviders.length > 0) {
+      log(
+        'warn',
+        `removing requested execution provider(s) ${session.droppedProviders.join(', ')}: onnxruntime-node has no backend for them`,
+      );
+    }
     if (gpu && unappliedProviderOptions.length > 0) {
       log(
         'warn',
@@ -57,10 +62,7 @@ async function createSession(
         `CUDA is not available for model "${init.modelName}" (onnxruntime: ${reason}); running on the CPU because nereid.cpu_fallback is set`,
       );
       try {
-        return await ort.InferenceSession.create(modelPath, {
-          ...sessionOptions,
-          executionProviders: ['cpu'],
-        });
+        return new NativeSession(modelPath, { ...sessionOptions, executionProviders: ['cpu'] });
       } catch (cpuErr) {
         throw loadError(where, errorMessage(cpuErr));
       }
@@ -76,14 +78,13 @@ function loadError(where: string, reason: string): ServerError {
   return new ServerError(Status.INTERNAL, 'ERR_MODEL_LOAD', `${where}: ${reason}`);
 }
 
-function toTensorMetadata(meta: ort.InferenceSession.ValueMetadata): TensorMetadata {
-  if (!meta.isTensor) return { name: meta.name, datatype: null, shape: [] };
-  const shape = meta.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : -1));
-  return { name: meta.name, datatype: wireDatatypeOf(meta.type), shape };
+function toTensorMetadata(meta: NativeValueMetadata): TensorMetadata {
+  if (!meta.isTensor || meta.type === null) return { name: meta.name, datatype: null, shape: [] };
+  return { name: meta.name, datatype: wireDatatypeOf(meta.type), shape: meta.shape };
 }
 
 /** Reads the session's I/O metadata (symbolic dims → -1, ORT types → wire datatypes). */
-function readMetadata(session: ort.InferenceSession): ModelFileMetadata {
+function readMetadata(session: NativeSession): ModelFileMetadata {
   return {
     inputs: session.inputMetadata.map(toTensorMetadata),
     outputs: session.outputMetadata.map(toTensorMetadata),
@@ -92,15 +93,15 @@ function readMetadata(session: ort.InferenceSession): ModelFileMetadata {
 
 /** Runs batches on one session; outputs ordered by `session.outputNames`, never by object key order. */
 class OnnxExecutor implements WorkerExecutor {
-  private readonly session: ort.InferenceSession;
+  private readonly session: NativeSession;
   private readonly where: string;
 
-  constructor(session: ort.InferenceSession, init: WorkerInit<OnnxWorkerOptions>) {
+  constructor(session: NativeSession, init: WorkerInit<OnnxWorkerOptions>) {
     this.session = session;
     this.where = `Cannot execute model "${init.modelName}" on instance "${init.instanceName}"`;
   }
 
-  async execute(batch: WorkerBatch, timing: ExecutorTiming): Promise<Tensor[]> {
+  execute(batch: WorkerBatch, timing: ExecutorTiming): Tensor[] {
     const feeds: Record<string, ort.Tensor> = {};
     for (let i = 0; i < batch.inputs.length; i++) {
       const input = batch.inputs[i]!;
@@ -109,9 +110,9 @@ class OnnxExecutor implements WorkerExecutor {
     const all = this.session.outputNames;
     const fetches = batch.outputNames.length === 0 ? all : batch.outputNames;
     timing.inferStartNs = nowNs();
-    let results: ort.InferenceSession.ReturnType;
+    let results: Record<string, ort.Tensor>;
     try {
-      results = await this.session.run(feeds, fetches as string[]);
+      results = this.session.run(feeds, fetches);
     } catch (err) {
       throw new ServerError(Status.INTERNAL, 'ERR_MODEL_EXECUTION', `${this.where}: ${errorMessage(err)}`);
     }
@@ -127,6 +128,6 @@ class OnnxExecutor implements WorkerExecutor {
 }
 
 serveWorker<OnnxWorkerOptions>(async (init, log) => {
-  const session = await createSession(init, log);
+  const session = createSession(init, log);
   return { executor: new OnnxExecutor(session, init), metadata: readMetadata(session) };
 });

@@ -26,6 +26,9 @@ import {
 import { compress, pickResponseEncoding } from './http-body.js';
 import { sendError } from './http-reply.js';
 
+/** Responses up to this size are sent as one buffer (copied together) rather than chunk by chunk. */
+const SINGLE_WRITE_MAX_BYTES = 64 * 1024;
+
 /** Formats the Server-Timing header value (durations in ms). */
 export function serverTiming(response: InferenceResponse): string {
   const t = response.timing;
@@ -138,6 +141,11 @@ export class HttpInferExchange implements ResponseSink {
     res.writeHead(200, headers);
     if (encoded.chunks.length === 1) {
       res.end(encoded.chunks[0]);
+      return;
+    }
+    if (length <= SINGLE_WRITE_MAX_BYTES) {
+      // One copy is cheaper than a write per chunk through the stream machinery.
+      res.end(Buffer.concat(encoded.chunks, length));
       return;
     }
     res.cork();

@@ -141,6 +141,10 @@ export class WorkerInstance implements BackendInstance {
   metadata: ModelFileMetadata | null = null;
   /** Executions accepted at once. */
   readonly maxInFlight: number;
+  /** Messages posted to the worker so far (diagnostics: executions travel several to a message). */
+  postedMessages = 0;
+  /** RESULT, ERROR and RESULT_MANY messages received so far (diagnostics, as postedMessages). */
+  answerMessages = 0;
   private readonly worker: Worker;
   /** Rung after each message to a blocking-mode worker; null for event-loop workers. */
   private readonly doorbell: WorkerDoorbell | null;
@@ -241,6 +245,7 @@ export class WorkerInstance implements BackendInstance {
 
   /** Posts to the worker and, in blocking mode, rings its doorbell. */
   private send(message: unknown, transfer: ArrayBuffer[]): void {
+    this.postedMessages++;
     this.worker.postMessage(message, transfer);
     this.doorbell?.ring();
   }
@@ -346,6 +351,7 @@ export class WorkerInstance implements BackendInstance {
   private readonly onMessage = (msg: WorkerMessage): void => {
     switch (msg.type) {
       case MessageType.RESULT:
+        this.answerMessages++;
         this.onResult(msg);
         return;
       case MessageType.RESPONSE:
@@ -355,6 +361,7 @@ export class WorkerInstance implements BackendInstance {
         if (this.extension !== null && this.isRunning) this.extension.onMessage(this, msg);
         return;
       case MessageType.RESULT_MANY: {
+        this.answerMessages++;
         const results = msg.results;
         for (let i = 0; i < results.length; i++) {
           const one = results[i]!;
@@ -364,6 +371,7 @@ export class WorkerInstance implements BackendInstance {
         return;
       }
       case MessageType.ERROR:
+        this.answerMessages++;
         this.onError(msg);
         return;
       case MessageType.READY:

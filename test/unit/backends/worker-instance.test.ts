@@ -247,3 +247,101 @@ describe('WorkerInstance', () => {
     expect(b.error!.code).toBe('ERR_INSTANCE_CRASHED');
   });
 });
+
+describe('WorkerInstance in blocking mode and coalesced messages', () => {
+  it('WorkerInstance coalesces executions for a busy worker into one message and gets their answers together, in order', async () => {
+    const gate = new Int32Array(new SharedArrayBuffer(8));
+    const instance = await start({ maxInFlight: 8, options: { gate: gate.buffer as SharedArrayBuffer } });
+    const blocked = new RecordingSink();
+    instance.execute(makeBatch(1, [x(1)], ['block']), blocked);
+    await vi.waitFor(() => expect(Atomics.load(gate, 1)).toBe(1));
+    const postedBefore = instance.postedMessages;
+    const sinks = Array.from({ length: 7 }, () => new RecordingSink());
+    sinks.forEach((sink, i) => instance.execute(makeBatch(1, [x(i + 1)], []), sink));
+    await new Promise((resolve) => setImmediate(resolve));
+    // Seven executions accepted in one event-loop turn for a busy worker: one EXECUTE_MANY.
+    expect(instance.postedMessages - postedBefore).toBe(1);
+    const answersBefore = instance.answerMessages;
+    Atomics.store(gate, 0, 1);
+    Atomics.notify(gate, 0);
+    const results = await Promise.all([blocked.done, ...sinks.map((s) => s.done)]);
+    expect(results.every((r) => r.error === null)).toBe(true);
+    results.slice(1).forEach((r, i) => {
+      expect(float32Of(r.result!.outputs![0]!).length).toBe(i + 1);
+    });
+    // The worker held answers while the next execution was waiting: far fewer messages than 8.
+    expect(instance.answerMessages - answersBefore).toBeLessThanOrEqual(3);
+  });
+
+  it('WorkerInstance posts an execution for an idle worker at once, without waiting for the end of the turn', async () => {
+    const instance = await start({ maxInFlight: 4 });
+    const before = instance.postedMessages;
+    const sink = new RecordingSink();
+    instance.execute(makeBatch(1, [x(2)], []), sink);
+    expect(instance.postedMessages - before).toBe(1);
+    expect((await sink.done).error).toBeNull();
+  });
+
+  for (const blocking of [false, true]) {
+    const mode = blocking ? 'blocking' : 'event-loop';
+    it(`WorkerInstance (${mode} worker) answers 200 pipelined executions in order with their own data`, async () => {
+      const instance = await start({ maxInFlight: 4, blocking });
+      let next = 0;
+      const seen: number[] = [];
+      await new Promise<void>((resolve, reject) => {
+        const issue = (): void => {
+          const n = next++;
+          const sink = new RecordingSink();
+          instance.execute(makeBatch(1, [x((n % 13) + 1)], []), sink);
+          void sink.done.then(({ result, error }) => {
+            if (error !== null) return reject(error);
+            expect(float32Of(result!.outputs![0]!).length).toBe((n % 13) + 1);
+            seen.push(n);
+            if (seen.length === 200) resolve();
+            else if (next < 200) issue();
+          });
+        };
+        for (let i = 0; i < 4; i++) issue();
+      });
+      expect(seen).toEqual(Array.from({ length: 200 }, (_, i) => i));
+    });
+  }
+
+  it('WorkerInstance rings a sleeping blocking-mode worker awake at once (it would otherwise sleep a second)', async () => {
+    const instance = await start({ blocking: true });
+    await new Promise((resolve) => setTimeout(resolve, 150)); // the worker is asleep in Atomics.wait now
+    for (let i = 0; i < 3; i++) {
+      const started = performance.now();
+      expect((await execute(instance, makeBatch(1, [x(2)], []))).error).toBeNull();
+      expect(performance.now() - started).toBeLessThan(500);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  });
+
+  it('WorkerInstance closes a sleeping blocking-mode worker promptly through STOP', async () => {
+    const instance = await start({ blocking: true });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const started = performance.now();
+    await instance.close();
+    expect(performance.now() - started).toBeLessThan(800);
+  });
+
+  it('WorkerInstance in blocking mode refuses an executor that returns a Promise, and keeps serving', async () => {
+    const instance = await start({ blocking: true });
+    const failed = await execute(instance, makeBatch(1, [x(1)], ['uncaught']));
+    expect(failed.error!.message).toContain('synchronous executor');
+    expect((await execute(instance, makeBatch(1, [x(2)], []))).error).toBeNull();
+  });
+
+  it('WorkerInstance in blocking mode reports execution errors and fails pipelined work when the worker crashes', async () => {
+    const instance = await start({ blocking: true, maxInFlight: 2 });
+    expect((await execute(instance, makeBatch(1, [x(1)], ['throw']))).error!.code).toBe('ERR_ECHO');
+    const crashing = new RecordingSink();
+    const behind = new RecordingSink();
+    instance.execute(makeBatch(1, [x(1)], ['crash']), crashing);
+    instance.execute(makeBatch(1, [x(1)], []), behind);
+    const [a, b] = await Promise.all([crashing.done, behind.done]);
+    expect(a.error!.code).toBe('ERR_INSTANCE_CRASHED');
+    expect(b.error!.code).toBe('ERR_INSTANCE_CRASHED');
+  });
+});

@@ -26,24 +26,10 @@ import {
   toFp16Array,
   typedArrayBytes,
 } from '../protocol/index.js';
+import { INTEGER_RANGE, type TensorValues } from '../protocol/tensor-values.js';
 import { invalidInput } from './inference-server-error.js';
 
-/** Values a tensor may be built from (see the file header for what each datatype takes). */
-export type TensorValues =
-  | Uint8Array
-  | Int8Array
-  | Uint16Array
-  | Int16Array
-  | Uint32Array
-  | Int32Array
-  | BigInt64Array
-  | BigUint64Array
-  | Float32Array
-  | Float64Array
-  | readonly (string | Uint8Array)[]
-  | readonly boolean[]
-  | readonly number[]
-  | readonly bigint[];
+export type { TensorValues };
 
 /** An input tensor ready to send: name, datatype, shape and its checked wire bytes. */
 export class InferInput {
@@ -295,17 +281,8 @@ function toWire(name: string, datatype: DataType, values: TensorValues): Uint8Ar
   return typedArrayBytes(out);
 }
 
-const INT_RANGE: Readonly<Record<string, readonly [number, number]>> = {
-  UINT8: [0, 255],
-  UINT16: [0, 65535],
-  UINT32: [0, 4294967295],
-  INT8: [-128, 127],
-  INT16: [-32768, 32767],
-  INT32: [-2147483648, 2147483647],
-};
-
 function checkIntegers(name: string, datatype: DataType, values: readonly number[]): void {
-  const [min, max] = INT_RANGE[datatype]!;
+  const [min, max] = INTEGER_RANGE[datatype]!;
   for (let i = 0; i < values.length; i++) {
     const v = values[i]!;
     if (!Number.isInteger(v) || v < min || v > max) {

@@ -1,6 +1,6 @@
 /**
  * Runs one batch of requests on one instance: assembles the batched inputs, executes, slices the
- * outputs back to each request, applies classification and reshape, records statistics and
+ * outputs back to each request, builds the responses (buildExecutionResponse), records statistics and
  * answers every request exactly once. Shared by every scheduling policy; one object per batch
  * (it is the ExecutionSink, so no closure is made per request).
  */
@@ -10,11 +10,10 @@ import type {
   ExecutionRequestInfo,
   ExecutionResult,
   ExecutionSink,
-  ExecutionTiming,
 } from '../backends/backend.js';
 import { ServerError, Status } from '../common/errors.js';
-import { classify } from '../protocol/classification.js';
 import type { Tensor } from '../protocol/tensor.js';
+import { buildExecutionResponse } from './execution-response.js';
 import {
   type InferenceRequest,
   type InferenceResponse,
@@ -139,7 +138,7 @@ export class BatchExecution implements ExecutionSink {
         } else {
           throw new ServerError(Status.INTERNAL, 'ERR_BACKEND', 'Backend returned no outputs');
         }
-        const response = this.buildResponse(request, outputs, result, end);
+        const response = buildExecutionResponse(this.context, request, outputs, -1, 0, null, result, end);
         stats.recordSuccess(
           response.timing.totalNs,
           response.timing.queueNs,
@@ -193,7 +192,7 @@ export class BatchExecution implements ExecutionSink {
     if (failure === null && outputs !== null) {
       const timing = { computeInputNs: 0, computeInferNs: end - request.startNs, computeOutputNs: 0 };
       try {
-        response = this.buildResponse(request, outputs, timing, end);
+        response = buildExecutionResponse(this.context, request, outputs, -1, 0, null, timing, end);
       } catch (err) {
         failure =
           err instanceof ServerError ? err : new ServerError(Status.INTERNAL, 'ERR_BACKEND', String(err));
@@ -220,50 +219,6 @@ export class BatchExecution implements ExecutionSink {
     }
     sink.onResponse(request, response, final);
   }
-
-  private buildResponse(
-    request: InferenceRequest,
-    batchOutputs: readonly Tensor[],
-    result: ExecutionTiming,
-    endNs: number,
-  ): InferenceResponse {
-    const { plan, modelName, versionString } = this.context;
-    const wanted = request.outputs;
-    const outputs: Tensor[] = [];
-    if (wanted === null) {
-      for (const t of batchOutputs) outputs.push(reshapeOutput(t, plan, request.batchSize));
-    } else {
-      for (const w of wanted) {
-        const t = findTensor(batchOutputs, w.name);
-        if (t === undefined) {
-          throw new ServerError(Status.INTERNAL, 'ERR_BACKEND', `Model did not produce output '${w.name}'`);
-        }
-        const shaped = reshapeOutput(t, plan, request.batchSize);
-        outputs.push(
-          w.classCount > 0
-            ? classify(shaped, w.classCount, {
-                batched: plan.batched,
-                labels: plan.outputsByName.get(w.name)!.labels,
-              })
-            : shaped,
-        );
-      }
-    }
-    return {
-      modelName,
-      modelVersion: versionString,
-      id: request.id,
-      parameters: null,
-      outputs,
-      timing: {
-        queueNs: request.startNs - request.arrivalNs,
-        computeInputNs: result.computeInputNs,
-        computeInferNs: result.computeInferNs,
-        computeOutputNs: result.computeOutputNs,
-        totalNs: endNs - request.arrivalNs,
-      },
-    };
-  }
 }
 
 function collectOutputNames(
@@ -276,11 +231,4 @@ function collectOutputNames(
     for (const o of r.outputs) wanted.add(o.name);
   }
   return all.filter((name) => wanted.has(name));
-}
-
-function reshapeOutput(tensor: Tensor, plan: SchedulerContext['plan'], rows: number): Tensor {
-  const out = plan.outputsByName.get(tensor.name);
-  if (out === undefined || out.reshapeTo === null) return tensor;
-  const shape = plan.batched ? [rows, ...out.reshapeTo] : [...out.reshapeTo];
-  return { name: tensor.name, datatype: tensor.datatype, shape, data: tensor.data };
 }

@@ -28,37 +28,14 @@ import {
 } from '../../protocol/datatypes.js';
 import { fromBf16Array, fromFp16Array, toBf16Array, toFp16Array } from '../../protocol/half-float.js';
 import { elementCount, type Tensor } from '../../protocol/tensor.js';
+import { INTEGER_RANGE, type TensorValues } from '../../protocol/tensor-values.js';
 import { type FixedDataType, typedArrayBytes, viewAsTypedArray } from '../../protocol/typed-view.js';
 import { ModelError } from './model-error.js';
 
-/** Values a tensor may be built from (see the file header for what each datatype takes). */
-export type TensorValues =
-  | Uint8Array
-  | Int8Array
-  | Uint16Array
-  | Int16Array
-  | Uint32Array
-  | Int32Array
-  | BigInt64Array
-  | BigUint64Array
-  | Float32Array
-  | Float64Array
-  | readonly (string | Uint8Array)[]
-  | readonly boolean[]
-  | readonly number[]
-  | readonly bigint[];
+export type { TensorValues };
 
 /** A tensor's elements as plain values: numbers, bigints (64-bit integers), booleans or byte views (BYTES). */
 export type TensorArray = number[] | bigint[] | boolean[] | Uint8Array[];
-
-const INTEGER_RANGE: Partial<Record<DataType, readonly [number, number]>> = {
-  UINT8: [0, 0xff],
-  UINT16: [0, 0xffff],
-  UINT32: [0, 0xffffffff],
-  INT8: [-0x80, 0x7f],
-  INT16: [-0x8000, 0x7fff],
-  INT32: [-0x80000000, 0x7fffffff],
-};
 
 function bad(message: string): ModelError {
   return new ModelError(message, Status.INVALID_ARG, 'ERR_MODEL_TENSOR');

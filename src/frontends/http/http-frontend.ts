@@ -172,10 +172,9 @@ export class HttpFrontend {
   private async handleInfer(route: Route, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const socket = req.socket as TrackedSocket;
     const exchange = new HttpInferExchange(this.server, req, res);
+    // The socket's close cancels this exchange until the next request on the connection replaces
+    // it; a finished exchange ignores the cancel (onClientGone checks `finished`).
     socket[kExchange] = exchange;
-    res.on('finish', () => {
-      if (socket[kExchange] === exchange) socket[kExchange] = null;
-    });
     let body: Buffer;
     try {
       body = await this.readDecodedBody(req);

@@ -4,7 +4,7 @@
  * errors with Triton's status and message, AbortSignal cancellation, deadlines, compression, and
  * the bidirectional stream (ordered answers, in-band errors, triton_grpc_error, abort, early break).
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ClientErrorCode,
   GrpcClient,
@@ -16,7 +16,9 @@ import {
   type StreamItem,
   tensor,
 } from '../../../src/client/index.js';
+import { rejection } from '../../helpers/rejection.js';
 import { startTestGrpcServer, type TestGrpcServer } from '../../helpers/test-grpc-server.js';
+import { cancelQueuedInfer } from './cancel-queued-infer.js';
 import { type ClientRepository, SLOW_MATRIX_SIZE, writeClientRepository } from './client-fixtures.js';
 
 let repo: ClientRepository;
@@ -37,17 +39,6 @@ afterAll(async () => {
   await t?.close();
   repo?.remove();
 });
-
-async function rejection(promise: Promise<unknown>): Promise<InferenceServerError> {
-  const err = await promise.then(
-    () => {
-      throw new Error('Expected the call to fail');
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(InferenceServerError);
-  return err as InferenceServerError;
-}
 
 function simpleInputs(offset = 0): { a: Int32Array; b: Int32Array; inputs: InferInput[] } {
   const a = Int32Array.from({ length: 16 }, (_, i) => i * 5 - 30 + offset);
@@ -232,22 +223,11 @@ describe('GrpcClient cancels', () => {
   const x = [tensor('X', 'FP32', [1], [0.5])];
 
   it('GrpcClient cancels an in-flight call through its AbortSignal', async () => {
-    const spy = vi.spyOn(t.server, 'infer');
-    try {
-      const running = client.infer('slow', x);
-      await vi.waitFor(() => expect(spy).toHaveBeenCalledTimes(1));
-      const controller = new AbortController();
-      const queued = client.infer('slow', x, { signal: controller.signal });
-      await vi.waitFor(() => expect(spy).toHaveBeenCalledTimes(2));
-      controller.abort();
-      const err = await rejection(queued);
-      expect(err.status).toBe(Status.CANCELLED);
-      expect(err.code).toBe(ClientErrorCode.CANCELLED);
-      expect(err.grpcCode).toBe(1);
-      expect((await running).output<Float32Array>('Y')[0]).toBeCloseTo(0.25 * SLOW_MATRIX_SIZE, 0);
-    } finally {
-      spy.mockRestore();
-    }
+    const { cancelled, first } = await cancelQueuedInfer(client, t.server, x);
+    expect(cancelled.status).toBe(Status.CANCELLED);
+    expect(cancelled.code).toBe(ClientErrorCode.CANCELLED);
+    expect(cancelled.grpcCode).toBe(1);
+    expect(first.output<Float32Array>('Y')[0]).toBeCloseTo(0.25 * SLOW_MATRIX_SIZE, 0);
   });
 
   it('GrpcClient rejects with ERR_CLIENT_TIMEOUT when the deadline passes', async () => {

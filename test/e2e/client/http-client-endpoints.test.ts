@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpClient, InferenceServerError, Status, tensor } from '../../../src/client/index.js';
+import { rejection } from '../../helpers/rejection.js';
 import { startTestServer, type TestServer } from '../../helpers/test-server.js';
 
 let t: TestServer;
@@ -20,17 +21,6 @@ afterAll(async () => {
   await client?.close();
   await t?.close();
 });
-
-async function rejection(promise: Promise<unknown>): Promise<InferenceServerError> {
-  const err = await promise.then(
-    () => {
-      throw new Error('Expected the call to fail');
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(InferenceServerError);
-  return err as InferenceServerError;
-}
 
 describe('HttpClient health and metadata', () => {
   it('HttpClient reports the server live and ready', async () => {

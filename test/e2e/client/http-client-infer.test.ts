@@ -6,16 +6,11 @@
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  ClientErrorCode,
-  HttpClient,
-  InferenceServerError,
-  type InferInput,
-  Status,
-  tensor,
-} from '../../../src/client/index.js';
+import { ClientErrorCode, HttpClient, type InferInput, Status, tensor } from '../../../src/client/index.js';
 import type { FailureReason, RequestObserver } from '../../../src/core/index.js';
+import { rejection } from '../../helpers/rejection.js';
 import { startTestServer, type TestServer } from '../../helpers/test-server.js';
+import { cancelQueuedInfer } from './cancel-queued-infer.js';
 import {
   type ClientRepository,
   IDENTITY_TYPES,
@@ -56,17 +51,6 @@ function simpleInputs(): { a: Int32Array; b: Int32Array; inputs: InferInput[] } 
     b[i] = 3 - i;
   }
   return { a, b, inputs: [tensor('INPUT0', 'INT32', [1, 16], a), tensor('INPUT1', 'INT32', [1, 16], b)] };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<InferenceServerError> {
-  const err = await promise.then(
-    () => {
-      throw new Error('Expected the call to fail');
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(InferenceServerError);
-  return err as InferenceServerError;
 }
 
 describe('HttpClient infers on the example models', () => {
@@ -362,23 +346,11 @@ describe('HttpClient cancels', () => {
   const x = [tensor('X', 'FP32', [1], new Float32Array([0.5]))];
 
   it('HttpClient aborts an in-flight call through its AbortSignal and the server cancels the queued request', async () => {
-    const spy = vi.spyOn(t.server, 'infer');
-    try {
-      const running = client.infer('slow', x);
-      await vi.waitFor(() => expect(spy).toHaveBeenCalledTimes(1));
-      const controller = new AbortController();
-      const queued = client.infer('slow', x, { signal: controller.signal });
-      await vi.waitFor(() => expect(spy).toHaveBeenCalledTimes(2));
-      controller.abort();
-      const err = await rejection(queued);
-      expect(err.status).toBe(Status.CANCELLED);
-      expect(err.code).toBe(ClientErrorCode.CANCELLED);
-      const first = await running;
-      expect(first.output('Y')[0]).toBeCloseTo(0.25 * SLOW_MATRIX_SIZE, 0);
-      await vi.waitFor(() => expect(failures).toContainEqual({ model: 'slow', reason: 'CANCELED' }));
-    } finally {
-      spy.mockRestore();
-    }
+    const { cancelled, first } = await cancelQueuedInfer(client, t.server, x);
+    expect(cancelled.status).toBe(Status.CANCELLED);
+    expect(cancelled.code).toBe(ClientErrorCode.CANCELLED);
+    expect(first.output('Y')[0]).toBeCloseTo(0.25 * SLOW_MATRIX_SIZE, 0);
+    await vi.waitFor(() => expect(failures).toContainEqual({ model: 'slow', reason: 'CANCELED' }));
   });
 
   it('HttpClient rejects at once when the signal is already aborted', async () => {

@@ -6,43 +6,14 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  GrpcClient,
-  type InferenceServerError,
-  InferResult,
-  SharedMemoryRegionFile,
-  sharedMemoryTensor,
-  tensor,
-} from '../../../src/client/index.js';
+import { GrpcClient, InferResult, sharedMemoryTensor, tensor } from '../../../src/client/index.js';
+import { rejection } from '../../helpers/rejection.js';
+import { sharedMemoryFixture, stillServes } from '../../helpers/shared-memory-fixture.js';
 import { startTestGrpcServer, type TestGrpcServer } from '../../helpers/test-grpc-server.js';
 
 let t: TestGrpcServer;
 let client: GrpcClient;
-let serial = 0;
-const files: SharedMemoryRegionFile[] = [];
-
-function region(byteSize: number): SharedMemoryRegionFile {
-  const f = SharedMemoryRegionFile.create(`/nereid_e2e_grpc_${process.pid}_${serial++}`, byteSize);
-  files.push(f);
-  return f;
-}
-
-async function failure(promise: Promise<unknown>): Promise<InferenceServerError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as InferenceServerError;
-  }
-  throw new Error('expected the call to fail');
-}
-
-async function stillServes(): Promise<void> {
-  const r = await client.infer('simple', [
-    tensor('INPUT0', 'INT32', [1, 16], new Int32Array(16).fill(5)),
-    tensor('INPUT1', 'INT32', [1, 16], new Int32Array(16).fill(2)),
-  ]);
-  expect(Array.from(r.output<Int32Array>('OUTPUT1'))).toEqual(new Array(16).fill(3));
-}
+const { region, destroyRegions } = sharedMemoryFixture('grpc');
 
 beforeAll(async () => {
   t = await startTestGrpcServer({ allowClientShm: true });
@@ -52,7 +23,7 @@ beforeAll(async () => {
 afterAll(async () => {
   client.close();
   await t.close();
-  for (const f of files) f.destroy();
+  destroyRegions();
 });
 
 describe('system shared memory over gRPC', () => {
@@ -145,35 +116,35 @@ describe('system shared memory over gRPC', () => {
   it('answers registration errors with Triton statuses and texts', async () => {
     const f = region(32);
     await client.registerSystemSharedMemory('gdup', f.key, 32);
-    const dup = await failure(client.registerSystemSharedMemory('gdup', f.key, 16));
+    const dup = await rejection(client.registerSystemSharedMemory('gdup', f.key, 16));
     expect(dup.grpcCode).toBe(grpc.status.ALREADY_EXISTS);
     expect(dup.message).toContain("shared memory region 'gdup' already in manager");
-    const bounds = await failure(client.registerSystemSharedMemory('gbig', f.key, 16, 17));
+    const bounds = await rejection(client.registerSystemSharedMemory('gbig', f.key, 16, 17));
     expect(bounds.grpcCode).toBe(grpc.status.INVALID_ARGUMENT);
     expect(bounds.message).toContain("failed to register shared memory region 'gbig': invalid args");
-    const missing = await failure(client.getSystemSharedMemoryStatus('nope'));
+    const missing = await rejection(client.getSystemSharedMemoryStatus('nope'));
     expect(missing.grpcCode).toBe(grpc.status.NOT_FOUND);
     expect(missing.message).toContain("Unable to find system shared memory region: 'nope'");
     await client.unregisterSystemSharedMemory('gdup');
-    await stillServes();
+    await stillServes(client);
   });
 
   it('fails ModelInfer on an unknown region and an out-of-bounds input, then still serves', async () => {
     const f = region(64);
     await client.registerSystemSharedMemory('g64', f.key, 64);
     const plain = tensor('INPUT1', 'INT32', [1, 16], new Int32Array(16));
-    const unknown = await failure(
+    const unknown = await rejection(
       client.infer('simple', [sharedMemoryTensor('INPUT0', 'INT32', [1, 16], 'gghost', 64), plain]),
     );
     expect(unknown.grpcCode).toBe(grpc.status.NOT_FOUND);
     expect(unknown.message).toContain("Unable to find shared memory region: 'gghost'");
-    const bounds = await failure(
+    const bounds = await rejection(
       client.infer('simple', [sharedMemoryTensor('INPUT0', 'INT32', [1, 16], 'g64', 64, 8), plain]),
     );
     expect(bounds.grpcCode).toBe(grpc.status.INVALID_ARGUMENT);
     expect(bounds.message).toContain("Invalid offset + byte size for shared memory region: 'g64'");
     await client.unregisterSystemSharedMemory('g64');
-    await stillServes();
+    await stillServes(client);
   });
 
   it('answers the CUDA RPCs: unregister succeeds, status is empty, register fails INVALID_ARGUMENT', async () => {
@@ -187,7 +158,7 @@ describe('system shared memory over gRPC', () => {
     });
     expect(register?.code).toBe(grpc.status.INVALID_ARGUMENT);
     expect(register?.details).toBe("failed to register CUDA shared memory region: 'gpu', GPUs not supported");
-    await stillServes();
+    await stillServes(client);
   });
 });
 
@@ -205,10 +176,12 @@ describe('system shared memory over gRPC without --allow-client-shm', () => {
 
   it('answers the shared-memory RPCs UNIMPLEMENTED naming the flag', async () => {
     const f = region(8);
-    const register = await failure(offClient.registerSystemSharedMemory('r', f.key, 8));
+    const register = await rejection(offClient.registerSystemSharedMemory('r', f.key, 8));
     expect(register.grpcCode).toBe(grpc.status.UNIMPLEMENTED);
     expect(register.message).toContain('--allow-client-shm=true');
-    expect((await failure(offClient.unregisterCudaSharedMemory())).grpcCode).toBe(grpc.status.UNIMPLEMENTED);
+    expect((await rejection(offClient.unregisterCudaSharedMemory())).grpcCode).toBe(
+      grpc.status.UNIMPLEMENTED,
+    );
     expect(await offClient.isServerLive()).toBe(true);
   });
 });

@@ -5,42 +5,14 @@
  * error with Triton's text and status, CUDA calls, and the server staying up after each error.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  HttpClient,
-  type InferenceServerError,
-  SharedMemoryRegionFile,
-  sharedMemoryTensor,
-  tensor,
-} from '../../../src/client/index.js';
+import { HttpClient, sharedMemoryTensor, tensor } from '../../../src/client/index.js';
+import { rejection } from '../../helpers/rejection.js';
+import { sharedMemoryFixture, stillServes } from '../../helpers/shared-memory-fixture.js';
 import { startTestServer, type TestServer } from '../../helpers/test-server.js';
 
 let t: TestServer;
 let client: HttpClient;
-let serial = 0;
-const files: SharedMemoryRegionFile[] = [];
-
-function region(byteSize: number): SharedMemoryRegionFile {
-  const f = SharedMemoryRegionFile.create(`/nereid_e2e_http_${process.pid}_${serial++}`, byteSize);
-  files.push(f);
-  return f;
-}
-
-async function failure(promise: Promise<unknown>): Promise<InferenceServerError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as InferenceServerError;
-  }
-  throw new Error('expected the call to fail');
-}
-
-/** The server still serves a plain inference (checked after every error). */
-async function stillServes(): Promise<void> {
-  const a = tensor('INPUT0', 'INT32', [1, 16], new Int32Array(16).fill(2));
-  const b = tensor('INPUT1', 'INT32', [1, 16], new Int32Array(16).fill(1));
-  const r = await client.infer('simple', [a, b]);
-  expect(Array.from(r.output<Int32Array>('OUTPUT0'))).toEqual(new Array(16).fill(3));
-}
+const { region, destroyRegions } = sharedMemoryFixture('http');
 
 beforeAll(async () => {
   t = await startTestServer({ allowClientShm: true });
@@ -50,7 +22,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await client.close();
   await t.close();
-  for (const f of files) f.destroy();
+  destroyRegions();
 });
 
 describe('system shared memory over HTTP', () => {
@@ -148,26 +120,26 @@ describe('system shared memory over HTTP', () => {
   it('refuses a duplicate region name with 400 and Triton text, keeping the first', async () => {
     const f = region(64);
     await client.registerSystemSharedMemory('dup', f.key, 64);
-    const err = await failure(client.registerSystemSharedMemory('dup', f.key, 32));
+    const err = await rejection(client.registerSystemSharedMemory('dup', f.key, 32));
     expect(err.httpStatus).toBe(400);
     expect(err.message).toContain("shared memory region 'dup' already in manager");
     expect((await client.getSystemSharedMemoryStatus('dup'))[0]!.byte_size).toBe(64);
     await client.unregisterSystemSharedMemory('dup');
-    await stillServes();
+    await stillServes(client);
   });
 
   it('refuses a region beyond its object and a key that does not exist', async () => {
     const f = region(64);
-    const bounds = await failure(client.registerSystemSharedMemory('big', f.key, 64, 8));
+    const bounds = await rejection(client.registerSystemSharedMemory('big', f.key, 64, 8));
     expect(bounds.httpStatus).toBe(400);
     expect(bounds.message).toContain("failed to register shared memory region 'big': invalid args");
-    const missing = await failure(client.registerSystemSharedMemory('none', '/nereid_no_such_object', 8));
+    const missing = await rejection(client.registerSystemSharedMemory('none', '/nereid_no_such_object', 8));
     expect(missing.httpStatus).toBe(500);
     expect(missing.message).toContain("Unable to open shared memory region: '/nereid_no_such_object'");
-    const traversal = await failure(client.registerSystemSharedMemory('bad', '/../../etc/passwd', 8));
+    const traversal = await rejection(client.registerSystemSharedMemory('bad', '/../../etc/passwd', 8));
     expect(traversal.httpStatus).toBe(400);
     expect(await client.getSystemSharedMemoryStatus()).toEqual([]);
-    await stillServes();
+    await stillServes(client);
   });
 
   it('answers register bodies without key or byte_size with Triton text', async () => {
@@ -182,24 +154,24 @@ describe('system shared memory over HTTP', () => {
     const status = await fetch(`${t.baseUrl}/v2/systemsharedmemory/region/nope/status`);
     expect(status.status).toBe(404);
     expect(await status.json()).toEqual({ error: "Unable to find system shared memory region: 'nope'" });
-    await stillServes();
+    await stillServes(client);
   });
 
   it('fails inference on an unknown region, an out-of-bounds tensor and a too small output', async () => {
     const f = region(64);
     await client.registerSystemSharedMemory('small', f.key, 64);
     const plain = tensor('INPUT1', 'INT32', [1, 16], new Int32Array(16));
-    const unknown = await failure(
+    const unknown = await rejection(
       client.infer('simple', [sharedMemoryTensor('INPUT0', 'INT32', [1, 16], 'ghost', 64), plain]),
     );
     expect(unknown.httpStatus).toBe(404);
     expect(unknown.message).toBe("Unable to find shared memory region: 'ghost'");
-    const bounds = await failure(
+    const bounds = await rejection(
       client.infer('simple', [sharedMemoryTensor('INPUT0', 'INT32', [1, 16], 'small', 64, 32), plain]),
     );
     expect(bounds.httpStatus).toBe(400);
     expect(bounds.message).toMatch(/^Invalid offset \+ byte size for shared memory region: 'small'/);
-    const tooSmall = await failure(
+    const tooSmall = await rejection(
       client.infer('simple', [tensor('INPUT0', 'INT32', [1, 16], new Int32Array(16)), plain], {
         outputs: [{ name: 'OUTPUT0', sharedMemory: { region: 'small', byteSize: 32 } }],
       }),
@@ -209,7 +181,7 @@ describe('system shared memory over HTTP', () => {
       "shared memory size specified with the request for output 'OUTPUT0' (32 bytes) should be at least 64 bytes to hold the results",
     );
     await client.unregisterSystemSharedMemory('small');
-    await stillServes();
+    await stillServes(client);
   });
 
   it('answers the CUDA calls: unregister (all or one) succeeds, status is empty, register fails', async () => {
@@ -224,7 +196,7 @@ describe('system shared memory over HTTP', () => {
     expect(await res.json()).toEqual({
       error: "failed to register CUDA shared memory region: 'gpu', GPUs not supported",
     });
-    await stillServes();
+    await stillServes(client);
   });
 });
 
@@ -242,11 +214,11 @@ describe('system shared memory over HTTP without --allow-client-shm', () => {
 
   it('refuses every shared-memory route with 501 naming the flag and does not advertise the extension', async () => {
     const f = region(8);
-    const register = await failure(offClient.registerSystemSharedMemory('r', f.key, 8));
+    const register = await rejection(offClient.registerSystemSharedMemory('r', f.key, 8));
     expect(register.httpStatus).toBe(501);
     expect(register.message).toContain('--allow-client-shm=true');
-    expect((await failure(offClient.getSystemSharedMemoryStatus())).httpStatus).toBe(501);
-    expect((await failure(offClient.unregisterCudaSharedMemory())).httpStatus).toBe(501);
+    expect((await rejection(offClient.getSystemSharedMemoryStatus())).httpStatus).toBe(501);
+    expect((await rejection(offClient.unregisterCudaSharedMemory())).httpStatus).toBe(501);
     expect((await offClient.serverMetadata()).extensions).not.toContain('system_shared_memory');
     expect(await offClient.isServerLive()).toBe(true);
   });

@@ -1,0 +1,101 @@
+/**
+ * Builds the response of one request from the tensors its execution produced: the outputs it asked
+ * for (or its default outputs), its rows sliced out of a batch when needed, the config's output
+ * reshape and classification applied, and its timing. Shared by BatchExecution and the sequence
+ * batcher; it records no statistics and answers nobody.
+ */
+import type { ExecutionTiming } from '../backends/backend.js';
+import { ServerError, Status } from '../common/errors.js';
+import { classify } from '../protocol/classification.js';
+import type { Tensor } from '../protocol/tensor.js';
+import type { InferenceRequest, InferenceResponse } from './inference-request.js';
+import type { ModelPlan } from './model-plan.js';
+import type { SchedulerContext } from './scheduler.js';
+import { findTensor, sliceRows } from './tensor-rows.js';
+
+/** What a response needs from the scheduler context. */
+export type ResponseContext = Pick<SchedulerContext, 'plan' | 'modelName' | 'versionString'>;
+
+/**
+ * The response of `request`. With `row` >= 0, `outputs` are batched over `rows` rows and the
+ * request's `request.batchSize` rows starting at `row` are sliced out; with -1 they are the
+ * request's own. A request that names no outputs gets `defaultOutputs` (each must be in
+ * `outputs`, in that order), or every tensor of `outputs` when `defaultOutputs` is null.
+ * @throws ServerError INTERNAL (ERR_BACKEND) when the model did not produce a requested output
+ */
+export function buildExecutionResponse(
+  context: ResponseContext,
+  request: InferenceRequest,
+  outputs: readonly Tensor[],
+  row: number,
+  rows: number,
+  defaultOutputs: readonly string[] | null,
+  timing: ExecutionTiming,
+  endNs: number,
+): InferenceResponse {
+  const { plan, modelName, versionString } = context;
+  const result: Tensor[] = [];
+  const wanted = request.outputs;
+  if (wanted !== null) {
+    for (const w of wanted) {
+      const t = producedOutput(modelName, outputs, w.name);
+      result.push(requestOutput(plan, t, row, rows, request.batchSize, w.classCount));
+    }
+  } else if (defaultOutputs !== null) {
+    for (const name of defaultOutputs) {
+      const t = producedOutput(modelName, outputs, name);
+      result.push(requestOutput(plan, t, row, rows, request.batchSize, 0));
+    }
+  } else {
+    for (const t of outputs) result.push(requestOutput(plan, t, row, rows, request.batchSize, 0));
+  }
+  return {
+    modelName,
+    modelVersion: versionString,
+    id: request.id,
+    parameters: null,
+    outputs: result,
+    timing: {
+      queueNs: request.startNs - request.arrivalNs,
+      computeInputNs: timing.computeInputNs,
+      computeInferNs: timing.computeInferNs,
+      computeOutputNs: timing.computeOutputNs,
+      totalNs: endNs - request.arrivalNs,
+    },
+  };
+}
+
+/** The tensor named `name` in `outputs`; throws when the model did not produce it. */
+function producedOutput(modelName: string, outputs: readonly Tensor[], name: string): Tensor {
+  const t = findTensor(outputs, name);
+  if (t === undefined) {
+    throw new ServerError(
+      Status.INTERNAL,
+      'ERR_BACKEND',
+      `Model '${modelName}' did not produce output '${name}'`,
+    );
+  }
+  return t;
+}
+
+/**
+ * The request's part of `tensor` (rows [row, row + requestRows) of `rows`, or all of it when `row`
+ * is -1) with the config's output reshape (client-facing dims) and, when `classCount` > 0,
+ * classification applied.
+ */
+function requestOutput(
+  plan: ModelPlan,
+  tensor: Tensor,
+  row: number,
+  rows: number,
+  requestRows: number,
+  classCount: number,
+): Tensor {
+  let t = row < 0 ? tensor : sliceRows(tensor, row, requestRows, rows);
+  const out = plan.outputsByName.get(t.name);
+  if (out !== undefined && out.reshapeTo !== null) {
+    const shape = plan.batched ? [requestRows, ...out.reshapeTo] : [...out.reshapeTo];
+    t = { name: t.name, datatype: t.datatype, shape, data: t.data };
+  }
+  return classCount > 0 ? classify(t, classCount, { batched: plan.batched, labels: out!.labels }) : t;
+}

@@ -19,6 +19,7 @@ import { GrpcFrontend } from '../src/frontends/index.js';
 import { MAX_GRPC_MESSAGE_BYTES, messageType } from '../src/protocol/grpc/index.js';
 import { packageRoot } from '../src/tools/examples/index.js';
 import { startGrpcEchoServer } from '../test/helpers/grpc-echo-server.js';
+import { CpuMeter, type CpuPerRequest } from './lib/cpu-accounting.js';
 
 const PATH = '/inference.GRPCInferenceService/ModelInfer';
 const LOAD_WORKERS = 2;
@@ -88,6 +89,8 @@ interface LoadTask {
 
 interface LoadResult {
   completed: number;
+  /** Calls completed during warm-up and measurement (for CPU per call). */
+  total: number;
   errors: number;
   latenciesUs: number[];
 }
@@ -106,13 +109,14 @@ function runLoadWorker(task: LoadTask): void {
   const start = performance.now();
   const measureFrom = start + task.warmupMs;
   const stopAt = measureFrom + task.measureMs;
-  const result: LoadResult = { completed: 0, errors: 0, latenciesUs: [] };
+  const result: LoadResult = { completed: 0, total: 0, errors: 0, latenciesUs: [] };
   let inFlight = 0;
   const issue = (): void => {
     const sent = performance.now();
     inFlight++;
     client.makeUnaryRequest(PATH, passThrough, passThrough, request, (err) => {
       inFlight--;
+      result.total++;
       const now = performance.now();
       if (sent >= measureFrom && now <= stopAt) {
         if (err) result.errors++;
@@ -143,9 +147,11 @@ function startChild(role: string): Promise<{ child: ChildProcess; port: number }
 
 async function measure(
   address: string,
+  serverPid: number,
   options: BenchOptions,
   request: Buffer,
-): Promise<{ rps: number; p50Us: number; errors: number }> {
+): Promise<{ rps: number; p50Us: number; errors: number; cpu: CpuPerRequest }> {
+  const meter = new CpuMeter(serverPid);
   const perWorker = Math.ceil(options.concurrency / LOAD_WORKERS);
   const results = await Promise.all(
     Array.from({ length: LOAD_WORKERS }, (_, w) => {
@@ -169,6 +175,7 @@ async function measure(
   const completed = results.reduce((n, r) => n + r.completed, 0);
   const latencies = results.flatMap((r) => r.latenciesUs).sort((a, b) => a - b);
   return {
+    cpu: meter.stop(results.reduce((n, r) => n + r.total, 0)),
     rps: completed / options.seconds,
     p50Us: latencies[Math.floor(latencies.length / 2)] ?? 0,
     errors: results.reduce((n, r) => n + r.errors, 0),
@@ -188,18 +195,21 @@ async function main(): Promise<void> {
   console.log(
     `gRPC overhead: simple, concurrency ${options.concurrency} from ${LOAD_WORKERS} worker threads, ${options.seconds} s per run after ${options.warmupSeconds} s warm-up, node ${process.version}`,
   );
-  const runs: Record<'nereid' | 'echo', { rps: number; p50Us: number }[]> = { nereid: [], echo: [] };
+  const runs: Record<'nereid' | 'echo', { rps: number; p50Us: number; cpu: CpuPerRequest }[]> = {
+    nereid: [],
+    echo: [],
+  };
   try {
     for (let r = 0; r < options.repeats; r++) {
       for (const [name, target] of [
         ['nereid', nereid],
         ['echo', echo],
       ] as const) {
-        const m = await measure(`127.0.0.1:${target.port}`, options, request);
+        const m = await measure(`127.0.0.1:${target.port}`, target.child.pid!, options, request);
         if (m.errors > 0) throw new Error(`${m.errors} calls to ${name} failed`);
         runs[name].push(m);
         console.log(
-          `  run ${r + 1} ${name.padEnd(6)} ${m.rps.toFixed(0).padStart(7)} req/s  p50 ${(m.p50Us / 1000).toFixed(3)} ms`,
+          `  run ${r + 1} ${name.padEnd(6)} ${m.rps.toFixed(0).padStart(7)} req/s  p50 ${(m.p50Us / 1000).toFixed(3)} ms  cpu us/call: server main ${m.cpu.serverMainUs.toFixed(0)}, other ${m.cpu.serverOtherUs.toFixed(0)}, load generator ${m.cpu.clientUs.toFixed(0)}`,
         );
       }
     }

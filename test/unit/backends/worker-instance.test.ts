@@ -269,8 +269,9 @@ describe('WorkerInstance in blocking mode and coalesced messages', () => {
     results.slice(1).forEach((r, i) => {
       expect(float32Of(r.result!.outputs![0]!).length).toBe(i + 1);
     });
-    // The worker held answers while the next execution was waiting: far fewer messages than 8.
-    expect(instance.answerMessages - answersBefore).toBeLessThanOrEqual(3);
+    // The worker held answers while the next execution was waiting: fewer messages than answers
+    // (at worst pairs, when each run outlasts ANSWER_HOLD_MAX_NS on a loaded machine).
+    expect(instance.answerMessages - answersBefore).toBeLessThanOrEqual(5);
   });
 
   it('WorkerInstance posts an execution for an idle worker at once, without waiting for the end of the turn', async () => {

@@ -51,7 +51,7 @@ class RawLoad implements RawConnectionListener {
   });
 
   constructor(
-    private readonly job: LoadJob,
+    job: LoadJob,
     private readonly measureFrom: number,
     private readonly end: number,
   ) {

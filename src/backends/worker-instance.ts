@@ -15,7 +15,6 @@ import type {
   BackendLogger,
   BackendLogLevel,
   ExecutionBatch,
-  ExecutionResult,
   ExecutionSink,
   ModelFileMetadata,
 } from './backend.js';

@@ -4,7 +4,6 @@
  * optional inputs every request must carry the same set of inputs. Used by batching schedulers
  * to decide where a batch ends; it does not assemble batches (batch-execution.ts does).
  */
-import type { Tensor } from '../protocol/tensor.js';
 import type { InferenceRequest } from './inference-request.js';
 import type { ModelPlan } from './model-plan.js';
 import { findTensor } from './tensor-rows.js';

@@ -4,7 +4,7 @@
  * Requests are checked against it (request-validator.ts) without touching the config again.
  */
 import type { ModelConfig } from '../config/model-config.js';
-import { configToWire, type DataType, ELEMENT_BYTES } from '../protocol/datatypes.js';
+import { configToWire, type DataType } from '../protocol/datatypes.js';
 import type { RawInputSpec } from '../protocol/index.js';
 
 /** One model input as the request path sees it. */

@@ -5,7 +5,7 @@
  * each answer compared with what the server's core reports, each error as InferenceServerError.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpClient, InferenceServerError, Status, tensor } from '../../../src/client/index.js';
+import { HttpClient, Status, tensor } from '../../../src/client/index.js';
 import { rejection } from '../../helpers/rejection.js';
 import { startTestServer, type TestServer } from '../../helpers/test-server.js';
 

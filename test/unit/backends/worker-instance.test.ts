@@ -257,7 +257,7 @@ describe('WorkerInstance in blocking mode and coalesced messages', () => {
     await vi.waitFor(() => expect(Atomics.load(gate, 1)).toBe(1));
     const postedBefore = instance.postedMessages;
     const sinks = Array.from({ length: 7 }, () => new RecordingSink());
-    sinks.forEach((sink, i) => instance.execute(makeBatch(1, [x(i + 1)], []), sink));
+    for (let i = 0; i < sinks.length; i++) instance.execute(makeBatch(1, [x(i + 1)], []), sinks[i]!);
     await new Promise((resolve) => setImmediate(resolve));
     // Seven executions accepted in one event-loop turn for a busy worker: one EXECUTE_MANY.
     expect(instance.postedMessages - postedBefore).toBe(1);

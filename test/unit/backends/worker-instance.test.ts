@@ -274,8 +274,20 @@ describe('WorkerInstance in blocking mode and coalesced messages', () => {
     expect(instance.answerMessages - answersBefore).toBeLessThanOrEqual(5);
   });
 
-  it('WorkerInstance posts an execution for an idle worker at once, without waiting for the end of the turn', async () => {
+  it('WorkerInstance sends executions accepted in one turn to an idle worker as one message', async () => {
     const instance = await start({ maxInFlight: 4 });
+    const before = instance.postedMessages;
+    const sinks = [new RecordingSink(), new RecordingSink(), new RecordingSink()];
+    for (let i = 0; i < sinks.length; i++) instance.execute(makeBatch(1, [x(i + 1)], []), sinks[i]!);
+    expect(instance.postedMessages - before).toBe(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(instance.postedMessages - before).toBe(1);
+    const results = await Promise.all(sinks.map((s) => s.done));
+    expect(results.map((r) => float32Of(r.result!.outputs![0]!).length)).toEqual([1, 2, 3]);
+  });
+
+  it('WorkerInstance with maxInFlight 1 posts each execution at once', async () => {
+    const instance = await start();
     const before = instance.postedMessages;
     const sink = new RecordingSink();
     instance.execute(makeBatch(1, [x(2)], []), sink);

@@ -71,9 +71,6 @@ export class JsModelRuntime {
   private readonly onMessage = (msg: MainMessage): void => {
     if (msg.type === MessageType.STOP) void this.stop();
     else if (msg.type === MessageType.EXECUTE && this.model !== null) void this.execute(msg);
-    else if (msg.type === MessageType.EXECUTE_MANY && this.model !== null) {
-      for (let i = 0; i < msg.executions.length; i++) void this.execute(msg.executions[i]!);
-    }
   };
 
   /** Loads the model from `workerData` and reports READY or the load error. */

@@ -236,16 +236,19 @@ describe('WorkerInstance', () => {
     expect((await execute(instance, makeBatch(1, [x(2)], []))).error).toBeNull();
   });
 
-  it('WorkerInstance fails every pipelined execution when its worker crashes', async () => {
-    const instance = await start({ maxInFlight: 2 });
-    const crashing = new RecordingSink();
-    const behind = new RecordingSink();
-    instance.execute(makeBatch(1, [x(1)], ['crash']), crashing);
-    instance.execute(makeBatch(1, [x(1)], []), behind);
-    const [a, b] = await Promise.all([crashing.done, behind.done]);
-    expect(a.error!.code).toBe('ERR_INSTANCE_CRASHED');
-    expect(b.error!.code).toBe('ERR_INSTANCE_CRASHED');
-  });
+  for (const blocking of [false, true]) {
+    it(`WorkerInstance (${blocking ? 'blocking' : 'event-loop'} worker) reports execution errors and fails every pipelined execution when its worker crashes`, async () => {
+      const instance = await start({ maxInFlight: 2, blocking });
+      expect((await execute(instance, makeBatch(1, [x(1)], ['throw']))).error!.code).toBe('ERR_ECHO');
+      const crashing = new RecordingSink();
+      const behind = new RecordingSink();
+      instance.execute(makeBatch(1, [x(1)], ['crash']), crashing);
+      instance.execute(makeBatch(1, [x(1)], []), behind);
+      const [a, b] = await Promise.all([crashing.done, behind.done]);
+      expect(a.error!.code).toBe('ERR_INSTANCE_CRASHED');
+      expect(b.error!.code).toBe('ERR_INSTANCE_CRASHED');
+    });
+  }
 });
 
 describe('WorkerInstance in blocking mode and coalesced messages', () => {
@@ -344,17 +347,5 @@ describe('WorkerInstance in blocking mode and coalesced messages', () => {
     const failed = await execute(instance, makeBatch(1, [x(1)], ['uncaught']));
     expect(failed.error!.message).toContain('synchronous executor');
     expect((await execute(instance, makeBatch(1, [x(2)], []))).error).toBeNull();
-  });
-
-  it('WorkerInstance in blocking mode reports execution errors and fails pipelined work when the worker crashes', async () => {
-    const instance = await start({ blocking: true, maxInFlight: 2 });
-    expect((await execute(instance, makeBatch(1, [x(1)], ['throw']))).error!.code).toBe('ERR_ECHO');
-    const crashing = new RecordingSink();
-    const behind = new RecordingSink();
-    instance.execute(makeBatch(1, [x(1)], ['crash']), crashing);
-    instance.execute(makeBatch(1, [x(1)], []), behind);
-    const [a, b] = await Promise.all([crashing.done, behind.done]);
-    expect(a.error!.code).toBe('ERR_INSTANCE_CRASHED');
-    expect(b.error!.code).toBe('ERR_INSTANCE_CRASHED');
   });
 });

@@ -21,6 +21,7 @@ import {
   type ResponseSink,
 } from './inference-request.js';
 import type { InstanceSlot } from './instance-pool.js';
+import { answerFailure, answerSuccess } from './request-outcome.js';
 import type { SchedulerContext } from './scheduler.js';
 import { concatRows, findTensor, sliceRows } from './tensor-rows.js';
 
@@ -139,22 +140,9 @@ export class BatchExecution implements ExecutionSink {
           throw new ServerError(Status.INTERNAL, 'ERR_BACKEND', 'Backend returned no outputs');
         }
         const response = buildExecutionResponse(this.context, request, outputs, -1, 0, null, result, end);
-        stats.recordSuccess(
-          response.timing.totalNs,
-          response.timing.queueNs,
-          result.computeInputNs,
-          result.computeInferNs,
-          result.computeOutputNs,
-          wallMs,
-        );
-        observer?.onSuccess(modelName, versionString, response.timing, false);
-        (this.responder ?? request.sink).onResponse(request, response, true);
+        answerSuccess(this.context, request, response, result, wallMs, this.responder ?? request.sink);
       } catch (err) {
-        const error =
-          err instanceof ServerError ? err : new ServerError(Status.INTERNAL, 'ERR_BACKEND', String(err));
-        stats.recordFailure(end - request.arrivalNs, wallMs);
-        observer?.onFailure(modelName, versionString, 'BACKEND', end - request.arrivalNs);
-        (this.responder ?? request.sink).onError(request, error);
+        answerFailure(this.context, request, err, end, wallMs, this.responder ?? request.sink);
       }
       row += request.batchSize;
     }
@@ -164,15 +152,13 @@ export class BatchExecution implements ExecutionSink {
   onError(error: ServerError): void {
     if (this.settled) return;
     this.settled = true;
-    const { stats, clock, observer, modelName, versionString } = this.context;
+    const { clock } = this.context;
     const end = clock.nowNs();
     const wallMs = clock.wallMs();
     for (const request of this.requests) {
       if (request.state === RequestState.DONE) continue; // a decoupled request already finished
       request.state = RequestState.DONE;
-      stats.recordFailure(end - request.arrivalNs, wallMs);
-      observer?.onFailure(modelName, versionString, 'BACKEND', end - request.arrivalNs);
-      (this.responder ?? request.sink).onError(request, error);
+      answerFailure(this.context, request, error, end, wallMs, this.responder ?? request.sink);
     }
     this.listener.onBatchDone(this.slot, this.requests);
   }

@@ -13,6 +13,7 @@ import { ServerError, Status } from '../../common/errors.js';
 import type { Tensor } from '../../protocol/tensor.js';
 import { type InferenceRequest, RequestState, type ResponseSink } from '../inference-request.js';
 import type { InstanceSlot } from '../instance-pool.js';
+import { answerFailure, answerSuccess } from '../request-outcome.js';
 import type { SchedulerContext } from '../scheduler.js';
 import { concatRows, findTensor } from '../tensor-rows.js';
 import type { BatchRow } from './batch-row.js';
@@ -191,22 +192,9 @@ export class SequenceBatch implements ExecutionSink {
           result,
           end,
         );
-        stats.recordSuccess(
-          response.timing.totalNs,
-          response.timing.queueNs,
-          result.computeInputNs,
-          result.computeInferNs,
-          result.computeOutputNs,
-          wallMs,
-        );
-        observer?.onSuccess(modelName, versionString, response.timing, false);
-        sink.onResponse(request, response, true);
+        answerSuccess(context, request, response, result, wallMs, sink);
       } catch (err) {
-        const error =
-          err instanceof ServerError ? err : new ServerError(Status.INTERNAL, 'ERR_BACKEND', String(err));
-        stats.recordFailure(end - request.arrivalNs, wallMs);
-        observer?.onFailure(modelName, versionString, 'BACKEND', end - request.arrivalNs);
-        sink.onError(request, error);
+        answerFailure(context, request, err, end, wallMs, sink);
       }
     }
     this.plan.listener.onSequenceBatchDone(this.instance, rows);
@@ -245,16 +233,13 @@ export class SequenceBatch implements ExecutionSink {
     if (this.settled) return;
     this.settled = true;
     const { context, responder } = this.plan;
-    const { stats, clock, observer, modelName, versionString } = context;
-    const end = clock.nowNs();
-    const wallMs = clock.wallMs();
+    const end = context.clock.nowNs();
+    const wallMs = context.clock.wallMs();
     for (const row of this.rows) {
       const request = row.request;
       if (request === null || request.state === RequestState.DONE) continue;
       request.state = RequestState.DONE;
-      stats.recordFailure(end - request.arrivalNs, wallMs);
-      observer?.onFailure(modelName, versionString, 'BACKEND', end - request.arrivalNs);
-      (responder ?? request.sink).onError(request, error);
+      answerFailure(context, request, error, end, wallMs, responder ?? request.sink);
     }
     this.plan.listener.onSequenceBatchDone(this.instance, this.rows);
   }

@@ -19,6 +19,7 @@ import type {
   ModelFileMetadata,
 } from './backend.js';
 import { InFlightQueue } from './in-flight-queue.js';
+import { SharedRing } from './shared-ring.js';
 import { WorkerDoorbell } from './worker-doorbell.js';
 import {
   type ErrorMessage,
@@ -32,8 +33,17 @@ import {
   unpackTensors,
   type WorkerInit,
   type WorkerMessage,
+  type WorkerRings,
 } from './worker-protocol.js';
 import { splitPerRequest, timedResult } from './worker-result.js';
+import {
+  createWorkerRings,
+  RingTag,
+  readErrorRecord,
+  readResultRecord,
+  writeExecuteRecord,
+  writePortRecord,
+} from './worker-ring.js';
 
 /** Options of WorkerInstance.start. */
 export interface WorkerInstanceOptions<TOptions = unknown> {
@@ -77,7 +87,9 @@ export interface WorkerInstanceOptions<TOptions = unknown> {
   /**
    * The worker serves in blocking mode (WorkerRuntime with a synchronous executor): it waits in
    * `Atomics.wait` between executions and is rung through a WorkerDoorbell after each message,
-   * instead of sleeping in its event loop. Default false.
+   * instead of sleeping in its event loop. Unless the instance is decoupled, sends request info or
+   * has an extension, executions and answers then travel through two SharedRings (worker-ring.ts,
+   * docs/adr/0007) instead of messages. Default false.
    */
   blocking?: boolean;
   /** Handles message kinds WorkerInstance does not know (e.g. BLS calls). Default none. */
@@ -144,9 +156,19 @@ export class WorkerInstance implements BackendInstance {
   postedMessages = 0;
   /** RESULT, ERROR and RESULT_MANY messages received so far (diagnostics, as postedMessages). */
   answerMessages = 0;
+  /** Executions sent as ring records so far (diagnostics; ring mode only). */
+  ringExecutions = 0;
   private readonly worker: Worker;
   /** Rung after each message to a blocking-mode worker; null for event-loop workers. */
   private readonly doorbell: WorkerDoorbell | null;
+  /** Ring mode: executions to the worker, answers back, and the largest record; else null. */
+  private readonly requestRing: SharedRing | null;
+  private readonly resultRing: SharedRing | null;
+  private readonly maxRecordBytes: number;
+  /** Ring mode: a waitAsync on the result ring is pending. */
+  private resultWaitPending = false;
+  /** Ring mode: the oldest answer is a message on the port (a PORT record said so). */
+  private awaitingPortAnswer = false;
   private readonly logger: BackendLogger;
   private readonly executionTimeoutMs: number;
   private readonly sendRequestInfo: boolean;
@@ -207,12 +229,20 @@ export class WorkerInstance implements BackendInstance {
     });
     const doorbellBuffer = options.blocking === true ? WorkerDoorbell.create() : null;
     this.doorbell = doorbellBuffer === null ? null : new WorkerDoorbell(doorbellBuffer);
+    const rings: WorkerRings | null =
+      doorbellBuffer !== null && !this.decoupled && !this.sendRequestInfo && this.extension === null
+        ? createWorkerRings(this.maxInFlight)
+        : null;
+    this.requestRing = rings === null ? null : new SharedRing(rings.requests);
+    this.resultRing = rings === null ? null : new SharedRing(rings.results);
+    this.maxRecordBytes = rings === null ? 0 : rings.maxRecordBytes;
     const init: WorkerInit = {
       modelName: options.modelName,
       instanceName: options.name,
       config: options.config ?? null,
       options: options.options,
       doorbell: doorbellBuffer,
+      rings,
     };
     this.worker = new Worker(options.workerUrl, { workerData: init, stdout: true, stderr: true });
     this.worker.on('message', this.onMessage);
@@ -242,10 +272,19 @@ export class WorkerInstance implements BackendInstance {
     this.send(message, transfer);
   }
 
-  /** Posts to the worker and, in blocking mode, rings its doorbell. */
+  /**
+   * Posts to the worker and, in blocking mode, rings its doorbell. In ring mode a PORT record
+   * marks the message's place among the ring's executions.
+   */
   private send(message: unknown, transfer: ArrayBuffer[]): void {
     this.postedMessages++;
     this.worker.postMessage(message, transfer);
+    if (this.requestRing !== null && !writePortRecord(this.requestRing)) {
+      // A dead instance's STOP cannot be announced either: end the thread instead of dying again.
+      if (this.state === State.DEAD) void this.worker.terminate();
+      else this.die(ringFull(this, 'request'));
+      return;
+    }
     this.doorbell?.ring();
   }
 
@@ -254,6 +293,10 @@ export class WorkerInstance implements BackendInstance {
       !(this.state === State.IDLE || (this.state === State.BUSY && this.inFlight.length < this.maxInFlight))
     ) {
       process.nextTick(deliverError, sink, this.notIdleError());
+      return;
+    }
+    if (this.requestRing !== null) {
+      this.executeThroughRing(batch, sink);
       return;
     }
     let packed: { buffer: ArrayBuffer; byteLength: number };
@@ -292,9 +335,138 @@ export class WorkerInstance implements BackendInstance {
       this.timer = setTimeout(this.onExecutionTimeout, this.executionTimeoutMs);
   }
 
+  /**
+   * Ring mode: writes the execution as a record (or, when it is too large for one, sends it as a
+   * message announced by a PORT record), then rings the doorbell at the end of this event-loop turn
+   * (at once with room for only one execution) and makes sure an answer will wake this thread.
+   */
+  private executeThroughRing(batch: ExecutionBatch, sink: ExecutionSink): void {
+    const id = this.nextId + 1;
+    let written: boolean;
+    let message: ExecuteMessage | null = null;
+    try {
+      written = writeExecuteRecord(
+        this.requestRing!,
+        this.maxRecordBytes,
+        id,
+        batch.batchSize,
+        batch.inputs,
+        batch.outputNames,
+      );
+      if (!written) {
+        const packed = packTensors(batch.inputs, batch.outputNames, this.spares.pop() ?? null);
+        message = {
+          type: MessageType.EXECUTE,
+          id,
+          batchSize: batch.batchSize,
+          buffer: packed.buffer,
+          byteLength: packed.byteLength,
+          requests: null,
+        };
+      }
+    } catch (err) {
+      const text = err instanceof Error ? err.message : String(err);
+      process.nextTick(deliverError, sink, new ServerError(Status.INTERNAL, 'ERR_PACK_INPUTS', text));
+      return;
+    }
+    this.nextId = id;
+    this.inFlight.push(id, sink);
+    this.state = State.BUSY;
+    if (message !== null) this.send(message, [message.buffer]);
+    else {
+      this.ringExecutions++;
+      if (this.maxInFlight === 1) this.doorbell!.ring();
+      else if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(this.flush);
+      }
+    }
+    if (this.state !== State.BUSY) return;
+    this.armResults();
+    if (this.executionTimeoutMs > 0 && this.inFlight.length === 1)
+      this.timer = setTimeout(this.onExecutionTimeout, this.executionTimeoutMs);
+  }
+
+  /**
+   * Ring mode: answers every record in the result ring, oldest first, up to a PORT record (that
+   * answer is a message still to come; onMessage takes it and goes on).
+   */
+  private drainResults(): void {
+    const ring = this.resultRing!;
+    while (this.state === State.BUSY && !this.awaitingPortAnswer && ring.peek()) {
+      const tag = ring.recordTag;
+      if (tag === RingTag.RESULT) {
+        const msg = readResultRecord(ring);
+        ring.release();
+        this.onResult(msg);
+      } else if (tag === RingTag.ERROR) {
+        const { id, error } = readErrorRecord(ring);
+        ring.release();
+        this.onError({ type: MessageType.ERROR, id, ...error, inputBuffer: null });
+      } else if (tag === RingTag.PORT) {
+        this.awaitingPortAnswer = true;
+      } else {
+        this.die(
+          new ServerError(
+            Status.INTERNAL,
+            'ERR_RING_PROTOCOL',
+            `Instance "${this.name}" of model "${this.modelName}" wrote an unknown ring record (tag ${tag})`,
+          ),
+        );
+      }
+    }
+  }
+
+  /**
+   * Ring mode: while executions are in flight, keeps one waitAsync pending on the result ring, so
+   * the worker's notify wakes this thread's event loop; drains what is already there first.
+   */
+  private armResults(): void {
+    const ring = this.resultRing!;
+    // drainResults() may answer sinks that start executions, which arm the wait themselves.
+    while (!this.resultWaitPending && this.state === State.BUSY && !this.awaitingPortAnswer) {
+      const wait = ring.waitAsync();
+      if (wait !== null) {
+        this.resultWaitPending = true;
+        void wait.then(this.onResultsSignal);
+        return;
+      }
+      this.drainResults();
+    }
+  }
+
+  private readonly onResultsSignal = (): void => {
+    this.resultWaitPending = false;
+    this.resultRing!.stopWaiting();
+    this.drainResults();
+    this.armResults();
+  };
+
+  /**
+   * Ring mode: an answer that came as a message. Its PORT record follows the records of older
+   * executions, which are answered first; then this one; then whatever the ring holds after it.
+   */
+  private onPortAnswer(msg: ResultMessage | ErrorMessage): void {
+    const ring = this.resultRing!;
+    this.drainResults();
+    if (this.awaitingPortAnswer) {
+      this.awaitingPortAnswer = false;
+      if (ring.peek() && ring.recordTag === RingTag.PORT) ring.release();
+    }
+    if (msg.type === MessageType.RESULT) this.onResult(msg);
+    else this.onError(msg);
+    this.drainResults();
+    this.armResults();
+  }
+
   /** Posts the executions accepted since the last flush: one EXECUTE, or one EXECUTE_MANY. */
   private readonly flush = (): void => {
     this.flushScheduled = false;
+    if (this.requestRing !== null) {
+      // Ring mode: the executions are in the ring already; wake the worker if it sleeps.
+      if (this.state < State.CLOSED) this.doorbell!.ring();
+      return;
+    }
     const executions = this.outbox;
     if (executions.length === 0 || this.state >= State.CLOSED) {
       this.outbox = [];
@@ -351,7 +523,8 @@ export class WorkerInstance implements BackendInstance {
     switch (msg.type) {
       case MessageType.RESULT:
         this.answerMessages++;
-        this.onResult(msg);
+        if (this.resultRing !== null) this.onPortAnswer(msg);
+        else this.onResult(msg);
         return;
       case MessageType.RESPONSE:
         this.onDecoupledResponse(msg);
@@ -371,7 +544,8 @@ export class WorkerInstance implements BackendInstance {
       }
       case MessageType.ERROR:
         this.answerMessages++;
-        this.onError(msg);
+        if (this.resultRing !== null && msg.id !== -1) this.onPortAnswer(msg);
+        else this.onError(msg);
         return;
       case MessageType.READY:
         if (this.state !== State.STARTING) return;
@@ -644,6 +818,14 @@ export class WorkerInstance implements BackendInstance {
 }
 
 function noop(): void {}
+
+function ringFull(instance: WorkerInstance, which: string): ServerError {
+  return new ServerError(
+    Status.INTERNAL,
+    'ERR_RING_PROTOCOL',
+    `Instance "${instance.name}" of model "${instance.modelName}" found its ${which} ring full, which its sizing rules out`,
+  );
+}
 
 /** Waits up to `graceMs` for the worker to exit on its own, then terminates it. */
 async function stopWithin(worker: Worker, exited: Promise<void>, graceMs: number): Promise<void> {

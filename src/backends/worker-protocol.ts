@@ -58,6 +58,21 @@ export interface WorkerInit<TOptions = unknown> {
    * `Atomics.wait` between executions, see worker-doorbell.ts); null for event-loop workers.
    */
   doorbell: SharedArrayBuffer | null;
+  /**
+   * With a doorbell: the SharedRings that carry executions and answers (worker-ring.ts), or null
+   * when every execution travels as a message.
+   */
+  rings: WorkerRings | null;
+}
+
+/** The SharedRings of a blocking-mode instance (see worker-ring.ts), passed in WorkerInit. */
+export interface WorkerRings {
+  /** Main → worker. */
+  requests: SharedArrayBuffer;
+  /** Worker → main. */
+  results: SharedArrayBuffer;
+  /** Largest record payload either side writes into a ring; bigger ones go over the port. */
+  maxRecordBytes: number;
 }
 
 /** Worker → main: loaded. */
@@ -287,17 +302,31 @@ export function packTensors(
     const grown = buffer === null ? 0 : buffer.byteLength * 2;
     buffer = new ArrayBuffer(Math.max(byteLength, align8(grown)));
   }
-  const view = new DataView(buffer);
-  const bytes = new Uint8Array(buffer);
-  view.setUint32(0, tensors.length, true);
-  view.setUint32(4, names.length, true);
+  packTensorsInto(tensors, names, new DataView(buffer), new Uint8Array(buffer), 0);
+  return { buffer, byteLength };
+}
+
+/**
+ * Packs tensors and names at `base` (a multiple of 8) of a buffer that has packedByteLength()
+ * bytes free there, e.g. a SharedRing record. Offsets inside are relative to `base`, so the
+ * packed bytes unpack wherever they are copied to. `view` and `bytes` cover the same buffer.
+ */
+export function packTensorsInto(
+  tensors: readonly Tensor[],
+  names: readonly string[],
+  view: DataView,
+  bytes: Uint8Array,
+  base: number,
+): void {
+  view.setUint32(base, tensors.length, true);
+  view.setUint32(base + 4, names.length, true);
   let dataOffset = HEADER_BYTES;
   for (let i = 0; i < tensors.length; i++) {
     const t = tensors[i]!;
     dataOffset += RECORD_FIXED_BYTES + 8 * t.shape.length + align8(utf8Length(t.name));
   }
   for (let i = 0; i < names.length; i++) dataOffset += 8 + align8(utf8Length(names[i]!));
-  let at = HEADER_BYTES;
+  let at = base + HEADER_BYTES;
   for (let i = 0; i < tensors.length; i++) {
     const t = tensors[i]!;
     const index = DATATYPE_INDEX[t.datatype];
@@ -317,7 +346,7 @@ export function packTensors(
     for (let d = 0; d < t.shape.length; d++)
       view.setFloat64(at + RECORD_FIXED_BYTES + 8 * d, t.shape[d]!, true);
     at += RECORD_FIXED_BYTES + 8 * t.shape.length + align8(nameBytes);
-    bytes.set(t.data, dataOffset);
+    bytes.set(t.data, base + dataOffset);
     dataOffset += align8(t.data.byteLength);
   }
   for (let i = 0; i < names.length; i++) {
@@ -326,7 +355,6 @@ export function packTensors(
     view.setUint32(at + 4, 0, true);
     at += 8 + align8(written);
   }
-  return { buffer, byteLength };
 }
 
 /** Unpacked tensors (views into the buffer, no copies) and names. */

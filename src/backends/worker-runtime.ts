@@ -15,6 +15,7 @@ import {
 import { toServerError } from '../common/errors.js';
 import type { Tensor } from '../protocol/tensor.js';
 import type { BackendLogLevel, ExecutionRequestInfo, ModelFileMetadata } from './backend.js';
+import { SharedRing } from './shared-ring.js';
 import { WorkerDoorbell } from './worker-doorbell.js';
 import {
   type ErrorMessage,
@@ -28,7 +29,15 @@ import {
   type ResultMessage,
   unpackTensors,
   type WorkerInit,
+  type WorkerRings,
 } from './worker-protocol.js';
+import {
+  RingTag,
+  readExecuteRecord,
+  writeErrorRecord,
+  writePortRecord,
+  writeResultRecord,
+} from './worker-ring.js';
 
 /** One batch as a worker executor sees it. */
 export interface WorkerBatch {
@@ -109,6 +118,9 @@ function errorAnswer(id: number, err: unknown, inputBuffer: ArrayBuffer | null):
  */
 export const ANSWER_HOLD_MAX_NS = 100_000;
 
+const SYNC_EXECUTOR_NEEDED =
+  'A blocking-mode worker needs a synchronous executor, but execute() returned a Promise';
+
 /** A blocking-mode worker with nothing to do wakes up this often (ms) to look at its port anyway. */
 const IDLE_WAIT_MS = 1000;
 
@@ -151,7 +163,133 @@ export class WorkerRuntime {
     this.executor = loaded.executor;
     const ready: ReadyMessage = { type: MessageType.READY, metadata: loaded.metadata };
     parentPort.postMessage(ready);
-    if (init.doorbell !== null) this.serveBlocking(parentPort, new WorkerDoorbell(init.doorbell));
+    if (init.doorbell === null) return;
+    const doorbell = new WorkerDoorbell(init.doorbell);
+    if (init.rings !== null) this.serveRings(parentPort, doorbell, init.rings);
+    this.serveBlocking(parentPort, doorbell);
+  }
+
+  /**
+   * Blocking mode with SharedRings (docs/adr/0007): executions are records in the request ring (or
+   * messages a PORT record announces), answers go back as records in the result ring, and the main
+   * thread is notified once per burst: an answer waits while the next execution is already queued,
+   * up to ANSWER_HOLD_MAX_NS. The thread sleeps on the doorbell when the ring is empty.
+   */
+  private serveRings(port: MessagePort, doorbell: WorkerDoorbell, rings: WorkerRings): never {
+    const requests = new SharedRing(rings.requests);
+    const results = new SharedRing(rings.results);
+    // Inputs are copied out of the ring (onnxruntime cannot read shared memory) into one buffer
+    // that every execution reuses: records never exceed maxRecordBytes.
+    const scratch = new Uint8Array(Math.max(8, rings.maxRecordBytes));
+    const hasWork = (): boolean => !requests.isEmpty();
+    let unsent = 0;
+    let heldSinceNs = 0;
+    for (;;) {
+      if (!requests.peek()) {
+        if (unsent > 0) {
+          results.notifyConsumer();
+          unsent = 0;
+        }
+        doorbell.sleep(hasWork, IDLE_WAIT_MS);
+        continue;
+      }
+      let msg: ExecuteMessage;
+      let fromPort = false;
+      if (requests.recordTag === RingTag.EXECUTE) {
+        const record = readExecuteRecord(requests, scratch);
+        requests.release();
+        msg = {
+          type: MessageType.EXECUTE,
+          id: record.id,
+          batchSize: record.batchSize,
+          buffer: scratch.buffer,
+          byteLength: record.byteLength,
+          requests: null,
+        };
+      } else {
+        requests.release();
+        const received = receiveMessageOnPort(port);
+        if (received === undefined) throw new Error('Ring protocol: a PORT record without a message');
+        const main = received.message as MainMessage;
+        if (main.type === MessageType.STOP) process.exit(0);
+        if (main.type !== MessageType.EXECUTE) continue;
+        msg = main;
+        fromPort = true;
+      }
+      this.answerThroughRing(msg, fromPort, results, rings.maxRecordBytes, port);
+      if (unsent++ === 0) heldSinceNs = nowNs();
+      if (requests.isEmpty() || nowNs() - heldSinceNs > ANSWER_HOLD_MAX_NS) {
+        results.notifyConsumer();
+        unsent = 0;
+      }
+    }
+  }
+
+  /**
+   * Runs one execution and writes its answer as a RESULT or ERROR record. An answer too large for a
+   * record, and the answer to an execution that came as a message (so its input buffer goes back
+   * for reuse, as in plain blocking mode), go as messages behind a PORT record.
+   */
+  private answerThroughRing(
+    msg: ExecuteMessage,
+    fromPort: boolean,
+    results: SharedRing,
+    maxRecordBytes: number,
+    port: MessagePort,
+  ): void {
+    const answer = fromPort ? this.executeSync(msg) : this.runToRecord(msg, results, maxRecordBytes);
+    if (answer === null) return;
+    if (!writePortRecord(results)) throw new Error('Ring protocol: the result ring is full');
+    port.postMessage(answer.message, answer.transfer);
+  }
+
+  /**
+   * Runs an execution that came as a record and writes its answer as a record; returns null then,
+   * or the answer as a message when it does not fit.
+   */
+  private runToRecord(msg: ExecuteMessage, results: SharedRing, maxRecordBytes: number): Answer | null {
+    const start = nowNs();
+    this.timing.inferStartNs = 0;
+    this.timing.inferEndNs = 0;
+    let answer: Answer;
+    try {
+      const outputs = this.executor!.execute(this.batchOf(msg), this.timing);
+      if (outputs instanceof Promise) {
+        void outputs.catch(noop);
+        throw new Error(SYNC_EXECUTOR_NEEDED);
+      }
+      const timings = this.timingsSince(start);
+      if (writeResultRecord(results, maxRecordBytes, msg.id, timings, outputs)) return null;
+      const packed = packTensors(outputs, [], null);
+      const result: ResultMessage = {
+        type: MessageType.RESULT,
+        id: msg.id,
+        buffer: packed.buffer,
+        byteLength: packed.byteLength,
+        inputBuffer: null,
+        ...timings,
+      };
+      answer = { message: result, transfer: [packed.buffer] };
+    } catch (err) {
+      answer = errorAnswer(msg.id, err, null);
+      if (writeErrorRecord(results, maxRecordBytes, msg.id, answer.message as ErrorMessage)) return null;
+    }
+    return answer;
+  }
+
+  /** The compute timings of an execution that started at `startNs` and just ended. */
+  private timingsSince(startNs: number): {
+    computeInputNs: number;
+    computeInferNs: number;
+    computeOutputNs: number;
+  } {
+    const inferStart = this.timing.inferStartNs || startNs;
+    const inferEnd = this.timing.inferEndNs || inferStart;
+    return {
+      computeInputNs: inferStart - startNs,
+      computeInferNs: inferEnd - inferStart,
+      computeOutputNs: nowNs() - inferEnd,
+    };
   }
 
   /**
@@ -208,10 +346,7 @@ export class WorkerRuntime {
     }
     if (outputs instanceof Promise) {
       void outputs.catch(noop);
-      const err = new Error(
-        'A blocking-mode worker needs a synchronous executor, but execute() returned a Promise',
-      );
-      return errorAnswer(msg.id, err, msg.buffer);
+      return errorAnswer(msg.id, new Error(SYNC_EXECUTOR_NEEDED), msg.buffer);
     }
     return this.answer(msg, outputs, start);
   }

@@ -12,16 +12,18 @@ import type { InstanceContext } from '../backend.js';
 /** Model parameter that lets a GPU instance run on the CPU when CUDA is unavailable. */
 export const CPU_FALLBACK_PARAMETER = 'nereid.cpu_fallback';
 
-/** Model parameter: executions one instance accepts at once (pipelining, ADR 0005); default 4. */
+/** Model parameter: executions one instance accepts at once (pipelining, ADR 0005/0007); default 8. */
 export const MAX_IN_FLIGHT_PARAMETER = 'nereid.max_in_flight';
 
 /**
- * Executions an ONNX Runtime instance accepts at once by default: the later ones wait on the
- * worker's port, so the worker starts each as soon as the previous ends instead of sleeping until
- * the main thread has handled its result (only for short executions, see InstancePool; measured
- * in docs/adr/0005: 2 and 8 were slower than 4).
+ * Executions an ONNX Runtime instance accepts at once by default: the later ones wait in the
+ * worker's request ring, so the worker starts each as soon as the previous ends instead of
+ * sleeping until the main thread has handled its result (only for short executions, see
+ * InstancePool). With messages 4 was best (docs/adr/0005); with SharedRings (docs/adr/0007) a
+ * queued execution costs nothing more, and 8 served `simple` at concurrency 16 about 1.2x faster
+ * than 4 (16 was no better than 8).
  */
-export const DEFAULT_MAX_IN_FLIGHT = 4;
+export const DEFAULT_MAX_IN_FLIGHT = 8;
 
 /** What the ONNX worker needs to load one session (structured-cloneable). */
 export interface OnnxWorkerOptions {
@@ -41,7 +43,7 @@ export interface OnnxWorkerOptions {
 export interface OnnxSessionPlan {
   /** Options for the worker. */
   worker: OnnxWorkerOptions;
-  /** Executions the instance accepts at once (`nereid.max_in_flight`, default 4). */
+  /** Executions the instance accepts at once (`nereid.max_in_flight`, default 8). */
   maxInFlight: number;
   /** ORT execution-provider options mapped from the config, by provider (`tensorrt`, `cuda`). */
   providerOptions: { tensorrt: Record<string, string>; cuda: Record<string, string> };

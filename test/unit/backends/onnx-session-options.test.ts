@@ -36,8 +36,8 @@ describe('resolveOnnxSessionPlan', () => {
     expect(worker.gpu).toBe(false);
   });
 
-  it('resolveOnnxSessionPlan pipelines 4 executions per instance unless nereid.max_in_flight says otherwise', () => {
-    expect(plan({}).maxInFlight).toBe(4);
+  it('resolveOnnxSessionPlan pipelines 8 executions per instance unless nereid.max_in_flight says otherwise', () => {
+    expect(plan({}).maxInFlight).toBe(8);
     expect(plan({ parameters: params({ 'nereid.max_in_flight': '1' }) }).maxInFlight).toBe(1);
     expect(plan({ parameters: params({ 'nereid.max_in_flight': '0' }) }).maxInFlight).toBe(1);
     expect(() => plan({ parameters: params({ 'nereid.max_in_flight': 'two' }) })).toThrow(

@@ -1,7 +1,15 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { BackendLogLevel } from '../../../src/backends/backend.js';
+import type {
+  BackendLogLevel,
+  ExecutionBatch,
+  ExecutionResult,
+  ExecutionSink,
+} from '../../../src/backends/backend.js';
 import { WorkerInstance, type WorkerInstanceOptions } from '../../../src/backends/worker-instance.js';
+import { packedByteLength } from '../../../src/backends/worker-protocol.js';
+import { createWorkerRings } from '../../../src/backends/worker-ring.js';
 import { ServerError } from '../../../src/common/errors.js';
+import type { Tensor } from '../../../src/protocol/tensor.js';
 import { bundleWorker } from '../../conformance/bundle-worker.js';
 import { execute, float32Of, makeBatch, RecordingSink, tensorOf } from '../../conformance/execute.js';
 import type { EchoWorkerOptions } from './fixtures/echo-worker.js';
@@ -348,4 +356,177 @@ describe('WorkerInstance in blocking mode and coalesced messages', () => {
     expect(failed.error!.message).toContain('synchronous executor');
     expect((await execute(instance, makeBatch(1, [x(2)], []))).error).toBeNull();
   });
+});
+
+/** One execution's answer, as the instance gave it to its sink. */
+interface Answer {
+  index: number;
+  result: ExecutionResult | null;
+  error: ServerError | null;
+}
+
+/** Logs its execution's answer in the order the instance calls its sinks, then calls `next`. */
+class LoggingSink implements ExecutionSink {
+  constructor(
+    private readonly index: number,
+    private readonly log: Answer[],
+    private readonly next: () => void,
+  ) {}
+
+  onResult(result: ExecutionResult): void {
+    this.log.push({ index: this.index, result, error: null });
+    this.next();
+  }
+
+  onError(error: ServerError): void {
+    this.log.push({ index: this.index, result: null, error });
+    this.next();
+  }
+}
+
+/** An FP32 tensor "x" of `n` values that say which execution it belongs to: index * 100 000 + position. */
+const tagged = (index: number, n: number) =>
+  tensorOf(
+    'x',
+    'FP32',
+    [n],
+    new Float32Array(n).map((_, j) => index * 100_000 + j),
+  );
+
+/** Whether `tensor` is tagged(index, n). */
+function isTagged(tensor: Tensor, index: number, n: number): boolean {
+  const values = float32Of(tensor);
+  if (tensor.name !== 'x' || values.length !== n) return false;
+  for (let j = 0; j < n; j++) if (values[j] !== index * 100_000 + j) return false;
+  return true;
+}
+
+/**
+ * Runs `count` executions keeping the instance's maxInFlight in flight (the next starts as soon as
+ * one answers); resolves with every answer in the order the sinks were called.
+ */
+function pipeline(
+  instance: WorkerInstance,
+  count: number,
+  batchOf: (index: number) => ExecutionBatch,
+): Promise<Answer[]> {
+  const log: Answer[] = [];
+  let issued = 0;
+  return new Promise((resolve) => {
+    const next = (): void => {
+      if (log.length === count) resolve(log);
+      else if (issued < count) {
+        const index = issued++;
+        instance.execute(batchOf(index), new LoggingSink(index, log, next));
+      }
+    };
+    for (let i = 0; i < instance.maxInFlight; i++) next();
+  });
+}
+
+describe('WorkerInstance in ring mode (blocking worker, SharedRings)', () => {
+  const maxInFlight = 8;
+  const maxRecordBytes = createWorkerRings(maxInFlight).maxRecordBytes;
+  /** Values of an input whose EXECUTE record fits but whose RESULT record (16 bytes more) does not. */
+  const edge = Math.floor((maxRecordBytes - 16 - packedByteLength([tagged(0, 0)], [])) / 8) * 2;
+  /** Values of an input too large for any record. */
+  const large = Math.ceil(maxRecordBytes / 4) + 100;
+  const small = 3;
+  /** Per execution: input size, and how it travels (ring or port) there and back. */
+  const kinds = [
+    { n: small, execute: 'ring', answer: 'ring' },
+    { n: large, execute: 'port', answer: 'port' },
+    { n: small + 10, execute: 'ring', answer: 'ring' },
+    { n: edge, execute: 'ring', answer: 'port' },
+    { n: large + 8, execute: 'port', answer: 'port' },
+  ] as const;
+
+  it('WorkerInstance in ring mode answers executions that alternate between ring records and port messages correctly and in order', async () => {
+    expect(16 + packedByteLength([tagged(0, edge)], [])).toBeLessThanOrEqual(maxRecordBytes);
+    expect(32 + packedByteLength([tagged(0, edge)], [])).toBeGreaterThan(maxRecordBytes);
+    const instance = await start({ blocking: true, maxInFlight });
+    const count = 60;
+    const before = {
+      ring: instance.ringExecutions,
+      posted: instance.postedMessages,
+      answers: instance.answerMessages,
+    };
+    const log = await pipeline(instance, count, (i) =>
+      makeBatch(1, [tagged(i, kinds[i % kinds.length]!.n)], []),
+    );
+    expect(log.map((a) => a.index)).toEqual(Array.from({ length: count }, (_, i) => i));
+    const wrong = log.filter(
+      (a) => a.error !== null || !isTagged(a.result!.outputs![0]!, a.index, kinds[a.index % kinds.length]!.n),
+    );
+    expect(wrong.map((a) => a.index)).toEqual([]);
+    const per = (where: 'execute' | 'answer', how: string) =>
+      Array.from({ length: count }, (_, i) => kinds[i % kinds.length]![where]).filter((k) => k === how)
+        .length;
+    expect(instance.ringExecutions - before.ring).toBe(per('execute', 'ring'));
+    expect(instance.postedMessages - before.posted).toBe(per('execute', 'port'));
+    expect(instance.answerMessages - before.answers).toBe(per('answer', 'port'));
+  });
+
+  it('WorkerInstance in ring mode answers executions that throw with their own errors, in order, and the others with their outputs', async () => {
+    const instance = await start({ blocking: true, maxInFlight });
+    const count = 45;
+    const throws = (i: number) => i % 3 === 1;
+    const log = await pipeline(instance, count, (i) =>
+      makeBatch(1, [tagged(i, kinds[i % kinds.length]!.n)], throws(i) ? ['throw'] : []),
+    );
+    expect(log.map((a) => a.index)).toEqual(Array.from({ length: count }, (_, i) => i));
+    const wrong = log.filter((a) =>
+      throws(a.index)
+        ? a.error?.code !== 'ERR_ECHO' ||
+          a.error.status !== 'INVALID_ARG' ||
+          a.error.message !== 'Echo worker was asked to fail'
+        : a.error !== null || !isTagged(a.result!.outputs![0]!, a.index, kinds[a.index % kinds.length]!.n),
+    );
+    expect(wrong.map((a) => a.index)).toEqual([]);
+    // Executions that came as ring records and as port messages both failed.
+    const failedKinds = log.filter((a) => throws(a.index)).map((a) => kinds[a.index % kinds.length]!.execute);
+    expect(new Set(failedKinds)).toEqual(new Set(['ring', 'port']));
+  });
+
+  it('WorkerInstance counts the executions it sends as ring records in ringExecutions', async () => {
+    const instance = await start({ blocking: true });
+    const posted = instance.postedMessages;
+    for (let i = 0; i < 3; i++)
+      expect((await execute(instance, makeBatch(1, [tagged(i, small)], []))).error).toBeNull();
+    expect(instance.ringExecutions).toBe(3);
+    expect(instance.postedMessages).toBe(posted);
+    const big = createWorkerRings(1).maxRecordBytes / 4 + 100;
+    expect((await execute(instance, makeBatch(1, [tagged(3, big)], []))).error).toBeNull();
+    expect(instance.ringExecutions).toBe(3);
+    expect(instance.postedMessages).toBe(posted + 1);
+  });
+
+  it('WorkerInstance in ring mode gets the input buffer of an execution sent over the port back for the next one', async () => {
+    const instance = await start({ blocking: true });
+    const big = createWorkerRings(1).maxRecordBytes / 4 + 4000;
+    const inputBytes = async (n: number) => {
+      const { result } = await execute(instance, makeBatch(1, [tagged(0, n)], ['buffer_bytes']));
+      return new Float64Array(result!.outputs![0]!.data.slice().buffer)[0]!;
+    };
+    const first = await inputBytes(big);
+    expect(first).toBeGreaterThan(createWorkerRings(1).maxRecordBytes);
+    expect(await inputBytes(big - 2000)).toBe(first);
+    expect(instance.ringExecutions).toBe(0);
+  });
+
+  for (const [what, extra] of [
+    ['an event-loop worker', { blocking: false }],
+    ['a decoupled instance', { blocking: true, decoupled: true }],
+    ['an instance that sends request info', { blocking: true, sendRequestInfo: true }],
+  ] as const) {
+    it(`WorkerInstance does not use rings for ${what}`, async () => {
+      const instance = await start(extra);
+      const posted = instance.postedMessages;
+      const { result, error } = await execute(instance, makeBatch(1, [tagged(1, small)], []));
+      expect(error).toBeNull();
+      expect(isTagged(result!.outputs![0]!, 1, small)).toBe(true);
+      expect(instance.ringExecutions).toBe(0);
+      expect(instance.postedMessages).toBe(posted + 1);
+    });
+  }
 });

@@ -183,6 +183,14 @@ export class SharedRing {
     return wait.value;
   }
 
+  /**
+   * Consumer: resolves this side's pending waitAsync() now (the ring is being abandoned). A wait
+   * left pending would keep the buffer, and whatever its callback holds, alive for good.
+   */
+  cancelWait(): void {
+    Atomics.notify(this.control, SEQ);
+  }
+
   /** Consumer: the wait resolved; the producer need not notify until the next waitAsync(). */
   stopWaiting(): void {
     Atomics.store(this.control, WAITING, 0);

@@ -435,6 +435,14 @@ export class WorkerInstance implements BackendInstance {
     }
   }
 
+  /**
+   * Ring mode, on close or death: resolves a pending waitAsync on the result ring, which would
+   * otherwise keep this instance and its rings alive after the worker is gone.
+   */
+  private cancelResultWait(): void {
+    if (this.resultWaitPending) this.resultRing!.cancelWait();
+  }
+
   private readonly onResultsSignal = (): void => {
     this.resultWaitPending = false;
     this.resultRing!.stopWaiting();
@@ -512,6 +520,7 @@ export class WorkerInstance implements BackendInstance {
       `Instance "${this.name}" of model "${this.modelName}" was closed`,
     );
     if (wasState === State.STARTING) this.rejectReady(error);
+    this.cancelResultWait();
     this.failInFlight(error);
     this.failOpen(error);
     this.extension?.onStop(this);
@@ -772,6 +781,7 @@ export class WorkerInstance implements BackendInstance {
     this.state = State.DEAD;
     this.deathError = error;
     this.clearTimer();
+    this.cancelResultWait();
     this.failInFlight(error);
     this.failOpen(error);
     this.extension?.onStop(this);

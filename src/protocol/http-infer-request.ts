@@ -8,8 +8,9 @@
  *   body = [JSON header: headerLength bytes][input A bytes][input B bytes]...   (inputs in JSON order)
  */
 import { invalidArg } from '../common/errors.js';
+import { BinaryHeaderCache, type BinaryInputSpec } from './binary-header-cache.js';
 import { checkBytesElementCount } from './bytes-tensor.js';
-import { DATATYPES, ELEMENT_BYTES, isDataType } from './datatypes.js';
+import { DATATYPES, type DataType, ELEMENT_BYTES, isDataType } from './datatypes.js';
 import { ProtocolErrorCode } from './error-codes.js';
 import type { SharedMemoryRef } from './http-parameters.js';
 import {
@@ -51,6 +52,25 @@ export interface DecodedHttpInferRequest {
   readonly binaryDataOutput: boolean;
 }
 
+/** What the header says of one input: a binary part still to bind, or a complete input. */
+type InputHeader = BinaryInputSpec | DecodedInferInput;
+
+function isBinarySpec(input: InputHeader): input is BinaryInputSpec {
+  return (input as BinaryInputSpec).byteSize !== undefined;
+}
+
+/** A request's JSON header decoded: everything but the binary parts' bytes. */
+interface DecodedHeader {
+  readonly id: string | undefined;
+  readonly parameters: Parameters;
+  readonly inputs: readonly InputHeader[];
+  readonly outputs: RequestedOutput[] | null;
+  readonly binaryDataOutput: boolean;
+}
+
+/** Decoded headers of all-binary requests, by their exact bytes (see binary-header-cache.ts). */
+const headerCache = new BinaryHeaderCache<DecodedHeader>();
+
 /** Options of decodeHttpInferRequest(). */
 export interface HttpInferRequestOptions {
   /** Model name, used in messages; default `''`. */
@@ -89,14 +109,12 @@ export function parseInferenceHeaderLength(value: string | undefined): number | 
   return Number(trimmed);
 }
 
-/** Decodes one entry of `inputs`; advances `cursor.pos` over its binary part. */
-function decodeInput(
-  raw: unknown,
-  index: number,
-  body: Uint8Array,
-  cursor: { pos: number },
-  hasHeaderLength: boolean,
-): DecodedInferInput {
+/**
+ * Decodes one entry of `inputs` as far as the header alone decides: a binary input becomes its
+ * BinaryInputSpec (bound to body bytes by bindInputs), a JSON `data` or shared-memory input its
+ * DecodedInferInput.
+ */
+function decodeInputHeader(raw: unknown, index: number, hasHeaderLength: boolean): InputHeader {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw invalidArg(ProtocolErrorCode.INPUT_FIELD, `Input ${index} must be an object, got ${typeName(raw)}`);
   }
@@ -174,17 +192,14 @@ function decodeInput(
         `Input '${name}': binary_data_size ${binarySize} does not match ${count * elementBytes} bytes for shape ${shapeText(shape)} of ${datatype}`,
       );
     }
-    const start = cursor.pos;
-    if (start + binarySize > body.length) {
-      throw invalidArg(
-        ProtocolErrorCode.BINARY_SIZE,
-        `Input '${name}': binary_data_size ${binarySize} exceeds the ${body.length - start} bytes left in the body after byte ${start}`,
-      );
-    }
-    cursor.pos = start + binarySize;
-    const data = body.subarray(start, start + binarySize);
-    if (datatype === 'BYTES') checkBytesElementCount(data, count, name);
-    return { name, datatype, shape, data, parameters, sharedMemory: null };
+    return Object.freeze({
+      name,
+      datatype,
+      shape: Object.freeze(shape),
+      elementCount: count,
+      parameters: Object.freeze(parameters),
+      byteSize: binarySize,
+    });
   }
   if (hasShm) {
     const sharedMemory = readSharedMemory(parameters, where)!;
@@ -241,6 +256,11 @@ export function decodeHttpInferRequest(
     }
     jsonEnd = headerLength;
   }
+  const key = headerLength === undefined ? null : headerCache.keyOf(body, jsonEnd);
+  if (key !== null) {
+    const cached = headerCache.get(key);
+    if (cached !== undefined) return bindInputs(cached, body, jsonEnd);
+  }
   const json = parseJsonHeader(body.subarray(0, jsonEnd));
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw invalidArg(
@@ -263,16 +283,12 @@ export function decodeHttpInferRequest(
         : `Request 'inputs' must be an array, got ${typeName(inputsJson)}`,
     );
   }
-  const cursor = { pos: jsonEnd };
-  const inputs: DecodedInferInput[] = new Array(inputsJson.length);
+  const inputs: InputHeader[] = new Array(inputsJson.length);
+  let allBinary = true;
   for (let i = 0; i < inputsJson.length; i++) {
-    inputs[i] = decodeInput(inputsJson[i], i, body, cursor, headerLength !== undefined);
-  }
-  if (cursor.pos !== body.length) {
-    throw invalidArg(
-      ProtocolErrorCode.BINARY_SIZE,
-      `Unexpected additional input data: the body has ${body.length - jsonEnd} bytes after the ${jsonEnd}-byte JSON header but the inputs' binary_data_size values add up to ${cursor.pos - jsonEnd}`,
-    );
+    const input = decodeInputHeader(inputsJson[i], i, headerLength !== undefined);
+    if (!isBinarySpec(input)) allBinary = false;
+    inputs[i] = input;
   }
   checkUnique(inputs, 'Input');
   let outputs: RequestedOutput[] | null = null;
@@ -288,11 +304,63 @@ export function decodeHttpInferRequest(
     for (let i = 0; i < outputsJson.length; i++) outputs[i] = decodeRequestedOutput(outputsJson[i], i);
     checkUnique(outputs, 'Output');
   }
-  return {
+  const header: DecodedHeader = {
     id,
-    parameters,
+    parameters: Object.freeze(parameters),
     inputs,
-    outputs,
+    // Frozen: a cached header's outputs are shared by every request that sends it.
+    outputs:
+      outputs === null ? null : (Object.freeze(outputs.map((o) => Object.freeze(o))) as RequestedOutput[]),
     binaryDataOutput: parameters.binary_data_output === true,
+  };
+  if (key !== null && allBinary) headerCache.set(key, Object.freeze(header));
+  return bindInputs(header, body, jsonEnd);
+}
+
+/**
+ * Binds a decoded header to one body: each binary input takes the next `byteSize` bytes after
+ * the header (a view, not a copy) in JSON order; the body must hold exactly that many.
+ */
+function bindInputs(header: DecodedHeader, body: Uint8Array, jsonEnd: number): DecodedHttpInferRequest {
+  const specs = header.inputs;
+  const inputs: DecodedInferInput[] = new Array(specs.length);
+  let pos = jsonEnd;
+  for (let i = 0; i < specs.length; i++) {
+    const spec = specs[i]!;
+    if (!isBinarySpec(spec)) {
+      inputs[i] = spec;
+      continue;
+    }
+    const name = spec.name;
+    if (pos + spec.byteSize > body.length) {
+      throw invalidArg(
+        ProtocolErrorCode.BINARY_SIZE,
+        `Input '${name}': binary_data_size ${spec.byteSize} exceeds the ${body.length - pos} bytes left in the body after byte ${pos}`,
+      );
+    }
+    const data = body.subarray(pos, pos + spec.byteSize);
+    pos += spec.byteSize;
+    if (spec.datatype === 'BYTES') checkBytesElementCount(data, spec.elementCount, name);
+    inputs[i] = {
+      name,
+      datatype: spec.datatype as DataType,
+      shape: spec.shape as number[],
+      data,
+      parameters: spec.parameters,
+      sharedMemory: null,
+    };
+  }
+  if (pos !== body.length) {
+    throw invalidArg(
+      ProtocolErrorCode.BINARY_SIZE,
+      `Unexpected additional input data: the body has ${body.length - jsonEnd} bytes after the ${jsonEnd}-byte JSON header but the inputs' binary_data_size values add up to ${pos - jsonEnd}`,
+    );
+  }
+  return {
+    id: header.id,
+    parameters: header.parameters,
+    inputs,
+    outputs: header.outputs,
+    binaryDataOutput: header.binaryDataOutput,
   };
 }

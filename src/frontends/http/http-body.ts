@@ -24,33 +24,80 @@ export class BodyTooLargeError extends ServerError {
   }
 }
 
-/** Collects a request body of at most `limitBytes` bytes. */
-export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
+/** Receives a body collected by collectBody(): exactly one of the two is called, once. */
+export interface BodySink {
+  /** The whole body (one chunk as received, or the chunks joined). */
+  onBody(body: Buffer): void;
+  /** The body exceeded the limit (BodyTooLargeError) or the request stream failed. */
+  onBodyError(err: unknown): void;
+}
+
+/** The state of one body being collected; the request's listeners find it under kCollector. */
+class BodyCollector {
+  chunks: Buffer[] | null = null;
+  first: Buffer | null = null;
+  size = 0;
+  done = false;
+  constructor(
+    readonly sink: BodySink,
+    readonly limitBytes: number,
+  ) {}
+}
+
+const kCollector = Symbol('nereid.bodyCollector');
+type CollectingRequest = IncomingMessage & { [kCollector]: BodyCollector };
+
+function onCollectData(this: CollectingRequest, chunk: Buffer): void {
+  const c = this[kCollector];
+  if (c.done) return;
+  c.size += chunk.length;
+  if (c.size > c.limitBytes) {
+    c.done = true;
+    c.sink.onBodyError(new BodyTooLargeError(c.limitBytes, c.size));
+    return;
+  }
+  if (c.first === null) c.first = chunk;
+  else (c.chunks ??= [c.first]).push(chunk);
+}
+
+function onCollectEnd(this: CollectingRequest): void {
+  const c = this[kCollector];
+  if (c.done) return;
+  c.done = true;
+  const body = c.chunks !== null ? Buffer.concat(c.chunks, c.size) : (c.first ?? Buffer.alloc(0));
+  c.sink.onBody(body);
+}
+
+function onCollectError(this: CollectingRequest, err: Error): void {
+  const c = this[kCollector];
+  if (c.done) return;
+  c.done = true;
+  c.sink.onBodyError(err);
+}
+
+/**
+ * Collects a request body of at most `limitBytes` bytes into `sink`, with module-level listeners
+ * and one small state object per request (no closures or promises on the inference path).
+ */
+export function collectBody(req: IncomingMessage, limitBytes: number, sink: BodySink): void {
   const declared = req.headers['content-length'];
   if (declared !== undefined) {
     const n = Number(declared);
-    if (n > limitBytes) return Promise.reject(new BodyTooLargeError(limitBytes, n));
+    if (n > limitBytes) {
+      sink.onBodyError(new BodyTooLargeError(limitBytes, n));
+      return;
+    }
   }
+  (req as CollectingRequest)[kCollector] = new BodyCollector(sink, limitBytes);
+  req.on('data', onCollectData);
+  req.on('end', onCollectEnd);
+  req.on('error', onCollectError);
+}
+
+/** Collects a request body of at most `limitBytes` bytes (collectBody as a Promise). */
+export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let failed = false;
-    req.on('data', (chunk: Buffer) => {
-      if (failed) return;
-      size += chunk.length;
-      if (size > limitBytes) {
-        failed = true;
-        reject(new BodyTooLargeError(limitBytes, size));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (!failed) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
-    });
-    req.on('error', (err) => {
-      if (!failed) reject(err);
-    });
+    collectBody(req, limitBytes, { onBody: resolve, onBodyError: reject });
   });
 }
 

@@ -6,13 +6,13 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { invalidArg, ServerError, Status, unsupported } from '../../common/errors.js';
+import { invalidArg, unsupported } from '../../common/errors.js';
 import { modelConfigToJson } from '../../config/index.js';
 import type { InferenceServer } from '../../core/index.js';
-import { BodyTooLargeError, decodeContent, pickResponseEncoding, readBody } from './http-body.js';
+import { collectBody, decodeContent, pickResponseEncoding, readBody } from './http-body.js';
 import { handleGenerate } from './http-generate.js';
 import { HttpInferExchange } from './http-infer-exchange.js';
-import { sendEmpty, sendError, sendErrorStatus, sendJson } from './http-reply.js';
+import { sendBodyError, sendEmpty, sendError, sendErrorStatus, sendJson } from './http-reply.js';
 import { handleRepositoryControl } from './http-repository.js';
 import { matchRoute, type Route, RouteKind } from './http-router.js';
 import { handleSharedMemory } from './http-shared-memory.js';
@@ -129,7 +129,7 @@ export class HttpFrontend {
         sendJson(res, 200, server.statistics(), encoding);
         return;
       case RouteKind.INFER:
-        void this.handleInfer(route, req, res);
+        this.handleInfer(route, req, res);
         return;
       case RouteKind.REPOSITORY_INDEX:
         void this.handleRepositoryIndex(req, res, encoding);
@@ -169,26 +169,20 @@ export class HttpFrontend {
     return decodeContent(raw, req.headers['content-encoding'], this.maxInputSizeBytes);
   }
 
-  private async handleInfer(route: Route, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private handleInfer(route: Route, req: IncomingMessage, res: ServerResponse): void {
     const socket = req.socket as TrackedSocket;
-    const exchange = new HttpInferExchange(this.server, req, res);
+    const exchange = new HttpInferExchange(
+      this.server,
+      req,
+      res,
+      route.model,
+      route.version,
+      this.maxInputSizeBytes,
+    );
     // The socket's close cancels this exchange until the next request on the connection replaces
     // it; a finished exchange ignores the cancel (onClientGone checks `finished`).
     socket[kExchange] = exchange;
-    let body: Buffer;
-    try {
-      body = await this.readDecodedBody(req);
-    } catch (err) {
-      this.failBody(res, err);
-      exchange.finished = true;
-      return;
-    }
-    try {
-      exchange.submit(body, header(req, 'inference-header-content-length'), route.model, route.version);
-    } catch (err) {
-      exchange.finished = true;
-      sendError(res, err);
-    }
+    collectBody(req, this.maxInputSizeBytes, exchange);
   }
 
   private async handleRepositoryIndex(
@@ -220,25 +214,7 @@ export class HttpFrontend {
       }
       sendJson(res, 200, this.server.repositoryIndex(readyOnly), encoding);
     } catch (err) {
-      this.failBody(res, err);
+      sendBodyError(res, err);
     }
   }
-
-  private failBody(res: ServerResponse, err: unknown): void {
-    if (err instanceof BodyTooLargeError) {
-      res.setHeader('Connection', 'close');
-      sendError(res, err);
-      res.on('finish', () => res.socket?.destroy());
-      return;
-    }
-    sendError(
-      res,
-      err instanceof ServerError ? err : new ServerError(Status.INVALID_ARG, 'ERR_BAD_BODY', String(err)),
-    );
-  }
-}
-
-function header(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
 }

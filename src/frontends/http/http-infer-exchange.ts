@@ -23,8 +23,8 @@ import {
   encodeHttpInferResponse,
   parseInferenceHeaderLength,
 } from '../../protocol/index.js';
-import { compress, pickResponseEncoding } from './http-body.js';
-import { sendError } from './http-reply.js';
+import { type BodySink, compress, decodeContent, pickResponseEncoding } from './http-body.js';
+import { sendBodyError, sendError } from './http-reply.js';
 
 /** Responses up to this size are sent as one buffer (copied together) rather than chunk by chunk. */
 const SINGLE_WRITE_MAX_BYTES = 64 * 1024;
@@ -36,24 +36,72 @@ export function serverTiming(response: InferenceResponse): string {
   return `queue;dur=${(t.queueNs / 1e6).toFixed(3)}, compute;dur=${(compute / 1e6).toFixed(3)}, total;dur=${(t.totalNs / 1e6).toFixed(3)}`;
 }
 
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
 /** The sink of one HTTP infer request. */
-export class HttpInferExchange implements ResponseSink {
+export class HttpInferExchange implements ResponseSink, BodySink {
   /** The core request, once decoded. */
   request: InferenceRequest | null;
   /** Whether an answer was written (or the client is gone). */
   finished: boolean;
   private readonly server: InferenceServer;
   private readonly res: ServerResponse;
+  private readonly req: IncomingMessage;
   private readonly acceptEncoding: string | undefined;
+  private readonly model: string;
+  private readonly version: string;
+  private readonly maxInputSizeBytes: number;
   private decoded: DecodedHttpInferRequest | null;
 
-  constructor(server: InferenceServer, req: IncomingMessage, res: ServerResponse) {
+  constructor(
+    server: InferenceServer,
+    req: IncomingMessage,
+    res: ServerResponse,
+    model: string,
+    version: string,
+    maxInputSizeBytes: number,
+  ) {
     this.server = server;
+    this.req = req;
     this.res = res;
     this.acceptEncoding = req.headers['accept-encoding'];
+    this.model = model;
+    this.version = version;
+    this.maxInputSizeBytes = maxInputSizeBytes;
     this.request = null;
     this.finished = false;
     this.decoded = null;
+  }
+
+  /** The body arrived (collectBody): undo its Content-Encoding if any, then submit. */
+  onBody(body: Buffer): void {
+    const encoding = this.req.headers['content-encoding'];
+    if (encoding === undefined || encoding === '' || encoding === 'identity') {
+      this.submitOrAnswer(body);
+      return;
+    }
+    decodeContent(body, encoding, this.maxInputSizeBytes).then(
+      (decoded) => this.submitOrAnswer(decoded),
+      (err: unknown) => this.onBodyError(err),
+    );
+  }
+
+  /** The body could not be read (too large, stream error) or decoded. */
+  onBodyError(err: unknown): void {
+    this.finished = true;
+    sendBodyError(this.res, err);
+  }
+
+  private submitOrAnswer(body: Buffer): void {
+    try {
+      this.submit(body, headerValue(this.req, 'inference-header-content-length'), this.model, this.version);
+    } catch (err) {
+      this.finished = true;
+      sendError(this.res, err);
+    }
   }
 
   /**

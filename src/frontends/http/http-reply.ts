@@ -3,9 +3,9 @@
  * status mapping and `Retry-After` on overload, and optional response compression.
  */
 import type { ServerResponse } from 'node:http';
-import { ServerError, toServerError } from '../../common/errors.js';
+import { ServerError, Status, toServerError } from '../../common/errors.js';
 import { httpStatusOf } from '../../protocol/status-codes.js';
-import { compress } from './http-body.js';
+import { BodyTooLargeError, compress } from './http-body.js';
 
 /** Sends a JSON body (compressed when `encoding` is set). */
 export function sendJson(
@@ -65,4 +65,21 @@ export function sendError(res: ServerResponse, err: unknown): void {
   if (error.retryAfterS !== undefined)
     extra['Retry-After'] = String(Math.max(1, Math.ceil(error.retryAfterS)));
   sendErrorStatus(res, httpStatusOf(error.status), error.message, extra);
+}
+
+/**
+ * Answers a request whose body could not be read or decoded: a body over the limit closes the
+ * connection once answered (the rest of it is never read); anything else is a 400.
+ */
+export function sendBodyError(res: ServerResponse, err: unknown): void {
+  if (err instanceof BodyTooLargeError) {
+    res.setHeader('Connection', 'close');
+    sendError(res, err);
+    res.on('finish', () => res.socket?.destroy());
+    return;
+  }
+  sendError(
+    res,
+    err instanceof ServerError ? err : new ServerError(Status.INVALID_ARG, 'ERR_BAD_BODY', String(err)),
+  );
 }

@@ -253,6 +253,21 @@ describe('SharedRing (one thread)', () => {
     ring.notifyConsumer();
   });
 
+  it("SharedRing.cancelWait resolves the consumer's own pending waitAsync with nothing in the ring", async () => {
+    const ring = ringOf(1024);
+    const wait = ring.waitAsync();
+    expect(wait).not.toBeNull();
+    let resolved = false;
+    void wait!.then(() => {
+      resolved = true;
+    });
+    await nextTurn();
+    expect(resolved).toBe(false);
+    ring.cancelWait();
+    expect(await wait).toBe('ok');
+    expect(ring.isEmpty()).toBe(true);
+  });
+
   it('SharedRing.create rounds the data area up to a power of two of at least 1024 bytes', () => {
     expect(ringOf(0).capacityBytes).toBe(1024);
     expect(ringOf(1).capacityBytes).toBe(1024);

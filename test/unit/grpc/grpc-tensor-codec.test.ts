@@ -2,7 +2,6 @@
 // definitions and parsed back (as the wire would), then decoded; responses are encoded, serialized
 // and parsed back.
 import { describe, expect, it } from 'vitest';
-import { ServerError } from '../../../src/common/errors.js';
 import type { DataType } from '../../../src/protocol/datatypes.js';
 import {
   decodeGrpcInferRequest,
@@ -14,6 +13,7 @@ import {
   type ModelStreamInferResponseMessage,
   messageType,
 } from '../../../src/protocol/grpc/index.js';
+import { serverErrorOf } from '../../helpers/server-error-of.js';
 
 const requestCodec = messageType('inference.ModelInferRequest');
 const responseCodec = messageType('inference.ModelInferResponse');
@@ -30,16 +30,6 @@ function decode(request: Record<string, unknown>) {
 }
 
 /** The ServerError a call throws (fails the test when it does not throw one). */
-function errorOf(fn: () => unknown): ServerError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ServerError) return err;
-    throw err;
-  }
-  throw new Error('Expected a ServerError');
-}
-
 function bytesOf(view: ArrayBufferView): Uint8Array {
   return new Uint8Array(view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength));
 }
@@ -166,7 +156,7 @@ describe('decodeGrpcInferRequest', () => {
 
   it('decodeGrpcInferRequest rejects typed contents for FP16 and BF16', () => {
     for (const datatype of ['FP16', 'BF16']) {
-      const err = errorOf(() =>
+      const err = serverErrorOf(() =>
         decode({
           model_name: 'half',
           inputs: [{ name: 'H', datatype, shape: [2], contents: { fp32_contents: [1, 2] } }],
@@ -180,7 +170,7 @@ describe('decodeGrpcInferRequest', () => {
   });
 
   it('decodeGrpcInferRequest rejects contents together with raw_input_contents with Triton text', () => {
-    const err = errorOf(() =>
+    const err = serverErrorOf(() =>
       decode({
         model_name: 'simple',
         inputs: [
@@ -206,11 +196,13 @@ describe('decodeGrpcInferRequest', () => {
       { name: 'INPUT1', datatype: 'INT32', shape: [1, 16] },
     ];
     const one = bytesOf(new Int32Array(16));
-    const fewer = errorOf(() => decode({ model_name: 'simple', inputs, raw_input_contents: [one] }));
+    const fewer = serverErrorOf(() => decode({ model_name: 'simple', inputs, raw_input_contents: [one] }));
     expect(fewer.status).toBe('INVALID_ARG');
     expect(fewer.code).toBe('ERR_INPUT_CONTENT');
     expect(fewer.message).toBe("unable to find data for input tensor 'INPUT1' for model 'simple' in request");
-    const more = errorOf(() => decode({ model_name: 'simple', inputs, raw_input_contents: [one, one, one] }));
+    const more = serverErrorOf(() =>
+      decode({ model_name: 'simple', inputs, raw_input_contents: [one, one, one] }),
+    );
     expect(more.status).toBe('INVALID_ARG');
     expect(more.code).toBe('ERR_INPUT_CONTENT');
     expect(more.message).toBe(
@@ -219,7 +211,7 @@ describe('decodeGrpcInferRequest', () => {
   });
 
   it('decodeGrpcInferRequest rejects typed data placed in the field of another datatype', () => {
-    const err = errorOf(() =>
+    const err = serverErrorOf(() =>
       decode({
         model_name: 'simple',
         inputs: [{ name: 'INPUT0', datatype: 'FP32', shape: [2], contents: { int_contents: [1, 2] } }],
@@ -231,14 +223,14 @@ describe('decodeGrpcInferRequest', () => {
   });
 
   it('decodeGrpcInferRequest rejects an input with neither raw nor typed data', () => {
-    const err = errorOf(() =>
+    const err = serverErrorOf(() =>
       decode({ model_name: 'simple', inputs: [{ name: 'INPUT0', datatype: 'INT32', shape: [1] }] }),
     );
     expect(err.message).toBe("unable to find data for input tensor 'INPUT0' for model 'simple' in request");
   });
 
   it('decodeGrpcInferRequest rejects unknown datatypes and negative dimensions', () => {
-    const unknown = errorOf(() =>
+    const unknown = serverErrorOf(() =>
       decode({
         model_name: 'm',
         inputs: [{ name: 'X', datatype: 'FLOAT', shape: [1] }],
@@ -246,7 +238,7 @@ describe('decodeGrpcInferRequest', () => {
       }),
     );
     expect(unknown.message).toMatch(/^Input 'X' for model 'm' has unknown datatype 'FLOAT': allowed BOOL, /);
-    const negative = errorOf(() =>
+    const negative = serverErrorOf(() =>
       decode({
         model_name: 'm',
         inputs: [{ name: 'X', datatype: 'INT32', shape: [-1, 2] }],
@@ -257,7 +249,7 @@ describe('decodeGrpcInferRequest', () => {
   });
 
   it('decodeGrpcInferRequest checks byte and element counts against the shape', () => {
-    const raw = errorOf(() =>
+    const raw = serverErrorOf(() =>
       decode({
         model_name: 'simple',
         inputs: [{ name: 'INPUT0', datatype: 'INT32', shape: [1, 16] }],
@@ -267,7 +259,7 @@ describe('decodeGrpcInferRequest', () => {
     expect(raw.message).toBe(
       "input byte size mismatch for input 'INPUT0' for model 'simple'. Expected 64, got 60",
     );
-    const typed = errorOf(() =>
+    const typed = serverErrorOf(() =>
       decode({
         model_name: 'simple',
         inputs: [{ name: 'INPUT0', datatype: 'FP64', shape: [3], contents: { fp64_contents: [1, 2] } }],
@@ -276,7 +268,7 @@ describe('decodeGrpcInferRequest', () => {
     expect(typed.message).toBe(
       "input byte size mismatch for input 'INPUT0' for model 'simple'. Expected 24, got 16",
     );
-    const fewer = errorOf(() =>
+    const fewer = serverErrorOf(() =>
       decode({
         model_name: 'text',
         inputs: [{ name: 'T', datatype: 'BYTES', shape: [3] }],
@@ -284,7 +276,7 @@ describe('decodeGrpcInferRequest', () => {
       }),
     );
     expect(fewer.message).toBe("expected 3 string elements for inference input 'T' for model 'text', got 2");
-    const more = errorOf(() =>
+    const more = serverErrorOf(() =>
       decode({
         model_name: 'text',
         inputs: [{ name: 'T', datatype: 'BYTES', shape: [1] }],
@@ -294,7 +286,7 @@ describe('decodeGrpcInferRequest', () => {
     expect(more.message).toBe(
       "unexpected number of string elements 2 for inference input 'T' for model 'text', expecting 1",
     );
-    const truncated = errorOf(() =>
+    const truncated = serverErrorOf(() =>
       decode({
         model_name: 'text',
         inputs: [{ name: 'T', datatype: 'BYTES', shape: [1] }],
@@ -394,7 +386,7 @@ describe('decodeGrpcInferRequest', () => {
       },
       { name: 'PLAIN', classCount: 0, binary: undefined, parameters: {}, sharedMemory: null },
     ]);
-    const bad = errorOf(() =>
+    const bad = serverErrorOf(() =>
       decode({
         model_name: 'classifier',
         outputs: [{ name: 'PROBS', parameters: { classification: { string_param: 'three' } } }],
@@ -436,7 +428,7 @@ describe('decodeGrpcInferRequest', () => {
     expect(decoded.inputs[1]!.sharedMemory).toBeNull();
     expect(new Uint8Array(decoded.inputs[1]!.data)).toEqual(second);
     expect(decoded.outputs![0]!.sharedMemory).toEqual({ region: 'out', offsetBytes: 0, byteSize: 64 });
-    const withContents = errorOf(() =>
+    const withContents = serverErrorOf(() =>
       decode({
         model_name: 'simple',
         inputs: [
@@ -480,16 +472,16 @@ describe('decodeGrpcInferRequest', () => {
     });
     expect(ok.id).toBeUndefined();
     expect(ok.binaryDataOutput).toBe(true);
-    expect(errorOf(() => decode(request({ sequence_start: { int64_param: 1 } }))).message).toBe(
+    expect(serverErrorOf(() => decode(request({ sequence_start: { int64_param: 1 } }))).message).toBe(
       "invalid value type for 'sequence_start' parameter, expected bool_param",
     );
-    expect(errorOf(() => decode(request({ sequence_id: { double_param: 1.5 } }))).message).toBe(
+    expect(serverErrorOf(() => decode(request({ sequence_id: { double_param: 1.5 } }))).message).toBe(
       "invalid value type for 'sequence_id' parameter, expected int64_param or string_param",
     );
-    expect(errorOf(() => decode(request({ priority: { int64_param: -1 } }))).message).toBe(
+    expect(serverErrorOf(() => decode(request({ priority: { int64_param: -1 } }))).message).toBe(
       "invalid value for 'priority', expected value >= 0: received -1",
     );
-    const reserved = errorOf(() => decode(request({ triton_other: { bool_param: true } })));
+    const reserved = serverErrorOf(() => decode(request({ triton_other: { bool_param: true } })));
     expect(reserved.code).toBe('ERR_PARAMETER');
     expect(reserved.message).toBe(
       "parameter keys starting with 'triton_' are reserved for Triton usage. Only the following keys starting with 'triton_' are allowed: triton_enable_empty_final_response",

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ServerError, Status } from '../../../src/common/errors.js';
+import { Status } from '../../../src/common/errors.js';
 import {
   checkOverridePath,
   checkStartupModels,
@@ -16,23 +16,14 @@ import {
   removeStagedModel,
   stageOverrideFiles,
 } from '../../../src/core/model-management/index.js';
-
-function thrown(fn: () => unknown): ServerError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ServerError) return err;
-    throw err;
-  }
-  throw new Error('Expected a ServerError');
-}
+import { serverErrorOf } from '../../helpers/server-error-of.js';
 
 describe('model control mode', () => {
   it('parseModelControlMode accepts the three modes in any case and names them when refusing', () => {
     expect(parseModelControlMode('none')).toBe('none');
     expect(parseModelControlMode('POLL')).toBe('poll');
     expect(parseModelControlMode('Explicit')).toBe('explicit');
-    expect(thrown(() => parseModelControlMode('auto')).message).toBe(
+    expect(serverErrorOf(() => parseModelControlMode('auto')).message).toBe(
       "Model control mode must be one of none, poll, explicit: received 'auto'",
     );
   });
@@ -40,8 +31,8 @@ describe('model control mode', () => {
   it('checkStartupModels allows * only alone and refuses empty names', () => {
     checkStartupModels(['*']);
     checkStartupModels(['a', 'b']);
-    expect(thrown(() => checkStartupModels(['*', 'a'])).code).toBe('ERR_BAD_STARTUP_MODELS');
-    expect(thrown(() => checkStartupModels([''])).status).toBe(Status.INVALID_ARG);
+    expect(serverErrorOf(() => checkStartupModels(['*', 'a'])).code).toBe('ERR_BAD_STARTUP_MODELS');
+    expect(serverErrorOf(() => checkStartupModels([''])).status).toBe(Status.INVALID_ARG);
   });
 
   it('controlDisabledError is Triton UNAVAILABLE refusal', () => {
@@ -65,23 +56,23 @@ describe('load overrides', () => {
   });
 
   it('parseLoadParameters refuses files without config, bad JSON, non-objects and unknown parameters', () => {
-    expect(thrown(() => parseLoadParameters('m', { 'file:1/a': 'AA==' })).message).toBe(
+    expect(serverErrorOf(() => parseLoadParameters('m', { 'file:1/a': 'AA==' })).message).toBe(
       "failed to load 'm': 'file:' overrides need a 'config' parameter with the model configuration",
     );
-    expect(thrown(() => parseLoadParameters('m', { config: '{' })).message).toMatch(
+    expect(serverErrorOf(() => parseLoadParameters('m', { config: '{' })).message).toMatch(
       /^failed to load 'm': Invalid config override: /,
     );
-    expect(thrown(() => parseLoadParameters('m', { config: '[1]' })).message).toMatch(
+    expect(serverErrorOf(() => parseLoadParameters('m', { config: '[1]' })).message).toMatch(
       /expected a JSON object/,
     );
-    expect(thrown(() => parseLoadParameters('m', { colour: true })).message).toBe(
+    expect(serverErrorOf(() => parseLoadParameters('m', { colour: true })).message).toBe(
       "failed to load 'm': Unrecognized load parameter 'colour' with type 'BOOL'",
     );
   });
 
   it('checkOverridePath refuses every path that leaves the model directory', () => {
     for (const bad of ['../x', 'a/../../x', '..', '/etc/passwd', 'a\\..\\..\\x', 'C:/x', '', '.', 'a\0b']) {
-      const err = thrown(() => checkOverridePath('m', bad));
+      const err = serverErrorOf(() => checkOverridePath('m', bad));
       expect(err.code).toBe('ERR_OVERRIDE_PATH');
       expect(err.status).toBe(Status.INVALID_ARG);
     }

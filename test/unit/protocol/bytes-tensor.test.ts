@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { ServerError } from '../../../src/common/errors.js';
 import {
   bytesElementOffsets,
   checkBytesElementCount,
@@ -9,16 +8,7 @@ import {
   encodeBytesElements,
   sliceBytesElements,
 } from '../../../src/protocol/index.js';
-
-function catchError(fn: () => unknown): ServerError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ServerError) return err;
-    throw err;
-  }
-  throw new Error('expected a ServerError');
-}
+import { serverErrorOf } from '../../helpers/server-error-of.js';
 
 describe('BYTES tensor codec', () => {
   it('encodeBytesElements writes a 4-byte little-endian length before each element', () => {
@@ -48,7 +38,7 @@ describe('BYTES tensor codec', () => {
 
   it('countBytesElements rejects a truncated length prefix naming the element and offset', () => {
     const wire = new Uint8Array([1, 0, 0, 0, 65, 2, 0]);
-    const err = catchError(() => countBytesElements(wire, 'INPUT0'));
+    const err = serverErrorOf(() => countBytesElements(wire, 'INPUT0'));
     expect(err.code).toBe('ERR_BYTES_TENSOR');
     expect(err.status).toBe('INVALID_ARG');
     expect(err.message).toBe(
@@ -58,7 +48,7 @@ describe('BYTES tensor codec', () => {
 
   it('countBytesElements rejects an element longer than the remaining bytes', () => {
     const wire = new Uint8Array([10, 0, 0, 0, 65, 66]);
-    expect(catchError(() => countBytesElements(wire, 'T')).message).toBe(
+    expect(serverErrorOf(() => countBytesElements(wire, 'T')).message).toBe(
       "BYTES tensor 'T': element 0 at byte 0 declares 10 bytes but only 2 remain",
     );
   });
@@ -66,10 +56,10 @@ describe('BYTES tensor codec', () => {
   it('checkBytesElementCount rejects trailing bytes and missing elements with both counts', () => {
     const wire = encodeBytesElements(['a', 'b']);
     expect(() => checkBytesElementCount(wire, 2, 'T')).not.toThrow();
-    expect(catchError(() => checkBytesElementCount(wire, 1, 'T')).message).toBe(
+    expect(serverErrorOf(() => checkBytesElementCount(wire, 1, 'T')).message).toBe(
       "BYTES tensor 'T' has 5 trailing bytes after its 1 elements (10 bytes in all)",
     );
-    expect(catchError(() => checkBytesElementCount(wire, 3, 'T')).message).toBe(
+    expect(serverErrorOf(() => checkBytesElementCount(wire, 3, 'T')).message).toBe(
       "BYTES tensor 'T' holds 2 elements but its shape needs 3",
     );
   });
@@ -80,7 +70,7 @@ describe('BYTES tensor codec', () => {
     expect(decodeBytesStrings(sliceBytesElements(wire, 0, 4))).toEqual(['a', 'bb', '', 'dddd']);
     expect(sliceBytesElements(wire, 2, 2).length).toBe(0);
     expect(sliceBytesElements(wire, 3, 4).buffer).toBe(wire.buffer);
-    expect(catchError(() => sliceBytesElements(wire, 2, 6, 'T')).message).toBe(
+    expect(serverErrorOf(() => sliceBytesElements(wire, 2, 6, 'T')).message).toBe(
       "BYTES tensor 'T': cannot slice elements [2, 6): it holds only 4 elements",
     );
   });

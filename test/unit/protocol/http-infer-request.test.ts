@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ServerError } from '../../../src/common/errors.js';
+import type { ServerError } from '../../../src/common/errors.js';
 import type { DataType, RawInputSpec } from '../../../src/protocol/index.js';
 import {
   DATATYPES,
@@ -9,17 +9,8 @@ import {
   encodeBytesElements,
   parseInferenceHeaderLength,
 } from '../../../src/protocol/index.js';
+import { serverErrorOf } from '../../helpers/server-error-of.js';
 import { buildBody, bytesOf, jsonBody } from './request-builder.js';
-
-function catchError(fn: () => unknown): ServerError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ServerError) return err;
-    throw err;
-  }
-  throw new Error('expected a ServerError');
-}
 
 const INT32_16 = bytesOf(new Int32Array(16).map((_, i) => i));
 
@@ -29,13 +20,13 @@ function binaryInput(name: string, datatype: string, shape: number[], size: numb
 
 /** Decodes a JSON-only request and returns the error it raises. */
 function jsonError(header: unknown): ServerError {
-  return catchError(() => decodeHttpInferRequest(jsonBody(header), undefined));
+  return serverErrorOf(() => decodeHttpInferRequest(jsonBody(header), undefined));
 }
 
 /** Decodes a JSON + binary request and returns the error it raises. */
 function binaryError(header: unknown, parts: Uint8Array[]): ServerError {
   const { body, headerLength } = buildBody(header, parts);
-  return catchError(() => decodeHttpInferRequest(body, headerLength));
+  return serverErrorOf(() => decodeHttpInferRequest(body, headerLength));
 }
 
 function oneInput(input: Record<string, unknown>) {
@@ -189,7 +180,7 @@ describe('decodeHttpInferRequest: valid requests', () => {
   it('parseInferenceHeaderLength reads the header value and refuses garbage', () => {
     expect(parseInferenceHeaderLength(undefined)).toBeUndefined();
     expect(parseInferenceHeaderLength(' 120 ')).toBe(120);
-    expect(catchError(() => parseInferenceHeaderLength('12a')).message).toBe(
+    expect(serverErrorOf(() => parseInferenceHeaderLength('12a')).message).toBe(
       "Unable to parse Inference-Header-Content-Length: expected a non-negative integer, got '12a'",
     );
   });
@@ -199,20 +190,20 @@ describe('decodeHttpInferRequest: malformed requests', () => {
   const cases: [string, () => ServerError, string, string][] = [
     [
       'header length larger than the body',
-      () => catchError(() => decodeHttpInferRequest(new Uint8Array(100), 500)),
+      () => serverErrorOf(() => decodeHttpInferRequest(new Uint8Array(100), 500)),
       'ERR_HEADER_LENGTH',
       'Inference-Header-Content-Length 500 is out of range: the body has 100 bytes',
     ],
     [
       'negative header length',
-      () => catchError(() => decodeHttpInferRequest(new Uint8Array(100), -3)),
+      () => serverErrorOf(() => decodeHttpInferRequest(new Uint8Array(100), -3)),
       'ERR_HEADER_LENGTH',
       'Inference-Header-Content-Length -3 is out of range: the body has 100 bytes',
     ],
     [
       'invalid UTF-8 in the JSON header',
       () =>
-        catchError(() =>
+        serverErrorOf(() =>
           decodeHttpInferRequest(new Uint8Array([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x7d]), undefined),
         ),
       'ERR_REQUEST_UTF8',
@@ -585,7 +576,7 @@ describe('decodeHttpInferRequest: malformed requests', () => {
 
   for (const [what, modelInputs, body, message] of rawCases) {
     it(`rejects ${what}`, () => {
-      const err = catchError(() => decodeHttpInferRequest(body, 0, { modelName: 'm', modelInputs }));
+      const err = serverErrorOf(() => decodeHttpInferRequest(body, 0, { modelName: 'm', modelInputs }));
       expect(err.code).toBe('ERR_RAW_INPUT');
       expect(err.message).toBe(message);
     });

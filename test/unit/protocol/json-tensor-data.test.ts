@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { ServerError } from '../../../src/common/errors.js';
 import type { DataType } from '../../../src/protocol/index.js';
 import {
   decodeBytesStrings,
@@ -9,17 +8,8 @@ import {
   TYPED_ARRAY,
   wireToJsonText,
 } from '../../../src/protocol/index.js';
+import { serverErrorOf } from '../../helpers/server-error-of.js';
 import { bytesOf } from './request-builder.js';
-
-function catchError(fn: () => unknown): ServerError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ServerError) return err;
-    throw err;
-  }
-  throw new Error('expected a ServerError');
-}
 
 /** Sample values per JSON-capable datatype, including each type's extremes. */
 const SAMPLES: Record<string, unknown[]> = {
@@ -123,49 +113,49 @@ describe('JSON tensor data', () => {
   });
 
   it('JsonCodec rejects FP16 data sent as JSON with Triton message', () => {
-    const err = catchError(() => jsonDataToWire('IN', 'FP16', [1], [1]));
+    const err = serverErrorOf(() => jsonDataToWire('IN', 'FP16', [1], [1]));
     expect(err.code).toBe('ERR_JSON_DATA_UNSUPPORTED');
     expect(err.message).toBe(
       "Receiving FP16 data via JSON is not supported. Please use the binary data format for input 'IN'",
     );
-    expect(catchError(() => wireToJsonText('OUT', 'BF16', [1], new Uint8Array(2))).message).toBe(
+    expect(serverErrorOf(() => wireToJsonText('OUT', 'BF16', [1], new Uint8Array(2))).message).toBe(
       "Sending BF16 data via JSON is not supported. Please use the binary data format for output 'OUT'",
     );
   });
 
   it('jsonDataToWire rejects out-of-range, non-integral and mistyped values naming the element', () => {
-    expect(catchError(() => jsonDataToWire('IN', 'INT8', [2], [1, 128])).message).toBe(
+    expect(serverErrorOf(() => jsonDataToWire('IN', 'INT8', [2], [1, 128])).message).toBe(
       "Input 'IN': element 1 of 'data' is 128, outside the range of INT8 [-128, 127]",
     );
-    expect(catchError(() => jsonDataToWire('IN', 'UINT64', [1], [-1])).message).toBe(
+    expect(serverErrorOf(() => jsonDataToWire('IN', 'UINT64', [1], [-1])).message).toBe(
       "Input 'IN': element 0 of 'data' is -1, outside the range of UINT64 [0, 18446744073709551615]",
     );
-    expect(catchError(() => jsonDataToWire('IN', 'INT32', [2], [1, 2.5])).message).toBe(
+    expect(serverErrorOf(() => jsonDataToWire('IN', 'INT32', [2], [1, 2.5])).message).toBe(
       "Input 'IN': element 1 of 'data' must be an integer for INT32, got number 2.5",
     );
-    expect(catchError(() => jsonDataToWire('IN', 'BOOL', [1], [1])).message).toBe(
+    expect(serverErrorOf(() => jsonDataToWire('IN', 'BOOL', [1], [1])).message).toBe(
       "Input 'IN': element 0 of 'data' must be true or false for BOOL, got number 1",
     );
-    expect(catchError(() => jsonDataToWire('IN', 'FP32', [1], ['1'])).message).toBe(
+    expect(serverErrorOf(() => jsonDataToWire('IN', 'FP32', [1], ['1'])).message).toBe(
       "Input 'IN': element 0 of 'data' must be a number for FP32, got string \"1\"",
     );
-    expect(catchError(() => jsonDataToWire('IN', 'BYTES', [2], ['a', 3])).message).toBe(
+    expect(serverErrorOf(() => jsonDataToWire('IN', 'BYTES', [2], ['a', 3])).message).toBe(
       "Input 'IN': element 1 of 'data' must be a string for BYTES, got number 3",
     );
-    expect(catchError(() => jsonDataToWire('IN', 'INT64', [1], [2 ** 63])).code).toBe('ERR_JSON_DATA');
+    expect(serverErrorOf(() => jsonDataToWire('IN', 'INT64', [1], [2 ** 63])).code).toBe('ERR_JSON_DATA');
   });
 
   it('jsonDataToWire rejects an element count that does not match the shape', () => {
-    const err = catchError(() => jsonDataToWire('IN', 'INT32', [1, 16], new Array(15).fill(0)));
+    const err = serverErrorOf(() => jsonDataToWire('IN', 'INT32', [1, 16], new Array(15).fill(0)));
     expect(err.code).toBe('ERR_JSON_DATA_SHAPE');
     expect(err.message).toBe("Input 'IN': 'data' has 15 elements but shape [1,16] needs 16");
-    expect(catchError(() => jsonDataToWire('IN', 'INT32', [1], 5)).message).toBe(
+    expect(serverErrorOf(() => jsonDataToWire('IN', 'INT32', [1], 5)).message).toBe(
       "Input 'IN': 'data' must be an array, got number",
     );
   });
 
   it('wireToJsonText reports a byte count that does not match the shape as INTERNAL', () => {
-    const err = catchError(() => wireToJsonText('OUT', 'INT32', [2], new Uint8Array(4)));
+    const err = serverErrorOf(() => wireToJsonText('OUT', 'INT32', [2], new Uint8Array(4)));
     expect(err.status).toBe('INTERNAL');
     expect(err.message).toBe("Output 'OUT' has 4 bytes but shape [2] of INT32 needs 8");
   });

@@ -5,8 +5,9 @@
  */
 import { readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ServerError, Status } from '../../../src/common/errors.js';
+import { Status } from '../../../src/common/errors.js';
 import { SharedMemoryManager } from '../../../src/core/index.js';
+import { serverErrorOf } from '../../helpers/server-error-of.js';
 
 let serial = 0;
 const created: string[] = [];
@@ -32,16 +33,6 @@ function openFilesOf(path: string): number {
   return n;
 }
 
-function errorOf(fn: () => unknown): ServerError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ServerError);
-    return err as ServerError;
-  }
-  throw new Error('expected a ServerError');
-}
-
 afterEach(() => {
   for (const path of created.splice(0)) rmSync(path, { force: true });
 });
@@ -64,7 +55,7 @@ describe('SharedMemoryManager', () => {
     const m = new SharedMemoryManager({ enabled: true });
     const key = shmObject(64);
     m.registerSystem('r', key, 0, 64);
-    const err = errorOf(() => m.registerSystem('r', key, 0, 32));
+    const err = serverErrorOf(() => m.registerSystem('r', key, 0, 32));
     expect(err.status).toBe(Status.ALREADY_EXISTS);
     expect(err.message).toBe("shared memory region 'r' already in manager");
     expect(m.systemStatus('r')[0]!.byte_size).toBe(64);
@@ -74,7 +65,7 @@ describe('SharedMemoryManager', () => {
   it('refuses a region that passes the end of its object with INVALID_ARG naming the sizes', () => {
     const m = new SharedMemoryManager({ enabled: true });
     const key = shmObject(64);
-    const err = errorOf(() => m.registerSystem('r', key, 32, 64));
+    const err = serverErrorOf(() => m.registerSystem('r', key, 32, 64));
     expect(err.status).toBe(Status.INVALID_ARG);
     expect(err.message).toMatch(/^failed to register shared memory region 'r': invalid args/);
     expect(err.message).toContain('offset 32 + byte_size 64');
@@ -84,7 +75,7 @@ describe('SharedMemoryManager', () => {
 
   it('refuses keys of objects that do not exist with Triton INTERNAL open error', () => {
     const m = new SharedMemoryManager({ enabled: true });
-    const err = errorOf(() => m.registerSystem('r', `/nereid_missing_${process.pid}`, 0, 8));
+    const err = serverErrorOf(() => m.registerSystem('r', `/nereid_missing_${process.pid}`, 0, 8));
     expect(err.status).toBe(Status.INTERNAL);
     expect(err.message).toMatch(/^Unable to open shared memory region: '\/nereid_missing_\d+'/);
   });
@@ -92,7 +83,7 @@ describe('SharedMemoryManager', () => {
   it('refuses keys that would leave /dev/shm, reserved keys and symlinks', () => {
     const m = new SharedMemoryManager({ enabled: true });
     for (const key of ['/../etc/passwd', '/a/b', '/', '..', `/triton_python_backend_shm_region_1`]) {
-      const err = errorOf(() => m.registerSystem('r', key, 0, 1));
+      const err = serverErrorOf(() => m.registerSystem('r', key, 0, 1));
       expect(err.status).toBe(Status.INVALID_ARG);
       expect(err.code).toBe('ERR_SHM_BAD_KEY');
     }
@@ -100,7 +91,7 @@ describe('SharedMemoryManager', () => {
     const link = `/dev/shm/nereid_unit_link_${process.pid}`;
     symlinkSync(`/dev/shm${target}`, link);
     created.push(link);
-    expect(errorOf(() => m.registerSystem('r', `/nereid_unit_link_${process.pid}`, 0, 8)).code).toBe(
+    expect(serverErrorOf(() => m.registerSystem('r', `/nereid_unit_link_${process.pid}`, 0, 8)).code).toBe(
       'ERR_SHM_OPEN',
     );
     expect(m.size).toBe(0);
@@ -120,7 +111,7 @@ describe('SharedMemoryManager', () => {
 
   it('answers status of an unknown region with NOT_FOUND and Triton text', () => {
     const m = new SharedMemoryManager({ enabled: true });
-    const err = errorOf(() => m.systemStatus('nope'));
+    const err = serverErrorOf(() => m.systemStatus('nope'));
     expect(err.status).toBe(Status.NOT_FOUND);
     expect(err.message).toBe("Unable to find system shared memory region: 'nope'");
   });
@@ -128,17 +119,17 @@ describe('SharedMemoryManager', () => {
   it('answers the CUDA calls as a Triton without GPUs does', () => {
     const m = new SharedMemoryManager({ enabled: true });
     m.registerSystem('sys', shmObject(8), 0, 8);
-    const register = errorOf(() => m.registerCuda('gpu'));
+    const register = serverErrorOf(() => m.registerCuda('gpu'));
     expect(register.status).toBe(Status.INVALID_ARG);
     expect(register.message).toBe("failed to register CUDA shared memory region: 'gpu', GPUs not supported");
     expect(() => m.unregisterCuda()).not.toThrow();
     expect(() => m.unregisterCuda('sys')).not.toThrow();
     expect(m.systemStatus('sys')).toHaveLength(1);
     expect(m.cudaStatus()).toEqual([]);
-    expect(errorOf(() => m.cudaStatus('gpu')).message).toBe(
+    expect(serverErrorOf(() => m.cudaStatus('gpu')).message).toBe(
       "Unable to find cuda shared memory region: 'gpu'",
     );
-    expect(errorOf(() => m.cudaStatus('sys')).message).toContain('registered as system shared memory');
+    expect(serverErrorOf(() => m.cudaStatus('sys')).message).toContain('registered as system shared memory');
     m.close();
   });
 
@@ -146,15 +137,15 @@ describe('SharedMemoryManager', () => {
     const m = new SharedMemoryManager({ enabled: true });
     m.registerSystem('r', shmObject(128), 64, 64);
     expect(m.regionFor('r', 32, 32).name).toBe('r');
-    const unknown = errorOf(() => m.regionFor('x', 0, 4));
+    const unknown = serverErrorOf(() => m.regionFor('x', 0, 4));
     expect([unknown.status, unknown.message]).toEqual([
       Status.NOT_FOUND,
       "Unable to find shared memory region: 'x'",
     ]);
-    expect(errorOf(() => m.regionFor('r', 64, 0)).message).toMatch(
+    expect(serverErrorOf(() => m.regionFor('r', 64, 0)).message).toMatch(
       /^Invalid offset for shared memory region: 'r'/,
     );
-    const size = errorOf(() => m.regionFor('r', 32, 33));
+    const size = serverErrorOf(() => m.regionFor('r', 32, 33));
     expect(size.status).toBe(Status.INVALID_ARG);
     expect(size.message).toMatch(/^Invalid offset \+ byte size for shared memory region: 'r'/);
     m.close();
@@ -171,7 +162,7 @@ describe('SharedMemoryManager', () => {
       () => m.unregisterCuda(),
       () => m.cudaStatus(),
     ]) {
-      const err = errorOf(call);
+      const err = serverErrorOf(call);
       expect(err.status).toBe(Status.UNSUPPORTED);
       expect(err.message).toContain('--allow-client-shm=true');
     }

@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SharedMemoryRegionFile } from '../../../src/client/index.js';
-import { type ServerError, Status } from '../../../src/common/errors.js';
+import { Status } from '../../../src/common/errors.js';
 import {
   checkSharedMemoryOutputs,
   resolveSharedMemoryInputs,
@@ -12,6 +12,7 @@ import {
   writeSharedMemoryOutputs,
 } from '../../../src/core/index.js';
 import { encodeBytesElements, type SharedMemoryRef, type Tensor } from '../../../src/protocol/index.js';
+import { serverErrorOf } from '../../helpers/server-error-of.js';
 
 let serial = 0;
 let file: SharedMemoryRegionFile;
@@ -31,15 +32,6 @@ afterEach(() => {
 
 function input(name: string, datatype: Tensor['datatype'], shape: number[], ref: SharedMemoryRef | null) {
   return { name, datatype, shape, data: new Uint8Array(0), parameters: {}, sharedMemory: ref };
-}
-
-function errorOf(fn: () => unknown): ServerError {
-  try {
-    fn();
-  } catch (err) {
-    return err as ServerError;
-  }
-  throw new Error('expected an error');
 }
 
 describe('resolveSharedMemoryInputs', () => {
@@ -69,7 +61,7 @@ describe('resolveSharedMemoryInputs', () => {
 
   it('refuses a BYTES region whose elements do not match the shape', () => {
     file.write(encodeBytesElements(['only one']), 16);
-    const err = errorOf(() =>
+    const err = serverErrorOf(() =>
       resolveSharedMemoryInputs(manager, [
         input('S', 'BYTES', [2], { region: 'r', offsetBytes: 0, byteSize: 12 }),
       ]),
@@ -78,7 +70,7 @@ describe('resolveSharedMemoryInputs', () => {
   });
 
   it('refuses a byte size that does not match a fixed-size shape', () => {
-    const err = errorOf(() =>
+    const err = serverErrorOf(() =>
       resolveSharedMemoryInputs(manager, [
         input('A', 'INT32', [4], { region: 'r', offsetBytes: 0, byteSize: 12 }),
       ]),
@@ -88,7 +80,7 @@ describe('resolveSharedMemoryInputs', () => {
   });
 
   it('refuses inputs in shared memory when client shared memory is disabled', () => {
-    const err = errorOf(() =>
+    const err = serverErrorOf(() =>
       resolveSharedMemoryInputs(new SharedMemoryManager(), [
         input('A', 'INT32', [1], { region: 'r', offsetBytes: 0, byteSize: 4 }),
       ]),
@@ -109,7 +101,7 @@ describe('shared-memory outputs', () => {
       ]),
     ).not.toThrow();
     expect(
-      errorOf(() =>
+      serverErrorOf(() =>
         checkSharedMemoryOutputs(manager, [
           { name: 'O', sharedMemory: { region: 'x', offsetBytes: 0, byteSize: 8 } },
         ]),
@@ -137,7 +129,7 @@ describe('shared-memory outputs', () => {
   });
 
   it('refuses an output larger than its shared_memory_byte_size with Triton text', () => {
-    const err = errorOf(() =>
+    const err = serverErrorOf(() =>
       writeSharedMemoryOutputs(
         manager,
         [{ name: 'O', sharedMemory: { region: 'r', offsetBytes: 0, byteSize: 4 } }],

@@ -17,7 +17,7 @@ import { silentLogger } from '../src/common/logger.js';
 import { buildEntry, cacheKey, RedisCache } from '../src/core/cache/index.js';
 import { buildExampleRepository } from '../src/tools/examples/index.js';
 import { binaryRequest } from './lib/binary-request.js';
-import { type LoadResult, median, percentile, runLoad } from './lib/load-generator.js';
+import { type LoadResult, median, percentile, runInferLoad } from './lib/load-generator.js';
 import { startBareHttp, startNereid } from './lib/server-process.js';
 
 const REPS = Number(process.env.BENCH_REPS ?? 3);
@@ -135,11 +135,7 @@ async function main(): Promise<void> {
     console.log('target                         conc   req/s     p50us    p99us  client errors');
     for (let rep = 0; rep < REPS; rep++) {
       for (const [name, port, model] of targets) {
-        const r = await runLoad({
-          origin: `http://127.0.0.1:${port}`,
-          path: `/v2/models/${model}/infer`,
-          headers: request.headers,
-          body: request.body,
+        const r = await runInferLoad(port, model, request, {
           concurrency: 16,
           threads: 2,
           durationMs: DURATION_MS,
@@ -157,11 +153,7 @@ async function main(): Promise<void> {
         ['hit1', local.port],
         ['redisHit1', viaRedis.port],
       ] as const) {
-        const r = await runLoad({
-          origin: `http://127.0.0.1:${port}`,
-          path: '/v2/models/simple_cached/infer',
-          headers: request.headers,
-          body: request.body,
+        const r = await runInferLoad(port, 'simple_cached', request, {
           concurrency: 1,
           threads: 1,
           durationMs: DURATION_MS,

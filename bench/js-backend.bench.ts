@@ -12,7 +12,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type LoadResult, median, runLoad } from './lib/load-generator.js';
+import { binaryRequest } from './lib/binary-request.js';
+import { type LoadResult, median, runInferLoad } from './lib/load-generator.js';
 import { type ServerProcess, startNereid } from './lib/server-process.js';
 
 const REPS = Number(process.env.BENCH_REPS ?? 3);
@@ -75,29 +76,6 @@ async function serverRss(count: number): Promise<number> {
   }
 }
 
-function binaryInt32(name: string, values: Int32Array) {
-  const header = Buffer.from(
-    JSON.stringify({
-      inputs: [
-        {
-          name,
-          datatype: 'INT32',
-          shape: [1, values.length],
-          parameters: { binary_data_size: values.byteLength },
-        },
-      ],
-      parameters: { binary_data_output: true },
-    }),
-  );
-  return {
-    body: Buffer.concat([header, Buffer.from(values.buffer)]),
-    headers: {
-      'inference-header-content-length': String(header.length),
-      'content-type': 'application/octet-stream',
-    },
-  };
-}
-
 function row(label: string, r: LoadResult): string {
   return `${label.padEnd(28)} ${String(r.concurrency).padStart(4)} ${r.throughputPerS.toFixed(0).padStart(7)} ${r.p50Us.toFixed(0).padStart(8)} ${r.p99Us.toFixed(0).padStart(8)} ${r.clientUtilization.toFixed(2).padStart(6)} ${r.errors}`;
 }
@@ -131,21 +109,17 @@ async function main(): Promise<void> {
       IDENTITY_SOURCE,
     );
     server = await startNereid(repo);
-    const request = binaryInt32(
-      'INPUT0',
-      Int32Array.from({ length: 16 }, (_, i) => i),
-    );
+    const values = Int32Array.from({ length: 16 }, (_, i) => i);
+    const request = binaryRequest([
+      { name: 'INPUT0', datatype: 'INT32', shape: [1, 16], data: new Uint8Array(values.buffer) },
+    ]);
     console.log(`target                       conc   req/s    p50us    p99us client errors`);
     for (let rep = 0; rep < REPS; rep++) {
       for (const [name, model] of [
         ['onnx', 'custom_identity_int32'],
         ['js', 'js_identity_int32'],
       ] as const) {
-        const r = await runLoad({
-          origin: `http://127.0.0.1:${server.port}`,
-          path: `/v2/models/${model}/infer`,
-          headers: request.headers,
-          body: request.body,
+        const r = await runInferLoad(server.port, model, request, {
           concurrency: 16,
           threads: 2,
           durationMs: DURATION_MS,

@@ -10,7 +10,6 @@
  * medians are printed and written to bench/results/streaming.json.
  * Run: `npm run build && node dist/bench/streaming.bench.js` (BENCH_RESPONSES, default 100000).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,11 +17,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { request } from 'undici';
 import { GrpcClient, HttpClient, tensor } from '../src/client/index.js';
 import { median } from './lib/load-generator.js';
+import { startNereidWithGrpc } from './lib/server-process.js';
 
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const N = Number(process.env.BENCH_RESPONSES ?? 100_000);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const API_URL = pathToFileURL(join(ROOT, 'dist', 'src', 'backends', 'js', 'api.js')).href;
 
 const BURST_CONFIG = `name: "burst"
@@ -47,52 +46,6 @@ export default class Burst {
   }
 }
 `;
-
-interface Ports {
-  http: number;
-  grpc: number;
-  child: ChildProcess;
-}
-
-function startServer(repository: string): Promise<Ports> {
-  const child = spawn(
-    process.execPath,
-    [
-      CLI,
-      'serve',
-      '--model-repository',
-      repository,
-      '--http-port',
-      '0',
-      '--http-address',
-      '127.0.0.1',
-      '--grpc-port',
-      '0',
-      '--grpc-address',
-      '127.0.0.1',
-      '--allow-metrics=false',
-    ],
-    { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  return new Promise((resolve, reject) => {
-    let text = '';
-    child.stderr!.on('data', (d) => {
-      text += d;
-      const g = /Started GRPCInferenceService at [0-9.]+:(\d+)/.exec(text);
-      const h = /Started HTTPService at [0-9.]+:(\d+)/.exec(text);
-      if (g && h) resolve({ http: Number(h[1]), grpc: Number(g[1]), child });
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with code ${code}:\n${text}`)));
-  });
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
 
 /** (a) gRPC ModelStreamInfer: responses per second. */
 async function runGrpc(client: GrpcClient, n: number): Promise<number> {
@@ -150,19 +103,19 @@ async function main(): Promise<void> {
   mkdirSync(join(repo, 'burst', '1'), { recursive: true });
   writeFileSync(join(repo, 'burst', 'config.pbtxt'), BURST_CONFIG);
   writeFileSync(join(repo, 'burst', '1', 'model.js'), BURST_SOURCE);
-  const server = await startServer(repo);
-  const grpc = new GrpcClient(`127.0.0.1:${server.grpc}`);
-  const http = new HttpClient(`http://127.0.0.1:${server.http}`);
+  const server = await startNereidWithGrpc(repo);
+  const grpc = new GrpcClient(`127.0.0.1:${server.grpcPort}`);
+  const http = new HttpClient(`http://127.0.0.1:${server.port}`);
   const rates: Record<'grpc' | 'sseClient' | 'sseRaw', number[]> = { grpc: [], sseClient: [], sseRaw: [] };
   try {
     // Warm-up: JIT on both sides, connections open.
     await runGrpc(grpc, 10_000);
     await runSseClient(http, 10_000);
-    await runSseRaw(server.http, 10_000);
+    await runSseRaw(server.port, 10_000);
     for (let rep = 0; rep < REPS; rep++) {
       rates.grpc.push(await runGrpc(grpc, N));
       rates.sseClient.push(await runSseClient(http, N));
-      rates.sseRaw.push(await runSseRaw(server.http, N));
+      rates.sseRaw.push(await runSseRaw(server.port, N));
       console.log(
         `rep ${rep + 1}: grpc ${rates.grpc[rep]!.toFixed(0)}/s, sse(client) ${rates.sseClient[rep]!.toFixed(0)}/s, sse(raw) ${rates.sseRaw[rep]!.toFixed(0)}/s`,
       );
@@ -170,7 +123,7 @@ async function main(): Promise<void> {
   } finally {
     grpc.close();
     await http.close();
-    await stop(server.child);
+    await server.stop();
     rmSync(repo, { recursive: true, force: true });
   }
   const result = {

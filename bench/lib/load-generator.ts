@@ -115,3 +115,19 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     firstError: reports.find((r) => r.firstError !== '')?.firstError ?? '',
   };
 }
+
+/** runLoad on `POST /v2/models/{model}/infer` of 127.0.0.1:`port`, sending `request` each time. */
+export function runInferLoad(
+  port: number,
+  model: string,
+  request: { headers: Record<string, string>; body: Uint8Array },
+  options: Omit<LoadOptions, 'origin' | 'path' | 'headers' | 'body'>,
+): Promise<LoadResult> {
+  return runLoad({
+    origin: `http://127.0.0.1:${port}`,
+    path: `/v2/models/${model}/infer`,
+    headers: request.headers,
+    body: request.body,
+    ...options,
+  });
+}

@@ -1,7 +1,7 @@
 /**
  * Starts servers for benchmarks as child processes (so the load generator does not share their
- * event loop): Nereid through its real CLI, and the bare HTTP baseline. Each resolves with the
- * port once the server says it listens.
+ * event loop): Nereid through its real CLI (HTTP only, or HTTP + gRPC), and the bare HTTP
+ * baseline. Each resolves with the ports once the server says it listens.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -16,13 +16,21 @@ export interface ServerProcess {
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
-function waitFor(child: ChildProcess, pattern: RegExp, stream: 'stdout' | 'stderr'): Promise<number> {
+const HTTP_STARTED = /Started HTTPService at [0-9.]+:(\d+)/;
+const GRPC_STARTED = /Started GRPCInferenceService at [0-9.]+:(\d+)/;
+
+/** Resolves with the first group of every pattern (a port) once all have appeared on `stream`. */
+function waitForPorts(
+  child: ChildProcess,
+  patterns: readonly RegExp[],
+  stream: 'stdout' | 'stderr',
+): Promise<number[]> {
   return new Promise((resolve, reject) => {
     let text = '';
     child[stream]!.on('data', (d) => {
       text += d;
-      const m = pattern.exec(text);
-      if (m) resolve(Number(m[1]));
+      const ports = patterns.map((pattern) => pattern.exec(text)?.[1]);
+      if (ports.every((port) => port !== undefined)) resolve(ports.map(Number));
     });
     child.once('exit', (code) => reject(new Error(`server exited with code ${code}:\n${text}`)));
   });
@@ -42,8 +50,8 @@ function serveFlags(): string {
   return execFileSync(process.execPath, [CLI, 'serve', '--help'], { encoding: 'utf8' });
 }
 
-/** Starts `nereid serve` on a free HTTP port with only the HTTP frontend. */
-export async function startNereid(repository: string, extra: string[] = []): Promise<ServerProcess> {
+/** Spawns `nereid serve` with HTTP (and gRPC when `grpc`) on free ports, the other frontends off. */
+function spawnNereid(repository: string, grpc: boolean, extra: readonly string[]): ChildProcess {
   const help = serveFlags();
   const args = [
     CLI,
@@ -55,14 +63,36 @@ export async function startNereid(repository: string, extra: string[] = []): Pro
     '--http-address',
     '127.0.0.1',
   ];
-  if (help.includes('--allow-grpc')) args.push('--allow-grpc=false');
+  if (grpc) args.push('--grpc-port', '0', '--grpc-address', '127.0.0.1');
+  else if (help.includes('--allow-grpc')) args.push('--allow-grpc=false');
   if (help.includes('--allow-metrics')) args.push('--allow-metrics=false');
-  const child = spawn(process.execPath, [...args, ...extra], {
+  return spawn(process.execPath, [...args, ...extra], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  const port = await waitFor(child, /Started HTTPService at [0-9.]+:(\d+)/, 'stderr');
-  return { port, child, stop: stopper(child) };
+}
+
+/** Starts `nereid serve` on a free HTTP port with only the HTTP frontend. */
+export async function startNereid(repository: string, extra: string[] = []): Promise<ServerProcess> {
+  const child = spawnNereid(repository, false, extra);
+  const [port] = await waitForPorts(child, [HTTP_STARTED], 'stderr');
+  return { port: port!, child, stop: stopper(child) };
+}
+
+/** A running Nereid with the gRPC frontend on too. */
+export interface GrpcServerProcess extends ServerProcess {
+  /** Its gRPC port (`port` is the HTTP one). */
+  grpcPort: number;
+}
+
+/** Starts `nereid serve` with the HTTP and gRPC frontends, each on a free port. */
+export async function startNereidWithGrpc(
+  repository: string,
+  extra: string[] = [],
+): Promise<GrpcServerProcess> {
+  const child = spawnNereid(repository, true, extra);
+  const [port, grpcPort] = await waitForPorts(child, [HTTP_STARTED, GRPC_STARTED], 'stderr');
+  return { port: port!, grpcPort: grpcPort!, child, stop: stopper(child) };
 }
 
 /** Starts the bare node:http server answering `body` with `headers`. */
@@ -76,6 +106,6 @@ export async function startBareHttp(
     [script, '0', Buffer.from(body).toString('base64'), JSON.stringify(headers)],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
-  const port = await waitFor(child, /LISTENING (\d+)/, 'stdout');
-  return { port, child, stop: stopper(child) };
+  const [port] = await waitForPorts(child, [/LISTENING (\d+)/], 'stdout');
+  return { port: port!, child, stop: stopper(child) };
 }

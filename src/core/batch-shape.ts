@@ -13,29 +13,46 @@ import { findTensor } from './tensor-rows.js';
  * Unlike Triton, `allow_ragged_batch` inputs are included, because batches are assembled by
  * concatenating rows, which needs equal non-batch shapes.
  */
-export function batchShapeInputs(plan: ModelPlan): readonly string[] {
+function batchShapeInputs(plan: ModelPlan): readonly string[] {
   return plan.inputs.filter((i) => i.dims.some((d) => d < 0)).map((i) => i.name);
 }
 
+/** What sameBatchShape compares for one model, derived from its plan once at load. */
+export interface BatchShapeRule {
+  /** Inputs whose non-batch shapes must match (batchShapeInputs). */
+  readonly names: readonly string[];
+  /** Whether every request must carry the same set of inputs (the model has optional inputs). */
+  readonly checkPresence: boolean;
+  /** Whether shapes carry a leading batch dim to ignore. */
+  readonly batched: boolean;
+}
+
+/** The BatchShapeRule of the model `plan` describes. */
+export function batchShapeRule(plan: ModelPlan): BatchShapeRule {
+  return {
+    names: batchShapeInputs(plan),
+    checkPresence: plan.inputs.some((i) => i.optional),
+    batched: plan.batched,
+  };
+}
+
 /**
- * Whether `other` may join a batch started by `first`: equal non-batch shapes for `names`, and
- * the same set of inputs when `checkPresence` (the model has optional inputs).
- * @param batched whether shapes carry a leading batch dim to ignore
+ * Whether `other` may join a batch started by `first`: equal non-batch shapes for `rule.names`,
+ * and the same set of inputs when `rule.checkPresence`.
  */
 export function sameBatchShape(
   first: InferenceRequest,
   other: InferenceRequest,
-  names: readonly string[],
-  checkPresence: boolean,
-  batched: boolean,
+  rule: BatchShapeRule,
 ): boolean {
   const a = first.inputs;
   const b = other.inputs;
-  if (checkPresence) {
+  if (rule.checkPresence) {
     if (a.length !== b.length) return false;
     for (let i = 0; i < b.length; i++) if (findTensor(a, b[i]!.name) === undefined) return false;
   }
-  const skip = batched ? 1 : 0;
+  const names = rule.names;
+  const skip = rule.batched ? 1 : 0;
   for (let n = 0; n < names.length; n++) {
     const ta = findTensor(a, names[n]!);
     const tb = findTensor(b, names[n]!);

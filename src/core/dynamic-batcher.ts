@@ -9,7 +9,7 @@ import { ServerError, Status, unavailable } from '../common/errors.js';
 import { realTimerFactory, type Timer, type TimerFactory, type TimerTarget } from '../common/timer.js';
 import type { DynamicBatching, ModelConfig } from '../config/model-config.js';
 import { BatchExecution, type BatchListener } from './batch-execution.js';
-import { batchShapeInputs, sameBatchShape } from './batch-shape.js';
+import { type BatchShapeRule, batchShapeRule, sameBatchShape } from './batch-shape.js';
 import { type InferenceRequest, RequestState } from './inference-request.js';
 import type { InstanceSlot, PoolListener } from './instance-pool.js';
 import { PriorityQueue } from './priority-queue.js';
@@ -42,10 +42,8 @@ export class DynamicBatcher implements Scheduler, PoolListener, BatchListener, T
   private readonly maxPreferredRows: number;
   /** max_queue_delay_microseconds in ns. */
   private readonly delayNs: number;
-  /** Inputs whose non-batch shape must match across a batch. */
-  private readonly shapeInputs: readonly string[];
-  /** Whether the model has optional inputs (then the set of inputs must match too). */
-  private readonly hasOptionalInputs: boolean;
+  /** Which requests may share a batch (matching shapes, and input sets with optional inputs). */
+  private readonly shapeRule: BatchShapeRule;
   /** Dispatch time of the batch running on each slot, by slot index. */
   private readonly batchStartNs: number[];
   /** Requests answered by a timeout, reused between passes. */
@@ -79,8 +77,7 @@ export class DynamicBatcher implements Scheduler, PoolListener, BatchListener, T
     this.preferredRows = [...new Set(db.preferred_batch_size)].sort((a, b) => a - b);
     this.maxPreferredRows = this.preferredRows.at(-1) ?? this.maxBatchRows;
     this.delayNs = db.max_queue_delay_microseconds * 1000;
-    this.shapeInputs = batchShapeInputs(context.plan);
-    this.hasOptionalInputs = context.plan.inputs.some((i) => i.optional);
+    this.shapeRule = batchShapeRule(context.plan);
     this.batchStartNs = new Array(context.pool.slots.length).fill(0);
     context.pool.setListener(this);
   }
@@ -203,7 +200,7 @@ export class DynamicBatcher implements Scheduler, PoolListener, BatchListener, T
         sendNow = true;
         break;
       }
-      if (!sameBatchShape(first, r, this.shapeInputs, this.hasOptionalInputs, this.batched)) {
+      if (!sameBatchShape(first, r, this.shapeRule)) {
         sendNow = true;
         break;
       }

@@ -7,7 +7,7 @@
  * ready request has waited the delay.
  */
 import type { ModelConfig } from '../../config/model-config.js';
-import { batchShapeInputs, sameBatchShape } from '../batch-shape.js';
+import { type BatchShapeRule, batchShapeRule, sameBatchShape } from '../batch-shape.js';
 import type { InferenceRequest } from '../inference-request.js';
 import type { ModelPlan } from '../model-plan.js';
 import { BatchRow, EMPTY_ROW } from './batch-row.js';
@@ -24,9 +24,7 @@ export class DirectStrategy implements SequenceStrategy {
   private readonly deadlines: number[];
   private readonly delayNs: number;
   private readonly minUtilization: number;
-  private readonly shapeInputs: readonly string[];
-  private readonly checkPresence: boolean;
-  private readonly batched: boolean;
+  private readonly shapeRule: BatchShapeRule;
 
   constructor(config: ModelConfig, plan: ModelPlan, instances: number) {
     const direct = config.sequence_batching?.direct;
@@ -37,9 +35,7 @@ export class DirectStrategy implements SequenceStrategy {
     this.deadlines = new Array(instances).fill(0);
     this.delayNs = (direct?.max_queue_delay_microseconds ?? 0) * 1000;
     this.minUtilization = direct?.minimum_slot_utilization ?? 0;
-    this.shapeInputs = batchShapeInputs(plan);
-    this.checkPresence = plan.inputs.some((i) => i.optional);
-    this.batched = plan.batched;
+    this.shapeRule = batchShapeRule(plan);
   }
 
   onAssigned(sequence: Sequence): void {
@@ -100,10 +96,7 @@ export class DirectStrategy implements SequenceStrategy {
         continue;
       }
       const head = seq.queue.peek()!;
-      if (
-        head !== first &&
-        !sameBatchShape(first, head, this.shapeInputs, this.checkPresence, this.batched)
-      ) {
+      if (head !== first && !sameBatchShape(first, head, this.shapeRule)) {
         rows.push(EMPTY_ROW);
         continue;
       }

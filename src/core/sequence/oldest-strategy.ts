@@ -8,7 +8,7 @@
  */
 import { FixedQueue } from '../../common/fixed-queue.js';
 import type { ModelConfig } from '../../config/model-config.js';
-import { batchShapeInputs, sameBatchShape } from '../batch-shape.js';
+import { type BatchShapeRule, batchShapeRule, sameBatchShape } from '../batch-shape.js';
 import type { ModelPlan } from '../model-plan.js';
 import { BatchRow } from './batch-row.js';
 import type { Sequence } from './sequence.js';
@@ -24,9 +24,7 @@ export class OldestStrategy implements SequenceStrategy {
   private readonly preferred: readonly number[];
   private readonly maxPreferred: number;
   private readonly delayNs: number;
-  private readonly shapeInputs: readonly string[];
-  private readonly checkPresence: boolean;
-  private readonly batched: boolean;
+  private readonly shapeRule: BatchShapeRule;
 
   constructor(config: ModelConfig, plan: ModelPlan, instances: number) {
     const oldest = config.sequence_batching?.oldest;
@@ -41,9 +39,7 @@ export class OldestStrategy implements SequenceStrategy {
       .sort((a, b) => a - b);
     this.maxPreferred = this.preferred.at(-1) ?? this.maxBatchRows;
     this.delayNs = (oldest?.max_queue_delay_microseconds ?? 0) * 1000;
-    this.shapeInputs = batchShapeInputs(plan);
-    this.checkPresence = plan.inputs.some((i) => i.optional);
-    this.batched = plan.batched;
+    this.shapeRule = batchShapeRule(plan);
   }
 
   onAssigned(): void {
@@ -85,7 +81,7 @@ export class OldestStrategy implements SequenceStrategy {
         break;
       }
       const head = queue.at(i)!.queue.peek()!;
-      if (!sameBatchShape(first, head, this.shapeInputs, this.checkPresence, this.batched)) {
+      if (!sameBatchShape(first, head, this.shapeRule)) {
         sendNow = true;
         break;
       }

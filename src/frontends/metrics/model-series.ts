@@ -49,33 +49,33 @@ export class ModelSeries {
   /** `{model, reason, version}` labels per FAILURE_REASONS entry (Triton's alphabetical order). */
   readonly failureLabels: readonly { model: string; reason: string; version: string }[];
   /** Successful requests (cache hits included). */
-  success: number;
+  success!: number;
   /** Failed requests per reason, indexed like FAILURE_REASONS. */
   readonly failures: Float64Array;
   /** Inferences: rows executed (cache hits excluded). */
-  inferenceCount: number;
+  inferenceCount!: number;
   /** Model executions (cache hits excluded). */
-  execCount: number;
+  execCount!: number;
   /** Requests waiting in the scheduler, as of the last scrape. */
-  pending: number;
+  pending!: number;
   /** Summed end-to-end time of successful requests, ns. */
-  requestNs: number;
+  requestNs!: number;
   /** Summed queue time of successful requests, ns. */
-  queueNs: number;
+  queueNs!: number;
   /** Summed compute-input time of executed successful requests, ns. */
-  computeInputNs: number;
+  computeInputNs!: number;
   /** Summed compute-infer time of executed successful requests, ns. */
-  computeInferNs: number;
+  computeInferNs!: number;
   /** Summed compute-output time of executed successful requests, ns. */
-  computeOutputNs: number;
+  computeOutputNs!: number;
   /** Response-cache hits. */
-  cacheHits: number;
+  cacheHits!: number;
   /** Response-cache misses. */
-  cacheMisses: number;
+  cacheMisses!: number;
   /** Summed lookup time of cache hits, ns. */
-  cacheHitNs: number;
+  cacheHitNs!: number;
   /** Summed lookup + insert time of cache misses, ns. */
-  cacheMissNs: number;
+  cacheMissNs!: number;
   /** End-to-end seconds of successful requests. */
   readonly requestSeconds: BucketCounts;
   /** Queue seconds of successful requests. */
@@ -92,26 +92,15 @@ export class ModelSeries {
   constructor(model: string, version: string) {
     this.labels = { model, version };
     this.failureLabels = FAILURE_REASONS.map((reason) => ({ model, reason, version }));
-    this.success = 0;
     this.failures = new Float64Array(FAILURE_REASONS.length);
-    this.inferenceCount = 0;
-    this.execCount = 0;
-    this.pending = 0;
-    this.requestNs = 0;
-    this.queueNs = 0;
-    this.computeInputNs = 0;
-    this.computeInferNs = 0;
-    this.computeOutputNs = 0;
-    this.cacheHits = 0;
-    this.cacheMisses = 0;
-    this.cacheHitNs = 0;
-    this.cacheMissNs = 0;
     this.requestSeconds = new BucketCounts(LATENCY_BUCKETS_S);
     this.queueSeconds = new BucketCounts(LATENCY_BUCKETS_S);
     this.computeInferSeconds = new BucketCounts(LATENCY_BUCKETS_S);
     this.firstResponseMs = new BucketCounts(FIRST_RESPONSE_BUCKETS_MS);
     this.batchSize = new BucketCounts(BATCH_SIZE_BUCKETS);
     this.seenGeneration = 0;
+    // The numeric totals (declared with `!`) start at zero here, so every field is set in the constructor.
+    this.reset();
   }
 
   /** Zeroes every total (prom-client's `registry.resetMetrics()`). */

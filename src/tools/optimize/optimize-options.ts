@@ -76,38 +76,23 @@ export interface OptimizeOptions {
   log?: (line: string) => void;
 }
 
+/** Options without a default: they stay optional once resolved. */
+type UndefaultedOption =
+  | 'version'
+  | 'graphLevel'
+  | 'int8'
+  | 'calibrationData'
+  | 'executionProvider'
+  | 'precision'
+  | 'inputs'
+  | 'inputSamples'
+  | 'calibrationSamples'
+  | 'maxAbsError'
+  | 'minTop1';
+
 /** Checked options with defaults applied. */
 export type ResolvedOptimizeOptions = Readonly<
-  Required<
-    Omit<
-      OptimizeOptions,
-      | 'version'
-      | 'graphLevel'
-      | 'int8'
-      | 'calibrationData'
-      | 'executionProvider'
-      | 'precision'
-      | 'inputs'
-      | 'inputSamples'
-      | 'calibrationSamples'
-      | 'maxAbsError'
-      | 'minTop1'
-    >
-  > &
-    Pick<
-      OptimizeOptions,
-      | 'version'
-      | 'graphLevel'
-      | 'int8'
-      | 'calibrationData'
-      | 'executionProvider'
-      | 'precision'
-      | 'inputs'
-      | 'inputSamples'
-      | 'calibrationSamples'
-      | 'maxAbsError'
-      | 'minTop1'
-    >
+  Required<Omit<OptimizeOptions, UndefaultedOption>> & Pick<OptimizeOptions, UndefaultedOption>
 >;
 
 const GRAPH_LEVELS: readonly string[] = ['basic', 'extended', 'layout', 'all'];

@@ -6,41 +6,17 @@
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Status } from '../../../src/client/index.js';
-import {
-  inferSimple,
-  type ManagedServer,
-  rejection,
-  simpleConfig,
-  startManagedServer,
-  TempRepository,
-  waitFor,
-} from './management-fixtures.js';
+import { inferSimple, perTestServers, rejection, simpleConfig, waitFor } from './management-fixtures.js';
 
-const repos: TempRepository[] = [];
-let s: ManagedServer | null = null;
-
-afterEach(async () => {
-  await s?.close();
-  s = null;
-});
-
-afterAll(() => {
-  for (const r of repos) r.remove();
-});
-
-function repository(): TempRepository {
-  const repo = new TempRepository().model('alpha', [1], simpleConfig()).model('beta', [1], simpleConfig());
-  repos.push(repo);
-  return repo;
-}
+const servers = perTestServers();
 
 const REFUSAL = 'explicit model load / unload is not allowed if polling is enabled';
 
 describe('model control mode none', () => {
   it('loads every model and refuses load and unload with Triton message over HTTP and gRPC', async () => {
-    s = await startManagedServer([repository().dir]);
+    const s = await servers.start([servers.repository().dir]);
     expect(await s.http.isModelReady('alpha')).toBe(true);
     expect(await s.http.isModelReady('beta')).toBe(true);
     const load = await rejection(s.http.loadModel('alpha'));
@@ -65,7 +41,7 @@ describe('model control mode none', () => {
 
 describe('model control mode explicit', () => {
   it('loads nothing at startup but the --load-model models, then loads and unloads on request', async () => {
-    s = await startManagedServer([repository().dir], {
+    const s = await servers.start([servers.repository().dir], {
       modelControlMode: 'explicit',
       startupModels: ['beta'],
     });
@@ -98,7 +74,7 @@ describe('model control mode explicit', () => {
   });
 
   it('answers a load of a model missing from the repository with Triton text and an unload of it with success', async () => {
-    s = await startManagedServer([repository().dir], { modelControlMode: 'explicit' });
+    const s = await servers.start([servers.repository().dir], { modelControlMode: 'explicit' });
     const missing = await rejection(s.http.loadModel('nope'));
     expect(missing.message).toBe("failed to load 'nope', failed to poll from model repository");
     expect(missing.httpStatus).toBe(500);
@@ -110,7 +86,10 @@ describe('model control mode explicit', () => {
   });
 
   it('loads every model at startup with --load-model=*', async () => {
-    s = await startManagedServer([repository().dir], { modelControlMode: 'explicit', startupModels: ['*'] });
+    const s = await servers.start([servers.repository().dir], {
+      modelControlMode: 'explicit',
+      startupModels: ['*'],
+    });
     expect(await s.http.isModelReady('alpha')).toBe(true);
     expect(await s.http.isModelReady('beta')).toBe(true);
   });
@@ -118,8 +97,8 @@ describe('model control mode explicit', () => {
 
 describe('model control mode poll', () => {
   it('picks up added, changed and removed models and versions by itself', async () => {
-    const repo = repository();
-    s = await startManagedServer([repo.dir], { modelControlMode: 'poll', repositoryPollSecs: 0.2 });
+    const repo = servers.repository();
+    const s = await servers.start([repo.dir], { modelControlMode: 'poll', repositoryPollSecs: 0.2 });
     const http = s.http;
     const refused = await rejection(http.loadModel('alpha'));
     expect(refused.message).toBe(REFUSAL);
@@ -156,11 +135,11 @@ describe('model control mode poll', () => {
   });
 
   it('keeps serving the old model when a changed config fails to load', async () => {
-    const repo = repository();
-    s = await startManagedServer([repo.dir], { modelControlMode: 'poll', repositoryPollSecs: 0.2 });
+    const repo = servers.repository();
+    const s = await servers.start([repo.dir], { modelControlMode: 'poll', repositoryPollSecs: 0.2 });
     writeFileSync(join(repo.dir, 'alpha', 'config.pbtxt'), 'max_batch_size: [ broken');
     writeFileSync(join(repo.dir, 'beta', 'config.pbtxt'), simpleConfig(3));
-    await waitFor('beta to reload', async () => (await s!.http.modelConfig('beta')).max_batch_size === 3);
+    await waitFor('beta to reload', async () => (await s.http.modelConfig('beta')).max_batch_size === 3);
     await new Promise((r) => setTimeout(r, 600)); // a few more polls of the broken alpha
     expect(await inferSimple(s.http, 'alpha')).toBe('1');
     expect((await s.http.modelConfig('alpha')).max_batch_size).toBe(8);

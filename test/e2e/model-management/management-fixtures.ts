@@ -1,12 +1,13 @@
 /**
  * Shared pieces of the model-management e2e tests: temporary repositories holding copies of the
  * real example ONNX models (never the bundled repository itself), a server with HTTP and gRPC
- * on port 0 plus the project's clients, an inference call on the `simple` model, and a bounded
- * wait for conditions the poller makes true by itself.
+ * on port 0 plus the project's clients (per test, with its cleanup hooks, via perTestServers), an
+ * inference call on the `simple` model, and a bounded wait for conditions the poller makes true.
  */
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, afterEach } from 'vitest';
 import { GrpcClient, HttpClient, InferenceServerError, InferInput } from '../../../src/client/index.js';
 import { startTestGrpcServer, type TestGrpcServer } from '../../helpers/test-grpc-server.js';
 import { EXAMPLES_REPOSITORY, type TestServerOptions } from '../../helpers/test-server.js';
@@ -77,6 +78,45 @@ export async function startManagedServer(
       await http.close();
       await grpc.close();
       await t.close();
+    },
+  };
+}
+
+/** A test file whose tests each start their own server over fresh `alpha` + `beta` repositories. */
+export interface PerTestServers {
+  /** The server the running test started last (closed after the test); null before. */
+  readonly server: ManagedServer | null;
+  /** A new repository holding `alpha` and `beta` (copies of `simple`), removed after the file. */
+  repository(): TempRepository;
+  /** Starts a server like startManagedServer and makes it `server`. */
+  start(repositories: string[], options?: TestServerOptions): Promise<ManagedServer>;
+}
+
+/** Registers the hooks of PerTestServers in the calling test file (call once, at top level). */
+export function perTestServers(): PerTestServers {
+  const repos: TempRepository[] = [];
+  let server: ManagedServer | null = null;
+  afterEach(async () => {
+    await server?.close();
+    server = null;
+  });
+  afterAll(() => {
+    for (const r of repos) r.remove();
+  });
+  return {
+    get server() {
+      return server;
+    },
+    repository() {
+      const repo = new TempRepository()
+        .model('alpha', [1], simpleConfig())
+        .model('beta', [1], simpleConfig());
+      repos.push(repo);
+      return repo;
+    },
+    async start(repositories, options) {
+      server = await startManagedServer(repositories, options);
+      return server;
     },
   };
 }

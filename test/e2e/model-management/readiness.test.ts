@@ -6,28 +6,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { InferInput } from '../../../src/client/index.js';
 import { OnnxGraphBuilder } from '../../../src/tools/onnx/index.js';
-import {
-  type ManagedServer,
-  simpleConfig,
-  startManagedServer,
-  TempRepository,
-  waitFor,
-} from './management-fixtures.js';
+import { perTestServers, type TempRepository, waitFor } from './management-fixtures.js';
 
-const repos: TempRepository[] = [];
-let s: ManagedServer | null = null;
-
-afterEach(async () => {
-  await s?.close();
-  s = null;
-});
-
-afterAll(() => {
-  for (const r of repos) r.remove();
-});
+const servers = perTestServers();
 
 /** A model whose run takes a while: X [1] expanded to 1536×1536 and multiplied by itself, twice. */
 function writeSlowModel(repo: TempRepository): void {
@@ -54,28 +38,22 @@ instance_group [ { kind: KIND_CPU count: 1 } ]
   writeFileSync(join(repo.dir, 'slow', '1', 'model.onnx'), b.toBytes());
 }
 
-function repository(): TempRepository {
-  const repo = new TempRepository().model('alpha', [1], simpleConfig()).model('beta', [1], simpleConfig());
-  repos.push(repo);
-  return repo;
-}
-
 async function serverReady(): Promise<number> {
-  return (await fetch(`${s!.t.baseUrl}/v2/health/ready`)).status;
+  return (await fetch(`${servers.server!.t.baseUrl}/v2/health/ready`)).status;
 }
 
 it('strict readiness needs every startup model READY; --strict-readiness=false is ready when live', async () => {
-  const repo = repository();
+  const repo = servers.repository();
   repo.model('broken', [1], 'max_batch_size: [ nope');
-  s = await startManagedServer([repo.dir]);
+  let s = await servers.start([repo.dir]);
   expect(await serverReady()).toBe(400);
   expect(await s.grpc.isServerReady()).toBe(false);
   expect(await s.http.isModelReady('alpha')).toBe(true);
   await s.close();
-  s = await startManagedServer([repo.dir], { strictReadiness: false });
+  s = await servers.start([repo.dir], { strictReadiness: false });
   expect(await serverReady()).toBe(200);
   await s.close();
-  s = await startManagedServer([repo.dir], {
+  s = await servers.start([repo.dir], {
     modelControlMode: 'explicit',
     startupModels: ['alpha', 'broken'],
   });
@@ -85,14 +63,14 @@ it('strict readiness needs every startup model READY; --strict-readiness=false i
 });
 
 it('API loads and unloads change model readiness exactly and leave server readiness alone', async () => {
-  const repo = repository();
+  const repo = servers.repository();
   writeSlowModel(repo);
-  s = await startManagedServer([repo.dir], { modelControlMode: 'explicit', startupModels: ['alpha'] });
+  const s = await servers.start([repo.dir], { modelControlMode: 'explicit', startupModels: ['alpha'] });
   expect(await serverReady()).toBe(200);
 
   const loading = s.http.loadModel('beta');
   await waitFor('beta to be LOADING', () =>
-    s!.t.server.repositoryIndex().some((r) => r.name === 'beta' && r.state === 'LOADING'),
+    s.t.server.repositoryIndex().some((r) => r.name === 'beta' && r.state === 'LOADING'),
   );
   expect(await s.http.isModelReady('beta')).toBe(false);
   expect(await serverReady()).toBe(200);
@@ -104,11 +82,11 @@ it('API loads and unloads change model readiness exactly and leave server readin
   const running = s.http.infer('slow', [InferInput.fromValues('X', 'FP32', [1], [1])]);
   await waitFor(
     'the slow request to start',
-    () => s!.t.server.getModel('slow').scheduler.executingCount === 1,
+    () => s.t.server.getModel('slow').scheduler.executingCount === 1,
   );
   const unloading = s.http.unloadModel('slow');
   await waitFor('slow to be UNLOADING', () =>
-    s!.t.server.repositoryIndex().some((r) => r.name === 'slow' && r.state === 'UNLOADING'),
+    s.t.server.repositoryIndex().some((r) => r.name === 'slow' && r.state === 'UNLOADING'),
   );
   expect(await s.http.isModelReady('slow')).toBe(false);
   expect(await serverReady()).toBe(200);

@@ -6,23 +6,19 @@
  * model worker offers; the e2e tests in test/e2e/batching run the same batcher on ORT.
  */
 import type { BackendInstance, ExecutionBatch, ExecutionSink } from '../../../src/backends/backend.js';
-import { ManualClock } from '../../../src/common/clock.js';
+import type { ManualClock } from '../../../src/common/clock.js';
 import type { ServerError } from '../../../src/common/errors.js';
-import { silentLogger } from '../../../src/common/logger.js';
 import { ManualTimers, type TimerFactory } from '../../../src/common/timer.js';
-import { parseModelConfig, validateModelConfig } from '../../../src/config/index.js';
 import { DynamicBatcher } from '../../../src/core/dynamic-batcher.js';
 import {
   InferenceRequest,
   type InferenceResponse,
   type ResponseSink,
 } from '../../../src/core/inference-request.js';
-import { InstancePool } from '../../../src/core/instance-pool.js';
-import { ModelPlan } from '../../../src/core/model-plan.js';
-import { ModelStatistics } from '../../../src/core/model-statistics.js';
+import type { ModelStatistics } from '../../../src/core/model-statistics.js';
 import type { FailureReason, RequestObserver } from '../../../src/core/request-observer.js';
-import type { SchedulerContext } from '../../../src/core/scheduler.js';
 import type { Parameters, Tensor } from '../../../src/protocol/tensor.js';
+import { testSchedulerContext } from './test-scheduler-context.js';
 
 /** An instance whose executions the test finishes by hand. */
 export class HeldInstance implements BackendInstance {
@@ -165,35 +161,23 @@ ${head}
 input [ { name: "INPUT0" data_type: TYPE_FP32 dims: [ -1 ] } ]
 output [ { name: "OUTPUT0" data_type: TYPE_FP32 dims: [ -1 ] } ]
 dynamic_batching { ${dynamicBatching} }`;
-  const config = validateModelConfig(parseModelConfig(text), { modelName: 'm' });
-  const clock = new ManualClock(1_000_000_000);
+  const dispatched: ExecutionBatch[] = [];
+  const instances = Array.from(
+    { length: instanceCount },
+    (_, i) => new HeldInstance(`m_${i}`, dispatched, maxInFlight),
+  );
+  const observer = new RecordingObserver();
+  const context = testSchedulerContext(text, instances, observer);
+  const { clock, stats } = context;
   const timers = new ManualTimers(clock);
   let timerCount = 0;
   const timerFactory: TimerFactory = (c, target) => {
     timerCount++;
     return timers.factory(c, target);
   };
-  const dispatched: ExecutionBatch[] = [];
-  const instances = Array.from(
-    { length: instanceCount },
-    (_, i) => new HeldInstance(`m_${i}`, dispatched, maxInFlight),
-  );
-  const stats = new ModelStatistics();
-  const observer = new RecordingObserver();
-  const context: SchedulerContext = {
-    modelName: 'm',
-    versionString: '1',
-    config,
-    plan: new ModelPlan(config, new Map()),
-    pool: new InstancePool(instances, () => Promise.reject(new Error('no restarts')), silentLogger),
-    stats,
-    clock,
-    logger: silentLogger,
-    observer,
-  };
   const batcher = new DynamicBatcher(context, { timerFactory });
   const sink = new RecordingSink();
-  const batched = config.max_batch_size > 0;
+  const batched = context.config.max_batch_size > 0;
   return {
     batcher,
     clock,

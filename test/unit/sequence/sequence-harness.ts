@@ -7,18 +7,14 @@
  * test/e2e/sequence runs the same batcher on real JS and ONNX models.
  */
 import type { BackendInstance, ExecutionBatch, ExecutionSink } from '../../../src/backends/backend.js';
-import { ManualClock } from '../../../src/common/clock.js';
-import { silentLogger } from '../../../src/common/logger.js';
+import type { ManualClock } from '../../../src/common/clock.js';
 import { ManualTimers } from '../../../src/common/timer.js';
-import { parseModelConfig, validateModelConfig } from '../../../src/config/index.js';
 import { InferenceRequest } from '../../../src/core/inference-request.js';
-import { InstancePool } from '../../../src/core/instance-pool.js';
-import { ModelPlan } from '../../../src/core/model-plan.js';
-import { ModelStatistics } from '../../../src/core/model-statistics.js';
-import type { SchedulerContext } from '../../../src/core/scheduler.js';
+import type { ModelStatistics } from '../../../src/core/model-statistics.js';
 import { SequenceBatcher } from '../../../src/core/sequence/index.js';
 import type { Parameters, Tensor } from '../../../src/protocol/tensor.js';
 import { type Answer, RecordingSink } from '../core/dynamic-batcher-harness.js';
+import { testSchedulerContext } from '../core/test-scheduler-context.js';
 
 /** An instance whose executions the test finishes by hand. */
 export class SequenceInstance implements BackendInstance {
@@ -141,26 +137,14 @@ sequence_batching {
   ${options.state ? 'state [ { input_name: "S" output_name: "SN" data_type: TYPE_FP32 dims: [ 2, 3 ] } ]' : ''}
 }
 parameters { key: "nereid.state_batch_axis" value { string_value: "1" } }`;
-  const config = validateModelConfig(parseModelConfig(text), { modelName: 'm' });
-  const clock = new ManualClock(1_000_000_000);
-  const timers = new ManualTimers(clock);
   const dispatched: ExecutionBatch[] = [];
   const instances = Array.from(
     { length: options.instances ?? 1 },
     (_, i) => new SequenceInstance(`m_${i}`, dispatched),
   );
-  const stats = new ModelStatistics();
-  const context: SchedulerContext = {
-    modelName: 'm',
-    versionString: '1',
-    config,
-    plan: new ModelPlan(config, new Map()),
-    pool: new InstancePool(instances, () => Promise.reject(new Error('no restarts')), silentLogger),
-    stats,
-    clock,
-    logger: silentLogger,
-    observer: null,
-  };
+  const context = testSchedulerContext(text, instances, null);
+  const { clock, stats } = context;
+  const timers = new ManualTimers(clock);
   const batcher = new SequenceBatcher(context, { timerFactory: timers.factory });
   const sink = new RecordingSink();
   return {

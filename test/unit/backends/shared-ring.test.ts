@@ -37,6 +37,17 @@ function patternOf(seed: number, length: number): Uint8Array {
 }
 
 /** Resolves after the event loop has run its pending tasks once (no timer). */
+/** A waitAsync() that must be pending, and whether it has resolved yet. */
+function pendingWait(ring: SharedRing): { wait: Promise<unknown>; resolved: boolean } {
+  const wait = ring.waitAsync();
+  expect(wait).not.toBeNull();
+  const pending = { wait: wait!, resolved: false };
+  void wait!.then(() => {
+    pending.resolved = true;
+  });
+  return pending;
+}
+
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
@@ -233,18 +244,13 @@ describe('SharedRing (one thread)', () => {
 
   it('SharedRing.waitAsync resolves when the producer calls notifyConsumer, not when it only commits', async () => {
     const ring = ringOf(1024);
-    const wait = ring.waitAsync();
-    expect(wait).not.toBeNull();
-    let resolved = false;
-    void wait!.then(() => {
-      resolved = true;
-    });
+    const pending = pendingWait(ring);
     put(ring, 1, patternOf(1, 8));
     put(ring, 2, patternOf(2, 8));
     await nextTurn();
-    expect(resolved).toBe(false);
+    expect(pending.resolved).toBe(false);
     ring.notifyConsumer();
-    expect(await wait).toBe('ok');
+    expect(await pending.wait).toBe('ok');
     ring.stopWaiting();
     expect(take(ring)!.tag).toBe(1);
     expect(take(ring)!.tag).toBe(2);
@@ -255,16 +261,11 @@ describe('SharedRing (one thread)', () => {
 
   it("SharedRing.cancelWait resolves the consumer's own pending waitAsync with nothing in the ring", async () => {
     const ring = ringOf(1024);
-    const wait = ring.waitAsync();
-    expect(wait).not.toBeNull();
-    let resolved = false;
-    void wait!.then(() => {
-      resolved = true;
-    });
+    const pending = pendingWait(ring);
     await nextTurn();
-    expect(resolved).toBe(false);
+    expect(pending.resolved).toBe(false);
     ring.cancelWait();
-    expect(await wait).toBe('ok');
+    expect(await pending.wait).toBe('ok');
     expect(ring.isEmpty()).toBe(true);
   });
 

@@ -46,15 +46,18 @@ function stopper(child: ChildProcess): () => Promise<void> {
 }
 
 /** Flags `nereid serve` understands (probed from --help so optional frontends can be turned off). */
-function serveFlags(): string {
-  return execFileSync(process.execPath, [CLI, 'serve', '--help'], { encoding: 'utf8' });
+function serveFlags(cli: string): string {
+  return execFileSync(process.execPath, [cli, 'serve', '--help'], { encoding: 'utf8' });
 }
 
-/** Spawns `nereid serve` with HTTP (and gRPC when `grpc`) on free ports, the other frontends off. */
-function spawnNereid(repository: string, grpc: boolean, extra: readonly string[]): ChildProcess {
-  const help = serveFlags();
+/**
+ * Spawns `nereid serve` (this build's CLI, or `cli`: another build's `dist/src/cli/main.js`) with
+ * HTTP (and gRPC when `grpc`) on free ports, the other frontends off.
+ */
+function spawnNereid(repository: string, grpc: boolean, extra: readonly string[], cli = CLI): ChildProcess {
+  const help = serveFlags(cli);
   const args = [
-    CLI,
+    cli,
     'serve',
     '--model-repository',
     repository,
@@ -72,9 +75,16 @@ function spawnNereid(repository: string, grpc: boolean, extra: readonly string[]
   });
 }
 
-/** Starts `nereid serve` on a free HTTP port with only the HTTP frontend. */
-export async function startNereid(repository: string, extra: string[] = []): Promise<ServerProcess> {
-  const child = spawnNereid(repository, false, extra);
+/**
+ * Starts `nereid serve` on a free HTTP port with only the HTTP frontend; `cli` runs another build
+ * (its `dist/src/cli/main.js`) instead of this one.
+ */
+export async function startNereid(
+  repository: string,
+  extra: string[] = [],
+  cli: string = CLI,
+): Promise<ServerProcess> {
+  const child = spawnNereid(repository, false, extra, cli);
   const [port] = await waitForPorts(child, [HTTP_STARTED], 'stderr');
   return { port: port!, child, stop: stopper(child) };
 }

@@ -182,6 +182,11 @@ async function main(): Promise<void> {
           bareThroughput: med('bare16', (r) => r.throughputPerS),
           nereidThroughput: med('nereid16', (r) => r.throughputPerS),
           ratio: med('nereid16', (r) => r.throughputPerS) / med('bare16', (r) => r.throughputPerS),
+          // Each repetition's Nereid run over the bare run just before it: the machine's drift
+          // between repetitions cancels out of these.
+          perPairRatios: results.nereid16!.map(
+            (r, i) => r.throughputPerS / results.bare16![i]!.throughputPerS,
+          ),
           nereidP99Us: med('nereid16', (r) => r.p99Us),
           clientUtilization: Math.max(...results.nereid16!.map((r) => r.clientUtilization)),
           bareCpuPerRequest: cpuOf('bare16'),
@@ -216,7 +221,7 @@ async function main(): Promise<void> {
     };
     console.log(JSON.stringify(summary, null, 2));
     console.log(
-      `\nsimple c16: Nereid/bare throughput = ${summary.simple.c16.ratio.toFixed(2)} (target >= 0.60)` +
+      `\nsimple c16: Nereid/bare throughput = ${summary.simple.c16.ratio.toFixed(2)} (target >= 0.60; per repetition ${summary.simple.c16.perPairRatios.map((x) => x.toFixed(2)).join(', ')})` +
         `\nsimple c1: Nereid p50 - bare p50 = ${summary.simple.c1.addedUs.toFixed(0)} us (target <= 100 us)` +
         `\nsimple_batched (1 instance + dynamic batching): c16 ${summary.simpleBatched.c16Ratio.toFixed(2)} x bare, c1 +${summary.simpleBatched.c1AddedUs.toFixed(0)} us` +
         `\nsimple without pipelining (nereid.max_in_flight 1): c16 ${summary.simpleWithoutPipelining.c16Ratio.toFixed(2)} x bare; pipelining buys ${summary.simpleWithoutPipelining.pipeliningGain.toFixed(2)}x` +

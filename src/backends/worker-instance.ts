@@ -326,11 +326,20 @@ export class WorkerInstance implements BackendInstance {
     else {
       this.outbox.push(msg);
       this.outboxTransfer.push(packed.buffer);
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(this.flush);
-      }
+      this.scheduleFlush();
     }
+    this.armFirstTimeout();
+  }
+
+  /** Runs flush() at the end of this event-loop turn (once, however many executions come). */
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(this.flush);
+  }
+
+  /** Starts the execution timeout when the execution just accepted is the only one in flight. */
+  private armFirstTimeout(): void {
     if (this.executionTimeoutMs > 0 && this.inFlight.length === 1)
       this.timer = setTimeout(this.onExecutionTimeout, this.executionTimeoutMs);
   }
@@ -376,15 +385,11 @@ export class WorkerInstance implements BackendInstance {
     else {
       this.ringExecutions++;
       if (this.maxInFlight === 1) this.doorbell!.ring();
-      else if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(this.flush);
-      }
+      else this.scheduleFlush();
     }
     if (this.state !== State.BUSY) return;
     this.armResults();
-    if (this.executionTimeoutMs > 0 && this.inFlight.length === 1)
-      this.timer = setTimeout(this.onExecutionTimeout, this.executionTimeoutMs);
+    this.armFirstTimeout();
   }
 
   /**

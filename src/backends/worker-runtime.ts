@@ -249,32 +249,16 @@ export class WorkerRuntime {
    */
   private runToRecord(msg: ExecuteMessage, results: SharedRing, maxRecordBytes: number): Answer | null {
     const start = nowNs();
-    this.timing.inferStartNs = 0;
-    this.timing.inferEndNs = 0;
-    let answer: Answer;
     try {
-      const outputs = this.executor!.execute(this.batchOf(msg), this.timing);
-      if (outputs instanceof Promise) {
-        void outputs.catch(noop);
-        throw new Error(SYNC_EXECUTOR_NEEDED);
-      }
-      const timings = this.timingsSince(start);
-      if (writeResultRecord(results, maxRecordBytes, msg.id, timings, outputs)) return null;
-      const packed = packTensors(outputs, [], null);
-      const result: ResultMessage = {
-        type: MessageType.RESULT,
-        id: msg.id,
-        buffer: packed.buffer,
-        byteLength: packed.byteLength,
-        inputBuffer: null,
-        ...timings,
-      };
-      answer = { message: result, transfer: [packed.buffer] };
+      const outputs = this.runExecutor(msg);
+      if (writeResultRecord(results, maxRecordBytes, msg.id, this.timingsSince(start), outputs)) return null;
+      // Too large for a record: a message, without the input buffer (the scratch buffer stays here).
+      return this.answer(msg, outputs, start, null);
     } catch (err) {
-      answer = errorAnswer(msg.id, err, null);
+      const answer = errorAnswer(msg.id, err, null);
       if (writeErrorRecord(results, maxRecordBytes, msg.id, answer.message as ErrorMessage)) return null;
+      return answer;
     }
-    return answer;
   }
 
   /** The compute timings of an execution that started at `startNs` and just ended. */
@@ -336,19 +320,25 @@ export class WorkerRuntime {
   /** Runs one execution with a synchronous executor (blocking mode). */
   private executeSync(msg: ExecuteMessage): Answer {
     const start = nowNs();
-    this.timing.inferStartNs = 0;
-    this.timing.inferEndNs = 0;
-    let outputs: Tensor[] | Promise<Tensor[]>;
+    let outputs: Tensor[];
     try {
-      outputs = this.executor!.execute(this.batchOf(msg), this.timing);
+      outputs = this.runExecutor(msg);
     } catch (err) {
       return errorAnswer(msg.id, err, msg.buffer);
     }
+    return this.answer(msg, outputs, start, msg.buffer);
+  }
+
+  /** Runs one execution with the synchronous executor; throws what it throws, or when it is async. */
+  private runExecutor(msg: ExecuteMessage): Tensor[] {
+    this.timing.inferStartNs = 0;
+    this.timing.inferEndNs = 0;
+    const outputs = this.executor!.execute(this.batchOf(msg), this.timing);
     if (outputs instanceof Promise) {
       void outputs.catch(noop);
-      return errorAnswer(msg.id, new Error(SYNC_EXECUTOR_NEEDED), msg.buffer);
+      throw new Error(SYNC_EXECUTOR_NEEDED);
     }
-    return this.answer(msg, outputs, start);
+    return outputs;
   }
 
   private batchOf(msg: ExecuteMessage): WorkerBatch {
@@ -389,30 +379,35 @@ export class WorkerRuntime {
     } catch (err) {
       return errorAnswer(msg.id, err, msg.buffer);
     }
-    return this.answer(msg, outputs, start);
+    return this.answer(msg, outputs, start, msg.buffer);
   }
 
-  /** Packs an execution's outputs into its RESULT (or an ERROR when they cannot be packed). */
-  private answer(msg: ExecuteMessage, outputs: Tensor[], startNs: number): Answer {
-    const timing = this.timing;
+  /**
+   * Packs an execution's outputs into its RESULT (or an ERROR when they cannot be packed), for an
+   * execution that started at `startNs`; `inputBuffer` goes back with it for reuse (null: none).
+   */
+  private answer(
+    msg: ExecuteMessage,
+    outputs: Tensor[],
+    startNs: number,
+    inputBuffer: ArrayBuffer | null,
+  ): Answer {
     try {
-      const inferStart = timing.inferStartNs || startNs;
-      const inferEnd = timing.inferEndNs || inferStart;
       const packed = packTensors(outputs, [], null);
-      const end = nowNs();
       const result: ResultMessage = {
         type: MessageType.RESULT,
         id: msg.id,
         buffer: packed.buffer,
         byteLength: packed.byteLength,
-        inputBuffer: msg.buffer,
-        computeInputNs: inferStart - startNs,
-        computeInferNs: inferEnd - inferStart,
-        computeOutputNs: end - inferEnd,
+        inputBuffer,
+        ...this.timingsSince(startNs),
       };
-      return { message: result, transfer: [packed.buffer, msg.buffer] };
+      return {
+        message: result,
+        transfer: inputBuffer === null ? [packed.buffer] : [packed.buffer, inputBuffer],
+      };
     } catch (err) {
-      return errorAnswer(msg.id, err, msg.buffer);
+      return errorAnswer(msg.id, err, inputBuffer);
     }
   }
 }

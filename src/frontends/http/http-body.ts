@@ -101,13 +101,18 @@ export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buff
   });
 }
 
+/** Whether a request's Content-Encoding leaves the body as it is (absent, empty or identity). */
+export function isIdentityEncoding(encoding: string | undefined): encoding is undefined | '' | 'identity' {
+  return encoding === undefined || encoding === '' || encoding === 'identity';
+}
+
 /** Undoes the request's Content-Encoding (gzip, deflate or identity). */
 export async function decodeContent(
   body: Buffer,
   encoding: string | undefined,
   limitBytes: number,
 ): Promise<Buffer> {
-  if (encoding === undefined || encoding === '' || encoding === 'identity') return body;
+  if (isIdentityEncoding(encoding)) return body;
   const enc = encoding.trim().toLowerCase();
   try {
     if (enc === 'gzip') return await gunzip(body, { maxOutputLength: limitBytes });

@@ -23,7 +23,13 @@ import {
   encodeHttpInferResponse,
   parseInferenceHeaderLength,
 } from '../../protocol/index.js';
-import { type BodySink, compress, decodeContent, pickResponseEncoding } from './http-body.js';
+import {
+  type BodySink,
+  compress,
+  decodeContent,
+  isIdentityEncoding,
+  pickResponseEncoding,
+} from './http-body.js';
 import { sendBodyError, sendError } from './http-reply.js';
 
 /** Responses up to this size are sent as one buffer (copied together) rather than chunk by chunk. */
@@ -79,7 +85,8 @@ export class HttpInferExchange implements ResponseSink, BodySink {
   /** The body arrived (collectBody): undo its Content-Encoding if any, then submit. */
   onBody(body: Buffer): void {
     const encoding = this.req.headers['content-encoding'];
-    if (encoding === undefined || encoding === '' || encoding === 'identity') {
+    // Plain bodies are submitted at once: decodeContent would answer them a microtask later.
+    if (isIdentityEncoding(encoding)) {
       this.submitOrAnswer(body);
       return;
     }

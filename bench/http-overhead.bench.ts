@@ -5,7 +5,10 @@
  *   2. The same at concurrency 1: median latency, Nereid minus bare (target <= 100 us).
  *   3. The real PaddleOCR classifier at batch 1, concurrency 1: the share of server overhead
  *      (everything but the model's own compute) in end-to-end latency, using the stats API.
- * Runs alternate bare/Nereid three times; medians are reported. Run: `npm run bench:http`.
+ * Five repetitions; in each, the Nereid run sits right next to the bare run it is compared with,
+ * bare first in even repetitions and Nereid first in odd ones. Medians are reported, and each
+ * pair's own ratio (or difference) with their median. Run: `npm run bench:http`
+ * (BENCH_REPS, BENCH_DURATION_MS and BENCH_WARMUP_MS change the defaults 5, 3000 and 2000).
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,10 +16,10 @@ import { join } from 'node:path';
 import { buildExampleRepository } from '../src/tools/examples/index.js';
 import { binaryRequest } from './lib/binary-request.js';
 import { CpuMeter, type CpuPerRequest } from './lib/cpu-accounting.js';
-import { type LoadResult, median, runLoad } from './lib/load-generator.js';
+import { type LoadResult, median, runInferLoad, runLoad } from './lib/load-generator.js';
 import { startBareHttp, startNereid } from './lib/server-process.js';
 
-const REPS = Number(process.env.BENCH_REPS ?? 3);
+const REPS = Number(process.env.BENCH_REPS ?? 5);
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 3000);
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 2000);
 
@@ -99,11 +102,7 @@ async function main(): Promise<void> {
       [nereid.port, 'simple_depth1'],
     ] as const) {
       for (const concurrency of [16, 1]) {
-        await runLoad({
-          origin: `http://127.0.0.1:${port}`,
-          path: `/v2/models/${model}/infer`,
-          headers: simple.headers,
-          body: simple.body,
+        await runInferLoad(port, model, simple, {
           concurrency,
           threads: concurrency === 1 ? 1 : 2,
           warmupMs: 0,
@@ -114,28 +113,30 @@ async function main(): Promise<void> {
     console.log(
       `target                     conc   req/s     p50us    p99us  client errors  cpu us/req: main other client`,
     );
+    type Target = readonly [name: string, port: number, model: string, pid: number];
+    const bareTarget: Target = ['bare', bare.port, 'simple', bare.child.pid!];
+    const nereidTarget: Target = ['nereid', nereid.port, 'simple', nereid.child.pid!];
     for (let rep = 0; rep < REPS; rep++) {
-      for (const [name, port, model, pid] of [
-        ['bare', bare.port, 'simple', bare.child.pid!],
-        ['nereid', nereid.port, 'simple', nereid.child.pid!],
-        ['batched', nereid.port, 'simple_batched', nereid.child.pid!],
-        ['depth1', nereid.port, 'simple_depth1', nereid.child.pid!],
-      ] as const) {
-        for (const concurrency of [1, 16]) {
-          const meter = new CpuMeter(pid);
-          const load = await runLoad({
-            origin: `http://127.0.0.1:${port}`,
-            path: `/v2/models/${model}/infer`,
-            headers: simple.headers,
-            body: simple.body,
-            concurrency,
-            threads: concurrency === 1 ? 1 : 2,
-            durationMs: DURATION_MS,
-          });
-          const r: Measured = { ...load, cpu: meter.stop(load.totalRequests) };
-          results[`${name}${concurrency}`]!.push(r);
-          console.log(row(`${name} ${model} (rep ${rep + 1})`, r));
-        }
+      // Each Nereid run right next to its bare run, in alternating order (bare first, then Nereid
+      // first), so the machine's drift between seconds weighs on both sides of a pair alike.
+      const pair = rep % 2 === 0 ? [bareTarget, nereidTarget] : [nereidTarget, bareTarget];
+      const runs: [Target, number][] = [];
+      for (const concurrency of [16, 1]) for (const target of pair) runs.push([target, concurrency]);
+      for (const model of ['simple_batched', 'simple_depth1']) {
+        const name = model === 'simple_batched' ? 'batched' : 'depth1';
+        for (const concurrency of [16, 1])
+          runs.push([[name, nereid.port, model, nereid.child.pid!], concurrency]);
+      }
+      for (const [[name, port, model, pid], concurrency] of runs) {
+        const meter = new CpuMeter(pid);
+        const load = await runInferLoad(port, model, simple, {
+          concurrency,
+          threads: concurrency === 1 ? 1 : 2,
+          durationMs: DURATION_MS,
+        });
+        const r: Measured = { ...load, cpu: meter.stop(load.totalRequests) };
+        results[`${name}${concurrency}`]!.push(r);
+        console.log(row(`${name} ${model} (rep ${rep + 1})`, r));
       }
     }
     await bare.stop();
@@ -187,6 +188,9 @@ async function main(): Promise<void> {
           perPairRatios: results.nereid16!.map(
             (r, i) => r.throughputPerS / results.bare16![i]!.throughputPerS,
           ),
+          medianPerPairRatio: median(
+            results.nereid16!.map((r, i) => r.throughputPerS / results.bare16![i]!.throughputPerS),
+          ),
           nereidP99Us: med('nereid16', (r) => r.p99Us),
           clientUtilization: Math.max(...results.nereid16!.map((r) => r.clientUtilization)),
           bareCpuPerRequest: cpuOf('bare16'),
@@ -196,6 +200,7 @@ async function main(): Promise<void> {
           bareP50Us: med('bare1', (r) => r.p50Us),
           nereidP50Us: med('nereid1', (r) => r.p50Us),
           addedUs: med('nereid1', (r) => r.p50Us) - med('bare1', (r) => r.p50Us),
+          perPairAddedUs: results.nereid1!.map((r, i) => r.p50Us - results.bare1![i]!.p50Us),
         },
       },
       simpleBatched: {
@@ -221,8 +226,8 @@ async function main(): Promise<void> {
     };
     console.log(JSON.stringify(summary, null, 2));
     console.log(
-      `\nsimple c16: Nereid/bare throughput = ${summary.simple.c16.ratio.toFixed(2)} (target >= 0.60; per repetition ${summary.simple.c16.perPairRatios.map((x) => x.toFixed(2)).join(', ')})` +
-        `\nsimple c1: Nereid p50 - bare p50 = ${summary.simple.c1.addedUs.toFixed(0)} us (target <= 100 us)` +
+      `\nsimple c16: Nereid/bare throughput = ${summary.simple.c16.ratio.toFixed(2)} (target >= 0.60; per repetition ${summary.simple.c16.perPairRatios.map((x) => x.toFixed(2)).join(', ')}, their median ${summary.simple.c16.medianPerPairRatio.toFixed(2)})` +
+        `\nsimple c1: Nereid p50 - bare p50 = ${summary.simple.c1.addedUs.toFixed(0)} us (target <= 100 us; per repetition ${summary.simple.c1.perPairAddedUs.map((x) => x.toFixed(0)).join(', ')})` +
         `\nsimple_batched (1 instance + dynamic batching): c16 ${summary.simpleBatched.c16Ratio.toFixed(2)} x bare, c1 +${summary.simpleBatched.c1AddedUs.toFixed(0)} us` +
         `\nsimple without pipelining (nereid.max_in_flight 1): c16 ${summary.simpleWithoutPipelining.c16Ratio.toFixed(2)} x bare; pipelining buys ${summary.simpleWithoutPipelining.pipeliningGain.toFixed(2)}x` +
         `\ntext_orientation b1: model compute ${inferUs.toFixed(0)} us of ${clientMeanUs.toFixed(0)} us end to end; overhead share ${(summary.textOrientation.overheadShare * 100).toFixed(1)}%`,

@@ -99,6 +99,14 @@ export interface WorkerInstanceOptions<TOptions = unknown> {
    * finalize) before terminating it; 0 terminates at once. Default 0.
    */
   stopGraceMs?: number;
+  /**
+   * Ring mode: after ringing the worker for an execution that is the only one in flight, the main
+   * thread watches the result ring for up to this many µs and answers in the same event-loop turn,
+   * instead of going back to its loop and being woken by the worker's notify (docs/adr/0008). Only
+   * while the instance's recent executions took at most half of it, so a slow model is never
+   * waited for. 0 = never. Default 0.
+   */
+  answerPollUs?: number;
 }
 
 /** Extra message handling plugged into a WorkerInstance by a backend. */
@@ -165,6 +173,13 @@ export class WorkerInstance implements BackendInstance {
   private readonly requestRing: SharedRing | null;
   private readonly resultRing: SharedRing | null;
   private readonly maxRecordBytes: number;
+  /** Ring mode: see WorkerInstanceOptions.answerPollUs (0 = off). */
+  private readonly answerPollUs: number;
+  /**
+   * Ring mode: moving average of the worker's time per execution in µs (the compute timings of
+   * its answers); -1 until the first answer.
+   */
+  private recentExecutionUs = -1;
   /** Ring mode: a waitAsync on the result ring is pending. */
   private resultWaitPending = false;
   /** Ring mode: the oldest answer is a message on the port (a PORT record said so). */
@@ -218,6 +233,7 @@ export class WorkerInstance implements BackendInstance {
     this.decoupled = options.decoupled ?? false;
     this.extension = options.extension ?? null;
     this.stopGraceMs = options.stopGraceMs ?? 0;
+    this.answerPollUs = Math.max(0, options.answerPollUs ?? 0);
     this.maxInFlight = Math.max(1, Math.floor(options.maxInFlight ?? 1));
     this.inFlight = new InFlightQueue(this.maxInFlight);
     this.exited = new Promise<void>((resolve) => {
@@ -477,7 +493,10 @@ export class WorkerInstance implements BackendInstance {
     this.flushScheduled = false;
     if (this.requestRing !== null) {
       // Ring mode: the executions are in the ring already; wake the worker if it sleeps.
-      if (this.state < State.CLOSED) this.doorbell!.ring();
+      if (this.state < State.CLOSED) {
+        this.doorbell!.ring();
+        this.pollForAnswer();
+      }
       return;
     }
     const executions = this.outbox;
@@ -496,6 +515,33 @@ export class WorkerInstance implements BackendInstance {
     const msg: ExecuteManyMessage = { type: MessageType.EXECUTE_MANY, executions };
     this.send(msg, transfer);
   };
+
+  /**
+   * Ring mode, from flush(): with a single execution in flight on a fast model, watches the result
+   * ring for up to answerPollUs and answers at once. On virtual machines the worker's notify
+   * reaches a main thread asleep in its event loop 20-40 µs later, more than a small model's run;
+   * watching costs at most the same time, and only when nothing else is in flight (at higher
+   * concurrency answers come in bursts and the main thread is busy anyway). Runs outside any
+   * scheduler call (flush is a setImmediate), so the sink may start the next execution.
+   */
+  private pollForAnswer(): void {
+    if (
+      this.answerPollUs === 0 ||
+      this.inFlight.length !== 1 ||
+      this.state !== State.BUSY ||
+      this.awaitingPortAnswer ||
+      this.recentExecutionUs < 0 ||
+      this.recentExecutionUs * 2 > this.answerPollUs
+    ) {
+      return;
+    }
+    const ring = this.resultRing!;
+    const until = performance.now() + this.answerPollUs / 1000;
+    while (ring.isEmpty()) {
+      if (performance.now() >= until) return;
+    }
+    this.drainResults();
+  }
 
   onExit(listener: (error: ServerError) => void): void {
     if (this.deathError !== null) process.nextTick(deliverExit, listener, this.deathError);
@@ -612,6 +658,10 @@ export class WorkerInstance implements BackendInstance {
         err instanceof ServerError ? err : new ServerError(Status.INTERNAL, 'ERR_UNPACK', String(err)),
       );
       return;
+    }
+    if (this.answerPollUs > 0) {
+      const us = (msg.computeInputNs + msg.computeInferNs + msg.computeOutputNs) / 1000;
+      this.recentExecutionUs = this.recentExecutionUs < 0 ? us : 0.75 * this.recentExecutionUs + 0.25 * us;
     }
     if (msg.perRequestCounts != null) {
       this.safeCall(sink, timedResult(msg, null, splitPerRequest(outputs, msg)), null);

@@ -128,7 +128,10 @@ export class NativeSession {
       wanted = {};
       for (let i = 0; i < fetches.length; i++) wanted[fetches[i]!] = null;
     }
-    return this.handle.run(feeds, wanted, {}) as Record<string, ort.Tensor>;
+    // Without a third argument the binding uses the session's default run options instead of
+    // building and parsing new ones on every call (~0.3 µs of a ~9.5 µs run of `simple`).
+    const run = this.handle.run as (feeds: unknown, fetches: unknown) => unknown;
+    return run.call(this.handle, feeds, wanted) as Record<string, ort.Tensor>;
   }
 
   /** Frees the native session. */

@@ -69,7 +69,7 @@ export class OnnxBackend implements Backend {
     const plan = resolveOnnxSessionPlan(context);
     const logger = this.loggerFor(context);
     for (const warning of plan.warnings) logger('warn', warning);
-    return this.start(context, context.instanceName, plan.worker, plan.maxInFlight);
+    return this.start(context, context.instanceName, plan.worker, plan.maxInFlight, plan.answerPollUs);
   }
 
   private start(
@@ -77,6 +77,7 @@ export class OnnxBackend implements Backend {
     name: string,
     options: OnnxWorkerOptions,
     maxInFlight = 1,
+    answerPollUs = 0,
   ): Promise<WorkerInstance> {
     if (this.workerUrl === null) this.workerUrl = resolveWorkerUrl('./onnx-worker.js', import.meta.url);
     return WorkerInstance.start<OnnxWorkerOptions>({
@@ -89,6 +90,7 @@ export class OnnxBackend implements Backend {
       loadTimeoutMs: this.options.loadTimeoutMs ?? 0,
       logger: this.loggerFor(context),
       maxInFlight,
+      answerPollUs,
       // ORT runs synchronously (NativeSession): the worker waits in Atomics.wait between runs.
       blocking: true,
     });

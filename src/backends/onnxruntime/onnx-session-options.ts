@@ -12,7 +12,7 @@ import type { InstanceContext } from '../backend.js';
 /** Model parameter that lets a GPU instance run on the CPU when CUDA is unavailable. */
 export const CPU_FALLBACK_PARAMETER = 'nereid.cpu_fallback';
 
-/** Model parameter: executions one instance accepts at once (pipelining, ADR 0005/0007); default 8. */
+/** Model parameter: executions one instance accepts at once (pipelining, ADR 0005/0007/0008); default 32. */
 export const MAX_IN_FLIGHT_PARAMETER = 'nereid.max_in_flight';
 
 /**
@@ -20,10 +20,27 @@ export const MAX_IN_FLIGHT_PARAMETER = 'nereid.max_in_flight';
  * worker's request ring, so the worker starts each as soon as the previous ends instead of
  * sleeping until the main thread has handled its result (only for short executions, see
  * InstancePool). With messages 4 was best (docs/adr/0005); with SharedRings (docs/adr/0007) a
- * queued execution costs nothing more, and 8 served `simple` at concurrency 16 about 1.2x faster
- * than 4 (16 was no better than 8).
+ * queued execution costs nothing more. A depth below the client's concurrency makes the main and
+ * model threads take turns: the worker runs a full ring, sleeps while the main thread answers it
+ * and refills it (the others wait in the scheduler's queue meanwhile). Measured on `simple` over
+ * HTTP (docs/adr/0008): at concurrency 16, depth 16 served 1.08x depth 8, ahead in 10 of 10
+ * alternated pairs; at concurrency 32, depth 8 / 16 / 32 gave 0.53 / 0.67 / 0.69x the bare server.
  */
-export const DEFAULT_MAX_IN_FLIGHT = 8;
+export const DEFAULT_MAX_IN_FLIGHT = 32;
+
+/**
+ * Model parameter: µs the main thread may watch for the answer of a fast model's only execution
+ * in flight (WorkerInstanceOptions.answerPollUs, docs/adr/0008); 0 turns it off. Default 100.
+ */
+export const ANSWER_POLL_PARAMETER = 'nereid.answer_poll_us';
+
+/**
+ * Default of `nereid.answer_poll_us`: covers a sleeping worker's wake-up plus a run of a few tens
+ * of µs on the 2-vCPU virtual machines we measure on (concurrency-1 latency of `simple` 91 → 69 µs
+ * over the bare server with 80; see docs/adr/0008). Models whose executions take over half of it
+ * are never watched for.
+ */
+export const DEFAULT_ANSWER_POLL_US = 100;
 
 /** What the ONNX worker needs to load one session (structured-cloneable). */
 export interface OnnxWorkerOptions {
@@ -43,8 +60,10 @@ export interface OnnxWorkerOptions {
 export interface OnnxSessionPlan {
   /** Options for the worker. */
   worker: OnnxWorkerOptions;
-  /** Executions the instance accepts at once (`nereid.max_in_flight`, default 8). */
+  /** Executions the instance accepts at once (`nereid.max_in_flight`, default 32). */
   maxInFlight: number;
+  /** µs the main thread may watch for a fast model's single answer (`nereid.answer_poll_us`, default 100). */
+  answerPollUs: number;
   /** ORT execution-provider options mapped from the config, by provider (`tensorrt`, `cuda`). */
   providerOptions: { tensorrt: Record<string, string>; cuda: Record<string, string> };
   /** Non-fatal findings (ignored accelerators, unknown levels). */
@@ -107,6 +126,9 @@ export function resolveOnnxSessionPlan(context: InstanceContext): OnnxSessionPla
   const inFlight = param(MAX_IN_FLIGHT_PARAMETER);
   const maxInFlight =
     inFlight === undefined ? DEFAULT_MAX_IN_FLIGHT : parseCount(model, MAX_IN_FLIGHT_PARAMETER, inFlight);
+  const poll = param(ANSWER_POLL_PARAMETER);
+  const answerPollUs =
+    poll === undefined ? DEFAULT_ANSWER_POLL_US : parseCount(model, ANSWER_POLL_PARAMETER, poll);
   const intra = param('intra_op_thread_count');
   if (intra !== undefined) options.intraOpNumThreads = parseCount(model, 'intra_op_thread_count', intra);
   const inter = param('inter_op_thread_count');
@@ -201,6 +223,7 @@ export function resolveOnnxSessionPlan(context: InstanceContext): OnnxSessionPla
       unappliedProviderOptions: unapplied,
     },
     maxInFlight: Math.max(1, maxInFlight),
+    answerPollUs,
     providerOptions,
     warnings,
   };

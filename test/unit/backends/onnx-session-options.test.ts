@@ -36,14 +36,21 @@ describe('resolveOnnxSessionPlan', () => {
     expect(worker.gpu).toBe(false);
   });
 
-  it('resolveOnnxSessionPlan pipelines 8 executions per instance unless nereid.max_in_flight says otherwise', () => {
-    expect(plan({}).maxInFlight).toBe(8);
-    expect(plan({ parameters: params({ 'nereid.max_in_flight': '1' }) }).maxInFlight).toBe(1);
-    expect(plan({ parameters: params({ 'nereid.max_in_flight': '0' }) }).maxInFlight).toBe(1);
-    expect(() => plan({ parameters: params({ 'nereid.max_in_flight': 'two' }) })).toThrow(
-      'parameters.nereid.max_in_flight of model "m" must be a non-negative integer: received "two"',
-    );
-  });
+  for (const [key, field, what, byDefault, set, zero] of [
+    ['nereid.answer_poll_us', 'answerPollUs', 'lets the main thread watch for a fast answer', 100, 250, 0],
+    ['nereid.max_in_flight', 'maxInFlight', 'pipelines executions per instance', 32, 1, 1],
+  ] as const) {
+    it(`resolveOnnxSessionPlan ${what} (${byDefault} by default) unless ${key} says otherwise`, () => {
+      expect(plan({})[field]).toBe(byDefault);
+      expect(plan({ parameters: params({ [key]: String(set) }) })[field]).toBe(set);
+      expect(plan({ parameters: params({ [key]: '0' }) })[field]).toBe(zero);
+      for (const bad of ['two', '-5']) {
+        expect(() => plan({ parameters: params({ [key]: bad }) })).toThrow(
+          `parameters.${key} of model "m" must be a non-negative integer: received "${bad}"`,
+        );
+      }
+    });
+  }
 
   it("resolveOnnxSessionPlan maps optimization.graph.level the way Triton's ORT backend does", () => {
     const level = (l: number) =>

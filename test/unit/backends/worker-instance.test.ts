@@ -488,6 +488,60 @@ describe('WorkerInstance in ring mode (blocking worker, SharedRings)', () => {
     expect(new Set(failedKinds)).toEqual(new Set(['ring', 'port']));
   });
 
+  /** How many times `sink` was answered when an immediate queued right after execute() runs. */
+  const callsAfterFlush = (sink: RecordingSink) =>
+    new Promise<number>((resolve) => setImmediate(() => resolve(sink.outcome.calls)));
+
+  it('WorkerInstance in ring mode answers a fast execution alone in flight within the turn that rang the worker (answerPollUs)', async () => {
+    const instance = await start({ blocking: true, maxInFlight, answerPollUs: 200_000 });
+    // The first answer tells the instance how long its executions take.
+    expect((await execute(instance, makeBatch(1, [tagged(0, small)], []))).error).toBeNull();
+    for (let i = 1; i <= 3; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20)); // the worker is asleep again
+      const sink = new RecordingSink();
+      instance.execute(makeBatch(1, [tagged(i, small)], []), sink);
+      expect(await callsAfterFlush(sink)).toBe(1);
+      expect(isTagged(sink.outcome.result!.outputs![0]!, i, small)).toBe(true);
+    }
+  });
+
+  it('WorkerInstance in ring mode without answerPollUs leaves the answer to the worker notify, a later turn', async () => {
+    const instance = await start({ blocking: true, maxInFlight });
+    expect((await execute(instance, makeBatch(1, [tagged(0, small)], []))).error).toBeNull();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const sink = new RecordingSink();
+    instance.execute(makeBatch(1, [tagged(1, small)], []), sink);
+    expect(await callsAfterFlush(sink)).toBe(0);
+    expect((await sink.done).error).toBeNull();
+  });
+
+  it('WorkerInstance in ring mode does not watch for the answer of a model whose executions take over half of answerPollUs', async () => {
+    const instance = await start({ blocking: true, maxInFlight, answerPollUs: 40_000 });
+    expect((await execute(instance, makeBatch(1, [tagged(0, small)], ['spin_50ms']))).error).toBeNull();
+    const sink = new RecordingSink();
+    const started = performance.now();
+    instance.execute(makeBatch(1, [tagged(1, small)], ['spin_50ms']), sink);
+    expect(await callsAfterFlush(sink)).toBe(0);
+    // The flush returned at once instead of spending the 40 ms watching.
+    expect(performance.now() - started).toBeLessThan(30);
+    expect((await sink.done).error).toBeNull();
+  });
+
+  it('WorkerInstance in ring mode watches only while a single execution is in flight', async () => {
+    const instance = await start({ blocking: true, maxInFlight, answerPollUs: 200_000 });
+    expect((await execute(instance, makeBatch(1, [tagged(0, small)], []))).error).toBeNull();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const first = new RecordingSink();
+    const second = new RecordingSink();
+    instance.execute(makeBatch(1, [tagged(1, small)], ['spin_50ms']), first);
+    instance.execute(makeBatch(1, [tagged(2, small)], []), second);
+    const started = performance.now();
+    expect(await callsAfterFlush(second)).toBe(0);
+    expect(performance.now() - started).toBeLessThan(40);
+    expect((await first.done).error).toBeNull();
+    expect((await second.done).error).toBeNull();
+  });
+
   it('WorkerInstance counts the executions it sends as ring records in ringExecutions', async () => {
     const instance = await start({ blocking: true });
     const posted = instance.postedMessages;

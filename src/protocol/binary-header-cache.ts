@@ -29,6 +29,39 @@ export const MAX_CACHED_HEADERS = 64;
 /** A bounded map from exact header bytes to their decoded header `T`. */
 export class BinaryHeaderCache<T> {
   private readonly entries = new Map<string, T>();
+  /** The bytes of the header find() or remember() saw last, and its template. */
+  private lastBytes: Buffer | null = null;
+  private lastTemplate: T | undefined = undefined;
+
+  /**
+   * The template stored for `body[0, headerBytes)`, or undefined. The header seen last is checked
+   * first by comparing bytes (a client sends the same header again and again), which builds no
+   * key string; others are looked up by key.
+   */
+  find(body: Uint8Array, headerBytes: number): T | undefined {
+    const last = this.lastBytes;
+    if (last !== null && last.length === headerBytes && last.compare(body, 0, headerBytes) === 0) {
+      return this.lastTemplate;
+    }
+    const key = this.keyOf(body, headerBytes);
+    if (key === null) return undefined;
+    const template = this.entries.get(key);
+    if (template !== undefined) this.setLast(body, headerBytes, template);
+    return template;
+  }
+
+  /** Stores `template` (frozen by the caller) for `body[0, headerBytes)` unless it is too long. */
+  remember(body: Uint8Array, headerBytes: number, template: T): void {
+    const key = this.keyOf(body, headerBytes);
+    if (key === null) return;
+    this.set(key, template);
+    this.setLast(body, headerBytes, template);
+  }
+
+  private setLast(body: Uint8Array, headerBytes: number, template: T): void {
+    this.lastBytes = Buffer.from(body.subarray(0, headerBytes));
+    this.lastTemplate = template;
+  }
 
   /**
    * The key of `body[0, headerBytes)`: its bytes as a one-byte string (each byte one char), or

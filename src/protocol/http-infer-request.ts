@@ -256,9 +256,8 @@ export function decodeHttpInferRequest(
     }
     jsonEnd = headerLength;
   }
-  const key = headerLength === undefined ? null : headerCache.keyOf(body, jsonEnd);
-  if (key !== null) {
-    const cached = headerCache.get(key);
+  if (headerLength !== undefined) {
+    const cached = headerCache.find(body, jsonEnd);
     if (cached !== undefined) return bindInputs(cached, body, jsonEnd);
   }
   const json = parseJsonHeader(body.subarray(0, jsonEnd));
@@ -313,7 +312,7 @@ export function decodeHttpInferRequest(
       outputs === null ? null : (Object.freeze(outputs.map((o) => Object.freeze(o))) as RequestedOutput[]),
     binaryDataOutput: parameters.binary_data_output === true,
   };
-  if (key !== null && allBinary) headerCache.set(key, Object.freeze(header));
+  if (headerLength !== undefined && allBinary) headerCache.remember(body, jsonEnd, Object.freeze(header));
   return bindInputs(header, body, jsonEnd);
 }
 

@@ -35,11 +35,23 @@ import { sendBodyError, sendError } from './http-reply.js';
 /** Responses up to this size are sent as one buffer (copied together) rather than chunk by chunk. */
 const SINGLE_WRITE_MAX_BYTES = 64 * 1024;
 
+/**
+ * `ns` as milliseconds with three decimals, like `(ns / 1e6).toFixed(3)` for the durations a
+ * response carries (non-negative, below 2^53 ns). Integer arithmetic: toFixed is a runtime call
+ * that cost ~0.3 µs each on the inference path.
+ */
+export function msWith3Decimals(ns: number): string {
+  const us = Math.round(ns / 1000);
+  const ms = Math.floor(us / 1000);
+  const frac = us - ms * 1000;
+  return `${ms}.${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}`;
+}
+
 /** Formats the Server-Timing header value (durations in ms). */
 export function serverTiming(response: InferenceResponse): string {
   const t = response.timing;
   const compute = t.computeInputNs + t.computeInferNs + t.computeOutputNs;
-  return `queue;dur=${(t.queueNs / 1e6).toFixed(3)}, compute;dur=${(compute / 1e6).toFixed(3)}, total;dur=${(t.totalNs / 1e6).toFixed(3)}`;
+  return `queue;dur=${msWith3Decimals(t.queueNs)}, compute;dur=${msWith3Decimals(compute)}, total;dur=${msWith3Decimals(t.totalNs)}`;
 }
 
 function headerValue(req: IncomingMessage, name: string): string | undefined {

@@ -119,6 +119,29 @@ describe('BinaryHeaderCache', () => {
     expect(cache.keyOf(new Uint8Array(MAX_CACHED_HEADER_BYTES + 1), MAX_CACHED_HEADER_BYTES + 1)).toBeNull();
   });
 
+  it('BinaryHeaderCache.find answers the header seen last by its bytes and any other remembered one by key', () => {
+    const cache = new BinaryHeaderCache<string>();
+    const enc = (t: string) => new TextEncoder().encode(t);
+    const a = enc('{"a":1}<binary>');
+    const b = enc('{"b":2}<binary>');
+    const sameLengthAsA = enc('{"a":7}<binary>');
+    expect(cache.find(a, 7)).toBeUndefined();
+    cache.remember(a, 7, 'A');
+    expect(cache.find(enc('{"a":1}<other bytes>'), 7)).toBe('A');
+    expect(cache.find(sameLengthAsA, 7)).toBeUndefined();
+    expect(cache.find(a, 6)).toBeUndefined();
+    cache.remember(b, 7, 'B');
+    for (let i = 0; i < 3; i++) {
+      expect(cache.find(a, 7)).toBe('A');
+      expect(cache.find(b, 7)).toBe('B');
+      expect(cache.find(a.subarray(0, 7), 7)).toBe('A');
+    }
+    const long = new Uint8Array(MAX_CACHED_HEADER_BYTES + 1).fill(32);
+    cache.remember(long, long.length, 'L');
+    expect(cache.find(long, long.length)).toBeUndefined();
+    expect(cache.size).toBe(2);
+  });
+
   it('BinaryHeaderCache evicts its oldest entry when full', () => {
     const cache = new BinaryHeaderCache<number>();
     for (let i = 0; i < MAX_CACHED_HEADERS + 3; i++) cache.set(`k${i}`, i);

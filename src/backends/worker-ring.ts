@@ -32,12 +32,8 @@ export const RingTag = {
 
 /** Payload bytes of a record beyond which it goes over the port (memcpy then costs more than a message). */
 const MAX_RECORD_BYTES = 64 * 1024;
-/** Data bytes of each ring at least (more for a deep pipeline, see createWorkerRings). */
+/** Data bytes of each ring (more for a very large maxInFlight, see createWorkerRings). */
 const RING_BYTES = 1024 * 1024;
-/** Data bytes a ring grows to at most to keep records of TARGET_RECORD_BYTES (a power of two). */
-const MAX_RING_BYTES = 4 * 1024 * 1024;
-/** Record payload the rings keep room for up to MAX_RING_BYTES (deeper pipelines get less). */
-const TARGET_RECORD_BYTES = 32 * 1024;
 /** Ring bytes set aside per record at least, so that PORT records always fit. */
 const MIN_SLOT_BYTES = 32;
 const EXECUTE_HEADER_BYTES = 16;
@@ -49,15 +45,10 @@ const decoder = new TextDecoder();
 /**
  * New rings for an instance with `maxInFlight` executions in flight. Each ring holds at most one
  * record per execution in flight plus a PORT record, so records are sized to always fit:
- * a full ring is a protocol error, never back-pressure. A ring is 1 MiB, doubled (up to 4 MiB)
- * while that keeps records of at least 32 KiB for a deeper pipeline; past that records shrink,
- * and for a very deep one the ring grows again so that even PORT records fit.
+ * a full ring is a protocol error, never back-pressure.
  */
 export function createWorkerRings(maxInFlight: number): WorkerRings {
-  const records = 2 * (maxInFlight + 2);
-  let ringBytes = RING_BYTES;
-  while (ringBytes * 2 <= Math.min(MAX_RING_BYTES, records * TARGET_RECORD_BYTES)) ringBytes *= 2;
-  ringBytes = Math.max(ringBytes, records * MIN_SLOT_BYTES);
+  const ringBytes = Math.max(RING_BYTES, 2 * (maxInFlight + 2) * MIN_SLOT_BYTES);
   const perRecord = Math.floor(ringBytes / (2 * (maxInFlight + 2)));
   const maxRecordBytes = Math.max(0, Math.min(MAX_RECORD_BYTES, (perRecord - 16) & ~7));
   return {

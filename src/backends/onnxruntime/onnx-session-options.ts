@@ -12,7 +12,7 @@ import type { InstanceContext } from '../backend.js';
 /** Model parameter that lets a GPU instance run on the CPU when CUDA is unavailable. */
 export const CPU_FALLBACK_PARAMETER = 'nereid.cpu_fallback';
 
-/** Model parameter: executions one instance accepts at once (pipelining, ADR 0005/0007/0008); default 32. */
+/** Model parameter: executions one instance accepts at once (pipelining, ADR 0005/0007/0008); default 16. */
 export const MAX_IN_FLIGHT_PARAMETER = 'nereid.max_in_flight';
 
 /**
@@ -24,9 +24,11 @@ export const MAX_IN_FLIGHT_PARAMETER = 'nereid.max_in_flight';
  * model threads take turns: the worker runs a full ring, sleeps while the main thread answers it
  * and refills it (the others wait in the scheduler's queue meanwhile). Measured on `simple` over
  * HTTP (docs/adr/0008): at concurrency 16, depth 16 served 1.08x depth 8, ahead in 10 of 10
- * alternated pairs; at concurrency 32, depth 8 / 16 / 32 gave 0.53 / 0.67 / 0.69x the bare server.
+ * alternated pairs, and depth 32 or 64 no more; at concurrency 32, depth 8 / 16 / 32 gave
+ * 0.53 / 0.67 / 0.69x the bare server. 16 keeps records of up to 29 KiB in the 1 MiB rings
+ * (15 KiB at depth 32).
  */
-export const DEFAULT_MAX_IN_FLIGHT = 32;
+export const DEFAULT_MAX_IN_FLIGHT = 16;
 
 /**
  * Model parameter: µs the main thread may watch for the answer of a fast model's only execution
@@ -60,7 +62,7 @@ export interface OnnxWorkerOptions {
 export interface OnnxSessionPlan {
   /** Options for the worker. */
   worker: OnnxWorkerOptions;
-  /** Executions the instance accepts at once (`nereid.max_in_flight`, default 32). */
+  /** Executions the instance accepts at once (`nereid.max_in_flight`, default 16). */
   maxInFlight: number;
   /** µs the main thread may watch for a fast model's single answer (`nereid.answer_poll_us`, default 100). */
   answerPollUs: number;

@@ -180,6 +180,9 @@ export class WorkerInstance implements BackendInstance {
    * its answers); -1 until the first answer.
    */
   private recentExecutionUs = -1;
+  /** Ring mode: watches in a row that ended without the answer, and flushes left to skip watching. */
+  private missedWatches = 0;
+  private watchesToSkip = 0;
   /** Ring mode: a waitAsync on the result ring is pending. */
   private resultWaitPending = false;
   /** Ring mode: the oldest answer is a message on the port (a PORT record said so). */
@@ -523,6 +526,10 @@ export class WorkerInstance implements BackendInstance {
    * watching costs at most the same time, and only when nothing else is in flight (at higher
    * concurrency answers come in bursts and the main thread is busy anyway). Runs outside any
    * scheduler call (flush is a setImmediate), so the sink may start the next execution.
+   *
+   * A watch that ends without the answer (the worker could not get a core, e.g. while the watch
+   * held the one it needed) makes the next 2, 4, ... up to 64 flushes skip watching; an answered
+   * watch resets that.
    */
   private pollForAnswer(): void {
     if (
@@ -535,11 +542,20 @@ export class WorkerInstance implements BackendInstance {
     ) {
       return;
     }
+    if (this.watchesToSkip > 0) {
+      this.watchesToSkip--;
+      return;
+    }
     const ring = this.resultRing!;
     const until = performance.now() + this.answerPollUs / 1000;
     while (ring.isEmpty()) {
-      if (performance.now() >= until) return;
+      if (performance.now() >= until) {
+        this.missedWatches = Math.min(this.missedWatches + 1, 6);
+        this.watchesToSkip = 2 ** this.missedWatches;
+        return;
+      }
     }
+    this.missedWatches = 0;
     this.drainResults();
   }
 

@@ -527,6 +527,37 @@ describe('WorkerInstance in ring mode (blocking worker, SharedRings)', () => {
     expect((await sink.done).error).toBeNull();
   });
 
+  it('WorkerInstance in ring mode stops watching for 2 executions after a watch the answer did not come in', async () => {
+    const gate = new Int32Array(new SharedArrayBuffer(8));
+    const instance = await start({
+      blocking: true,
+      maxInFlight,
+      answerPollUs: 300_000,
+      options: { gate: gate.buffer as SharedArrayBuffer },
+    });
+    const fast = async (i: number) => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const sink = new RecordingSink();
+      instance.execute(makeBatch(1, [tagged(i, small)], []), sink);
+      const calls = await callsAfterFlush(sink);
+      expect((await sink.done).error).toBeNull();
+      return calls;
+    };
+    expect(await fast(0)).toBe(0); // no moving average yet
+    expect(await fast(1)).toBe(1);
+    // The worker blocks on the gate: the 300 ms watch ends without the answer.
+    const blocked = new RecordingSink();
+    const started = performance.now();
+    instance.execute(makeBatch(1, [tagged(2, small)], ['block']), blocked);
+    expect(await callsAfterFlush(blocked)).toBe(0);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+    Atomics.store(gate, 0, 1);
+    Atomics.notify(gate, 0);
+    expect((await blocked.done).error).toBeNull();
+    // Its moving average (~75 ms) still lets the instance watch, but the miss skips the next 2 flushes.
+    expect([await fast(3), await fast(4), await fast(5)]).toEqual([0, 0, 1]);
+  });
+
   it('WorkerInstance in ring mode watches only while a single execution is in flight', async () => {
     const instance = await start({ blocking: true, maxInFlight, answerPollUs: 200_000 });
     expect((await execute(instance, makeBatch(1, [tagged(0, small)], []))).error).toBeNull();

@@ -18,7 +18,7 @@ import { buildEntry, cacheKey, RedisCache } from '../src/core/cache/index.js';
 import { buildExampleRepository } from '../src/tools/examples/index.js';
 import { binaryRequest } from './lib/binary-request.js';
 import { type LoadResult, median, percentile, runInferLoad } from './lib/load-generator.js';
-import { startBareHttp, startNereid } from './lib/server-process.js';
+import { startBareMirror, startNereid } from './lib/server-process.js';
 
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 3000);
@@ -107,19 +107,7 @@ async function main(): Promise<void> {
 
     // 1. Local cache hits vs the uncached model vs the bare HTTP server.
     const local = await startNereid(repo, ['--cache-config', 'local,size=67108864']);
-    const probe = await fetch(`http://127.0.0.1:${local.port}/v2/models/simple_cached/infer`, {
-      method: 'POST',
-      headers: request.headers,
-      body: request.body,
-    });
-    const probeBody = new Uint8Array(await probe.arrayBuffer());
-    if (probe.status !== 200)
-      throw new Error(`probe failed: ${probe.status} ${Buffer.from(probeBody).toString()}`);
-    const bare = await startBareHttp(probeBody, {
-      'Content-Type': probe.headers.get('content-type') ?? 'application/octet-stream',
-      'Inference-Header-Content-Length': probe.headers.get('inference-header-content-length') ?? '0',
-      'Server-Timing': probe.headers.get('server-timing') ?? '',
-    });
+    const bare = await startBareMirror(local.port, 'simple_cached', request);
     const results: Record<string, LoadResult[]> = {
       bare: [],
       uncached: [],

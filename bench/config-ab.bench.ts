@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { buildExampleRepository } from '../src/tools/examples/index.js';
 import { binaryRequest } from './lib/binary-request.js';
 import { median, runInferLoad } from './lib/load-generator.js';
-import { type ServerProcess, startBareHttp, startNereid } from './lib/server-process.js';
+import { type ServerProcess, startBareMirror, startNereid } from './lib/server-process.js';
 
 /** One configuration under test. */
 interface Variant {
@@ -80,17 +80,7 @@ async function main(): Promise<void> {
   try {
     for (const repo of repos) servers.push(await startNereid(repo));
     // The bare server answers with the bytes and headers Nereid sends for this request.
-    const probe = await fetch(`http://127.0.0.1:${servers[0]!.port}/v2/models/simple/infer`, {
-      method: 'POST',
-      headers: request.headers,
-      body: request.body,
-    });
-    const probeBody = new Uint8Array(await probe.arrayBuffer());
-    bare = await startBareHttp(probeBody, {
-      'Content-Type': probe.headers.get('content-type') ?? 'application/octet-stream',
-      'Inference-Header-Content-Length': probe.headers.get('inference-header-content-length') ?? '0',
-      'Server-Timing': probe.headers.get('server-timing') ?? '',
-    });
+    bare = await startBareMirror(servers[0]!.port, 'simple', request);
     const load = (port: number) =>
       runInferLoad(port, 'simple', request, {
         concurrency,

@@ -18,7 +18,7 @@ import { buildExampleRepository } from '../src/tools/examples/index.js';
 import { binaryRequest } from './lib/binary-request.js';
 import { CpuMeter, type CpuPerRequest } from './lib/cpu-accounting.js';
 import { type LoadResult, median, runInferLoad } from './lib/load-generator.js';
-import { type ServerProcess, startBareHttp, startNereid } from './lib/server-process.js';
+import { type ServerProcess, startBareMirror, startNereid } from './lib/server-process.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CONCURRENCIES = [16, 1] as const;
@@ -116,18 +116,7 @@ async function main(): Promise<void> {
     servers.push(base);
     const head = await startNereid(repo);
     servers.push(head);
-    const probe = await fetch(`http://127.0.0.1:${head.port}/v2/models/${options.model}/infer`, {
-      method: 'POST',
-      headers: request.headers,
-      body: request.body,
-    });
-    const probeBody = new Uint8Array(await probe.arrayBuffer());
-    if (probe.status !== 200) throw new Error(`probe failed: ${probe.status} ${Buffer.from(probeBody)}`);
-    const bare = await startBareHttp(probeBody, {
-      'Content-Type': probe.headers.get('content-type') ?? 'application/octet-stream',
-      'Inference-Header-Content-Length': probe.headers.get('inference-header-content-length') ?? '0',
-      'Server-Timing': probe.headers.get('server-timing') ?? '',
-    });
+    const bare = await startBareMirror(head.port, options.model, request);
     servers.push(bare);
     const targets = [
       ['bare', bare],

@@ -17,7 +17,7 @@ import { buildExampleRepository } from '../src/tools/examples/index.js';
 import { binaryRequest } from './lib/binary-request.js';
 import { CpuMeter, type CpuPerRequest } from './lib/cpu-accounting.js';
 import { type LoadResult, median, runInferLoad, runLoad } from './lib/load-generator.js';
-import { startBareHttp, startNereid } from './lib/server-process.js';
+import { startBareMirror, startNereid } from './lib/server-process.js';
 
 const REPS = Number(process.env.BENCH_REPS ?? 5);
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 3000);
@@ -68,21 +68,8 @@ async function main(): Promise<void> {
       { name: 'INPUT1', datatype: 'INT32', shape: [1, 16], data: new Uint8Array(b.buffer) },
     ]);
     const nereid = await startNereid(repo);
-    // Capture Nereid's exact response so the bare server sends the same bytes and headers.
-    const probe = await fetch(`http://127.0.0.1:${nereid.port}/v2/models/simple/infer`, {
-      method: 'POST',
-      headers: simple.headers,
-      body: simple.body,
-    });
-    const probeBody = new Uint8Array(await probe.arrayBuffer());
-    if (probe.status !== 200)
-      throw new Error(`probe failed: ${probe.status} ${Buffer.from(probeBody).toString()}`);
-    const responseHeaders: Record<string, string> = {
-      'Content-Type': probe.headers.get('content-type') ?? 'application/octet-stream',
-      'Inference-Header-Content-Length': probe.headers.get('inference-header-content-length') ?? '0',
-      'Server-Timing': probe.headers.get('server-timing') ?? '',
-    };
-    const bare = await startBareHttp(probeBody, responseHeaders);
+    // The bare server sends exactly Nereid's response bytes and headers.
+    const bare = await startBareMirror(nereid.port, 'simple', simple);
     const results: Record<string, Measured[]> = {
       bare1: [],
       nereid1: [],
@@ -122,8 +109,10 @@ async function main(): Promise<void> {
       const pair = rep % 2 === 0 ? [bareTarget, nereidTarget] : [nereidTarget, bareTarget];
       const runs: [Target, number][] = [];
       for (const concurrency of [16, 1]) for (const target of pair) runs.push([target, concurrency]);
-      for (const model of ['simple_batched', 'simple_depth1']) {
-        const name = model === 'simple_batched' ? 'batched' : 'depth1';
+      for (const [name, model] of [
+        ['batched', 'simple_batched'],
+        ['depth1', 'simple_depth1'],
+      ] as const) {
         for (const concurrency of [16, 1])
           runs.push([[name, nereid.port, model, nereid.child.pid!], concurrency]);
       }
@@ -174,6 +163,9 @@ async function main(): Promise<void> {
       serverOtherUs: med(k, (r) => r.cpu!.serverOtherUs),
       clientUs: med(k, (r) => r.cpu!.clientUs),
     });
+    // Each repetition's Nereid run over the bare run next to it: the machine's drift between
+    // repetitions cancels out of these.
+    const c16PerPair = results.nereid16!.map((r, i) => r.throughputPerS / results.bare16![i]!.throughputPerS);
     const summary = {
       date: new Date().toISOString().slice(0, 10),
       reps: REPS,
@@ -183,14 +175,8 @@ async function main(): Promise<void> {
           bareThroughput: med('bare16', (r) => r.throughputPerS),
           nereidThroughput: med('nereid16', (r) => r.throughputPerS),
           ratio: med('nereid16', (r) => r.throughputPerS) / med('bare16', (r) => r.throughputPerS),
-          // Each repetition's Nereid run over the bare run just before it: the machine's drift
-          // between repetitions cancels out of these.
-          perPairRatios: results.nereid16!.map(
-            (r, i) => r.throughputPerS / results.bare16![i]!.throughputPerS,
-          ),
-          medianPerPairRatio: median(
-            results.nereid16!.map((r, i) => r.throughputPerS / results.bare16![i]!.throughputPerS),
-          ),
+          perPairRatios: c16PerPair,
+          medianPerPairRatio: median(c16PerPair),
           nereidP99Us: med('nereid16', (r) => r.p99Us),
           clientUtilization: Math.max(...results.nereid16!.map((r) => r.clientUtilization)),
           bareCpuPerRequest: cpuOf('bare16'),

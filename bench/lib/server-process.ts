@@ -119,3 +119,27 @@ export async function startBareHttp(
   const [port] = await waitForPorts(child, [/LISTENING (\d+)/], 'stdout');
   return { port: port!, child, stop: stopper(child) };
 }
+
+/**
+ * Starts the bare node:http server answering with exactly what Nereid (listening on 127.0.0.1:
+ * `port`) answers to `request` on `model`: the same body bytes and the same Content-Type,
+ * Inference-Header-Content-Length and Server-Timing headers. Throws when Nereid's answer is not 200.
+ */
+export async function startBareMirror(
+  port: number,
+  model: string,
+  request: { headers: Record<string, string>; body: Uint8Array },
+): Promise<ServerProcess> {
+  const probe = await fetch(`http://127.0.0.1:${port}/v2/models/${model}/infer`, {
+    method: 'POST',
+    headers: request.headers,
+    body: request.body,
+  });
+  const body = new Uint8Array(await probe.arrayBuffer());
+  if (probe.status !== 200) throw new Error(`probe failed: ${probe.status} ${Buffer.from(body).toString()}`);
+  return startBareHttp(body, {
+    'Content-Type': probe.headers.get('content-type') ?? 'application/octet-stream',
+    'Inference-Header-Content-Length': probe.headers.get('inference-header-content-length') ?? '0',
+    'Server-Timing': probe.headers.get('server-timing') ?? '',
+  });
+}

@@ -127,6 +127,11 @@ export class SharedRing {
     if (Atomics.load(this.control, WAITING) === 1) Atomics.notify(this.control, SEQ);
   }
 
+  /** How many times the producer has called notifyConsumer() (wraps at 2^31). */
+  get notifications(): number {
+    return Atomics.load(this.control, SEQ);
+  }
+
   /** Consumer: whether no record is waiting. */
   isEmpty(): boolean {
     return Atomics.load(this.control, HEAD) === this.control[TAIL];

@@ -166,6 +166,11 @@ export class WorkerInstance implements BackendInstance {
   answerMessages = 0;
   /** Executions sent as ring records so far (diagnostics; ring mode only). */
   ringExecutions = 0;
+
+  /** Ring mode: how often the worker has notified that answers are waiting (diagnostics); else 0. */
+  get resultNotifications(): number {
+    return this.resultRing?.notifications ?? 0;
+  }
   private readonly worker: Worker;
   /** Rung after each message to a blocking-mode worker; null for event-loop workers. */
   private readonly doorbell: WorkerDoorbell | null;

@@ -8,6 +8,7 @@ import type {
 import { WorkerInstance, type WorkerInstanceOptions } from '../../../src/backends/worker-instance.js';
 import { packedByteLength } from '../../../src/backends/worker-protocol.js';
 import { createWorkerRings } from '../../../src/backends/worker-ring.js';
+import { ANSWER_HOLD_MAX_COUNT } from '../../../src/backends/worker-runtime.js';
 import { ServerError } from '../../../src/common/errors.js';
 import type { Tensor } from '../../../src/protocol/tensor.js';
 import { bundleWorker } from '../../conformance/bundle-worker.js';
@@ -571,6 +572,32 @@ describe('WorkerInstance in ring mode (blocking worker, SharedRings)', () => {
     expect(performance.now() - started).toBeLessThan(40);
     expect((await first.done).error).toBeNull();
     expect((await second.done).error).toBeNull();
+  });
+
+  it('WorkerInstance in ring mode hears from its worker at least every ANSWER_HOLD_MAX_COUNT answers of a backlog', async () => {
+    const gate = new Int32Array(new SharedArrayBuffer(8));
+    const instance = await start({
+      blocking: true,
+      maxInFlight: 16,
+      options: { gate: gate.buffer as SharedArrayBuffer },
+    });
+    // Warm the worker up: cold, each answer can take longer than ANSWER_HOLD_MAX_NS / 4.
+    await pipeline(instance, 2000, (i) => makeBatch(1, [tagged(i, small)], []));
+    const blocked = new RecordingSink();
+    instance.execute(makeBatch(1, [tagged(0, small)], ['block']), blocked);
+    await vi.waitFor(() => expect(Atomics.load(gate, 1)).toBe(1));
+    const sinks = Array.from({ length: 12 }, () => new RecordingSink());
+    for (let i = 0; i < sinks.length; i++)
+      instance.execute(makeBatch(1, [tagged(i + 1, small)], []), sinks[i]!);
+    const before = instance.resultNotifications;
+    Atomics.store(gate, 0, 1);
+    Atomics.notify(gate, 0);
+    const results = await Promise.all([blocked.done, ...sinks.map((s) => s.done)]);
+    expect(results.every((r) => r.error === null)).toBe(true);
+    // 13 answers back to back, each far inside ANSWER_HOLD_MAX_NS: the time limit alone would
+    // notify once, at the end; the count limit notifies after answers 4, 8, 12 and the last.
+    expect(ANSWER_HOLD_MAX_COUNT).toBe(4);
+    expect(instance.resultNotifications - before).toBeGreaterThanOrEqual(4);
   });
 
   it('WorkerInstance counts the executions it sends as ring records in ringExecutions', async () => {

@@ -18,7 +18,7 @@ import {
 import { encodeGenerateResponse, parseGenerateRequest } from './generate-mapping.js';
 import { BodyTooLargeError, decodeContent, readBody } from './http-body.js';
 import { sendError } from './http-reply.js';
-import { SseWriter } from './sse-writer.js';
+import { SSE_MAX_UNSENT_BYTES, SseWriter } from './sse-writer.js';
 
 /** Message of a `/generate` call whose model answered with other than exactly one response (Triton's). */
 export const GENERATE_SINGLE_RESPONSE_MESSAGE =
@@ -50,7 +50,7 @@ export class HttpGenerateExchange implements ResponseSink {
   constructor(server: InferenceServer, res: ServerResponse, streaming: boolean) {
     this.server = server;
     this.res = res;
-    this.sse = streaming ? new SseWriter(res) : null;
+    this.sse = streaming ? new SseWriter(res, { onOverflow: (bytes) => this.onSlowClient(bytes) }) : null;
     this.request = null;
     this.finished = false;
     this.responseCount = 0;
@@ -83,6 +83,19 @@ export class HttpGenerateExchange implements ResponseSink {
     if (this.request !== null) this.server.cancel(this.request);
     // A half-closed socket would otherwise wait for a response that will never be written.
     if (!this.res.writableEnded) this.res.destroy();
+  }
+
+  /**
+   * The client of a generate_stream fell more than SSE_MAX_UNSENT_BYTES behind: cancel the request
+   * and close the connection (it is not reading, so no error event could reach it), and say so in
+   * the server log.
+   */
+  private onSlowClient(unsentBytes: number): void {
+    const model = this.request?.modelName ?? '';
+    this.onClientGone();
+    this.server.logger.logWarning(
+      `generate_stream of model '${model}': the client fell ${unsentBytes} bytes behind (limit ${SSE_MAX_UNSENT_BYTES}); cancelled the request and closed the connection`,
+    );
   }
 
   onResponse(_request: InferenceRequest, response: InferenceResponse | null, final: boolean): void {

@@ -5,6 +5,7 @@
  * after the first event, and cancellation when the client disconnects.
  */
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GenerateEvent, HttpClient, InferenceServerError } from '../../../src/client/index.js';
 import { startTestServer, type TestServer } from '../../helpers/test-server.js';
@@ -31,6 +32,34 @@ export default class FailSecond {
       const sender = r.responseSender();
       sender.send([createTensor('Y', 'INT32', [1], [41])]);
       setTimeout(() => sender.send(new ModelError('The second answer went wrong', 'INVALID_ARG')), 5);
+    }
+  }
+}
+`,
+  },
+  flood: {
+    config: jsConfig(
+      'flood',
+      0,
+      `input [ ${tensorEntry('X', 'TYPE_INT32', '1')} ]
+output [ ${tensorEntry('T', 'TYPE_STRING', '1')} ]`,
+      'model_transaction_policy { decoupled: true }',
+    ),
+    // X[0] responses of 64 KiB each, 20 per event-loop turn, then the final flag.
+    source: `import { createTensor, toTypedArray } from '__API__';
+const TEXT = 'y'.repeat(65536);
+export default class Flood {
+  execute(requests) {
+    for (const r of requests) {
+      const sender = r.responseSender();
+      const total = toTypedArray(r.input('X'))[0];
+      let sent = 0;
+      const burst = () => {
+        for (let k = 0; k < 20 && sent < total; k++, sent++) sender.send([createTensor('T', 'BYTES', [1], [TEXT])]);
+        if (sent < total) setImmediate(burst);
+        else sender.send(null, { final: true });
+      };
+      burst();
     }
   }
 }
@@ -251,6 +280,50 @@ describe('generate_stream', () => {
     // Only the first request ever ran.
     expect(stats('slow_echo').execution_count).toBe(before + 1);
   });
+
+  it('cuts off a generate_stream client that stopped reading once it is 16 MiB behind, and keeps serving', async () => {
+    const before = stats('flood').inference_stats.success.count;
+    // 1 000 events of 64 KiB (64 MiB): far more than the limit plus both ends' socket buffers.
+    const url = new URL(`${t.baseUrl}/v2/models/flood/generate_stream`);
+    const socket = connect(Number(url.port), url.hostname);
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const body = JSON.stringify({ X: 1000 });
+    socket.write(
+      `POST ${url.pathname} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+    );
+    socket.pause(); // reads nothing while the model streams
+    socket.on('error', () => {});
+    // The model finishes sending in the core either way.
+    await until(
+      'the flood to complete in the core',
+      () => stats('flood').inference_stats.success.count === before + 1,
+      20_000,
+    );
+    // Now read what the server left: the stream was cut (the connection closed), not finished.
+    let received = 0;
+    let tail = '';
+    let closed = false;
+    const over = new Promise<void>((resolve) => {
+      socket.on('close', () => {
+        closed = true;
+        resolve();
+      });
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        tail = (tail + chunk.toString('latin1')).slice(-16);
+        if (tail.endsWith('\r\n0\r\n\r\n')) resolve(); // the whole stream came: no cut
+      });
+    });
+    socket.resume();
+    await over;
+    expect(tail.endsWith('\r\n0\r\n\r\n')).toBe(false);
+    expect(closed).toBe(true);
+    expect(received).toBeLessThan(1000 * 65536);
+    // A client that reads is served meanwhile.
+    const events = await collect('flood', { X: 3 });
+    expect(events).toHaveLength(3);
+    expect(events.every((e) => e.T === 'y'.repeat(65536))).toBe(true);
+  }, 30_000);
 
   it('drops the rest of a running decoupled stream when the client leaves and the request still completes', async () => {
     const before = stats('text_stream').inference_stats.success.count;

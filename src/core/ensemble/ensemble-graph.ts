@@ -51,7 +51,7 @@ export class EnsembleGraph {
   readonly consumers: ReadonlyMap<string, readonly EnsembleStepPlan[]>;
   /** Names of the ensemble outputs. */
   readonly outputNames: ReadonlySet<string>;
-  /** `max_inflight_requests` (0 = unlimited); recorded, not enforced yet. */
+  /** `max_inflight_requests`: step requests in flight per step across all requests (0 = unlimited). */
   readonly maxInflightRequests: number;
 
   constructor(config: ModelConfig) {

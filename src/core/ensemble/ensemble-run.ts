@@ -82,6 +82,16 @@ export class EnsembleRun {
     this.checkComplete();
   }
 
+  /** Whether the request was answered (or failed); later step answers are dropped. */
+  get isDone(): boolean {
+    return this.done;
+  }
+
+  /** A step request got its last answer (or failed): its place at the step is free again. */
+  onStepCallDone(call: StepCall): void {
+    this.scheduler.release(call);
+  }
+
   /** A step failed: the ensemble request fails with a message naming the step. */
   onStepError(step: EnsembleStepPlan, error: ServerError): void {
     this.outstanding--;
@@ -121,6 +131,7 @@ export class EnsembleRun {
       const t = this.tensors.get(mapped.tensor)!;
       inputs[i] = { name: mapped.modelInput, datatype: t.datatype, shape: t.shape, data: t.data };
     }
+    const call = new StepCall(this, step);
     const stepRequest = new InferenceRequest({
       modelName: step.modelName,
       modelVersion: step.modelVersion,
@@ -128,11 +139,11 @@ export class EnsembleRun {
       parameters: this.request.parameters,
       inputs,
       outputs: step.requestedOutputs,
-      sink: new StepCall(this, step),
+      sink: call,
     });
     this.outstanding++;
     try {
-      this.scheduler.submit(stepRequest);
+      this.scheduler.submit(stepRequest, call);
     } catch (err) {
       this.outstanding--;
       this.fail(

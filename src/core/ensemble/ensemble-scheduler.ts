@@ -1,11 +1,16 @@
 /**
  * The scheduler of an ensemble "model": it has no instances; each admitted request becomes an
  * EnsembleRun whose step requests go through the server's normal admission (`context.infer`), so
- * every composing model keeps its own scheduler and batches across ensemble requests. It does
- * not queue (there is nothing to wait for here) and does not enforce `max_inflight_requests`.
+ * every composing model keeps its own scheduler and batches across ensemble requests. Ensemble
+ * requests themselves never queue here. With `max_inflight_requests` N > 0 (Triton's global
+ * per-step limit) at most N step requests of each step are in flight across all ensemble
+ * requests; the next ones wait here, in order, until one of that step's requests is answered, so a
+ * decoupled step that answers faster than the next step consumes cannot flood the next model's
+ * queue. Step requests of an ensemble request that ended meanwhile are dropped, not submitted.
  */
 import type { Clock } from '../../common/clock.js';
-import { internal, unavailable } from '../../common/errors.js';
+import { internal, toServerError, unavailable } from '../../common/errors.js';
+import { FixedQueue } from '../../common/fixed-queue.js';
 import type { ModelConfig } from '../../config/model-config.js';
 import { type InferenceRequest, RequestState } from '../inference-request.js';
 import type { ModelPlan } from '../model-plan.js';
@@ -14,6 +19,7 @@ import type { RequestObserver } from '../request-observer.js';
 import type { Scheduler, SchedulerContext, SchedulerFactory } from '../scheduler.js';
 import { EnsembleGraph } from './ensemble-graph.js';
 import { EnsembleRun } from './ensemble-run.js';
+import type { StepCall } from './step-call.js';
 
 /** Runs ensemble requests as DAGs of composing-model requests. */
 export class EnsembleScheduler implements Scheduler {
@@ -33,6 +39,12 @@ export class EnsembleScheduler implements Scheduler {
   readonly wanted: readonly string[];
   private readonly infer: (request: InferenceRequest) => void;
   private readonly runs = new Set<EnsembleRun>();
+  /** `max_inflight_requests` (0 = no limit). */
+  private readonly maxInflight: number;
+  /** Per step: requests in flight (admitted to the composing model, not fully answered). */
+  private readonly inflight: number[];
+  /** Per step: requests waiting for a place, oldest first (only with a limit). */
+  private readonly waiting: FixedQueue<InferenceRequest>[];
   private closed = false;
   private idleWaiters: (() => void)[] = [];
 
@@ -52,6 +64,19 @@ export class EnsembleScheduler implements Scheduler {
     this.observer = context.observer;
     this.wanted = context.plan.allOutputNames;
     this.infer = infer;
+    this.maxInflight = this.graph.maxInflightRequests;
+    this.inflight = this.graph.steps.map(() => 0);
+    this.waiting = this.graph.steps.map(() => new FixedQueue<InferenceRequest>());
+  }
+
+  /** Step requests of step `index` in flight at its composing model (for tests and diagnostics). */
+  stepInflight(index: number): number {
+    return this.inflight[index] ?? 0;
+  }
+
+  /** Step requests of step `index` waiting for a place under `max_inflight_requests`. */
+  stepWaiting(index: number): number {
+    return this.waiting[index]?.length ?? 0;
   }
 
   /** Ensemble requests are never queued here. */
@@ -80,9 +105,53 @@ export class EnsembleScheduler implements Scheduler {
     return false;
   }
 
-  /** Admits one step request to its composing model. */
-  submit(request: InferenceRequest): void {
-    this.infer(request);
+  /**
+   * Admits one step request to its composing model, or queues it while its step has
+   * `max_inflight_requests` in flight. Throws what the server's admission throws (the run fails).
+   */
+  submit(request: InferenceRequest, call: StepCall): void {
+    if (this.maxInflight === 0) {
+      this.infer(request);
+      return;
+    }
+    const index = call.step.index;
+    if (this.inflight[index]! >= this.maxInflight) {
+      this.waiting[index]!.push(request);
+      return;
+    }
+    this.admit(request, call);
+  }
+
+  /** A step request got its last answer: frees its place and admits the next waiting one. */
+  release(call: StepCall): void {
+    if (!call.holdsPlace) return;
+    call.holdsPlace = false;
+    const index = call.step.index;
+    this.inflight[index]!--;
+    const queue = this.waiting[index]!;
+    while (this.inflight[index]! < this.maxInflight && !queue.isEmpty()) {
+      const next = queue.shift()!;
+      const nextCall = next.sink as StepCall;
+      if (nextCall.run.isDone) continue; // its ensemble request already failed or was cancelled
+      try {
+        this.admit(next, nextCall);
+      } catch (err) {
+        next.sink.onError(next, toServerError(err));
+      }
+    }
+  }
+
+  private admit(request: InferenceRequest, call: StepCall): void {
+    const index = call.step.index;
+    this.inflight[index]!++;
+    call.holdsPlace = true;
+    try {
+      this.infer(request);
+    } catch (err) {
+      call.holdsPlace = false;
+      this.inflight[index]!--;
+      throw err;
+    }
   }
 
   /** Called by a run once its request is answered. */

@@ -9,16 +9,24 @@ import type { EnsembleRun } from './ensemble-run.js';
 
 /** The sink of one step request: routes its answers back to the run with the step attached. */
 export class StepCall implements ResponseSink {
+  /**
+   * Set by the scheduler while the request counts against its step's `max_inflight_requests`;
+   * cleared when the request's last answer frees the place.
+   */
+  holdsPlace = false;
+
   constructor(
-    private readonly run: EnsembleRun,
-    private readonly step: EnsembleStepPlan,
+    readonly run: EnsembleRun,
+    readonly step: EnsembleStepPlan,
   ) {}
 
   onResponse(_request: InferenceRequest, response: InferenceResponse | null, final: boolean): void {
     this.run.onStepResponse(this.step, response, final);
+    if (final) this.run.onStepCallDone(this);
   }
 
   onError(_request: InferenceRequest, error: ServerError): void {
     this.run.onStepError(this.step, error);
+    this.run.onStepCallDone(this);
   }
 }

@@ -46,6 +46,7 @@ export function ensembleConfig(
   io: string,
   steps: StepSpec[],
   extra = '',
+  schedulingExtra = '',
 ): string {
   const map = (key: string, m: Record<string, string>) =>
     Object.entries(m)
@@ -57,5 +58,5 @@ export function ensembleConfig(
         `{ model_name: "${s.model}" model_version: -1 ${map('input_map', s.inputs)} ${map('output_map', s.outputs)} }`,
     )
     .join(',\n    ');
-  return `name: "${name}"\nplatform: "ensemble"\nmax_batch_size: ${maxBatchSize}\n${io}\n${extra}\nensemble_scheduling {\n  step [\n    ${stepText}\n  ]\n}\n`;
+  return `name: "${name}"\nplatform: "ensemble"\nmax_batch_size: ${maxBatchSize}\n${io}\n${extra}\nensemble_scheduling {\n  ${schedulingExtra}\n  step [\n    ${stepText}\n  ]\n}\n`;
 }

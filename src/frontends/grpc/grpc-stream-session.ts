@@ -12,7 +12,7 @@
  *             decoupled: write each response at once
  */
 import type { ServerDuplexStream } from '@grpc/grpc-js';
-import { type ServerError, toServerError } from '../../common/errors.js';
+import { ServerError, Status, toServerError } from '../../common/errors.js';
 import { FixedQueue } from '../../common/fixed-queue.js';
 import {
   type InferenceRequest,
@@ -36,6 +36,12 @@ export type ModelStreamInferCall = ServerDuplexStream<
   ModelInferRequestMessage,
   ModelStreamInferResponseMessage
 >;
+
+/**
+ * Most bytes of responses a ModelStreamInfer client may be behind by (written by the session, not
+ * yet taken by HTTP/2 flow control) before the stream is ended: 16 MiB, as for generate_stream.
+ */
+export const GRPC_STREAM_MAX_UNSENT_BYTES = 16 * 1024 * 1024;
 
 /** Metadata key that asks for errors as a gRPC status that ends the stream. */
 export const GRPC_ERROR_HEADER = 'triton_grpc_error';
@@ -104,12 +110,24 @@ export class GrpcStreamSession {
   private readonly active = new Set<StreamEntry>();
   private inputEnded = false;
   private closed = false;
+  /** Approximate bytes of responses written and not yet sent, and each one's share, oldest first. */
+  private unsentBytes = 0;
+  private readonly unsentSizes = new FixedQueue<number>();
+  private readonly maxUnsentBytes: number;
+  private readonly onWritten = (): void => {
+    this.unsentBytes -= this.unsentSizes.shift() ?? 0;
+  };
   /** Called once when the session ends (answered everything, cancelled or failed); default none. */
   onClosed: ((session: GrpcStreamSession) => void) | null = null;
 
-  constructor(server: InferenceServer, call: ModelStreamInferCall) {
+  constructor(
+    server: InferenceServer,
+    call: ModelStreamInferCall,
+    maxUnsentBytes: number = GRPC_STREAM_MAX_UNSENT_BYTES,
+  ) {
     this.server = server;
     this.call = call;
+    this.maxUnsentBytes = maxUnsentBytes;
     const header = call.metadata.get(GRPC_ERROR_HEADER)[0];
     this.statusErrors = typeof header === 'string' && header.toLowerCase() === 'true';
     (call as TrackedStream)[kSession] = this;
@@ -175,9 +193,9 @@ export class GrpcStreamSession {
       return;
     }
     if (response !== null) {
-      this.call.write(encodeGrpcStreamResponse(encodeResponse(response, true, final)));
+      this.write(encodeGrpcStreamResponse(encodeResponse(response, true, final)));
     } else if (final && request.parameters[EMPTY_FINAL_RESPONSE_PARAMETER] === true) {
-      this.call.write(
+      this.write(
         encodeGrpcStreamResponse(
           encodeGrpcInferResponse({
             modelName: entry.modelName,
@@ -234,7 +252,7 @@ export class GrpcStreamSession {
     while (!this.closed && ordered.length > 0 && ordered.peek()!.done) {
       const head = ordered.shift()!;
       if (head.error !== null) this.writeError(head, head.error);
-      else this.call.write(head.response!);
+      else this.write(head.response!);
     }
     this.maybeEnd();
   }
@@ -246,8 +264,30 @@ export class GrpcStreamSession {
       return;
     }
     const m = entry.message;
-    this.call.write(
-      encodeGrpcStreamError(error.message, m.model_name ?? '', m.model_version ?? '', m.id ?? ''),
+    this.write(encodeGrpcStreamError(error.message, m.model_name ?? '', m.model_version ?? '', m.id ?? ''));
+  }
+
+  /**
+   * Writes one response, counting its bytes until HTTP/2 takes them. A client more than
+   * maxUnsentBytes behind (it stopped reading) ends the stream: its requests are cancelled and the
+   * call ends with UNAVAILABLE, which it sees after the responses already written.
+   */
+  private write(message: ModelStreamInferResponseMessage): void {
+    const bytes = approximateBytes(message);
+    this.unsentBytes += bytes;
+    this.unsentSizes.push(bytes);
+    this.call.write(message, this.onWritten);
+    if (this.unsentBytes > this.maxUnsentBytes && !this.closed) this.onSlowClient();
+  }
+
+  private onSlowClient(): void {
+    const bytes = this.unsentBytes;
+    this.close();
+    const message = `The client fell ${bytes} bytes behind this ModelStreamInfer stream (limit ${this.maxUnsentBytes}): its requests were cancelled and the stream ended`;
+    this.server.logger.logWarning(message);
+    this.call.emit(
+      'error',
+      grpcErrorOf(new ServerError(Status.UNAVAILABLE, 'ERR_STREAM_SLOW_CLIENT', message)),
     );
   }
 
@@ -269,6 +309,14 @@ export class GrpcStreamSession {
       if (entry.request !== null) this.server.cancel(entry.request);
     }
   }
+}
+
+/** About how many bytes a stream response takes on the wire (its tensor bytes dominate). */
+function approximateBytes(message: ModelStreamInferResponseMessage): number {
+  let bytes = 64 + (message.error_message?.length ?? 0);
+  const raw = message.infer_response?.raw_output_contents;
+  if (raw !== undefined && raw !== null) for (let i = 0; i < raw.length; i++) bytes += raw[i]!.length;
+  return bytes;
 }
 
 // A core response as a ModelInferResponse; decoupled ones carry the final flag as a parameter.

@@ -9,6 +9,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GenerateEvent, HttpClient, InferenceServerError } from '../../../src/client/index.js';
 import { startTestServer, type TestServer } from '../../helpers/test-server.js';
+import { FLOOD_ELEMENT_BYTES, FLOOD_MODEL } from '../js-backend/flood-model.js';
 import {
   jsConfig,
   type TempRepository,
@@ -37,34 +38,7 @@ export default class FailSecond {
 }
 `,
   },
-  flood: {
-    config: jsConfig(
-      'flood',
-      0,
-      `input [ ${tensorEntry('X', 'TYPE_INT32', '1')} ]
-output [ ${tensorEntry('T', 'TYPE_STRING', '1')} ]`,
-      'model_transaction_policy { decoupled: true }',
-    ),
-    // X[0] responses of 64 KiB each, 20 per event-loop turn, then the final flag.
-    source: `import { createTensor, toTypedArray } from '__API__';
-const TEXT = 'y'.repeat(65536);
-export default class Flood {
-  execute(requests) {
-    for (const r of requests) {
-      const sender = r.responseSender();
-      const total = toTypedArray(r.input('X'))[0];
-      let sent = 0;
-      const burst = () => {
-        for (let k = 0; k < 20 && sent < total; k++, sent++) sender.send([createTensor('T', 'BYTES', [1], [TEXT])]);
-        if (sent < total) setImmediate(burst);
-        else sender.send(null, { final: true });
-      };
-      burst();
-    }
-  }
-}
-`,
-  },
+  flood: FLOOD_MODEL,
   slow_echo: {
     config: jsConfig(
       'slow_echo',
@@ -318,11 +292,11 @@ describe('generate_stream', () => {
     await over;
     expect(tail.endsWith('\r\n0\r\n\r\n')).toBe(false);
     expect(closed).toBe(true);
-    expect(received).toBeLessThan(1000 * 65536);
+    expect(received).toBeLessThan(1000 * FLOOD_ELEMENT_BYTES);
     // A client that reads is served meanwhile.
     const events = await collect('flood', { X: 3 });
     expect(events).toHaveLength(3);
-    expect(events.every((e) => e.T === 'y'.repeat(65536))).toBe(true);
+    expect(events.every((e) => e.T === 'y'.repeat(FLOOD_ELEMENT_BYTES))).toBe(true);
   }, 30_000);
 
   it('drops the rest of a running decoupled stream when the client leaves and the request still completes', async () => {

@@ -113,21 +113,15 @@ export class GrpcStreamSession {
   /** Approximate bytes of responses written and not yet sent, and each one's share, oldest first. */
   private unsentBytes = 0;
   private readonly unsentSizes = new FixedQueue<number>();
-  private readonly maxUnsentBytes: number;
   private readonly onWritten = (): void => {
     this.unsentBytes -= this.unsentSizes.shift() ?? 0;
   };
   /** Called once when the session ends (answered everything, cancelled or failed); default none. */
   onClosed: ((session: GrpcStreamSession) => void) | null = null;
 
-  constructor(
-    server: InferenceServer,
-    call: ModelStreamInferCall,
-    maxUnsentBytes: number = GRPC_STREAM_MAX_UNSENT_BYTES,
-  ) {
+  constructor(server: InferenceServer, call: ModelStreamInferCall) {
     this.server = server;
     this.call = call;
-    this.maxUnsentBytes = maxUnsentBytes;
     const header = call.metadata.get(GRPC_ERROR_HEADER)[0];
     this.statusErrors = typeof header === 'string' && header.toLowerCase() === 'true';
     (call as TrackedStream)[kSession] = this;
@@ -269,7 +263,7 @@ export class GrpcStreamSession {
 
   /**
    * Writes one response, counting its bytes until HTTP/2 takes them. A client more than
-   * maxUnsentBytes behind (it stopped reading) ends the stream: its requests are cancelled and the
+   * GRPC_STREAM_MAX_UNSENT_BYTES behind (it stopped reading) ends the stream: its requests are cancelled and the
    * call ends with UNAVAILABLE, which it sees after the responses already written.
    */
   private write(message: ModelStreamInferResponseMessage): void {
@@ -277,13 +271,13 @@ export class GrpcStreamSession {
     this.unsentBytes += bytes;
     this.unsentSizes.push(bytes);
     this.call.write(message, this.onWritten);
-    if (this.unsentBytes > this.maxUnsentBytes && !this.closed) this.onSlowClient();
+    if (this.unsentBytes > GRPC_STREAM_MAX_UNSENT_BYTES && !this.closed) this.onSlowClient();
   }
 
   private onSlowClient(): void {
     const bytes = this.unsentBytes;
     this.close();
-    const message = `The client fell ${bytes} bytes behind this ModelStreamInfer stream (limit ${this.maxUnsentBytes}): its requests were cancelled and the stream ended`;
+    const message = `The client fell ${bytes} bytes behind this ModelStreamInfer stream (limit ${GRPC_STREAM_MAX_UNSENT_BYTES}): its requests were cancelled and the stream ended`;
     this.server.logger.logWarning(message);
     this.call.emit(
       'error',

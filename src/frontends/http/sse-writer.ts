@@ -88,11 +88,7 @@ export class SseWriter {
     this.pending += `data: ${json}\n\n`;
     // Checked on every event: a burst of responses handled in one event-loop turn queues here
     // before any flush could see the socket full.
-    if (this.pending.length + this.res.writableLength > this.maxUnsentBytes) {
-      this.checkOverflow();
-      return;
-    }
-    if (this.waitingForDrain) return;
+    if (this.checkOverflow() || this.waitingForDrain) return;
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(flushScheduled, this);
@@ -133,12 +129,13 @@ export class SseWriter {
     }
   }
 
-  /** Stops and reports when the client is too far behind. */
-  private checkOverflow(): void {
+  /** Stops and reports when the client is too far behind; returns whether it did. */
+  private checkOverflow(): boolean {
     const unsent = this.unsentBytes;
-    if (unsent <= this.maxUnsentBytes) return;
+    if (unsent <= this.maxUnsentBytes) return false;
     this.abandon();
     this.onOverflow?.(unsent);
+    return true;
   }
 
   private start(): void {

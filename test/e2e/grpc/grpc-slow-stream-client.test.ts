@@ -1,19 +1,16 @@
 /**
- * E2E: a ModelStreamInfer client that stops reading while a decoupled model floods it. The server
+ * E2E: a ModelStreamInfer client (bare HTTP/2) that stops reading while a decoupled model floods it. The server
  * stops once the client is 16 MiB behind: it cancels the client's requests and ends the stream
  * with UNAVAILABLE (seen by the client after the responses already written), instead of holding
  * every response in memory; other clients are served meanwhile.
  */
+
+import { connect } from 'node:http2';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GrpcClient, InferResult, tensor } from '../../../src/client/index.js';
-import {
-  int32Bytes,
-  newInferenceClient,
-  openStream,
-  startTestGrpcServer,
-  type TestGrpcServer,
-} from '../../helpers/test-grpc-server.js';
+import { messageType } from '../../../src/protocol/grpc/load-protos.js';
+import { int32Bytes, startTestGrpcServer, type TestGrpcServer } from '../../helpers/test-grpc-server.js';
 import { FLOOD_ELEMENT_BYTES, FLOOD_MODEL } from '../js-backend/flood-model.js';
 import { type TempRepository, writeJsRepository } from '../js-backend/js-repository.js';
 
@@ -40,36 +37,44 @@ function successCount(): number {
 describe('ModelStreamInfer with a client that stops reading', () => {
   it('ends the stream with UNAVAILABLE once the client is 16 MiB behind, and keeps serving', async () => {
     const before = successCount();
-    const client = newInferenceClient(t.grpcAddress);
-    const stream = openStream(client);
-    // 1 000 responses of 64 KiB (64 MiB): far more than the limit plus HTTP/2 windows and buffers.
-    stream.write({
+    // A bare HTTP/2 client, so nothing reads on its behalf: until it reads, the server can send no
+    // more than the stream's 64 KiB flow-control window.
+    const session = connect(`http://${t.grpcAddress}`);
+    const call = session.request({
+      ':method': 'POST',
+      ':path': '/inference.GRPCInferenceService/ModelStreamInfer',
+      'content-type': 'application/grpc',
+      te: 'trailers',
+    });
+    // 1 000 responses of 64 KiB (64 MiB): far more than the limit.
+    const message = messageType('inference.ModelInferRequest').serialize({
       model_name: 'flood',
       id: 'flood-1',
       inputs: [{ name: 'X', datatype: 'INT32', shape: [1] }],
       raw_input_contents: [int32Bytes([1000])],
     });
-    stream.end();
-    stream.pause(); // reads nothing while the model streams
+    const frame = Buffer.alloc(5 + message.length);
+    frame.writeUInt32BE(message.length, 1);
+    message.copy(frame, 5);
+    call.end(frame);
     const deadline = Date.now() + 20_000;
     while (successCount() !== before + 1 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     expect(successCount()).toBe(before + 1); // the model finished sending either way
-    // Now read: the responses written before the cut, then the status.
-    let responses = 0;
-    const ended = new Promise<{ code: number; details: string }>((resolve) => {
-      stream.on('data', () => responses++);
-      stream.on('error', (err: { code: number; details: string }) => resolve(err));
-      stream.on('end', () => resolve({ code: status.OK, details: '' }));
-    });
-    stream.resume();
-    const outcome = await ended;
-    expect(outcome.code).toBe(status.UNAVAILABLE);
-    expect(outcome.details).toMatch(/fell \d+ bytes behind this ModelStreamInfer stream/);
-    expect(responses).toBeGreaterThan(0);
-    expect(responses).toBeLessThan(1000);
-    client.close();
+    // Now read: the responses written before the cut, then the status in the trailers.
+    let received = 0;
+    let trailers: Record<string, unknown> = {};
+    call.on('trailers', (headers) => (trailers = headers));
+    call.on('data', (chunk: Buffer) => (received += chunk.length));
+    await new Promise((resolve) => call.on('close', resolve));
+    session.close();
+    expect(Number(trailers['grpc-status'])).toBe(status.UNAVAILABLE);
+    expect(decodeURIComponent(String(trailers['grpc-message']))).toMatch(
+      /fell \d+ bytes behind this ModelStreamInfer stream/,
+    );
+    expect(received).toBeGreaterThan(0);
+    expect(received).toBeLessThan(1000 * FLOOD_ELEMENT_BYTES);
     // Another client is served in full meanwhile.
     const other = new GrpcClient(t.grpcAddress);
     const s = other.stream();

@@ -498,15 +498,20 @@ export class WorkerInstance implements BackendInstance {
 
   /** Posts the executions accepted since the last flush: one EXECUTE, or one EXECUTE_MANY. */
   private readonly flush = (): void => {
-    this.flushScheduled = false;
     if (this.requestRing !== null) {
-      // Ring mode: the executions are in the ring already; wake the worker if it sleeps.
+      // Ring mode: the executions are in the ring already. Answers the worker wrote before now go
+      // out in this turn rather than in the later one its notify wakes; executions their sinks
+      // submit meanwhile are in the ring too. Then the worker is woken if it sleeps. A small gain
+      // (docs/adr/0008): `simple` at concurrency 16, 1.03x the build before over 12 pairs.
+      if (this.state < State.CLOSED && !this.resultRing!.isEmpty()) this.drainResults();
+      this.flushScheduled = false;
       if (this.state < State.CLOSED) {
         this.doorbell!.ring();
         this.pollForAnswer();
       }
       return;
     }
+    this.flushScheduled = false;
     const executions = this.outbox;
     if (executions.length === 0 || this.state >= State.CLOSED) {
       this.outbox = [];

@@ -1,3 +1,4 @@
+import { connect, createServer } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type {
   BackendLogLevel,
@@ -47,6 +48,25 @@ const x = (n: number) =>
     [n],
     new Float32Array(n).map((_, i) => i + 0.5),
   );
+
+/** Resolves from the data callback of a loopback socket (the event loop's poll phase). */
+async function socketData(): Promise<void> {
+  const server = createServer((socket) => socket.end('x'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const client = connect(port, '127.0.0.1');
+      client.once('data', () => {
+        client.destroy();
+        resolve();
+      });
+      client.once('error', reject);
+    });
+  } finally {
+    server.close();
+  }
+}
 
 describe('WorkerInstance', () => {
   it('WorkerInstance echoes a batch back through one transferred buffer with timings', async () => {
@@ -598,6 +618,40 @@ describe('WorkerInstance in ring mode (blocking worker, SharedRings)', () => {
     // notify once, at the end; the count limit notifies after answers 4, 8, 12 and the last.
     expect(ANSWER_HOLD_MAX_COUNT).toBe(4);
     expect(instance.resultNotifications - before).toBeGreaterThanOrEqual(4);
+  });
+
+  it('WorkerInstance in ring mode answers what the worker already wrote in the turn that submits the next execution', async () => {
+    const gate = new Int32Array(new SharedArrayBuffer(8));
+    const instance = await start({
+      blocking: true,
+      maxInFlight: 16,
+      options: { gate: gate.buffer as SharedArrayBuffer },
+    });
+    const blocked = new RecordingSink();
+    const queued = new RecordingSink();
+    instance.execute(makeBatch(1, [tagged(0, small)], ['block']), blocked);
+    await vi.waitFor(() => expect(Atomics.load(gate, 1)).toBe(1));
+    instance.execute(makeBatch(1, [tagged(1, small)], []), queued);
+    await new Promise((resolve) => setImmediate(resolve)); // that execution's flush has run
+    // Go on from a socket's data callback, as the server does from an HTTP request: a notify that
+    // comes meanwhile is handled in the next poll phase, after this iteration's setImmediate
+    // callbacks (the flush among them).
+    await socketData();
+    const before = instance.resultNotifications;
+    Atomics.store(gate, 0, 1);
+    Atomics.notify(gate, 0);
+    // Hold this thread until the worker has written both answers and notified: the notify can
+    // reach this thread's event loop only in a later turn.
+    const deadline = performance.now() + 10_000;
+    while (instance.resultNotifications === before && performance.now() < deadline);
+    expect(instance.resultNotifications).not.toBe(before);
+    const next = new RecordingSink();
+    instance.execute(makeBatch(1, [tagged(2, small)], []), next);
+    // This iteration's flush answers both; without it they would wait for the notify's turn.
+    expect(await callsAfterFlush(queued)).toBe(1);
+    expect(blocked.outcome.calls).toBe(1);
+    expect(isTagged(queued.outcome.result!.outputs![0]!, 1, small)).toBe(true);
+    expect((await next.done).error).toBeNull();
   });
 
   it('WorkerInstance counts the executions it sends as ring records in ringExecutions', async () => {

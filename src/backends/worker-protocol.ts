@@ -16,6 +16,7 @@ import type { ModelConfig } from '../config/model-config.js';
 import { DATATYPES, type DataType } from '../protocol/datatypes.js';
 import type { Tensor } from '../protocol/tensor.js';
 import type { BackendLogLevel, ExecutionRequestInfo, ModelFileMetadata } from './backend.js';
+import { tensorNames } from './tensor-name-codec.js';
 
 /** Message kinds (small integers so both sides switch on numbers). */
 export const MessageType = {
@@ -253,8 +254,6 @@ export type WorkerMessage =
 
 const HEADER_BYTES = 8;
 const RECORD_FIXED_BYTES = 24;
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 const DATATYPE_INDEX: Readonly<Record<string, number>> = Object.fromEntries(DATATYPES.map((t, i) => [t, i]));
 
@@ -264,7 +263,7 @@ export function align8(n: number): number {
 }
 
 function utf8Length(s: string): number {
-  return Buffer.byteLength(s, 'utf8');
+  return tensorNames.encode(s).length;
 }
 
 /** Bytes needed to pack `tensors` and `names` (see the file header). */
@@ -333,10 +332,9 @@ export function packTensorsInto(
     if (index === undefined) {
       throw internal('ERR_PACK_DATATYPE', `Cannot pack tensor "${t.name}": unknown datatype "${t.datatype}"`);
     }
-    const nameBytes = encoder.encodeInto(
-      t.name,
-      bytes.subarray(at + RECORD_FIXED_BYTES + 8 * t.shape.length),
-    ).written;
+    const encodedName = tensorNames.encode(t.name);
+    const nameBytes = encodedName.length;
+    bytes.set(encodedName, at + RECORD_FIXED_BYTES + 8 * t.shape.length);
     view.setUint8(at, index);
     view.setUint8(at + 1, t.shape.length);
     view.setUint16(at + 2, 0, true);
@@ -350,7 +348,9 @@ export function packTensorsInto(
     dataOffset += align8(t.data.byteLength);
   }
   for (let i = 0; i < names.length; i++) {
-    const written = encoder.encodeInto(names[i]!, bytes.subarray(at + 8)).written;
+    const encodedName = tensorNames.encode(names[i]!);
+    const written = encodedName.length;
+    bytes.set(encodedName, at + 8);
     view.setUint32(at, written, true);
     view.setUint32(at + 4, 0, true);
     at += 8 + align8(written);
@@ -372,6 +372,7 @@ export function unpackTensors(buffer: ArrayBuffer, byteLength: number): Unpacked
   const nameCount = view.getUint32(4, true);
   const tensors: Tensor[] = new Array(tensorCount);
   const names: string[] = new Array(nameCount);
+  const bytes = new Uint8Array(buffer, 0, byteLength);
   let at = HEADER_BYTES;
   for (let i = 0; i < tensorCount; i++) {
     const datatype: DataType | undefined = DATATYPES[view.getUint8(at)];
@@ -382,7 +383,9 @@ export function unpackTensors(buffer: ArrayBuffer, byteLength: number): Unpacked
     const shape: number[] = new Array(rank);
     for (let d = 0; d < rank; d++) shape[d] = view.getFloat64(at + RECORD_FIXED_BYTES + 8 * d, true);
     const nameAt = at + RECORD_FIXED_BYTES + 8 * rank;
-    const name = decoder.decode(new Uint8Array(buffer, nameAt, nameBytes));
+    if (nameAt + nameBytes > byteLength)
+      throw internal('ERR_UNPACK', 'Cannot unpack a tensor name: corrupt packed buffer');
+    const name = tensorNames.decode(bytes, nameAt, nameBytes);
     if (datatype === undefined || dataOffset + dataBytes > byteLength) {
       throw internal('ERR_UNPACK', `Cannot unpack tensor "${name}": corrupt packed buffer`);
     }
@@ -391,7 +394,9 @@ export function unpackTensors(buffer: ArrayBuffer, byteLength: number): Unpacked
   }
   for (let i = 0; i < nameCount; i++) {
     const nameBytes = view.getUint32(at, true);
-    names[i] = decoder.decode(new Uint8Array(buffer, at + 8, nameBytes));
+    if (at + 8 + nameBytes > byteLength)
+      throw internal('ERR_UNPACK', 'Cannot unpack a name: corrupt packed buffer');
+    names[i] = tensorNames.decode(bytes, at + 8, nameBytes);
     at += 8 + align8(nameBytes);
   }
   return { tensors, names };

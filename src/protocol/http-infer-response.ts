@@ -103,6 +103,23 @@ function parametersText(params: Parameters): string {
 }
 
 /**
+ * The last response header's text and bytes. Successive responses of one model usually have the
+ * same header byte for byte (same outputs, shapes and sizes, no request id), and comparing the text
+ * costs less than encoding it again; the bytes are only ever read (written to sockets, copied or
+ * compressed), so one Buffer serves every response that matches.
+ */
+let lastHeaderText = '';
+let lastHeader: Buffer = Buffer.alloc(0);
+
+function headerBytes(json: string): Buffer {
+  if (json !== lastHeaderText) {
+    lastHeader = Buffer.from(json, 'utf8');
+    lastHeaderText = json;
+  }
+  return lastHeader;
+}
+
+/**
  * Encodes `response` for HTTP, choosing binary or JSON per output from `request`. Throws
  * INVALID_ARG for FP16/BF16 outputs asked as JSON (Triton's message) and INTERNAL when an
  * output's bytes do not match its shape.
@@ -137,7 +154,7 @@ export function encodeHttpInferResponse(
     }
   }
   json += ']}';
-  const header = Buffer.from(json, 'utf8');
+  const header = headerBytes(json);
   if (chunks.length === 0) {
     return { contentType: 'application/json', headerLength: undefined, chunks: [header] };
   }

@@ -55,6 +55,24 @@ describe('encodeHttpInferResponse', () => {
     expect(encoded.chunks[1]).toBe(A.data); // binary outputs are passed through, not copied
   });
 
+  it('reuses the header bytes of a response identical to the one before, and only then', () => {
+    const binary: OutputEncodingRequest = { binaryDataOutput: true, outputs: null };
+    const body = (outputs: Tensor[], id?: string) =>
+      encodeHttpInferResponse({ id, modelName: 'simple', modelVersion: '1', outputs }, binary);
+    const headerOf = (e: ReturnType<typeof body>) => Buffer.from(e.chunks[0]!).toString();
+    const first = body([A]);
+    const same = body([A]);
+    expect(same.chunks[0]).toBe(first.chunks[0]);
+    const other = body([{ ...A, shape: [2, 1] }]);
+    expect(headerOf(other)).toContain('"shape":[2,1]');
+    const withId = body([A], 'x');
+    expect(headerOf(withId)).toContain('"id":"x"');
+    const again = body([A]);
+    expect(headerOf(again)).toBe(headerOf(first));
+    expect(headerOf(again)).not.toContain('"id"');
+    expect(again.headerLength).toBe(first.headerLength);
+  });
+
   it('encodes pure JSON as application/json without a header length and omits an empty id', () => {
     const encoded = encodeHttpInferResponse(
       { id: '', modelName: 'm', modelVersion: '2', outputs: [A] },

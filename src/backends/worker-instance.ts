@@ -676,7 +676,7 @@ export class WorkerInstance implements BackendInstance {
     }
     let outputs: ReturnType<typeof unpackTensors>['tensors'];
     try {
-      outputs = unpackTensors(msg.buffer, msg.byteLength).tensors;
+      outputs = unpackTensors(msg.buffer, msg.byteLength, msg.byteOffset ?? 0).tensors;
     } catch (err) {
       this.safeCall(
         sink,

@@ -133,6 +133,11 @@ export interface ResultMessage {
   buffer: ArrayBuffer;
   /** Bytes of `buffer` in use. */
   byteLength: number;
+  /**
+   * Where the packed outputs start in `buffer` (a multiple of 8); absent means 0. Only a result
+   * read from a ring sets it: its copy sits in node's shared Buffer pool, never transferred.
+   */
+  byteOffset?: number;
   /** The execution's input buffer, handed back for reuse (transferred), or null. */
   inputBuffer: ArrayBuffer | null;
   /** Time spent preparing inputs, in ns. */
@@ -365,14 +370,17 @@ export interface UnpackedTensors {
   names: string[];
 }
 
-/** Reads what packTensors wrote; tensor data are views into `buffer` (aligned to 8 bytes). */
-export function unpackTensors(buffer: ArrayBuffer, byteLength: number): UnpackedTensors {
-  const view = new DataView(buffer, 0, byteLength);
+/**
+ * Reads what packTensors wrote at `byteOffset` of `buffer` (a multiple of 8); tensor data are views
+ * into `buffer` (aligned to 8 bytes).
+ */
+export function unpackTensors(buffer: ArrayBuffer, byteLength: number, byteOffset = 0): UnpackedTensors {
+  const view = new DataView(buffer, byteOffset, byteLength);
   const tensorCount = view.getUint32(0, true);
   const nameCount = view.getUint32(4, true);
   const tensors: Tensor[] = new Array(tensorCount);
   const names: string[] = new Array(nameCount);
-  const bytes = new Uint8Array(buffer, 0, byteLength);
+  const bytes = new Uint8Array(buffer, byteOffset, byteLength);
   let at = HEADER_BYTES;
   for (let i = 0; i < tensorCount; i++) {
     const datatype: DataType | undefined = DATATYPES[view.getUint8(at)];
@@ -389,7 +397,7 @@ export function unpackTensors(buffer: ArrayBuffer, byteLength: number): Unpacked
     if (datatype === undefined || dataOffset + dataBytes > byteLength) {
       throw internal('ERR_UNPACK', `Cannot unpack tensor "${name}": corrupt packed buffer`);
     }
-    tensors[i] = { name, datatype, shape, data: new Uint8Array(buffer, dataOffset, dataBytes) };
+    tensors[i] = { name, datatype, shape, data: new Uint8Array(buffer, byteOffset + dataOffset, dataBytes) };
     at = nameAt + align8(nameBytes);
   }
   for (let i = 0; i < nameCount; i++) {

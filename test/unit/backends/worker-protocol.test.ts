@@ -60,6 +60,20 @@ describe('worker protocol packing', () => {
     expect(Array.from(x)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
+  it('unpackTensors reads a packing copied to an 8-aligned offset of a larger buffer', () => {
+    const packed = packTensors(sample, ['out_1'], null);
+    const host = new ArrayBuffer(packed.byteLength + 48);
+    new Uint8Array(host).fill(0xee);
+    new Uint8Array(host, 40, packed.byteLength).set(new Uint8Array(packed.buffer, 0, packed.byteLength));
+    const { tensors, names } = unpackTensors(host, packed.byteLength, 40);
+    expect(names).toEqual(['out_1']);
+    expect(tensors.map((t) => t.name)).toEqual(sample.map((t) => t.name));
+    for (let i = 0; i < sample.length; i++) {
+      expect(Array.from(tensors[i]!.data)).toEqual(Array.from(sample[i]!.data));
+      expect(tensors[i]!.data.byteOffset % 8).toBe(0);
+    }
+  });
+
   it('unpackTensors returns views into the packed buffer rather than copies', () => {
     const packed = packTensors(sample, [], null);
     const { tensors } = unpackTensors(packed.buffer, packed.byteLength);

@@ -87,7 +87,8 @@ describe('worker-ring records', () => {
     expect(msg).toMatchObject({ type: MessageType.RESULT, id: 41, inputBuffer: null, ...timings });
     expect(msg.buffer).toBeInstanceOf(ArrayBuffer);
     expect(msg.byteLength).toBe(packedByteLength(inputs, []));
-    const outputs = unpackTensors(msg.buffer, msg.byteLength);
+    expect((msg.byteOffset ?? 0) % 8).toBe(0); // tensor data stay 8-byte aligned
+    const outputs = unpackTensors(msg.buffer, msg.byteLength, msg.byteOffset);
     const before = plain(outputs.tensors);
     expect(before).toEqual(plain(inputs));
     expect(outputs.names).toEqual([]);
@@ -107,7 +108,7 @@ describe('worker-ring records', () => {
     ring.peek();
     const msg = readResultRecord(ring);
     expect(msg.id).toBe(5);
-    expect(unpackTensors(msg.buffer, msg.byteLength).tensors).toEqual([]);
+    expect(unpackTensors(msg.buffer, msg.byteLength, msg.byteOffset).tensors).toEqual([]);
   });
 
   it('writeErrorRecord and readErrorRecord round-trip the id, status, code and message', () => {

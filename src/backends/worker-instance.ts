@@ -502,7 +502,8 @@ export class WorkerInstance implements BackendInstance {
       // Ring mode: the executions are in the ring already. Answers the worker wrote before now go
       // out in this turn rather than in the later one its notify wakes; executions their sinks
       // submit meanwhile are in the ring too. Then the worker is woken if it sleeps. A small gain
-      // (docs/adr/0008): `simple` at concurrency 16, 1.03x the build before over 12 pairs.
+      // at most (docs/adr/0008): 1.03x the build before in one 12-pair A/B on `simple` at
+      // concurrency 16; later A/Bs could not tell it from the machine's drift.
       if (this.state < State.CLOSED && !this.resultRing!.isEmpty()) this.drainResults();
       this.flushScheduled = false;
       if (this.state < State.CLOSED) {
@@ -676,7 +677,7 @@ export class WorkerInstance implements BackendInstance {
     }
     let outputs: ReturnType<typeof unpackTensors>['tensors'];
     try {
-      outputs = unpackTensors(msg.buffer, msg.byteLength, msg.byteOffset ?? 0).tensors;
+      outputs = unpackTensors(msg.buffer, msg.byteLength, msg.byteOffset).tensors;
     } catch (err) {
       this.safeCall(
         sink,

@@ -3,4 +3,6 @@ export * from './clock.js';
 export * from './errors.js';
 export * from './fixed-queue.js';
 export * from './logger.js';
+export * from './model-name.js';
+export * from './relative-path.js';
 export * from './timer.js';

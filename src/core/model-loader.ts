@@ -20,6 +20,7 @@ import type {
 import type { BackendRegistry } from '../backends/registry.js';
 import type { Clock } from '../common/clock.js';
 import { invalidArg, ServerError, Status } from '../common/errors.js';
+import { checkModelName, relativePathProblem } from '../common/index.js';
 import type { Logger } from '../common/logger.js';
 import {
   autoCompleteConfig,
@@ -30,6 +31,7 @@ import {
   validateModelConfig,
 } from '../config/index.js';
 import type { ModelConfig } from '../config/model-config.js';
+import { ConfinedFileError, confinedFile, errnoCode } from './confined-file.js';
 import { checkComposingModels } from './ensemble/index.js';
 import { InferenceRequest } from './inference-request.js';
 import { InstancePool } from './instance-pool.js';
@@ -79,6 +81,7 @@ function modelCaller(ctx: LoaderContext): ModelCaller | undefined {
   if (infer === undefined) return undefined;
   return {
     infer(request: ModelCallRequest, sink: ModelCallSink): void {
+      checkModelName(request.modelName);
       infer(
         new InferenceRequest({
           modelName: request.modelName,
@@ -180,9 +183,18 @@ export async function loadModel(
     throw loadError(
       source.name,
       available.length === 0
-        ? `no version directory found in '${source.dir}'`
+        ? 'no version directory found (a numbered directory such as 1/ holding the model file)'
         : `the version policy selects none of the available versions [${available.join(', ')}]`,
     );
+  }
+  if (config.default_model_filename !== '') {
+    const problem = relativePathProblem(config.default_model_filename);
+    if (problem !== null) {
+      throw loadError(
+        source.name,
+        `default_model_filename must be a relative path inside the version directory: received ${JSON.stringify(config.default_model_filename)} (${problem})`,
+      );
+    }
   }
   if (isEnsemble(config)) return loadEnsemble(source, config, served, ctx);
   const versionDirs = served.map((v) => join(source.dir, String(v)));
@@ -215,9 +227,12 @@ export async function loadModel(
     repositoryDir: source.repository,
   });
 
-  for (const dir of versionDirs) {
-    const file = join(dir, config.default_model_filename);
-    if (!existsSync(file)) throw loadError(source.name, `model file '${file}' does not exist`);
+  for (const [i, dir] of versionDirs.entries()) {
+    try {
+      await confinedFile(dir, config.default_model_filename, 'default_model_filename');
+    } catch (err) {
+      throw loadError(source.name, `version ${served[i]}: ${(err as Error).message}`, err);
+    }
   }
 
   // Complete the config from the model file (in a worker), as Triton's ORT backend does.
@@ -243,7 +258,7 @@ export async function loadModel(
     throw loadError(source.name, (err as Error).message, err);
   }
   try {
-    config = validateModelConfig(config, { modelName: source.name, modelDir: source.dir });
+    config = validateModelConfig(config, { modelName: source.name });
   } catch (err) {
     throw loadError(source.name, (err as Error).message, err);
   }
@@ -299,7 +314,7 @@ async function loadEnsemble(
 ): Promise<LoadedModel> {
   let config: ModelConfig;
   try {
-    config = validateModelConfig(parsed, { modelName: source.name, modelDir: source.dir });
+    config = validateModelConfig(parsed, { modelName: source.name });
     if (ctx.isModelReady !== undefined) checkComposingModels(config, ctx.isModelReady);
   } catch (err) {
     throw loadError(source.name, (err as Error).message, err);
@@ -325,21 +340,20 @@ async function loadEnsemble(
 /** Reads the label files named by the outputs' `label_filename`. */
 async function readLabels(source: ModelSource, config: ModelConfig): Promise<Map<string, string[]>> {
   const labels = new Map<string, string[]>();
-  for (const output of config.output) {
+  for (const [i, output] of config.output.entries()) {
     if (output.label_filename === '') continue;
-    const path = join(source.dir, output.label_filename);
+    const field = `output[${i}].label_filename`;
     try {
+      const path = await confinedFile(source.dir, output.label_filename, field);
       const text = await readFile(path, 'utf8');
       labels.set(
         output.name,
         text.split(/\r?\n/).filter((line, i, all) => line !== '' || i < all.length - 1),
       );
     } catch (err) {
-      throw loadError(
-        source.name,
-        `cannot read label file '${path}' of output '${output.name}': ${(err as Error).message}`,
-        err,
-      );
+      const why =
+        err instanceof ConfinedFileError ? err.message : `${field} cannot be read (${errnoCode(err)})`;
+      throw loadError(source.name, `label file of output '${output.name}': ${why}`, err);
     }
   }
   return labels;

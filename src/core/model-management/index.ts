@@ -5,9 +5,12 @@ export {
   FILE_OVERRIDE_PREFIX,
   type LoadOverrides,
   type LoadParameterValue,
+  MAX_OVERRIDE_FILES,
   parseLoadParameters,
   removeStagedModel,
+  type StagedModel,
   stageOverrideFiles,
+  sweepStaleOverrideCopies,
 } from './load-overrides.js';
 export {
   checkStartupModels,

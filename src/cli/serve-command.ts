@@ -15,6 +15,7 @@ import {
   type ResponseCache,
 } from '../core/index.js';
 import {
+  API_CATEGORIES,
   GRPC_COMPRESSION_LEVELS,
   type GrpcCompressionLevel,
   GrpcFrontend,
@@ -22,6 +23,8 @@ import {
   MetricsFrontend,
   PrometheusObserver,
   parseMetricsConfig,
+  parseRestrictions,
+  type Restrictions,
 } from '../frontends/index.js';
 import { FlagError, type FlagSpec, formatHelp, type ParsedFlags, parseFlags } from './cli-flags.js';
 
@@ -121,6 +124,20 @@ export const SERVE_FLAGS: FlagSpec[] = [
     help: 'Let clients register system shared-memory regions (/dev/shm) and pass tensors through them',
     default: false,
   },
+  {
+    name: 'http-restricted-api',
+    kind: 'list',
+    metavar: 'APIS:KEY=VALUE',
+    help: `HTTP endpoints of these APIs (comma-separated: ${API_CATEGORIES.join(', ')}) answer 403 unless the request has header KEY: VALUE`,
+    default: [],
+  },
+  {
+    name: 'grpc-restricted-protocol',
+    kind: 'list',
+    metavar: 'APIS:KEY=VALUE',
+    help: 'gRPC RPCs of these APIs (as --http-restricted-api) answer PERMISSION_DENIED unless the call has metadata triton-grpc-protocol-KEY: VALUE',
+    default: [],
+  },
   { name: 'allow-metrics', kind: 'bool', help: 'Serve Prometheus metrics', default: true },
   { name: 'allow-cpu-metrics', kind: 'bool', help: 'Report the nv_cpu_* host metrics', default: true },
   {
@@ -210,6 +227,31 @@ export const SERVE_HELP = formatHelp(
   'Serve the models of one or more Triton model repositories over KServe v2 HTTP.',
   SERVE_FLAGS,
 );
+
+/**
+ * Says at startup which APIs are restricted, and warns when the repository API, which can load
+ * code (`file:` overrides), is open to every client of a protocol that is served.
+ */
+function logAccess(
+  logger: Logger,
+  flags: ParsedFlags,
+  mode: ModelControlMode,
+  http: Restrictions,
+  grpc: Restrictions,
+): void {
+  const served: [string, Restrictions][] = [];
+  if (flags.values['allow-http'] === true) served.push(['HTTP', http]);
+  if (flags.values['allow-grpc'] === true) served.push(['gRPC', grpc]);
+  for (const [protocol, restrictions] of served) {
+    for (const [api, r] of restrictions)
+      logger.logInfo(`${protocol} API '${api}' is restricted to requests with header '${r.key}'`);
+    if (mode === 'explicit' && !restrictions.has('model-repository')) {
+      logger.logWarning(
+        `The model-repository API is open to every ${protocol} client: loading a model with file overrides runs code as this user; restrict it with ${protocol === 'HTTP' ? '--http-restricted-api' : '--grpc-restricted-protocol'}=model-repository:<key>=<value> (see docs/security.md)`,
+      );
+    }
+  }
+}
 
 /** Reads `--backend-config onnxruntime,default-max-batch-size=N`. */
 function defaultMaxBatchSize(flags: ParsedFlags): number {
@@ -324,6 +366,8 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
     );
   }
   const control = modelControl(flags);
+  const httpRestrictions = parseRestrictions(flags.values['http-restricted-api'] as string[], 'http');
+  const grpcRestrictions = parseRestrictions(flags.values['grpc-restricted-protocol'] as string[], 'grpc');
   const logger = new Logger({
     info: flags.values['log-info'] as boolean,
     warning: flags.values['log-warning'] as boolean,
@@ -371,6 +415,7 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
       keepaliveTimeoutMs: flags.values['grpc-keepalive-timeout'] as number,
       keepalivePermitWithoutCalls: flags.values['grpc-keepalive-permit-without-calls'] as boolean,
       http2MaxPingsWithoutData: flags.values['grpc-http2-max-pings-without-data'] as number,
+      restrictions: grpcRestrictions,
     });
     const address = await grpc.listen();
     frontends.push(grpc);
@@ -381,11 +426,13 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
       port: flags.values['http-port'] as number,
       address: flags.values['http-address'] as string,
       maxInputSizeBytes: flags.values['http-max-input-size'] as number,
+      restrictions: httpRestrictions,
     });
     const address = await http.listen();
     frontends.push(http);
     logger.logInfo(`Started HTTPService at ${address.address}:${address.port}`);
   }
+  logAccess(logger, flags, control.modelControlMode, httpRestrictions, grpcRestrictions);
   return new Promise((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {

@@ -1,5 +1,6 @@
-/** Network frontends over the core facade: KServe v2 HTTP (and, later, gRPC and metrics). */
+/** Network frontends over the core facade: KServe v2 HTTP and gRPC, metrics, and who may call what. */
 
+export { API_CATEGORIES, type ApiCategory, parseRestrictions, type Restrictions } from './access/index.js';
 export {
   GRPC_COMPRESSION_LEVELS,
   type GrpcCompressionLevel,

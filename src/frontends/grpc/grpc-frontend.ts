@@ -8,6 +8,8 @@
 import * as grpc from '@grpc/grpc-js';
 import type { InferenceServer } from '../../core/index.js';
 import { loadProtos, MAX_GRPC_MESSAGE_BYTES } from '../../protocol/grpc/index.js';
+import type { Restrictions } from '../access/index.js';
+import { restrictHandlers } from './grpc-restrictions.js';
 import { healthServiceHandlers, inferenceServiceHandlers } from './grpc-service-handlers.js';
 import type { GrpcStreamSession } from './grpc-stream-session.js';
 
@@ -37,6 +39,8 @@ export interface GrpcFrontendOptions {
   keepalivePermitWithoutCalls?: boolean;
   /** Pings allowed without data frames [--grpc-http2-max-pings-without-data]; default 2. */
   http2MaxPingsWithoutData?: number;
+  /** Categories that need a metadata key [--grpc-restricted-protocol]; default none (every RPC open). */
+  restrictions?: Restrictions;
 }
 
 /** Where the frontend listens. */
@@ -79,8 +83,15 @@ export class GrpcFrontend {
       'grpc.enable_channelz': 0,
     });
     const protos = loadProtos();
-    this.grpcServer.addService(protos.inferenceService, inferenceServiceHandlers(server, this));
-    this.grpcServer.addService(protos.healthService, healthServiceHandlers(server));
+    const restrictions = options.restrictions ?? new Map();
+    this.grpcServer.addService(
+      protos.inferenceService,
+      restrictHandlers(inferenceServiceHandlers(server, this), restrictions),
+    );
+    this.grpcServer.addService(
+      protos.healthService,
+      restrictHandlers(healthServiceHandlers(server), restrictions),
+    );
   }
 
   /** Starts listening; resolves with the bound address and port. */

@@ -9,12 +9,13 @@ import type { AddressInfo, Socket } from 'node:net';
 import { invalidArg, unsupported } from '../../common/errors.js';
 import { modelConfigToJson } from '../../config/index.js';
 import type { InferenceServer } from '../../core/index.js';
+import { carriesRestrictionValue, type Restriction, type Restrictions } from '../access/index.js';
 import { collectBody, decodeContent, pickResponseEncoding, readBody } from './http-body.js';
 import { handleGenerate } from './http-generate.js';
 import { HttpInferExchange } from './http-infer-exchange.js';
 import { sendBodyError, sendEmpty, sendError, sendErrorStatus, sendJson } from './http-reply.js';
 import { handleRepositoryControl } from './http-repository.js';
-import { matchRoute, type Route, RouteKind } from './http-router.js';
+import { matchRoute, ROUTE_CATEGORY, type Route, RouteKind } from './http-router.js';
 import { handleSharedMemory } from './http-shared-memory.js';
 
 /** HTTP frontend options (tritonserver's flag names in brackets). */
@@ -25,6 +26,8 @@ export interface HttpFrontendOptions {
   address?: string;
   /** Largest accepted request body, also after decompression [--http-max-input-size]; default 64 MiB. */
   maxInputSizeBytes?: number;
+  /** Categories that need a header [--http-restricted-api]; default none (every API open). */
+  restrictions?: Restrictions;
 }
 
 const kExchange = Symbol('nereid.exchange');
@@ -37,6 +40,8 @@ export class HttpFrontend {
   private readonly port: number;
   private readonly address: string;
   private readonly maxInputSizeBytes: number;
+  /** The restriction of each route kind (index = RouteKind), null where open. */
+  private readonly restrictionByRoute: readonly (Restriction | null)[];
   private closing = false;
 
   constructor(server: InferenceServer, options: HttpFrontendOptions = {}) {
@@ -44,6 +49,8 @@ export class HttpFrontend {
     this.port = options.port ?? 8000;
     this.address = options.address ?? '0.0.0.0';
     this.maxInputSizeBytes = options.maxInputSizeBytes ?? 64 * 1024 * 1024;
+    const restrictions = options.restrictions ?? new Map();
+    this.restrictionByRoute = ROUTE_CATEGORY.map((c) => (c === null ? null : (restrictions.get(c) ?? null)));
     this.http = createServer({ keepAlive: true, noDelay: true, requestTimeout: 0 }, (req, res) =>
       this.onRequest(req, res),
     );
@@ -90,6 +97,11 @@ export class HttpFrontend {
     }
     if (!route.methods.includes(req.method ?? '')) {
       sendErrorStatus(res, 405, 'Method Not Allowed', { Allow: route.methods.join(', ') });
+      return;
+    }
+    const restriction = this.restrictionByRoute[route.kind];
+    if (restriction != null && !carriesRestrictionValue(restriction, req.headers[restriction.key])) {
+      sendErrorStatus(res, 403, restriction.message);
       return;
     }
     try {

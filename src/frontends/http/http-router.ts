@@ -3,6 +3,7 @@
  * its captured model name and version. Query strings are ignored. It decides the route only; the
  * method check and the handling are the frontend's.
  */
+import type { ApiCategory } from '../access/index.js';
 
 /** Route kinds, one per endpoint family. */
 export const RouteKind = {
@@ -29,6 +30,29 @@ export const RouteKind = {
 
 /** A route kind. */
 export type RouteKind = (typeof RouteKind)[keyof typeof RouteKind];
+
+/** The restricted-API category of each route kind (index = RouteKind), as Triton's http_server.cc files them. */
+export const ROUTE_CATEGORY: readonly (ApiCategory | null)[] = [
+  null, // NOT_FOUND
+  'health', // HEALTH_LIVE
+  'health', // HEALTH_READY
+  'metadata', // SERVER_METADATA
+  'metadata', // MODEL_METADATA
+  'health', // MODEL_READY
+  'model-config', // MODEL_CONFIG
+  'statistics', // MODEL_STATS
+  'statistics', // ALL_STATS
+  'inference', // INFER
+  'inference', // GENERATE
+  'inference', // GENERATE_STREAM
+  'trace', // TRACE
+  'model-repository', // REPOSITORY_INDEX
+  'model-repository', // REPOSITORY_LOAD
+  'model-repository', // REPOSITORY_UNLOAD
+  'shared-memory', // SYSTEM_SHM
+  'shared-memory', // CUDA_SHM
+  'logging', // LOGGING
+];
 
 /** A matched route. */
 export interface Route {

@@ -9,6 +9,9 @@ import { Logger } from '../common/logger.js';
 import { createResponseCache, parseCacheConfig } from '../core/cache/index.js';
 import {
   checkStartupModels,
+  DEFAULT_MAX_INSTANCES_PER_MODEL,
+  DEFAULT_MAX_TOTAL_INSTANCES,
+  DEFAULT_MODEL_LOAD_CONCURRENCY,
   InferenceServer,
   type ModelControlMode,
   parseModelControlMode,
@@ -58,6 +61,27 @@ export const SERVE_FLAGS: FlagSpec[] = [
     metavar: 'S',
     help: 'With --model-control-mode=poll: seconds between repository polls (0 = never)',
     default: 15,
+  },
+  {
+    name: 'model-load-thread-count',
+    kind: 'int',
+    metavar: 'N',
+    help: 'Most models loading at once (each load starts worker threads and reads model files)',
+    default: DEFAULT_MODEL_LOAD_CONCURRENCY,
+  },
+  {
+    name: 'max-instances-per-model',
+    kind: 'int',
+    metavar: 'N',
+    help: 'Most instances (worker threads) one model version may start: a larger instance_group fails its load',
+    default: DEFAULT_MAX_INSTANCES_PER_MODEL,
+  },
+  {
+    name: 'max-total-instances',
+    kind: 'int',
+    metavar: 'N',
+    help: 'Most instances across the server (reloads count old and new while they swap): loads past it fail with UNAVAILABLE',
+    default: DEFAULT_MAX_TOTAL_INSTANCES,
   },
   {
     name: 'strict-readiness',
@@ -253,6 +277,13 @@ function logAccess(
   }
 }
 
+/** The value of an int flag that must be >= 1. */
+function positiveFlag(flags: ParsedFlags, name: string): number {
+  const value = flags.values[name] as number;
+  if (value < 1) throw new FlagError(`--${name} must be >= 1: received ${value}`);
+  return value;
+}
+
 /** Reads `--backend-config onnxruntime,default-max-batch-size=N`. */
 function defaultMaxBatchSize(flags: ParsedFlags): number {
   let value = 4;
@@ -389,6 +420,9 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
     observer,
     cache,
     allowClientShm: flags.values['allow-client-shm'] as boolean,
+    modelLoadConcurrency: positiveFlag(flags, 'model-load-thread-count'),
+    maxInstancesPerModel: positiveFlag(flags, 'max-instances-per-model'),
+    maxTotalInstances: positiveFlag(flags, 'max-total-instances'),
   });
   process.stderr.write(`${modelTable(server.repositoryIndex())}\n`);
   const frontends: { close(): Promise<void> }[] = [];

@@ -1,4 +1,5 @@
 /** Shared building blocks with no dependencies inside src/: errors, clock, queues, logging. */
+export * from './async-permits.js';
 export * from './clock.js';
 export * from './errors.js';
 export * from './fixed-queue.js';

@@ -10,8 +10,10 @@ export {
 } from './dynamic-batcher.js';
 export * from './inference-request.js';
 export * from './inference-server.js';
+export { DEFAULT_MAX_INSTANCES_PER_MODEL, DEFAULT_MAX_TOTAL_INSTANCES } from './instance-budget.js';
 export {
   checkStartupModels,
+  DEFAULT_MODEL_LOAD_CONCURRENCY,
   DEFAULT_REPOSITORY_POLL_SECS,
   MODEL_CONTROL_MODES,
   parseModelControlMode,

@@ -19,6 +19,7 @@ import { defaultSchedulerFactory } from './default-scheduler.js';
 import { dynamicBatcherFactory } from './dynamic-batcher.js';
 import { ensembleSchedulerFactory } from './ensemble/index.js';
 import { type InferenceRequest, RequestState } from './inference-request.js';
+import { InstanceBudget } from './instance-budget.js';
 import type { LoaderContext } from './model-loader.js';
 import {
   type LoadParameterValue,
@@ -92,6 +93,12 @@ export interface InferenceServerOptions {
   cache?: ResponseCache | null;
   /** Let clients register and use system shared-memory regions (`--allow-client-shm`); default false. */
   allowClientShm?: boolean;
+  /** Most models loading at once (`--model-load-thread-count`); default 4. */
+  modelLoadConcurrency?: number;
+  /** Most instances of one model version (`--max-instances-per-model`); default 64. */
+  maxInstancesPerModel?: number;
+  /** Most instances across the server (`--max-total-instances`); default 256. */
+  maxTotalInstances?: number;
 }
 
 /** Queue length of one ready model version (`nv_inference_pending_request_count`). */
@@ -185,6 +192,10 @@ export class InferenceServer {
       observer: options.observer ?? null,
       infer: (request) => this.infer(request),
       isModelReady: (name, version) => this.isModelReady(name, version),
+      instanceBudget: new InstanceBudget({
+        maxPerModel: options.maxInstancesPerModel,
+        maxTotal: options.maxTotalInstances,
+      }),
     };
     this.cached =
       options.cache == null
@@ -196,6 +207,7 @@ export class InferenceServer {
       startupModels: options.startupModels,
       pollSecs: options.repositoryPollSecs,
       exitOnError: options.exitOnError,
+      loadConcurrency: options.modelLoadConcurrency,
       loader: this.loader,
       logger: this.logger,
       clock: this.clock,

@@ -34,6 +34,7 @@ import type { ModelConfig } from '../config/model-config.js';
 import { ConfinedFileError, confinedFile, errnoCode } from './confined-file.js';
 import { checkComposingModels } from './ensemble/index.js';
 import { InferenceRequest } from './inference-request.js';
+import type { InstanceBudget } from './instance-budget.js';
 import { InstancePool } from './instance-pool.js';
 import { ModelPlan } from './model-plan.js';
 import { listVersions, type ModelSource, selectVersions } from './model-repository.js';
@@ -73,6 +74,8 @@ export interface LoaderContext {
   readonly infer?: (request: InferenceRequest) => void;
   /** Whether a model (name, version string; '' = latest) is ready; ensembles check their steps; default: all ready. */
   readonly isModelReady?: (name: string, version: string) => boolean;
+  /** The server-wide bound on instances; default none (unbounded, for tests of the loader alone). */
+  readonly instanceBudget?: InstanceBudget;
 }
 
 /** The ModelCaller handed to backends: builds core requests and admits them through `ctx.infer`. */
@@ -105,10 +108,19 @@ export interface LoadedModel {
   readonly versions: ModelVersion[];
 }
 
+/**
+ * A load failure: INVALID_ARG ERR_MODEL_LOAD, except that a cause which is UNAVAILABLE (the
+ * server has no room now, e.g. ERR_INSTANCE_LIMIT) keeps its status and code: retrying later can
+ * succeed, which is what 503 tells a client.
+ */
 function loadError(model: string, reason: string, cause?: unknown): ServerError {
-  return new ServerError(Status.INVALID_ARG, 'ERR_MODEL_LOAD', `failed to load '${model}': ${reason}`, {
-    cause,
-  });
+  const retryable = cause instanceof ServerError && cause.status === Status.UNAVAILABLE;
+  return new ServerError(
+    retryable ? Status.UNAVAILABLE : Status.INVALID_ARG,
+    retryable ? cause.code : 'ERR_MODEL_LOAD',
+    `failed to load '${model}': ${reason}`,
+    { cause },
+  );
 }
 
 /** Reads and parses `<dir>/config.pbtxt`; null when absent. */
@@ -390,6 +402,9 @@ async function loadVersion(
     }
   });
   if (slots.length === 0) throw invalidArg('ERR_INVALID_CONFIG', 'instance_group has no instances');
+  const budget = ctx.instanceBudget;
+  budget?.reserve(source.name, slots.length);
+  const release = budget === undefined ? null : () => budget.release(slots.length);
   const create = (index: number): Promise<BackendInstance> => {
     const slot = slots[index]!;
     return backend.createInstance(
@@ -401,11 +416,19 @@ async function loadVersion(
   const failed = settled.find((s) => s.status === 'rejected') as PromiseRejectedResult | undefined;
   if (failed !== undefined) {
     await Promise.all(settled.map((s) => (s.status === 'fulfilled' ? s.value.close() : Promise.resolve())));
+    release?.();
     throw failed.reason;
   }
   const instances = settled.map((s) => (s as PromiseFulfilledResult<BackendInstance>).value);
   const pool = new InstancePool(instances, create, ctx.logger);
-  return servableVersion(source, version, config, plan, pool, schedulerFactory, ctx);
+  try {
+    return servableVersion(source, version, config, plan, pool, schedulerFactory, ctx, release);
+  } catch (err) {
+    // A scheduler that cannot be built (bad sequence state, say) must not leave workers running.
+    await pool.close();
+    release?.();
+    throw err;
+  }
 }
 
 /** Wraps a version's instances in its scheduler and statistics: the last step of every load path. */
@@ -417,6 +440,7 @@ function servableVersion(
   pool: InstancePool,
   factory: ReturnType<SchedulerRegistry['resolve']>,
   ctx: LoaderContext,
+  onReleased: (() => void) | null = null,
 ): ModelVersion {
   const stats = new ModelStatistics();
   const scheduler = factory.create({
@@ -432,5 +456,15 @@ function servableVersion(
     infer: ctx.infer,
     modelDir: source.dir,
   });
-  return new ModelVersion(source.name, version, config, plan, pool, scheduler, stats, factory.name);
+  return new ModelVersion(
+    source.name,
+    version,
+    config,
+    plan,
+    pool,
+    scheduler,
+    stats,
+    factory.name,
+    onReleased,
+  );
 }

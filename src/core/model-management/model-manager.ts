@@ -7,9 +7,10 @@
  * time; different models load concurrently. Routing requests is the InferenceServer's job.
  */
 import type { Clock } from '../../common/clock.js';
-import { checkModelName, quoteModelName, ServerError, Status } from '../../common/index.js';
+import { AsyncPermits, checkModelName, quoteModelName, ServerError, Status } from '../../common/index.js';
 import type { Logger } from '../../common/logger.js';
 import type { TimerFactory } from '../../common/timer.js';
+import type { PartialModelConfig } from '../../config/index.js';
 import { isEnsembleSource } from '../ensemble/index.js';
 import { type LoaderContext, loadModel } from '../model-loader.js';
 import { type ModelSource, type RepositoryScan, scanRepositories } from '../model-repository.js';
@@ -43,6 +44,8 @@ export interface ModelManagerOptions {
   readonly pollSecs?: number;
   /** Fail start() when a model that should load does not; default false. */
   readonly exitOnError?: boolean;
+  /** Most models loading at once (`--model-load-thread-count`); default 4, Triton's. */
+  readonly loadConcurrency?: number;
   /** What loading needs from the server. */
   readonly loader: LoaderContext;
   /** Server log. */
@@ -52,6 +55,9 @@ export interface ModelManagerOptions {
   /** Timer of the poller; default setTimeout-based. */
   readonly timerFactory?: TimerFactory;
 }
+
+/** Default most models loading at once: Triton's `--model-load-thread-count` default. */
+export const DEFAULT_MODEL_LOAD_CONCURRENCY = 4;
 
 /** Row of the repository index. */
 export interface RepositoryIndexRow {
@@ -89,11 +95,14 @@ export class ModelManager {
   private readonly entries = new Map<string, ModelEntry>();
   private readonly poller: RepositoryPoller | null;
   private readonly reportedInvalid = new Set<string>();
+  /** Bounds the models loading at once (`--model-load-thread-count`). */
+  private readonly loadPermits: AsyncPermits;
   private stopped = false;
 
   constructor(options: ModelManagerOptions) {
     this.options = options;
     this.mode = options.mode ?? 'none';
+    this.loadPermits = new AsyncPermits(options.loadConcurrency ?? DEFAULT_MODEL_LOAD_CONCURRENCY);
     this.poller =
       this.mode === 'poll'
         ? new RepositoryPoller(this, {
@@ -367,23 +376,9 @@ export class ModelManager {
     let versions: ModelVersion[];
     let config: NonNullable<ModelEntry['config']>;
     try {
-      const loaded = await loadModel(from, this.options.loader, { config: overrides?.config ?? null, reuse });
-      versions = loaded.versions;
-      config = loaded.config;
-      const fresh = versions.filter((v) => reuse?.get(v.version) !== v);
-      try {
-        for (const v of fresh)
-          await runWarmup(
-            v.config,
-            v.plan,
-            v.pool.slots.map((s) => s.instance),
-            from.dir,
-          );
-        if (this.stopped) throw new Error('the server is shutting down');
-      } catch (err) {
-        await this.release(fresh);
-        throw failure(entry.name, err, from.repository);
-      }
+      ({ versions, config } = await this.loadPermits.run(() =>
+        this.buildVersions(entry.name, from, overrides?.config ?? null, reuse),
+      ));
     } catch (err) {
       if (staged !== null) await removeStagedModel(staged);
       if (plain) entry.fingerprint = fingerprint; // a poll retries only once the files change
@@ -407,6 +402,32 @@ export class ModelManager {
     );
     await this.release(retired);
     if (oldStaged !== null && oldStaged !== staged) await removeStagedModel(oldStaged);
+  }
+
+  /** Loads the versions of `from` not in `reuse` and warms them up; on failure releases what it started. */
+  private async buildVersions(
+    name: string,
+    from: ModelSource,
+    config: PartialModelConfig | null,
+    reuse: ReadonlyMap<number, ModelVersion> | undefined,
+  ): Promise<{ versions: ModelVersion[]; config: NonNullable<ModelEntry['config']> }> {
+    const loaded = await loadModel(from, this.options.loader, { config, reuse });
+    const fresh = loaded.versions.filter((v) => reuse?.get(v.version) !== v);
+    try {
+      for (const v of fresh) {
+        await runWarmup(
+          v.config,
+          v.plan,
+          v.pool.slots.map((s) => s.instance),
+          from.dir,
+        );
+      }
+      if (this.stopped) throw new Error('the server is shutting down');
+    } catch (err) {
+      await this.release(fresh);
+      throw failure(name, err, from.repository);
+    }
+    return loaded;
   }
 
   /** Records a failed load: a serving model keeps serving; otherwise it becomes UNAVAILABLE. */

@@ -16,6 +16,7 @@ import type {
   ModelCaller,
   ModelCallRequest,
   ModelCallSink,
+  NumericText,
 } from '../backends/backend.js';
 import type { BackendRegistry } from '../backends/registry.js';
 import type { Clock } from '../common/clock.js';
@@ -248,8 +249,12 @@ export async function loadModel(
   }
 
   // Complete the config from the model file (in a worker), as Triton's ORT backend does.
+  let numericText: ReadonlyMap<string, NumericText> = new Map();
   try {
     const metadata = await backend.inspect(contextFor(latest, config, `${source.name}_inspect`, 1));
+    numericText = new Map(
+      metadata.inputs.flatMap((i) => (i.numericText === undefined ? [] : [[i.name, i.numericText] as const])),
+    );
     // A model that completes its own config (a JS model's autoCompleteConfig) replaces it first.
     if (metadata.config !== undefined) {
       config = normalizeModelConfig(metadata.config, { modelName: source.name });
@@ -276,7 +281,7 @@ export async function loadModel(
   }
 
   const labels = await readLabels(source, config);
-  const plan = new ModelPlan(config, labels);
+  const plan = new ModelPlan(config, labels, numericText);
   let schedulerFactory: ReturnType<SchedulerRegistry['resolve']>;
   try {
     schedulerFactory = ctx.schedulers.resolve(config);

@@ -10,6 +10,7 @@ import { createResponseCache, parseCacheConfig } from '../core/cache/index.js';
 import {
   checkStartupModels,
   DEFAULT_MAX_INSTANCES_PER_MODEL,
+  DEFAULT_MAX_SHARED_MEMORY_REGIONS,
   DEFAULT_MAX_TOTAL_INSTANCES,
   DEFAULT_MODEL_LOAD_CONCURRENCY,
   InferenceServer,
@@ -147,6 +148,13 @@ export const SERVE_FLAGS: FlagSpec[] = [
     kind: 'bool',
     help: 'Let clients register system shared-memory regions (/dev/shm) and pass tensors through them',
     default: false,
+  },
+  {
+    name: 'max-shared-memory-regions',
+    kind: 'int',
+    metavar: 'N',
+    help: 'Most registered shared-memory regions (each holds a file descriptor): later registrations answer 503',
+    default: DEFAULT_MAX_SHARED_MEMORY_REGIONS,
   },
   {
     name: 'http-restricted-api',
@@ -420,6 +428,7 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
     observer,
     cache,
     allowClientShm: flags.values['allow-client-shm'] as boolean,
+    maxSharedMemoryRegions: positiveFlag(flags, 'max-shared-memory-regions'),
     modelLoadConcurrency: positiveFlag(flags, 'model-load-thread-count'),
     maxInstancesPerModel: positiveFlag(flags, 'max-instances-per-model'),
     maxTotalInstances: positiveFlag(flags, 'max-total-instances'),

@@ -93,6 +93,8 @@ export interface InferenceServerOptions {
   cache?: ResponseCache | null;
   /** Let clients register and use system shared-memory regions (`--allow-client-shm`); default false. */
   allowClientShm?: boolean;
+  /** Most registered shared-memory regions (`--max-shared-memory-regions`); default 256. */
+  maxSharedMemoryRegions?: number;
   /** Most models loading at once (`--model-load-thread-count`); default 4. */
   modelLoadConcurrency?: number;
   /** Most instances of one model version (`--max-instances-per-model`); default 64. */
@@ -174,7 +176,10 @@ export class InferenceServer {
     this.logger = options.logger ?? new Logger();
     this.clock = options.clock ?? systemClock;
     this.extensions = [...new Set([...CORE_EXTENSIONS, ...(options.extensions ?? [])])];
-    this.sharedMemory = new SharedMemoryManager({ enabled: options.allowClientShm ?? false });
+    this.sharedMemory = new SharedMemoryManager({
+      enabled: options.allowClientShm ?? false,
+      maxRegions: options.maxSharedMemoryRegions,
+    });
     if (this.sharedMemory.enabled) this.extensions.push('system_shared_memory');
     this.loader = {
       backends: options.backends ?? createDefaultBackendRegistry(),

@@ -13,7 +13,13 @@ import {
 import { Logger } from '../../../src/common/logger.js';
 import { DATATYPES } from '../../../src/protocol/datatypes.js';
 import { startTestServer, type TestServer } from '../../helpers/test-server.js';
-import { jsConfig, type TempRepository, tensorEntry, writeJsRepository } from './js-repository.js';
+import {
+  inferError,
+  jsConfig,
+  type TempRepository,
+  tensorEntry,
+  writeJsRepository,
+} from './js-repository.js';
 
 const ints = (result: InferResult, name: string): number[] => Array.from(result.output<Int32Array>(name));
 const configType = (dt: string) => (dt === 'BYTES' ? 'TYPE_STRING' : `TYPE_${dt}`);
@@ -191,15 +197,6 @@ afterAll(async () => {
   await t?.close();
   repo?.remove();
 });
-
-async function inferError(promise: Promise<unknown>): Promise<InferenceServerError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as InferenceServerError;
-  }
-  throw new Error('The inference succeeded but an error was expected');
-}
 
 describe('JavaScript backend model API', () => {
   it('loads every JS model of the repository', () => {

@@ -4,7 +4,8 @@
  * `js_thread` (worker thread) and `js_process` (`nereid.isolation: "process"`, a child process
  * reached over IPC), with binary INT32 [1,16] tensors over HTTP, at concurrency 1 and 16.
  * Runs alternate the order of the two models per repetition; medians of throughput and p50 are
- * reported with the process/thread ratios and written to bench/results/js-isolation.json.
+ * reported with the process/thread ratios (of the medians, and the median of the per-repetition
+ * ratios, which is steadier on a shared machine) and written to bench/results/js-isolation.json.
  * Run: `npm run bench:js-isolation` (BENCH_REPS, BENCH_DURATION_MS override the defaults).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -79,6 +80,12 @@ async function main(): Promise<void> {
   }
   const med = (mode: Mode, c: number, f: (r: LoadResult) => number) =>
     median(results.get(`${mode}@${c}`)!.map(f));
+  /** Median over repetitions of process/thread (of `f`), each pair measured back to back. */
+  const pairRatio = (c: number, f: (r: LoadResult) => number) => {
+    const threads = results.get(`thread@${c}`)!;
+    const processes = results.get(`process@${c}`)!;
+    return median(threads.map((t, i) => f(processes[i]!) / f(t)));
+  };
   const rows = CONCURRENCIES.map((c) => ({
     concurrency: c,
     threadThroughput: med('thread', c, (r) => r.throughputPerS),
@@ -88,6 +95,8 @@ async function main(): Promise<void> {
     throughputProcessOverThread:
       med('process', c, (r) => r.throughputPerS) / med('thread', c, (r) => r.throughputPerS),
     p50ProcessOverThread: med('process', c, (r) => r.p50Us) / med('thread', c, (r) => r.p50Us),
+    pairThroughputProcessOverThread: pairRatio(c, (r) => r.throughputPerS),
+    pairP50ProcessOverThread: pairRatio(c, (r) => r.p50Us),
   }));
   const errors = [...results.values()].flat().reduce((n, r) => n + r.errors, 0);
   const summary = {
@@ -99,10 +108,12 @@ async function main(): Promise<void> {
     clientUtilization: Math.max(...[...results.values()].flat().map((r) => r.clientUtilization)),
   };
   console.log(JSON.stringify(summary, null, 2));
-  console.log('\nconc | thread req/s, p50 | process req/s, p50 | process/thread throughput, p50');
+  console.log(
+    '\nconc | thread req/s, p50 | process req/s, p50 | process/thread throughput, p50 | per-pair medians',
+  );
   for (const r of rows) {
     console.log(
-      `${String(r.concurrency).padStart(4)} | ${r.threadThroughput.toFixed(0)}, ${r.threadP50Us.toFixed(0)} us | ${r.processThroughput.toFixed(0)}, ${r.processP50Us.toFixed(0)} us | ${r.throughputProcessOverThread.toFixed(2)}x, ${r.p50ProcessOverThread.toFixed(2)}x`,
+      `${String(r.concurrency).padStart(4)} | ${r.threadThroughput.toFixed(0)}, ${r.threadP50Us.toFixed(0)} us | ${r.processThroughput.toFixed(0)}, ${r.processP50Us.toFixed(0)} us | ${r.throughputProcessOverThread.toFixed(2)}x, ${r.p50ProcessOverThread.toFixed(2)}x | ${r.pairThroughputProcessOverThread.toFixed(2)}x, ${r.pairP50ProcessOverThread.toFixed(2)}x`,
     );
   }
   writeFileSync(

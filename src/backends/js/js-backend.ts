@@ -78,9 +78,10 @@ export class JsBackend implements Backend {
   }
 
   async inspect(context: InstanceContext): Promise<ModelFileMetadata> {
+    // The loader names the inspecting instance `<model>_inspect` already.
     const instance = await this.start(
       context,
-      `${context.instanceName || context.modelName}_inspect`,
+      context.instanceName || `${context.modelName}_inspect`,
       'inspect',
     );
     let completed: ModelConfig | undefined;

@@ -20,24 +20,20 @@ import { startTestGrpcServer, type TestGrpcServer } from '../../helpers/test-grp
 import { EXAMPLES_REPOSITORY, startTestServer, type TestServer } from '../../helpers/test-server.js';
 import { textLineImage } from '../ensemble/text-line-image.js';
 import { startCliServer } from './cli-server.js';
-import { jsConfig, type TempRepository, tensorEntry, writeJsRepository } from './js-repository.js';
+import {
+  inferError,
+  jsConfig,
+  type TempRepository,
+  tensorEntry,
+  writeJsRepository,
+} from './js-repository.js';
 
 const PROCESS = 'parameters { key: "nereid.isolation" value: { string_value: "process" } }';
 const IO = `input [ ${tensorEntry('X', 'TYPE_INT32', '1')} ]
 output [ ${tensorEntry('PID', 'TYPE_INT32', '1')} ]`;
 const SECRET = 'NEREID_TEST_PROCESS_SECRET';
 
-const MODELS = {
-  crashy: {
-    config: jsConfig(
-      'crashy',
-      0,
-      IO,
-      `${PROCESS}
-parameters { key: "nereid.max_memory_mb" value: { string_value: "64" } }
-parameters { key: "nereid.execution_timeout_ms" value: { string_value: "500" } }`,
-    ),
-    source: `import { createTensor, toTypedArray } from '__API__';
+const CRASHY_SOURCE = `import { createTensor, toTypedArray } from '__API__';
 const hoard = [];
 export default class Crashy {
   execute(requests) {
@@ -50,7 +46,30 @@ export default class Crashy {
     return [[createTensor('PID', 'INT32', [1], [process.pid])]];
   }
 }
-`,
+`;
+
+const MODELS = {
+  crashy: {
+    config: jsConfig(
+      'crashy',
+      0,
+      IO,
+      `${PROCESS}
+parameters { key: "nereid.max_memory_mb" value: { string_value: "64" } }`,
+    ),
+    source: CRASHY_SOURCE,
+  },
+  // Its own model: an execution timeout short enough for the test would also cut the crashes above
+  // short on a loaded machine.
+  stuck: {
+    config: jsConfig(
+      'stuck',
+      0,
+      IO,
+      `${PROCESS}
+parameters { key: "nereid.execution_timeout_ms" value: { string_value: "500" } }`,
+    ),
+    source: CRASHY_SOURCE,
   },
   bls_sum: {
     config: jsConfig(
@@ -126,17 +145,12 @@ afterAll(async () => {
 
 const x = (v: number) => [tensor('X', 'INT32', [1], [v])];
 
-async function childPid(): Promise<number> {
-  return (await http.infer('crashy', x(0))).output<Int32Array>('PID')[0]!;
+async function childPid(model = 'crashy'): Promise<number> {
+  return (await http.infer(model, x(0))).output<Int32Array>('PID')[0]!;
 }
 
-async function failure(value: number): Promise<InferenceServerError> {
-  try {
-    await http.infer('crashy', x(value));
-  } catch (err) {
-    return err as InferenceServerError;
-  }
-  throw new Error(`Model 'crashy' answered X=${value} but an error was expected`);
+function failure(value: number, model = 'crashy'): Promise<InferenceServerError> {
+  return inferError(http.infer(model, x(value)));
 }
 
 async function identityWorks(): Promise<void> {
@@ -176,12 +190,12 @@ describe('JavaScript models in process isolation', () => {
   }
 
   it('an execution timeout kills the child process stuck in a busy loop (503) and a new one serves', async () => {
-    const before = await childPid();
-    const error = await failure(5);
+    const before = await childPid('stuck');
+    const error = await failure(5, 'stuck');
     expect(error.httpStatus).toBe(503);
     expect(error.message).toContain('timed out after 500 ms');
     await expect.poll(() => processGone(before), { timeout: 5000, interval: 50 }).toBe(true);
-    expect(await childPid()).not.toBe(before);
+    expect(await childPid('stuck')).not.toBe(before);
   });
 
   it('a model in a child process calls the ONNX model "simple" through the server (model-to-model call)', async () => {
@@ -301,7 +315,7 @@ describe('Child processes of process-isolated models', () => {
   const CHILD_MODELS = {
     idle_child: {
       config: jsConfig('idle_child', 0, IO, PROCESS),
-      source: MODELS.crashy.source,
+      source: CRASHY_SOURCE,
     },
     busy_child: {
       config: jsConfig(

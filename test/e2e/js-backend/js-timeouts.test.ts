@@ -68,7 +68,7 @@ const HUNG_INIT_MODELS = {
       'hung_init',
       0,
       IO,
-      'parameters { key: "nereid.load_timeout_ms" value: { string_value: "500" } }',
+      'parameters { key: "nereid.load_timeout_ms" value: { string_value: "2000" } }',
     ),
     source: `export default class HungInit {
   initialize() { return new Promise(() => {}); }
@@ -116,7 +116,7 @@ describe('JavaScript model execution timeouts', () => {
       /^Execution on instance "hangs_0" of model "hangs" timed out after 600 ms; the instance was stopped$/,
     );
     expect(elapsedMs).toBeGreaterThanOrEqual(590);
-    expect(elapsedMs).toBeLessThan(600 + RESTART_MS);
+    expect(elapsedMs).toBeLessThan(600 + 3000);
     // The replacement takes RESTART_MS to initialize: meanwhile neither the model nor (strict
     // readiness) the server is ready.
     expect(await http.isModelReady('hangs')).toBe(false);
@@ -156,11 +156,12 @@ describe('JavaScript model load timeouts', () => {
     const hung = index.find((m) => m.name === 'hung_init');
     expect(hung?.state).toBe('UNAVAILABLE');
     expect(hung?.reason).toMatch(
-      /Cannot load model "hung_init" on instance "hung_init_0": loading did not finish within the load timeout of 500 ms/,
+      // hung_init_0 (initialize) normally; hung_init_inspect (reading the config) on a very loaded machine.
+      /Cannot load model "hung_init" on instance "hung_init_\w+": loading did not finish within the load timeout of 2000 ms/,
     );
     expect(await http.isModelReady('hung_init')).toBe(false);
     expect(Array.from((await http.infer('fine', x(0))).output<Int32Array>('PID'))).toEqual([2]);
-    expect(server.stderr()).toMatch(/hung_init.*UNAVAILABLE: .*load timeout of 500 ms/);
+    expect(server.stderr()).toMatch(/hung_init.*UNAVAILABLE: .*load timeout of 2000 ms/);
   });
 });
 

@@ -25,6 +25,8 @@ export {
   EXECUTION_TIMEOUT_PARAMETER,
   JsBackend,
   type JsBackendOptions,
+  type JsBackendSettings,
+  parseJsBackendConfig,
   resolveExecutionTimeoutMs,
 } from './js/index.js';
 export {

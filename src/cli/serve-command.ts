@@ -3,6 +3,11 @@
  * Triton's startup table of models, and on SIGINT/SIGTERM stops accepting, finishes in-flight
  * requests (up to --exit-timeout-secs) and exits.
  */
+import {
+  createDefaultBackendRegistry,
+  type JsBackendSettings,
+  parseJsBackendConfig,
+} from '../backends/index.js';
 import { systemClock } from '../common/clock.js';
 import { ServerError } from '../common/errors.js';
 import { Logger } from '../common/logger.js';
@@ -229,7 +234,7 @@ export const SERVE_FLAGS: FlagSpec[] = [
     name: 'backend-config',
     kind: 'list',
     metavar: 'BACKEND,K=V',
-    help: 'Backend setting, e.g. onnxruntime,default-max-batch-size=8',
+    help: 'Backend setting, e.g. onnxruntime,default-max-batch-size=8 or javascript,execution-timeout-ms=60000 (keys of javascript: docs/javascript-backend.md)',
     default: [],
   },
   {
@@ -308,6 +313,26 @@ function defaultMaxBatchSize(flags: ParsedFlags): number {
     }
   }
   return value;
+}
+
+/**
+ * Reads the `--backend-config javascript,KEY=VALUE` settings (timeouts, isolation, heap limit);
+ * an unknown key or a bad value is a startup error. Malformed entries are defaultMaxBatchSize's.
+ */
+function javascriptBackendSettings(flags: ParsedFlags): JsBackendSettings {
+  const settings: [string, string][] = [];
+  for (const entry of flags.values['backend-config'] as string[]) {
+    const comma = entry.indexOf(',');
+    if (comma === -1 || entry.slice(0, comma) !== 'javascript') continue;
+    const setting = entry.slice(comma + 1);
+    const eq = setting.indexOf('=');
+    if (eq !== -1) settings.push([setting.slice(0, eq), setting.slice(eq + 1)]);
+  }
+  try {
+    return parseJsBackendConfig(settings);
+  } catch (err) {
+    throw new FlagError((err as Error).message);
+  }
 }
 
 /** Reads the model-management flags: control mode, startup models, poll interval, readiness. */
@@ -413,6 +438,8 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
     error: flags.values['log-error'] as boolean,
     verboseLevel: flags.values['log-verbose'] as number,
   });
+  const maxBatchSize = defaultMaxBatchSize(flags);
+  const backends = createDefaultBackendRegistry({ javascript: javascriptBackendSettings(flags) });
   const cache = await responseCache(flags, logger);
   const observer = metricsObserver(flags, cache);
   const server = await InferenceServer.start({
@@ -423,7 +450,8 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
       (flags.values['disable-auto-complete-config'] as boolean),
     exitOnError: flags.values['exit-on-error'] as boolean,
     ...control,
-    defaultMaxBatchSize: defaultMaxBatchSize(flags),
+    defaultMaxBatchSize: maxBatchSize,
+    backends,
     logger,
     observer,
     cache,

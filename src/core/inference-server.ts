@@ -196,7 +196,8 @@ export class InferenceServer {
       logger: this.logger,
       observer: options.observer ?? null,
       infer: (request) => this.infer(request),
-      isModelReady: (name, version) => this.isModelReady(name, version),
+      // An ensemble's steps need to be loaded, not healthy: one restarting must not fail its load.
+      isModelReady: (name, version) => this.isModelLoaded(name, version),
       instanceBudget: new InstanceBudget({
         maxPerModel: options.maxInstancesPerModel,
         maxTotal: options.maxTotalInstances,
@@ -275,11 +276,17 @@ export class InferenceServer {
 
   /**
    * Whether the server is ready: live and, with strict readiness (the default), every model that
-   * should be loaded is READY (models being loaded through the API or unloaded do not count).
+   * should be loaded is READY (models being loaded through the API or unloaded do not count) and
+   * no loaded version has an instance being replaced after a crash or an execution timeout.
    */
   isReady(): boolean {
     if (!this.isLive()) return false;
-    return this.options.strictReadiness === false || this.manager.allWantedReady();
+    if (this.options.strictReadiness === false) return true;
+    if (!this.manager.allWantedReady()) return false;
+    for (const entry of this.manager.allEntries()) {
+      for (const mv of entry.versions.values()) if (!mv.pool.healthy) return false;
+    }
+    return true;
   }
 
   /** `GET /v2` body. */
@@ -321,8 +328,20 @@ export class InferenceServer {
     return found;
   }
 
-  /** Whether the model (version) is ready. */
+  /**
+   * Whether the model (version) is ready: loaded, and none of its instances is being replaced
+   * after a crash or an execution timeout (as Triton asks each instance, TRITONBACKEND_ModelInstanceReady).
+   */
   isModelReady(name: string, version = ''): boolean {
+    try {
+      return this.getModel(name, version).pool.healthy;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Whether the model (version) is loaded and serving, whatever its instances' health. */
+  private isModelLoaded(name: string, version: string): boolean {
     try {
       this.getModel(name, version);
       return true;

@@ -39,7 +39,16 @@ describe('numeric string inputs', () => {
     for (let i = 0; i < 8; i++) calls.push(http.infer('simple_string', inputs(String(i))));
     const bad = rejection(http.infer('simple_string', inputs('abc'), { requestId: 'r1' }));
     const results = await Promise.all(calls);
-    expect(results.map((r) => r.outputAsStrings('OUTPUT0')[0])).toEqual(['1', '2', '3', '4', '5', '6', '7', '8']);
+    expect(results.map((r) => r.outputAsStrings('OUTPUT0')[0])).toEqual([
+      '1',
+      '2',
+      '3',
+      '4',
+      '5',
+      '6',
+      '7',
+      '8',
+    ]);
     const err = await bad;
     expect(err.httpStatus).toBe(400);
     expect(err.message).toBe(

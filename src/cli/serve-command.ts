@@ -14,9 +14,7 @@ import { Logger } from '../common/logger.js';
 import { createResponseCache, parseCacheConfig } from '../core/cache/index.js';
 import {
   checkStartupModels,
-  DEFAULT_MAX_INSTANCES_PER_MODEL,
   DEFAULT_MAX_SHARED_MEMORY_REGIONS,
-  DEFAULT_MAX_TOTAL_INSTANCES,
   DEFAULT_MODEL_LOAD_CONCURRENCY,
   InferenceServer,
   type ModelControlMode,
@@ -79,15 +77,15 @@ export const SERVE_FLAGS: FlagSpec[] = [
     name: 'max-instances-per-model',
     kind: 'int',
     metavar: 'N',
-    help: 'Most instances (worker threads) one model version may start: a larger instance_group fails its load',
-    default: DEFAULT_MAX_INSTANCES_PER_MODEL,
+    help: 'Most instances (worker threads) one model version may start: a larger instance_group fails its load (0 = 4 per core, at least 16)',
+    default: 0,
   },
   {
     name: 'max-total-instances',
     kind: 'int',
     metavar: 'N',
-    help: 'Most instances across the server (reloads count old and new while they swap): loads past it fail with UNAVAILABLE',
-    default: DEFAULT_MAX_TOTAL_INSTANCES,
+    help: 'Most instances across the server (reloads count old and new while they swap): loads past it fail with UNAVAILABLE (0 = 16 per core, at least 64)',
+    default: 0,
   },
   {
     name: 'strict-readiness',
@@ -297,6 +295,13 @@ function positiveFlag(flags: ParsedFlags, name: string): number {
   return value;
 }
 
+/** The value of an int flag where 0 means the default (undefined); negative values are refused. */
+function autoFlag(flags: ParsedFlags, name: string): number | undefined {
+  const value = flags.values[name] as number;
+  if (value < 0) throw new FlagError(`--${name} must be >= 0 (0 = automatic): received ${value}`);
+  return value === 0 ? undefined : value;
+}
+
 /** Reads `--backend-config onnxruntime,default-max-batch-size=N`. */
 function defaultMaxBatchSize(flags: ParsedFlags): number {
   let value = 4;
@@ -458,8 +463,8 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
     allowClientShm: flags.values['allow-client-shm'] as boolean,
     maxSharedMemoryRegions: positiveFlag(flags, 'max-shared-memory-regions'),
     modelLoadConcurrency: positiveFlag(flags, 'model-load-thread-count'),
-    maxInstancesPerModel: positiveFlag(flags, 'max-instances-per-model'),
-    maxTotalInstances: positiveFlag(flags, 'max-total-instances'),
+    maxInstancesPerModel: autoFlag(flags, 'max-instances-per-model'),
+    maxTotalInstances: autoFlag(flags, 'max-total-instances'),
   });
   process.stderr.write(`${modelTable(server.repositoryIndex())}\n`);
   const frontends: { close(): Promise<void> }[] = [];

@@ -9,9 +9,18 @@ export {
 } from './grpc/index.js';
 export { HttpFrontend, type HttpFrontendOptions } from './http/http-frontend.js';
 export {
+  DEFAULT_HEADER_TIMEOUT_MS,
+  DEFAULT_KEEPALIVE_TIMEOUT_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  type HttpLimits,
+  MAX_CONNECTIONS_CAP,
+  resolveHttpLimits,
+} from './http/http-limits.js';
+export {
   MetricsFrontend,
   type MetricsFrontendOptions,
   PrometheusObserver,
   type PrometheusObserverOptions,
   parseMetricsConfig,
 } from './metrics/index.js';
+export type { ServerTlsOptions } from './server-tls.js';

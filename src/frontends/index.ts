@@ -2,10 +2,12 @@
 
 export { API_CATEGORIES, type ApiCategory, parseRestrictions, type Restrictions } from './access/index.js';
 export {
+  DEFAULT_GRPC_MAX_RECEIVE_BYTES,
   GRPC_COMPRESSION_LEVELS,
   type GrpcCompressionLevel,
   GrpcFrontend,
   type GrpcFrontendOptions,
+  resolveMaxReceiveBytes,
 } from './grpc/index.js';
 export { HttpFrontend, type HttpFrontendOptions } from './http/http-frontend.js';
 export {

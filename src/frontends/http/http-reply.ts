@@ -50,15 +50,15 @@ export function sendError(res: ServerResponse, err: unknown): void {
 }
 
 /**
- * Answers a request whose body could not be read or decoded: a body over the size limit or the
- * in-flight byte budget closes the connection once answered (the rest of it is never read);
- * anything else is a 400.
+ * Answers a request whose body could not be read or decoded. A body over the size limit or the
+ * in-flight byte budget is answered with `Connection: close`: node:http then ends the connection
+ * after the answer (a FIN, not a reset that could lose the answer) and drops whatever the client
+ * still sends, which the request timeout bounds. Anything else is a 400.
  */
 export function sendBodyError(res: ServerResponse, err: unknown): void {
   if (err instanceof BodyTooLargeError || err instanceof InflightBytesError) {
     res.setHeader('Connection', 'close');
     sendError(res, err);
-    res.on('finish', () => res.socket?.destroy());
     return;
   }
   sendError(

@@ -1,50 +1,36 @@
 /**
- * Measures one candidate: loads it through the repository API with a config override (skipped
- * when it is what the server already serves), runs the perf engine over the load levels in
- * order, stopping once a level breaks the latency budget or throughput stops rising by the
- * minimum gain (or an open-loop rate is no longer reached), reads the server's memory after every
- * level, and judges the result. A config the server refuses or requests that fail make a failed
- * result, not an error; an interrupt or a lost server is an error.
+ * Measures one candidate: has the serving target serve it (serving-target.ts), runs the perf
+ * engine over the load levels in order, stopping once a level breaks the latency budget or
+ * throughput stops rising by the minimum gain (or an open-loop rate is no longer reached), reads
+ * the server's memory after every level, and judges the result. A config the server refuses or
+ * requests that fail make a failed result, not an error; an interrupt or a lost server is an error.
  */
 import { performance } from 'node:perf_hooks';
-import { InferenceServerError } from '../../client/index.js';
 import { ServerError } from '../../common/errors.js';
 import { type LevelResult, type PerfOptions, REPORTED_PERCENTILES, runPerf } from '../perf/index.js';
 import { type Candidate, candidateKey, describeCandidate } from './candidate.js';
-import { applyCandidate } from './candidate-config.js';
 import { type Constraints, judge } from './candidate-scoring.js';
-import type { MemoryProbe } from './server-memory.js';
+import type { ServingTarget } from './serving-target.js';
 import type { TunableModel } from './tunable-model.js';
-import type { TuneControl } from './tune-control.js';
 import type { CandidateResult, LevelPoint } from './tune-report.js';
 
 /** What a measurer needs besides the candidate. */
 export interface MeasurerSetup {
-  readonly control: TuneControl;
+  /** Serves each candidate. */
+  readonly target: ServingTarget;
   readonly model: TunableModel;
-  /** perf options shared by every candidate (model, url, load settings); levels are added here. */
-  readonly perf: Omit<PerfOptions, 'concurrencyRange' | 'requestRateRange'>;
+  /** perf options shared by every candidate (model, load settings); url and levels are added here. */
+  readonly perf: Omit<PerfOptions, 'url' | 'concurrencyRange' | 'requestRateRange'>;
   readonly loadMode: 'concurrency' | 'request_rate';
   /** Load levels climbed in order. */
   readonly levels: readonly number[];
   readonly constraints: Constraints;
   /** A level must raise throughput by this many percent over the best so far, or the climb stops. */
   readonly minGainPct: number;
-  /** Server memory, or null when it cannot be read. */
-  readonly memory: MemoryProbe | null;
-  /** Server memory before the model was loaded, bytes (for memory per instance), or null. */
-  readonly baselineRssBytes: number | null;
   /** Aborts the measurement in progress. */
   readonly signal: AbortSignal;
-  /** Called before every load: the original config must be restored afterwards. */
-  onLoad(): void;
   /** The live progress line. */
   progress(text: string): void;
-}
-
-/** Whether an error is the server's answer (it refused), not a lost connection or a cancel. */
-function isServerAnswer(err: unknown): err is InferenceServerError {
-  return err instanceof InferenceServerError && (err.httpStatus !== undefined || err.grpcCode !== undefined);
 }
 
 /** The LevelPoint of a perf level result, with latency at `percentile`. */
@@ -65,18 +51,11 @@ export function levelPoint(l: LevelResult, percentile: number): LevelPoint {
   };
 }
 
-/** Loads and measures candidates one at a time, remembering what the server serves. */
+/** Serves and measures candidates one at a time. */
 export class CandidateMeasurer {
-  /** Key of the candidate the server serves now, or null when unknown. */
-  private servedKey: string | null;
   private count = 0;
 
-  constructor(
-    private readonly setup: MeasurerSetup,
-    served: Candidate | null,
-  ) {
-    this.servedKey = served === null ? null : candidateKey(served);
-  }
+  constructor(private readonly setup: MeasurerSetup) {}
 
   /** Measures `candidate`; `original` marks the model's own configuration. */
   async measure(candidate: Candidate, original: boolean): Promise<CandidateResult> {
@@ -99,7 +78,7 @@ export class CandidateMeasurer {
       score: null,
     };
     const loadStart = performance.now();
-    result.error = await this.load(candidate);
+    result.error = await this.setup.target.serve(candidate, model.config);
     result.loadMs = performance.now() - loadStart;
     if (result.error === null) {
       const measureStart = performance.now();
@@ -107,32 +86,15 @@ export class CandidateMeasurer {
       result.measureMs = performance.now() - measureStart;
     }
     const rss = result.rssBytes;
-    if (rss !== null && this.setup.baselineRssBytes !== null)
-      result.memoryPerInstanceBytes = (rss - this.setup.baselineRssBytes) / candidate.instances;
+    const baseline = this.setup.target.baselineRssBytes;
+    if (rss !== null && baseline !== null)
+      result.memoryPerInstanceBytes = (rss - baseline) / candidate.instances;
     Object.assign(result, judge(result.levels, rss, result.error, this.setup.constraints));
     return result;
   }
 
-  /** Loads `candidate` unless it is served already; the server's refusal text, or null. */
-  private async load(candidate: Candidate): Promise<string | null> {
-    const key = candidateKey(candidate);
-    if (key === this.servedKey) return null;
-    this.setup.onLoad();
-    this.servedKey = null;
-    try {
-      const config = applyCandidate(this.setup.model.config, candidate);
-      await this.setup.control.loadModel(this.setup.model.name, { config: JSON.stringify(config) });
-    } catch (err) {
-      if (!isServerAnswer(err)) throw err;
-      // A reload that fails leaves the previous versions serving, but which one is unknown here.
-      return `the server refused the config: ${err.message}`;
-    }
-    this.servedKey = key;
-    return null;
-  }
-
   private async sample(result: CandidateResult): Promise<void> {
-    const rss = (await this.setup.memory?.readRssBytes()) ?? null;
+    const rss = (await this.setup.target.memory?.readRssBytes()) ?? null;
     if (rss !== null) result.rssBytes = Math.max(result.rssBytes ?? 0, rss);
   }
 
@@ -142,6 +104,7 @@ export class CandidateMeasurer {
     const percentile = s.constraints.percentile;
     const options: PerfOptions = {
       ...s.perf,
+      url: s.target.url,
       // perf stabilises on the average unless told a percentile; only pass one it would not report.
       percentile: REPORTED_PERCENTILES.includes(percentile) ? undefined : percentile,
       ...(s.loadMode === 'concurrency' ? { concurrencyRange: s.levels } : { requestRateRange: s.levels }),

@@ -58,6 +58,12 @@ export {
   rssFromMetrics,
   rssFromProcStatus,
 } from './server-memory.js';
+export {
+  type FreshServerSetup,
+  FreshServers,
+  type ServingTarget,
+  SharedServer,
+} from './serving-target.js';
 export { estimateDuration, formatDuration, LOAD_ESTIMATE_MS, type TimeEstimate } from './time-estimate.js';
 export { type TunableModel, tunableModel } from './tunable-model.js';
 export { constraintText, formatPlan, formatRecommendation, formatResultLine } from './tune-console.js';

@@ -69,9 +69,13 @@ export function startOwnedServer(
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   let exitedFlag = false;
+  // If tune exits without stopping it (a second Ctrl-C, a crash), the server must not outlive it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   const exited = new Promise<void>((resolve) =>
     child.once('exit', () => {
       exitedFlag = true;
+      process.off('exit', killOnExit);
       resolve();
     }),
   );

@@ -63,7 +63,7 @@ export function formatPlan({ report, space, estimate }: PlanFacts): string {
       ? `Exhaustive search: ${estimate.configs} configurations`
       : `Quick search: about ${estimate.configs} of ${report.space.size} configurations (at most ${estimate.maxConfigs})`;
   return [
-    `Tuning model '${m.name}' (${m.backend || 'unknown backend'}, max_batch_size ${m.maxBatchSize}${m.sequence ? ', sequence batching' : ''}) on ${report.server.url}${report.server.owned ? ' (a server tune started)' : ''}, ${report.server.cores} cores`,
+    `Tuning model '${m.name}' (${m.backend || 'unknown backend'}, max_batch_size ${m.maxBatchSize}${m.sequence ? ', sequence batching' : ''}) on ${report.server.url}${report.server.owned ? ' (tune starts a server for each configuration)' : ''}, ${report.server.cores} cores`,
     `Objective: ${objective}`,
     `Space: ${dims.join(' x ')} = ${report.space.size} configurations`,
     `Load: ${load}; windows of ${s.measurementIntervalMs} ms, 3 to ${s.maxTrials} per level, batch size ${s.batchSize}`,

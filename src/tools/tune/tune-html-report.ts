@@ -138,7 +138,7 @@ export function tuneReportHtml(report: TuneReport, chartJs: string = chartJsSour
   return chartPageHtml(
     {
       title: `nereid tune: ${report.model.name}`,
-      body: `<p>${escapeHtml(`${s.search} search, objective ${s.objective}${constraints.length > 0 ? ` with ${constraints.join(', ')}` : ''}; ${report.results.length} of ${report.space.size} configurations measured in ${Math.round(report.durationMs / 1000)} s on ${report.server.url}${report.server.owned ? ' (a server tune started)' : ''}, ${report.server.cores} cores; started ${report.startedAt}`)}</p>
+      body: `<p>${escapeHtml(`${s.search} search, objective ${s.objective}${constraints.length > 0 ? ` with ${constraints.join(', ')}` : ''}; ${report.results.length} of ${report.space.size} configurations measured in ${Math.round(report.durationMs / 1000)} s on ${report.server.url}${report.server.owned ? ' (tune starts a server for each configuration)' : ''}, ${report.server.cores} cores; started ${report.startedAt}`)}</p>
 <h2 id="recommendation">${winner === null ? 'No recommendation' : escapeHtml(`Recommended: ${winner.label}`)}</h2>
 <p id="explanation">${escapeHtml(report.explanation)}</p>
 <h2>Throughput vs p${s.percentile} latency</h2>

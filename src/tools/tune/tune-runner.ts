@@ -36,6 +36,7 @@ import {
   metricsMemoryProbe,
   processMemoryProbe,
 } from './server-memory.js';
+import { FreshServers, type ServingTarget, SharedServer } from './serving-target.js';
 import { estimateDuration, formatDuration } from './time-estimate.js';
 import { type TunableModel, tunableModel } from './tunable-model.js';
 import { formatPlan, formatRecommendation, formatResultLine } from './tune-console.js';
@@ -198,14 +199,16 @@ export async function runTune(
   let restorer: ConfigRestorer | null = null;
   let report: TuneReport | null = null;
   let failure: unknown = null;
+  const held: Held = { target: null };
   try {
     restorer = await ConfigRestorer.capture(control, opts.model);
-    report = await search(opts, sink, signal, reached, control, restorer, startMs);
+    report = await search(opts, sink, signal, reached, control, restorer, startMs, held);
   } catch (err) {
     failure = err;
   }
   const restored = await putBack(reached, restorer, failure, sink);
   await control.close();
+  await held.target?.close();
   await reached.owned?.stop();
   if (failure !== null) {
     sink.progress('');
@@ -218,6 +221,11 @@ export async function runTune(
   return report!;
 }
 
+/** The serving target of a run, held where the run's cleanup can close it. */
+interface Held {
+  target: ServingTarget | null;
+}
+
 /** Restores the model (unless tune owns the server); returns the sentence saying how. */
 async function putBack(
   reached: Reached,
@@ -226,7 +234,7 @@ async function putBack(
   io: TuneIo,
 ): Promise<string> {
   if (reached.owned !== null)
-    return "The server tune started was stopped; the repository's files were not changed";
+    return "The servers tune started were stopped; the repository's files were not changed";
   if (restorer === null || !restorer.pending) return `Model '${restorer?.model ?? ''}' was not changed`;
   io.progress(`Restoring the original config of model '${restorer.model}'`);
   try {
@@ -247,6 +255,7 @@ async function search(
   control: TuneControl,
   restorer: ConfigRestorer,
   startMs: number,
+  held: Held,
 ): Promise<TuneReport> {
   const config = await servedConfig(control, restorer);
   const model = tunableModel(opts.model, config, opts.protocol);
@@ -279,37 +288,48 @@ async function search(
     io.warn(text);
   }
   const constraints = constraintsOf(opts);
-  const measurer = new CandidateMeasurer(
-    {
-      control,
-      model,
-      perf: {
-        model: model.name,
-        protocol: opts.protocol,
-        url: reached.url,
-        batchSize: opts.batchSize,
-        measurementIntervalMs: opts.measurementIntervalMs,
-        stabilityPercentage: opts.stabilityPercentage,
-        maxTrials: opts.maxTrials,
-        inputData: opts.inputData,
-        shapes: { ...opts.shapes },
-        headers: { ...opts.headers },
-        stringLength: opts.stringLength,
-        streaming: model.decoupled,
-        maxThreads: opts.maxThreads ?? undefined,
-      },
-      loadMode: opts.loadMode,
-      levels,
-      constraints,
-      minGainPct: opts.minGainPct,
-      memory: reached.memory,
-      baselineRssBytes: reached.baselineRssBytes,
-      signal,
-      onLoad: () => restorer.markChanged(),
-      progress: io.progress,
+  held.target =
+    reached.owned === null
+      ? new SharedServer(control, model.name, reached.url, reached.memory, original, () =>
+          restorer.markChanged(),
+        )
+      : new FreshServers(
+          {
+            entry: opts.serverEntry ?? defaultServerEntry(),
+            repositories: opts.modelRepositories,
+            serverArgs: opts.serverArgs,
+            protocol: opts.protocol,
+            headers: opts.headers,
+            model: model.name,
+          },
+          reached.owned,
+          original,
+          reached.baselineRssBytes,
+        );
+  const measurer = new CandidateMeasurer({
+    target: held.target,
+    model,
+    perf: {
+      model: model.name,
+      protocol: opts.protocol,
+      batchSize: opts.batchSize,
+      measurementIntervalMs: opts.measurementIntervalMs,
+      stabilityPercentage: opts.stabilityPercentage,
+      maxTrials: opts.maxTrials,
+      inputData: opts.inputData,
+      shapes: { ...opts.shapes },
+      headers: { ...opts.headers },
+      stringLength: opts.stringLength,
+      streaming: model.decoupled,
+      maxThreads: opts.maxThreads ?? undefined,
     },
-    original,
-  );
+    loadMode: opts.loadMode,
+    levels,
+    constraints,
+    minGainPct: opts.minGainPct,
+    signal,
+    progress: io.progress,
+  });
   const byKey = new Map<string, CandidateResult>();
   const evaluate: Evaluate = async (c: Candidate) => {
     const known = byKey.get(candidateKey(c));
@@ -396,7 +416,9 @@ function finish(opts: ResolvedTuneOptions, report: TuneReport, io: TuneIo): void
   if (opts.reportFile !== null) writeFileSync(opts.reportFile, tuneReportHtml(report));
   if (report.recommendedConfig === null) return;
   if (opts.outputConfigFile !== null) writeFileSync(opts.outputConfigFile, report.recommendedConfig);
-  if (opts.writeConfig) {
+  if (opts.writeConfig && report.winner === report.original) {
+    io.out(`The original config is the one recommended: ${opts.model}/config.pbtxt left as it is\n`);
+  } else if (opts.writeConfig) {
     const found = findRepositoryModel(opts.modelRepositories, opts.model);
     if (found === null) {
       throw invalidArg(

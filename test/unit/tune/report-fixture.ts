@@ -91,7 +91,7 @@ export function sampleTuneReport(): TuneReport {
     original: 0,
     explanation: 'A second instance raised throughput 2.3× at −1.0 ms p99 and 38 MB',
     recommendedConfig: 'name: "text_orientation"\ninstance_group [\n  {\n    count: 2\n  }\n]\n',
-    restored: "The server tune started was stopped; the repository's files were not changed",
+    restored: "The servers tune started were stopped; the repository's files were not changed",
     warnings: ['Model </script> has the response cache on'],
   };
 }

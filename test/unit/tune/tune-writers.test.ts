@@ -39,7 +39,7 @@ describe('tune console text', () => {
       estimate: { configs: 6, maxConfigs: 6, typicalMs: 100_000, minMs: 30_000, maxMs: 600_000 },
     });
     expect(plan).toContain(
-      "Tuning model 'text_orientation' (onnxruntime, max_batch_size 8) on 127.0.0.1:8000 (a server tune started), 2 cores",
+      "Tuning model 'text_orientation' (onnxruntime, max_batch_size 8) on 127.0.0.1:8000 (tune starts a server for each configuration), 2 cores",
     );
     expect(plan).toContain('Objective: most throughput; constraints: p99 <= 20 ms');
     expect(plan).toContain(
@@ -58,7 +58,7 @@ describe('tune console text', () => {
     );
     expect(text).toContain('count: 2');
     expect(text).toContain(
-      "The server tune started was stopped; the repository's files were not changed. Took 61 s.",
+      "The servers tune started were stopped; the repository's files were not changed. Took 61 s.",
     );
     const none = {
       ...sampleTuneReport(),

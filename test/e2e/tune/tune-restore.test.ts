@@ -125,7 +125,7 @@ describe('nereid tune restores the model it tuned', () => {
 
   it('restores the original config after Ctrl-C while a candidate is being measured', async () => {
     const before = await client.modelConfig('simple');
-    const run = tune([...SHORT, '--concurrency', '1', '-p', '500', '-r', '10', '-s', '0.001']);
+    const run = tune([...SHORT, '--concurrency', '1', '-p', '500', '-r', '6', '-s', '0.001']);
     // The original is measured first (it is already served); then 2 instances are loaded.
     let candidateServed = false;
     for (let i = 0; i < 600 && !candidateServed && run.child.exitCode === null; i++) {
@@ -179,15 +179,10 @@ describe('nereid tune refuses what it cannot do', () => {
     expect(await client.isModelReady('repeat_int32')).toBe(false);
   }, 30_000);
 
-  it('gives bad flags a clear error and exit code 2, bad option values exit code 1', async () => {
+  it('gives a bad flag a clear error and exit code 2, a value that does not fit the model exit code 1', async () => {
     const unknown = tune(['-m', 'simple', '--instances-count', '2']);
     expect(await unknown.exited).toBe(2);
     expect(unknown.stderr()).toBe("nereid: Unknown flag '--instances-count'; see --help\n");
-    const search = tune(['-m', 'simple', '--search', 'fast']);
-    expect(await search.exited).toBe(1);
-    expect(search.stderr()).toBe(
-      "nereid tune: Option search must be quick or exhaustive: received 'fast' (ERR_TUNE_OPTION)\n",
-    );
     const threads = tune(['-m', 'simple_identity', '--intra-op-threads', '1', ...FAST]);
     expect(await threads.exited).toBe(1);
     expect(threads.stderr()).toContain(

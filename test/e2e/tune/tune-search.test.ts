@@ -54,7 +54,7 @@ function smallSpace(extra: Partial<TuneOptions>): TuneOptions {
     maxBatchSizes: [8],
     maxQueueDelaysUs: [60_000],
     concurrency: [16],
-    measurementIntervalMs: 500,
+    measurementIntervalMs: 400,
     maxTrials: 3,
     ...extra,
   };

@@ -1,8 +1,8 @@
 /** Unit: `nereid tune`'s command line parsed into TuneOptions, its flag errors, and docs/tune.md kept in sync with --help. */
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { FlagError } from '../../../src/cli/cli-flags.js';
-import { TUNE_HELP, tuneOptionsFromArgs } from '../../../src/cli/tune-command.js';
+import { TUNE_HELP, tuneCommand, tuneOptionsFromArgs } from '../../../src/cli/tune-command.js';
 
 function flagError(argv: string[]): string {
   try {
@@ -122,6 +122,22 @@ describe('nereid tune command line', () => {
       "Flag --latency-budget-ms takes a number: received 'fast'",
     );
     expect(flagError(['-m', 'm', 'extra'])).toBe("Unexpected argument 'extra'; see 'nereid tune --help'");
+  });
+
+  it('answers an option value it refuses with the error on stderr and exit code 1, before reaching any server', async () => {
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      expect(await tuneCommand(['-m', 'simple', '-u', '127.0.0.1:9', '--search', 'fast'])).toBe(1);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(written.join('')).toBe(
+      "nereid tune: Option search must be quick or exhaustive: received 'fast' (ERR_TUNE_OPTION)\n",
+    );
   });
 
   it('is documented in docs/tune.md with the current --help text', () => {

@@ -71,6 +71,7 @@ export { openControl, type TuneControl } from './tune-control.js';
 export { compareWithOriginal, explainNoWinner, explainWinner, gainText } from './tune-explanation.js';
 export { type SeriesChart, tuneChartData, tuneReportHtml } from './tune-html-report.js';
 export { type ResolvedTuneOptions, resolveTuneOptions, type TuneOptions } from './tune-options.js';
+export { decideOutcome, writableModel, writeOutcome } from './tune-outcome.js';
 export {
   type CandidateResult,
   type LevelPoint,

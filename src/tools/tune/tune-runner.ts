@@ -2,28 +2,20 @@
  * `runTune`: one `nereid tune` run. It reaches the server (a running one, or its own started on
  * the repository), records the model's state, builds the search space from the model and the
  * flags, says how long the search will take, measures the original config and then the
- * configurations the search asks for, picks the winner and explains it, puts the model back as
- * it was (also after an error or an interrupt), and writes the table, JSON, CSV, HTML report and
- * config files asked for. Measuring one configuration is candidate-measurer.ts's job.
+ * configurations the search asks for, puts the model back as it was (also after an error or an
+ * interrupt), and hands the results to tune-outcome.ts for the winner and the files. Measuring
+ * one configuration is candidate-measurer.ts's job.
  */
-import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { InferenceServerError } from '../../client/index.js';
-import { cancelled, notFound, ServerError, unavailable } from '../../common/errors.js';
-import { invalidArg } from '../../common/index.js';
+import { cancelled, invalidArg, notFound, ServerError, unavailable } from '../../common/errors.js';
 import { type Candidate, candidateKey } from './candidate.js';
 import { type ConfigObject, candidateFromConfig } from './candidate-config.js';
 import { CandidateMeasurer } from './candidate-measurer.js';
-import { type Constraints, chooseWinner } from './candidate-scoring.js';
+import type { Constraints } from './candidate-scoring.js';
 import { ConfigRestorer } from './config-restorer.js';
 import { type Evaluate, exhaustiveSearch, quickSearch } from './config-search.js';
 import { defaultServerEntry, type OwnedServer, startOwnedServer } from './owned-server.js';
-import {
-  findRepositoryModel,
-  recommendedConfigText,
-  repositoryConfigObject,
-  writeRepositoryConfig,
-} from './recommended-config.js';
 import {
   buildSearchSpace,
   defaultLoadLevels,
@@ -39,14 +31,11 @@ import {
 import { FreshServers, type ServingTarget, SharedServer } from './serving-target.js';
 import { estimateDuration, formatDuration } from './time-estimate.js';
 import { type TunableModel, tunableModel } from './tunable-model.js';
-import { formatPlan, formatRecommendation, formatResultLine } from './tune-console.js';
+import { formatPlan, formatResultLine } from './tune-console.js';
 import { openControl, type TuneControl } from './tune-control.js';
-import { compareWithOriginal, explainNoWinner, explainWinner } from './tune-explanation.js';
-import { tuneReportHtml } from './tune-html-report.js';
 import { type ResolvedTuneOptions, resolveTuneOptions, type TuneOptions } from './tune-options.js';
+import { decideOutcome, writableModel, writeOutcome } from './tune-outcome.js';
 import type { CandidateResult, TuneReport } from './tune-report.js';
-import { tuneReportJson } from './tune-report.js';
-import { formatTuneTable, tuneReportCsv } from './tune-table.js';
 
 /** Where a run writes: report text, the live progress line, warnings. All default to silence. */
 export interface TuneIo {
@@ -217,7 +206,7 @@ export async function runTune(
   }
   report!.restored = restored;
   report!.durationMs = performance.now() - startMs;
-  finish(opts, report!, sink);
+  writeOutcome(opts, report!, sink.out);
   return report!;
 }
 
@@ -257,6 +246,7 @@ async function search(
   startMs: number,
   held: Held,
 ): Promise<TuneReport> {
+  writableModel(opts);
   const config = await servedConfig(control, restorer);
   const model = tunableModel(opts.model, config, opts.protocol);
   const space = buildSearchSpace(model, opts);
@@ -369,7 +359,7 @@ async function search(
     throw abortedAs(err, model.name);
   }
   report.original = 0;
-  decide(opts, report, space, constraints, config);
+  decideOutcome(opts, report, space, constraints, config);
   return report;
 }
 
@@ -377,58 +367,4 @@ function abortedAs(err: unknown, model: string): unknown {
   if (err instanceof ServerError && err.code === 'ERR_PERF_ABORTED')
     return cancelled('ERR_TUNE_CANCELLED', `Tuning of model '${model}' was interrupted`);
   return err;
-}
-
-function decide(
-  opts: ResolvedTuneOptions,
-  report: TuneReport,
-  space: SearchSpace,
-  c: Constraints,
-  served: ConfigObject,
-): void {
-  report.winner = chooseWinner(report.results, opts.minGainPct);
-  if (report.winner === null) {
-    report.explanation = explainNoWinner(report.results);
-    return;
-  }
-  report.explanation = explainWinner(report.results, report.winner, space, c, opts.minGainPct);
-  const found =
-    opts.modelRepositories.length > 0 ? findRepositoryModel(opts.modelRepositories, opts.model) : null;
-  const base = found === null ? served : repositoryConfigObject(found);
-  report.recommendedConfig = recommendedConfigText(
-    base,
-    report.results[report.winner]!.candidate,
-    report.explanation,
-    new Date(),
-  );
-}
-
-function finish(opts: ResolvedTuneOptions, report: TuneReport, io: TuneIo): void {
-  io.out(`\n${formatTuneTable(report)}\n`);
-  io.out(
-    formatRecommendation(
-      report,
-      compareWithOriginal(report.results, report.winner, report.original, opts.percentile),
-    ),
-  );
-  if (opts.jsonFile !== null) writeFileSync(opts.jsonFile, tuneReportJson(report));
-  if (opts.csvFile !== null) writeFileSync(opts.csvFile, tuneReportCsv(report));
-  if (opts.reportFile !== null) writeFileSync(opts.reportFile, tuneReportHtml(report));
-  if (report.recommendedConfig === null) return;
-  if (opts.outputConfigFile !== null) writeFileSync(opts.outputConfigFile, report.recommendedConfig);
-  if (opts.writeConfig && report.winner === report.original) {
-    io.out(`The original config is the one recommended: ${opts.model}/config.pbtxt left as it is\n`);
-  } else if (opts.writeConfig) {
-    const found = findRepositoryModel(opts.modelRepositories, opts.model);
-    if (found === null) {
-      throw invalidArg(
-        'ERR_TUNE_WRITE_CONFIG',
-        `Cannot write the config of model '${opts.model}': no repository given with --model-repository has a folder of that name`,
-      );
-    }
-    const backup = writeRepositoryConfig(found, report.recommendedConfig);
-    io.out(
-      `Wrote ${opts.model}/config.pbtxt${backup === null ? '' : ` (the previous one is kept as ${opts.model}/${backup})`}\n`,
-    );
-  }
 }

@@ -1,5 +1,13 @@
 /** Unit: the recommended config.pbtxt and --write-config in a real temporary repository. */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -10,6 +18,8 @@ import {
   findRepositoryModel,
   recommendedConfigText,
   repositoryConfigObject,
+  resolveTuneOptions,
+  writableModel,
   writeRepositoryConfig,
 } from '../../../src/tools/tune/index.js';
 import { serverErrorOf } from '../../helpers/server-error-of.js';
@@ -61,6 +71,18 @@ describe('recommended config', () => {
       'config.pbtxt.bak.1',
     );
     expect(readFileSync(join(repo, 'm', 'config.pbtxt.bak.1'), 'utf8')).toBe('max_batch_size: 16\n');
+  });
+
+  it('checks before measuring that --write-config has a model folder to write into', () => {
+    const opts = (model: string) =>
+      resolveTuneOptions({ model, modelRepositories: [repo], writeConfig: true });
+    expect(writableModel(opts('m'))!.configPath).toBe(join(realpathSync(repo), 'm', 'config.pbtxt'));
+    const err = serverErrorOf(() => writableModel(opts('absent')));
+    expect(err.code).toBe('ERR_TUNE_WRITE_CONFIG');
+    expect(err.message).toBe(
+      "Cannot write the config of model 'absent': no repository given with --model-repository has a folder of that name",
+    );
+    expect(writableModel(resolveTuneOptions({ model: 'absent', modelRepositories: [repo] }))).toBeNull();
   });
 
   it('refuses a model name that is a path and a model folder that leaves its repository', () => {

@@ -41,6 +41,12 @@ function msDelta(us: number): string {
   return `${us >= 0 ? '+' : '−'}${(Math.abs(us) / 1000).toFixed(1)} ms`;
 }
 
+/** A memory difference in MB, with a minus sign when it is negative: `38 MB`, `−1 MB`. */
+function mbDelta(bytes: number): string {
+  const mb = Math.round(bytes / 1e6);
+  return mb < 0 ? `−${-mb} MB` : `${mb} MB`;
+}
+
 /** `4.1×` for big ratios, `6 %` for small ones (signed when negative). */
 export function gainText(ratio: number): string {
   if (ratio >= 1.5) return `${ratio.toFixed(1)}×`;
@@ -72,10 +78,7 @@ function step(a: CandidateResult, b: CandidateResult, groups: readonly Group[], 
   const pa = chosenPoint(a)!;
   const pb = chosenPoint(b)!;
   const ratio = pb.throughput / Math.max(1e-9, pa.throughput);
-  const memory =
-    a.rssBytes !== null && b.rssBytes !== null
-      ? ` and ${Math.round((b.rssBytes - a.rssBytes) / 1e6)} MB`
-      : '';
+  const memory = a.rssBytes !== null && b.rssBytes !== null ? ` and ${mbDelta(b.rssBytes - a.rssBytes)}` : '';
   const latency = ` at ${msDelta(pb.latencyUs - pa.latencyUs)} p${percentile}`;
   let verb: string;
   if (ratio >= 1.5) verb = `raised throughput ${gainText(ratio)}`;
@@ -147,7 +150,7 @@ export function explainWinner(
   if (higher !== undefined) {
     const memory =
       higher.rssBytes !== null && w.rssBytes !== null
-        ? ` for ${Math.round((higher.rssBytes - w.rssBytes) / 1e6)} MB more`
+        ? ` for ${mbDelta(higher.rssBytes - w.rssBytes)} more`
         : '';
     text += `; ${higher.label} measured ${gainText(Math.abs(higher.score! / w.score!))} more${memory}, within --min-gain-pct ${minGainPct}, so the cheaper one is recommended`;
   }

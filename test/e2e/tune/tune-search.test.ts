@@ -95,7 +95,7 @@ describe('nereid tune on a server it starts', () => {
         dynamicBatching: true,
       });
       expect(report.explanation).toMatch(
-        /^Dynamic batching \(max 8, delay 60000 µs\) raised throughput [0-9.]+× at [+−][0-9.]+ ms p99 and -?\d+ MB; a second instance (raised throughput [0-9.]+×|added \d+ %)/,
+        /^Dynamic batching \(max 8, delay 60000 µs\) raised throughput [0-9.]+× at [+−][0-9.]+ ms p99 and −?\d+ MB; a second instance (raised throughput [0-9.]+×|added \d+ %)/,
       );
       expect(report.server.owned).toBe(true);
       // Each configuration ran on its own server: its memory is what the model added to that server.

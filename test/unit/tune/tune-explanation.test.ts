@@ -67,6 +67,16 @@ describe('explainWinner', () => {
     );
   });
 
+  it('writes a memory decrease with a minus sign', () => {
+    const results = [
+      result(1, cand(), [[8, 500, 9]], 190, C),
+      result(2, cand({ dynamicBatching: true }), [[8, 900, 10]], 189, C),
+    ];
+    expect(explainWinner(results, winnerOf(results), SPACE, C, 5)).toBe(
+      'Dynamic batching (max 8, delay 0 µs) raised throughput 1.8× at +1.0 ms p99 and −1 MB',
+    );
+  });
+
   it('says a configuration went faster but broke the budget', () => {
     const results = [
       ...computeBound(),

@@ -34,18 +34,20 @@ export interface CliServerOptions {
   timeoutMs?: number;
   /** The service whose start means started: 'http' (default) or 'grpc' (for servers without HTTP). */
   waitFor?: 'http' | 'grpc';
+  /** Arguments to node before the port flags; default `[CLI_MAIN, 'serve']` (another install's main, say). */
+  entry?: readonly string[];
 }
 
 /**
- * Starts `nereid serve` with `args` after `--http-port 0 --grpc-port 0 --metrics-port 0` bound to
- * 127.0.0.1 (later flags win), and resolves once the service of `waitFor` listens.
+ * Starts `nereid serve` (or `options.entry`) with `args` after `--http-port 0 --grpc-port 0
+ * --metrics-port 0` bound to 127.0.0.1 (later flags win), and resolves once the service of
+ * `waitFor` listens.
  */
 export function startCliServer(args: readonly string[], options: CliServerOptions = {}): Promise<CliServer> {
   const child = spawn(
     process.execPath,
     [
-      CLI_MAIN,
-      'serve',
+      ...(options.entry ?? [CLI_MAIN, 'serve']),
       '--http-port=0',
       '--http-address=127.0.0.1',
       '--grpc-port=0',

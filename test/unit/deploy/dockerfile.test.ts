@@ -13,6 +13,7 @@ describe('parseDockerfile', () => {
       [
         '# syntax=docker/dockerfile:1',
         'ARG BASE=node:20-slim',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Dockerfile syntax, not a template
         'FROM ${BASE} AS one',
         'RUN echo a \\',
         '  # a comment inside a continued line',

@@ -59,7 +59,7 @@ export class SteadyLoad {
   private readonly client: HttpClient;
   private readonly slots: number;
   private readonly intervalMs: number;
-  private readonly variants: number;
+  private variants: number;
   private readonly model: string;
   private running = true;
   private loops: Promise<void>[] = [];
@@ -84,6 +84,14 @@ export class SteadyLoad {
   start(): this {
     for (let s = 0; s < this.slots; s++) this.loops.push(this.loop(s));
     return this;
+  }
+
+  /**
+   * Draws inputs from `n` variants from now on: many make most answers computed (requests stay
+   * in the server for the batching window), few make most of them cache hits.
+   */
+  useVariants(n: number): void {
+    this.variants = n;
   }
 
   /** What happened since the previous take() (or start), and starts a new phase. */

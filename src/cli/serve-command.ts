@@ -14,9 +14,7 @@ import { Logger } from '../common/logger.js';
 import { createResponseCache, parseCacheConfig } from '../core/cache/index.js';
 import {
   checkStartupModels,
-  DEFAULT_MAX_INSTANCES_PER_MODEL,
   DEFAULT_MAX_SHARED_MEMORY_REGIONS,
-  DEFAULT_MAX_TOTAL_INSTANCES,
   DEFAULT_MODEL_LOAD_CONCURRENCY,
   InferenceServer,
   type ModelControlMode,
@@ -25,10 +23,15 @@ import {
 } from '../core/index.js';
 import {
   API_CATEGORIES,
+  DEFAULT_GRPC_MAX_RECEIVE_BYTES,
+  DEFAULT_HEADER_TIMEOUT_MS,
+  DEFAULT_KEEPALIVE_TIMEOUT_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
   GRPC_COMPRESSION_LEVELS,
   type GrpcCompressionLevel,
   GrpcFrontend,
   HttpFrontend,
+  MAX_CONNECTIONS_CAP,
   MetricsFrontend,
   PrometheusObserver,
   parseMetricsConfig,
@@ -36,6 +39,7 @@ import {
   type Restrictions,
 } from '../frontends/index.js';
 import { FlagError, type FlagSpec, formatHelp, type ParsedFlags, parseFlags } from './cli-flags.js';
+import { grpcDetails, httpDetails, logListening, networkOptions } from './network-options.js';
 
 /** The flags of `nereid serve` (tritonserver's names where the concept matches). */
 export const SERVE_FLAGS: FlagSpec[] = [
@@ -79,15 +83,15 @@ export const SERVE_FLAGS: FlagSpec[] = [
     name: 'max-instances-per-model',
     kind: 'int',
     metavar: 'N',
-    help: 'Most instances (worker threads) one model version may start: a larger instance_group fails its load',
-    default: DEFAULT_MAX_INSTANCES_PER_MODEL,
+    help: 'Most instances (worker threads) one model version may start: a larger instance_group fails its load (0 = 4 per core, at least 16)',
+    default: 0,
   },
   {
     name: 'max-total-instances',
     kind: 'int',
     metavar: 'N',
-    help: 'Most instances across the server (reloads count old and new while they swap): loads past it fail with UNAVAILABLE',
-    default: DEFAULT_MAX_TOTAL_INSTANCES,
+    help: 'Most instances across the server (reloads count old and new while they swap): loads past it fail with UNAVAILABLE (0 = 16 per core, at least 64)',
+    default: 0,
   },
   {
     name: 'strict-readiness',
@@ -110,6 +114,74 @@ export const SERVE_FLAGS: FlagSpec[] = [
     metavar: 'BYTES',
     help: 'Largest accepted HTTP request body, also after decompression',
     default: 67108864,
+  },
+  {
+    name: 'http-header-timeout-ms',
+    kind: 'int',
+    metavar: 'MS',
+    help: "Most time to receive a request's headers, from its first byte (from the connection for a new one); then 408 and the connection closes (0 = none; Apache's 20000, Node and nginx 60000)",
+    default: DEFAULT_HEADER_TIMEOUT_MS,
+  },
+  {
+    name: 'http-request-timeout-ms',
+    kind: 'int',
+    metavar: 'MS',
+    help: "Most time to receive a whole request, headers and body; the response may take longer (0 = none; Node's default)",
+    default: DEFAULT_REQUEST_TIMEOUT_MS,
+  },
+  {
+    name: 'http-keepalive-timeout-ms',
+    kind: 'int',
+    metavar: 'MS',
+    help: 'How long an idle keep-alive connection stays open (above the 60 s of common load balancers; Node 5000, nginx 75000)',
+    default: DEFAULT_KEEPALIVE_TIMEOUT_MS,
+  },
+  {
+    name: 'http-max-connections',
+    kind: 'int',
+    metavar: 'N',
+    help: `Most open HTTP connections; more are closed at once and logged (0 = half the open-file limit, at most ${MAX_CONNECTIONS_CAP})`,
+    default: 0,
+  },
+  {
+    name: 'http-max-inflight-bytes',
+    kind: 'int',
+    metavar: 'BYTES',
+    help: 'Most bytes of request bodies (received and inflated) all HTTP requests hold at once; past it 503 with Retry-After (0 = 4 x --http-max-input-size)',
+    default: 0,
+  },
+  {
+    name: 'http-use-ssl',
+    kind: 'bool',
+    help: 'Serve HTTPS instead of HTTP, with --http-server-cert and --http-server-key (tritonserver has no HTTPS)',
+    default: false,
+  },
+  {
+    name: 'http-use-ssl-mutual',
+    kind: 'bool',
+    help: 'Serve HTTPS and require client certificates signed by --http-root-cert (implies --http-use-ssl)',
+    default: false,
+  },
+  {
+    name: 'http-server-cert',
+    kind: 'string',
+    metavar: 'FILE',
+    help: 'PEM file of the HTTPS server certificate (chain)',
+    default: '',
+  },
+  {
+    name: 'http-server-key',
+    kind: 'string',
+    metavar: 'FILE',
+    help: 'PEM file of the HTTPS server private key',
+    default: '',
+  },
+  {
+    name: 'http-root-cert',
+    kind: 'string',
+    metavar: 'FILE',
+    help: 'PEM file of the CA that HTTPS client certificates must chain to (with --http-use-ssl-mutual)',
+    default: '',
   },
   { name: 'allow-grpc', kind: 'bool', help: 'Serve the KServe v2 gRPC protocol', default: true },
   { name: 'grpc-port', kind: 'int', metavar: 'PORT', help: 'gRPC port (0 picks a free port)', default: 8001 },
@@ -147,6 +219,46 @@ export const SERVE_FLAGS: FlagSpec[] = [
     metavar: 'N',
     help: 'gRPC pings allowed without a data frame in between',
     default: 2,
+  },
+  {
+    name: 'grpc-max-message-size',
+    kind: 'int',
+    metavar: 'BYTES',
+    help: 'Largest gRPC message received, also after decompression; a larger one gets RESOURCE_EXHAUSTED before it is read (tritonserver: 2147483647)',
+    default: DEFAULT_GRPC_MAX_RECEIVE_BYTES,
+  },
+  {
+    name: 'grpc-use-ssl',
+    kind: 'bool',
+    help: 'Serve gRPC over TLS, with --grpc-server-cert and --grpc-server-key',
+    default: false,
+  },
+  {
+    name: 'grpc-use-ssl-mutual',
+    kind: 'bool',
+    help: 'Serve gRPC over TLS and require client certificates signed by --grpc-root-cert (implies --grpc-use-ssl)',
+    default: false,
+  },
+  {
+    name: 'grpc-server-cert',
+    kind: 'string',
+    metavar: 'FILE',
+    help: 'PEM file of the gRPC server certificate (chain)',
+    default: '',
+  },
+  {
+    name: 'grpc-server-key',
+    kind: 'string',
+    metavar: 'FILE',
+    help: 'PEM file of the gRPC server private key',
+    default: '',
+  },
+  {
+    name: 'grpc-root-cert',
+    kind: 'string',
+    metavar: 'FILE',
+    help: 'PEM file of the CA that gRPC client certificates must chain to (with --grpc-use-ssl-mutual)',
+    default: '',
   },
   {
     name: 'allow-client-shm',
@@ -297,6 +409,13 @@ function positiveFlag(flags: ParsedFlags, name: string): number {
   return value;
 }
 
+/** The value of an int flag where 0 means the default (undefined); negative values are refused. */
+function autoFlag(flags: ParsedFlags, name: string): number | undefined {
+  const value = flags.values[name] as number;
+  if (value < 0) throw new FlagError(`--${name} must be >= 0 (0 = automatic): received ${value}`);
+  return value === 0 ? undefined : value;
+}
+
 /** Reads `--backend-config onnxruntime,default-max-batch-size=N`. */
 function defaultMaxBatchSize(flags: ParsedFlags): number {
   let value = 4;
@@ -438,6 +557,7 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
     error: flags.values['log-error'] as boolean,
     verboseLevel: flags.values['log-verbose'] as number,
   });
+  const network = networkOptions(flags, logger);
   const maxBatchSize = defaultMaxBatchSize(flags);
   const backends = createDefaultBackendRegistry({ javascript: javascriptBackendSettings(flags) });
   const cache = await responseCache(flags, logger);
@@ -458,8 +578,8 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
     allowClientShm: flags.values['allow-client-shm'] as boolean,
     maxSharedMemoryRegions: positiveFlag(flags, 'max-shared-memory-regions'),
     modelLoadConcurrency: positiveFlag(flags, 'model-load-thread-count'),
-    maxInstancesPerModel: positiveFlag(flags, 'max-instances-per-model'),
-    maxTotalInstances: positiveFlag(flags, 'max-total-instances'),
+    maxInstancesPerModel: autoFlag(flags, 'max-instances-per-model'),
+    maxTotalInstances: autoFlag(flags, 'max-total-instances'),
   });
   process.stderr.write(`${modelTable(server.repositoryIndex())}\n`);
   const frontends: { close(): Promise<void> }[] = [];
@@ -474,6 +594,7 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
     });
     const address = await metrics.listen();
     frontends.push(metrics);
+    logListening(logger, 'Metrics Service', metricsAddress, '--metrics-address', ['plain HTTP']);
     logger.logInfo(`Started Metrics Service at ${address.address}:${address.port}`);
   }
   // gRPC first, as tritonserver does; HTTP's line is the last one before the server is serving.
@@ -487,9 +608,17 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
       keepalivePermitWithoutCalls: flags.values['grpc-keepalive-permit-without-calls'] as boolean,
       http2MaxPingsWithoutData: flags.values['grpc-http2-max-pings-without-data'] as number,
       restrictions: grpcRestrictions,
+      ...network.grpc,
     });
     const address = await grpc.listen();
     frontends.push(grpc);
+    logListening(
+      logger,
+      'GRPCInferenceService',
+      address.address,
+      '--grpc-address',
+      grpcDetails(grpc.maxReceiveMessageBytes, network.grpc.tls),
+    );
     logger.logInfo(`Started GRPCInferenceService at ${address.address}:${address.port}`);
   }
   if (flags.values['allow-http'] === true) {
@@ -498,9 +627,17 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
       address: flags.values['http-address'] as string,
       maxInputSizeBytes: flags.values['http-max-input-size'] as number,
       restrictions: httpRestrictions,
+      ...network.http,
     });
     const address = await http.listen();
     frontends.push(http);
+    logListening(
+      logger,
+      'HTTPService',
+      address.address,
+      '--http-address',
+      httpDetails(http.limits, network.http.tls, flags.values['http-max-input-size'] as number),
+    );
     logger.logInfo(`Started HTTPService at ${address.address}:${address.port}`);
   }
   logAccess(logger, flags, control.modelControlMode, httpRestrictions, grpcRestrictions);

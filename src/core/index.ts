@@ -10,7 +10,7 @@ export {
 } from './dynamic-batcher.js';
 export * from './inference-request.js';
 export * from './inference-server.js';
-export { DEFAULT_MAX_INSTANCES_PER_MODEL, DEFAULT_MAX_TOTAL_INSTANCES } from './instance-budget.js';
+export { defaultMaxInstancesPerModel, defaultMaxTotalInstances } from './instance-budget.js';
 export {
   checkStartupModels,
   DEFAULT_MODEL_LOAD_CONCURRENCY,

@@ -97,9 +97,9 @@ export interface InferenceServerOptions {
   maxSharedMemoryRegions?: number;
   /** Most models loading at once (`--model-load-thread-count`); default 4. */
   modelLoadConcurrency?: number;
-  /** Most instances of one model version (`--max-instances-per-model`); default 64. */
+  /** Most instances of one model version (`--max-instances-per-model`); default 4 per core, at least 16. */
   maxInstancesPerModel?: number;
-  /** Most instances across the server (`--max-total-instances`); default 256. */
+  /** Most instances across the server (`--max-total-instances`); default 16 per core, at least 64. */
   maxTotalInstances?: number;
 }
 

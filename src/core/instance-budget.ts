@@ -4,19 +4,28 @@
  * be able to start an unbounded number of them. A version reserves its instances before they
  * start and releases them when it is unloaded; a reload holds old and new at once while it swaps.
  */
+import { availableParallelism } from 'node:os';
 import { invalidArg, unavailable } from '../common/index.js';
 
-/** Default most instances of one model version (`--max-instances-per-model`). */
-export const DEFAULT_MAX_INSTANCES_PER_MODEL = 64;
+/**
+ * Default most instances of one model version: 4 per core, at least 16. Instances beyond the
+ * cores add memory (tens of MB each), not speed, for compute-bound models; I/O-bound ones may
+ * raise it with `--max-instances-per-model`.
+ */
+export function defaultMaxInstancesPerModel(cores: number = availableParallelism()): number {
+  return Math.max(16, 4 * cores);
+}
 
-/** Default most instances across the server (`--max-total-instances`). */
-export const DEFAULT_MAX_TOTAL_INSTANCES = 256;
+/** Default most instances across the server: 16 per core, at least 64. */
+export function defaultMaxTotalInstances(cores: number = availableParallelism()): number {
+  return Math.max(64, 16 * cores);
+}
 
 /** Options of an InstanceBudget. */
 export interface InstanceBudgetOptions {
-  /** Most instances of one model version; default 64. */
+  /** Most instances of one model version; default defaultMaxInstancesPerModel(). */
   maxPerModel?: number;
-  /** Most instances across the server, all versions and reloads in progress; default 256. */
+  /** Most instances across the server, all versions and reloads in progress; default defaultMaxTotalInstances(). */
   maxTotal?: number;
 }
 
@@ -29,8 +38,8 @@ export class InstanceBudget {
   private used = 0;
 
   constructor(options: InstanceBudgetOptions = {}) {
-    this.maxPerModel = options.maxPerModel ?? DEFAULT_MAX_INSTANCES_PER_MODEL;
-    this.maxTotal = options.maxTotal ?? DEFAULT_MAX_TOTAL_INSTANCES;
+    this.maxPerModel = options.maxPerModel ?? defaultMaxInstancesPerModel();
+    this.maxTotal = options.maxTotal ?? defaultMaxTotalInstances();
   }
 
   /** Instances reserved now. */

@@ -2,12 +2,22 @@
 
 export { API_CATEGORIES, type ApiCategory, parseRestrictions, type Restrictions } from './access/index.js';
 export {
+  DEFAULT_GRPC_MAX_RECEIVE_BYTES,
   GRPC_COMPRESSION_LEVELS,
   type GrpcCompressionLevel,
   GrpcFrontend,
   type GrpcFrontendOptions,
+  resolveMaxReceiveBytes,
 } from './grpc/index.js';
 export { HttpFrontend, type HttpFrontendOptions } from './http/http-frontend.js';
+export {
+  DEFAULT_HEADER_TIMEOUT_MS,
+  DEFAULT_KEEPALIVE_TIMEOUT_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  type HttpLimits,
+  MAX_CONNECTIONS_CAP,
+  resolveHttpLimits,
+} from './http/http-limits.js';
 export {
   MetricsFrontend,
   type MetricsFrontendOptions,
@@ -15,3 +25,4 @@ export {
   type PrometheusObserverOptions,
   parseMetricsConfig,
 } from './metrics/index.js';
+export type { ServerTlsOptions } from './server-tls.js';

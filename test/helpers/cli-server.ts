@@ -2,7 +2,7 @@
  * Starts the compiled `nereid serve` in a child process, as a user runs it, on free ports of
  * 127.0.0.1, and reads the bound ports from its startup log. For black-box tests that need a
  * separate process: its own environment (TMPDIR), signals, or a crash that must not take the
- * test runner with it.
+ * test runner with it. `runCli` runs it to its exit (usage errors).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +36,20 @@ export interface CliServerOptions {
   waitFor?: 'http' | 'grpc';
   /** Arguments to node before the port flags; default `[CLI_MAIN, 'serve']` (another install's main, say). */
   entry?: readonly string[];
+  /** A command and its arguments to run node under (e.g. `['prlimit', '--nofile=256:256', '--']`); default none. */
+  wrapper?: readonly string[];
+}
+
+/** Runs `nereid serve` with `args` to its exit; resolves with the exit code and stderr. */
+export function runCli(args: readonly string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI_MAIN, 'serve', ...args], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => resolve({ code, stderr }));
+  });
 }
 
 /**
@@ -44,9 +58,12 @@ export interface CliServerOptions {
  * `waitFor` listens.
  */
 export function startCliServer(args: readonly string[], options: CliServerOptions = {}): Promise<CliServer> {
+  const wrapper = options.wrapper ?? [];
   const child = spawn(
-    process.execPath,
+    wrapper.length > 0 ? wrapper[0]! : process.execPath,
     [
+      ...wrapper.slice(1),
+      ...(wrapper.length > 0 ? [process.execPath] : []),
       ...(options.entry ?? [CLI_MAIN, 'serve']),
       '--http-port=0',
       '--http-address=127.0.0.1',

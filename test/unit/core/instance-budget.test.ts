@@ -58,3 +58,15 @@ describe('AsyncPermits', () => {
     expect(await permits.run(async () => 'ok')).toBe('ok');
   });
 });
+
+describe('default instance bounds', () => {
+  it('are 4 per core (at least 16) per model and 16 per core (at least 64) in all', async () => {
+    const { defaultMaxInstancesPerModel, defaultMaxTotalInstances } = await import(
+      '../../../src/core/instance-budget.js'
+    );
+    expect(defaultMaxInstancesPerModel(2)).toBe(16);
+    expect(defaultMaxInstancesPerModel(32)).toBe(128);
+    expect(defaultMaxTotalInstances(2)).toBe(64);
+    expect(defaultMaxTotalInstances(32)).toBe(512);
+  });
+});

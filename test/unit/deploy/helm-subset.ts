@@ -1,6 +1,6 @@
 /**
  * Renders deploy/helm/nereid without helm (not in Debian, not on npm): a strict renderer of the
- * small part of Helm's template language the chart is written in (docs/adr/0011). It supports
+ * small part of Helm's template language the chart is written in (docs/adr/0012). It supports
  * value lookups (`.Values.a.b`, `.Release.Name`, `.Chart.AppVersion`, `.`), pipelines,
  * `if` / `else if` / `else` / `end`, `define` / `include`, comments, the `{{-` / `-}}` trim
  * markers and the functions add, and, default, eq, include, indent, ne, nindent, not, or, quote,

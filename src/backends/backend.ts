@@ -38,6 +38,13 @@ export interface ExecutionTiming {
   computeInferNs: number;
   /** Preparing outputs (framework tensors → bytes). */
   computeOutputNs: number;
+  /**
+   * When the instance started this execution, on the core clock's time line (Clock.nowNs of the
+   * system clock); absent or -1 when the backend cannot say. An execution handed to a busy
+   * instance waits inside it first (pipelining, docs/adr/0005): that wait ends here, so the core
+   * counts it as queue time rather than as nothing.
+   */
+  computeStartNs?: number;
 }
 
 /** The outcome of a successful non-decoupled execution. */

@@ -151,6 +151,8 @@ export interface ResultMessage {
   computeInferNs: number;
   /** Time spent preparing outputs, in ns. */
   computeOutputNs: number;
+  /** When the worker started the execution: process.hrtime in ns (one clock for every thread). */
+  computeStartNs: number;
   /**
    * Backends that answer per request: each request's tensor count (its tensors follow each other
    * in the packed buffer) or -1 when it failed with the next entry of `errors`. Absent or null: the

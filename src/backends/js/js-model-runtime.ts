@@ -239,6 +239,7 @@ export class JsModelRuntime {
       computeInputNs: inferStart - start,
       computeInferNs: inferEnd - inferStart,
       computeOutputNs: nowNs() - inferEnd,
+      computeStartNs: start,
       perRequestCounts: counts,
       errors,
       decoupled,

@@ -31,6 +31,11 @@ export function hrtimeToClockNs(hrtimeNs: number): number {
   return hrtimeNs - HRTIME_OFFSET_NS;
 }
 
+/** A system clock reading in ns (systemClock.nowNs) as a `process.hrtime` reading in ns. */
+export function clockToHrtimeNs(clockNs: number): number {
+  return clockNs + HRTIME_OFFSET_NS;
+}
+
 /** A clock that moves only when told to; for tests. */
 export class ManualClock implements Clock {
   /** Current monotonic time in nanoseconds. */

@@ -24,6 +24,7 @@ import type { InstanceSlot } from './instance-pool.js';
 import { answerFailure, answerSuccess } from './request-outcome.js';
 import type { SchedulerContext } from './scheduler.js';
 import { concatRows, findTensor, sliceRows } from './tensor-rows.js';
+import { traceEnded, traceExecuted } from './trace/trace-hooks.js';
 
 /** Told when a batch has finished (successfully or not), so the scheduler can reuse the slot. */
 export interface BatchListener {
@@ -188,6 +189,7 @@ export class BatchExecution implements ExecutionSink {
       request.state = RequestState.DONE;
       stats.recordFailure(end - request.arrivalNs, clock.wallMs());
       observer?.onFailure(modelName, versionString, 'BACKEND', end - request.arrivalNs);
+      if (request.trace !== null) traceEnded(request.trace, end);
       sink.onError(request, failure);
       return;
     }
@@ -202,6 +204,10 @@ export class BatchExecution implements ExecutionSink {
         { queueNs, computeInputNs: 0, computeInferNs: end - request.startNs, computeOutputNs: 0, totalNs },
         false,
       );
+      if (request.trace !== null) {
+        const timing = { computeInputNs: 0, computeInferNs: end - request.startNs, computeOutputNs: 0 };
+        traceExecuted(request.trace, timing, request.startNs, end, null);
+      }
     }
     sink.onResponse(request, response, final);
   }

@@ -15,6 +15,9 @@ import { RateLimitedLog } from '../cache/rate-limited-log.js';
 /** Most bytes of traces waiting to be written (per file and for the indexed batch) before traces are dropped. */
 export const MAX_PENDING_BYTES = 16 * 1024 * 1024;
 
+/** Most indexed files being written at once; a batch past it is dropped (the disk is behind). */
+export const MAX_PENDING_FILES = 8;
+
 /** Appends finished traces to Triton's trace file(s). */
 export class TraceFileWriter {
   /** The file path (PATH). */
@@ -84,10 +87,16 @@ export class TraceFileWriter {
   }
 
   private flushBatch(): void {
-    const file = `${this.path}.${this.nextIndex++}`;
-    const text = `[${this.batch.join(',')}]`;
+    const traces = this.batch;
     this.batch = [];
     this.batchBytes = 0;
+    if (this.pendingWrites.size >= MAX_PENDING_FILES) {
+      this.written -= traces.length;
+      for (let i = 0; i < traces.length; i++) this.drop();
+      return;
+    }
+    const file = `${this.path}.${this.nextIndex++}`;
+    const text = `[${traces.join(',')}]`;
     const done = writeFile(file, text).then(
       () => {},
       (err: NodeJS.ErrnoException) => {

@@ -205,6 +205,8 @@ export interface CallMessage {
   requestId: string;
   /** Request parameters. */
   parameters: Record<string, string | number | boolean | bigint>;
+  /** Trace id of the calling request when the model passed it (`InferOptions.trace`); 0 = none. */
+  parentTraceId: number;
   /** Packed inputs (tensors) and requested output names (names, empty = all); transferred. */
   buffer: ArrayBuffer;
   /** Bytes of `buffer` in use. */

@@ -24,7 +24,7 @@ import type { InstanceSlot } from './instance-pool.js';
 import { answerFailure, answerSuccess } from './request-outcome.js';
 import type { SchedulerContext } from './scheduler.js';
 import { concatRows, findTensor, sliceRows } from './tensor-rows.js';
-import { traceEnded, traceExecuted } from './trace/trace-hooks.js';
+import { executionRequestInfo, traceEnded, traceExecuted } from './trace/trace-hooks.js';
 
 /** Told when a batch has finished (successfully or not), so the scheduler can reuse the slot. */
 export interface BatchListener {
@@ -73,7 +73,7 @@ export class BatchExecution implements ExecutionSink {
       r.startNs = now;
       r.state = RequestState.EXECUTING;
       rows += r.batchSize;
-      infos[i] = { id: r.id, rows: r.batchSize, parameters: r.parameters };
+      infos[i] = executionRequestInfo(r, r.batchSize);
     }
     this.batchSize = rows;
     this.outputNames = collectOutputNames(requests, plan.allOutputNames);

@@ -214,6 +214,7 @@ export class InferenceServer {
       logger: this.logger,
       observer: options.observer ?? null,
       infer: (request) => this.infer(request),
+      traceChild: (parentId, model) => this.tracer.child(parentId, model),
       // An ensemble's steps need to be loaded, not healthy: one restarting must not fail its load.
       isModelReady: (name, version) => this.isModelLoaded(name, version),
       instanceBudget: new InstanceBudget({

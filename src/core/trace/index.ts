@@ -17,4 +17,10 @@ export {
   traceSettingsFromJson,
   UPDATABLE_TRACE_SETTINGS,
 } from './trace-setting-update.js';
-export { isSampledTraceparent, MAX_MODEL_TRACE_SETTINGS, Tracer, type TracerOptions } from './tracer.js';
+export {
+  isSampledTraceparent,
+  MAX_LIVE_TRACES,
+  MAX_MODEL_TRACE_SETTINGS,
+  Tracer,
+  type TracerOptions,
+} from './tracer.js';

@@ -24,6 +24,10 @@ export interface TraceOwner {
   nextTraceId(): number;
   /** The root trace `trace` finished: write it with its children. */
   finishTrace(trace: RequestTrace): void;
+  /** `trace`'s request was admitted: model-to-model calls it makes may find it by id. */
+  trackTrace(trace: RequestTrace): void;
+  /** `trace`'s request ended. */
+  untrackTrace(trace: RequestTrace): void;
 }
 
 /** The trace of one request (and of its children). */
@@ -123,6 +127,16 @@ export class RequestTrace {
     let t: RequestTrace = this;
     while (t.parent !== null) t = t.parent;
     return t;
+  }
+
+  /** The request was admitted (its calls to other models can now become child traces). */
+  admitted(): void {
+    this.owner.trackTrace(this);
+  }
+
+  /** The request ended (no more calls of it are linked). */
+  ended(): void {
+    this.owner.untrackTrace(this);
   }
 
   /** Ends a root trace: it is written with its children. Idempotent; ignored on a child. */

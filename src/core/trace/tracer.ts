@@ -18,6 +18,12 @@ import type { TraceSettingUpdate } from './trace-setting-update.js';
 /** Most models with their own trace setting (each costs a small object). */
 export const MAX_MODEL_TRACE_SETTINGS = 4096;
 
+/**
+ * Most traced requests in flight whose model-to-model calls become child traces (one map entry
+ * each); past it a traced request still is traced, its calls are not linked to it.
+ */
+export const MAX_LIVE_TRACES = 65_536;
+
 /** The four updatable values of a setting. */
 interface SettingValues {
   level: number;
@@ -79,6 +85,8 @@ export class Tracer implements TraceOwner {
   private readonly models = new Map<string, TraceSetting>();
   private readonly otelOptions: OtelExportOptions;
   private readonly version: string;
+  /** Traces of requests admitted and not ended, by id: model-to-model calls find their parent here. */
+  private readonly live = new Map<number, RequestTrace>();
   private writer: TraceFileWriter | null = null;
   private otel: OtelSpanExporter | null = null;
   private lastId = 0;
@@ -142,8 +150,33 @@ export class Tracer implements TraceOwner {
     );
   }
 
+  /**
+   * A child trace of trace `parentId` for a call its model makes to `model` (BLS), or null when
+   * that request is not in flight (ended, never traced, an id the model made up) or its tree was
+   * already written.
+   */
+  child(parentId: number, model: string): RequestTrace | null {
+    const parent = this.live.get(parentId);
+    return parent === undefined || parent.root.finished ? null : parent.spawn(model);
+  }
+
+  /** Traced requests in flight that calls can find (at most MAX_LIVE_TRACES). */
+  get liveTraceCount(): number {
+    return this.live.size;
+  }
+
+  trackTrace(trace: RequestTrace): void {
+    if (this.live.size < MAX_LIVE_TRACES) this.live.set(trace.id, trace);
+  }
+
+  untrackTrace(trace: RequestTrace): void {
+    this.live.delete(trace.id);
+  }
+
   /** A finished root trace: written to the trace file or exported as spans. */
   finishTrace(trace: RequestTrace): void {
+    // Normally each request untracked itself when it ended; this covers any path that did not.
+    this.forget(trace);
     try {
       if (this.otel !== null) this.otel.export(trace);
       else this.writer?.write(traceEntries(trace), trace.logFrequency);
@@ -251,6 +284,13 @@ export class Tracer implements TraceOwner {
     if (this.mode === 'opentelemetry' && (level & TraceLevel.TENSORS) !== 0) {
       throw invalidArg('ERR_TRACE_SETTING', 'trace_level TENSORS is not available in opentelemetry mode');
     }
+  }
+
+  /** Untracks `trace` and its descendants. */
+  private forget(trace: RequestTrace): void {
+    this.live.delete(trace.id);
+    const children = trace.children;
+    if (children !== null) for (let i = 0; i < children.length; i++) this.forget(children[i]!);
   }
 
   private refreshOn(): void {

@@ -2,17 +2,18 @@
  * E2E: OpenTelemetry mode. A real OTLP/HTTP receiver listens on loopback in the test; the server
  * (`mode=opentelemetry`, its url pointing there) exports spans with the OpenTelemetry SDK's OTLP
  * exporter. Checked on what arrives: a W3C `traceparent` sent as an HTTP header or as gRPC
- * metadata becomes the parent of the request's spans (and forces sampling, as in Triton), and an
- * ensemble's steps are child spans of the ensemble's span, each with its compute span.
+ * metadata becomes the parent of the request's spans (and forces sampling, as in Triton), an
+ * ensemble's steps are child spans of the ensemble's span, each with its compute span, and a call
+ * a JavaScript model makes with its request's trace (BLS) is a child span of that model's span.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { GrpcClient, HttpClient, InferInput } from '../../../src/client/index.js';
+import { GrpcClient, HttpClient } from '../../../src/client/index.js';
 import { TraceLevel } from '../../../src/core/index.js';
 import { startTestGrpcServer, type TestGrpcServer } from '../../helpers/test-grpc-server.js';
-import { exampleSubset } from '../../helpers/test-server.js';
-import { CORE_ACTIVITIES, ensembleInputs, simpleInputs, TRACE_TEST_MODELS } from './trace-fixtures.js';
+import type { TempRepository } from '../js-backend/js-repository.js';
+import { ensembleInputs, simpleInputs, traceTestRepository } from './trace-fixtures.js';
 
 /** One span as OTLP/HTTP JSON carries it. */
 interface OtlpSpan {
@@ -27,7 +28,7 @@ interface OtlpSpan {
 const spans: OtlpSpan[] = [];
 const exportPaths: string[] = [];
 let receiver: Server;
-let repo: ReturnType<typeof exampleSubset>;
+let repo: TempRepository;
 let t: TestGrpcServer;
 let http: HttpClient;
 let grpc: GrpcClient;
@@ -48,7 +49,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/v1/traces`;
-  repo = exampleSubset(TRACE_TEST_MODELS);
+  repo = traceTestRepository();
   t = await startTestGrpcServer({
     modelRepositories: [repo.dir],
     trace: {
@@ -164,5 +165,21 @@ describe('OpenTelemetry spans over OTLP', () => {
       expect(Number(attr(span, 'triton.trace_parent_id'))).toBe(Number(attr(ensemble, 'triton.trace_id')));
       expect(byName('compute').some((c) => c.parentSpanId === span.spanId)).toBe(true);
     }
+  });
+
+  it('A call a JavaScript model makes with its request trace is a child span of that model span', async () => {
+    const traceId = '5bf92f3577b34da6a3ce929d0e0e4737';
+    await http.infer('bls_traced', simpleInputs(), {
+      headers: { traceparent: `00-${traceId}-00f067aa0ba902b8-01` },
+    });
+    const got = await spansOf(traceId, ['InferRequest', 'bls_traced', 'simple']);
+    const caller = got.get('bls_traced')!;
+    expect(caller.parentSpanId).toBe(got.get('InferRequest')!.spanId);
+    const call = got.get('simple')!;
+    expect(call.parentSpanId).toBe(caller.spanId);
+    expect(attr(call, 'triton.request_id')).toBe('bls-child');
+    expect(Number(attr(call, 'triton.trace_parent_id'))).toBe(Number(attr(caller, 'triton.trace_id')));
+    // The untraced call of the same request made no span.
+    expect(spans.filter((s) => s.traceId === traceId && s.name === 'simple')).toHaveLength(1);
   });
 });

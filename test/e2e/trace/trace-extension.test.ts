@@ -10,7 +10,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GrpcClient, HttpClient, InferInput, Status } from '../../../src/client/index.js';
+import { GrpcClient, HttpClient, Status } from '../../../src/client/index.js';
 import { rejection } from '../../helpers/rejection.js';
 import { startTestGrpcServer, type TestGrpcServer } from '../../helpers/test-grpc-server.js';
 import { exampleSubset } from '../../helpers/test-server.js';

@@ -1,12 +1,47 @@
 /**
  * What the trace e2e tests share: the example models they load (`simple` and the image ensemble
- * with its two steps), their inputs, and the timestamps Triton records for a model that computes.
+ * with its two steps) and a JavaScript model calling `simple` (BLS), their inputs, and the
+ * timestamps Triton records for a model that computes.
  */
 import { InferInput } from '../../../src/client/index.js';
 import { textLineImage } from '../ensemble/text-line-image.js';
+import {
+  jsConfig,
+  type TempRepository,
+  tensorEntry,
+  writeJsRepository,
+} from '../js-backend/js-repository.js';
 
 /** The example models the trace tests serve. */
 export const TRACE_TEST_MODELS = ['simple', 'text_orientation_image', 'image_preprocess', 'text_orientation'];
+
+/**
+ * A temp repository of the trace test models plus `bls_traced`: a JavaScript model that calls
+ * `simple` twice per request, once passing its request's trace (`infer({ trace: r.trace })`, so
+ * the call is traced as its child) and once not (that call is not traced).
+ */
+export function traceTestRepository(): TempRepository {
+  const blsTraced = {
+    config: jsConfig(
+      'bls_traced',
+      0,
+      `input [ ${tensorEntry('INPUT0', 'TYPE_INT32', '1, 16')}, ${tensorEntry('INPUT1', 'TYPE_INT32', '1, 16')} ]
+output [ ${tensorEntry('OUTPUT0', 'TYPE_INT32', '1, 16')} ]`,
+    ),
+    source: `import { infer } from '__API__';
+export default class BlsTraced {
+  async execute(requests) {
+    return Promise.all(requests.map(async (r) => {
+      const traced = await infer({ model: 'simple', inputs: r.inputs, outputs: ['OUTPUT0'], id: 'bls-child', trace: r.trace });
+      await infer({ model: 'simple', inputs: r.inputs, outputs: ['OUTPUT0'], id: 'bls-untraced' });
+      return [traced.output('OUTPUT0')];
+    }));
+  }
+}
+`,
+  };
+  return writeJsRepository({ bls_traced: blsTraced }, TRACE_TEST_MODELS);
+}
 
 /** Inputs of `simple`: 0..15 and sixteen 1s. */
 export function simpleInputs(): InferInput[] {

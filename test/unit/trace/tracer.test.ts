@@ -1,14 +1,15 @@
 /**
  * The Tracer on a ManualClock: Triton's sampling (every rate-th request, trace_count traces then
  * none), the `on` flag frontends check, model settings that follow the global one for values they
- * do not set, clearing with null, the refusals of settings that cannot trace, and the JSON trace
- * entries of a finished tree.
+ * do not set, clearing with null, the refusals of settings that cannot trace, the JSON trace
+ * entries of a finished tree, and which requests model-to-model calls can attach child traces to.
  */
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/common/clock.js';
 import { silentLogger } from '../../../src/common/logger.js';
 import {
   isSampledTraceparent,
+  MAX_LIVE_TRACES,
   parseTraceSettingUpdate,
   TraceActivity,
   TraceLevel,
@@ -130,5 +131,36 @@ describe('Trace entries', () => {
       activity: 'TENSOR_BACKEND_OUTPUT',
       tensor: { name: 'OUT', data: '7,-8', shape: '1,2', dtype: 'INT32' },
     });
+  });
+});
+
+describe('Child traces of model-to-model calls', () => {
+  it('A call is linked to a traced request only between its admission and its end, or until its tree is written', () => {
+    const t = tracer({ level: TraceLevel.TIMESTAMPS, rate: 1 });
+    const root = t.sample('caller', TraceProtocol.HTTP)!;
+    expect(t.child(root.id, 'callee')).toBeNull();
+    root.admitted();
+    const call = t.child(root.id, 'callee')!;
+    expect(call.parent).toBe(root);
+    expect(root.children).toEqual([call]);
+    expect(t.child(root.id + 1000, 'callee')).toBeNull();
+    call.admitted();
+    root.ended();
+    // A call of a call is linked while that call is in flight.
+    expect(t.child(call.id, 'nested')!.parent).toBe(call);
+    root.finish();
+    expect(t.child(call.id, 'nested')).toBeNull();
+    expect(t.liveTraceCount).toBe(0);
+  });
+
+  it('Tracer holds at most MAX_LIVE_TRACES requests in flight; the ones past it are traced but not linked', () => {
+    const t = tracer({ level: TraceLevel.TIMESTAMPS, rate: 1 });
+    const roots = Array.from({ length: MAX_LIVE_TRACES + 1 }, () => t.sample('m', TraceProtocol.HTTP)!);
+    for (const r of roots) r.admitted();
+    expect(t.liveTraceCount).toBe(MAX_LIVE_TRACES);
+    expect(t.child(roots.at(-1)!.id, 'callee')).toBeNull();
+    expect(t.child(roots[0]!.id, 'callee')).not.toBeNull();
+    for (const r of roots) r.ended();
+    expect(t.liveTraceCount).toBe(0);
   });
 });

@@ -109,14 +109,16 @@ export interface InferenceServerOptions {
   trace?: TraceConfig;
 }
 
-/** Queue length of one ready model version (`nv_inference_pending_request_count`). */
+/** Queue length and executing requests of one ready model version (the scrape-time gauges). */
 export interface ModelPendingCount {
   /** Model name. */
   model: string;
   /** Version as a decimal string. */
   version: string;
-  /** Requests accepted and waiting to execute. */
+  /** Requests accepted and waiting to execute (`nv_inference_pending_request_count`). */
   pending: number;
+  /** Requests executing now; pending + executing is `nereid_inference_inflight_requests`. */
+  executing: number;
 }
 
 /** Row of the repository index. */
@@ -434,12 +436,18 @@ export class InferenceServer {
     return false;
   }
 
-  /** Requests waiting in each ready version's scheduler, read when metrics are scraped. */
+  /** Requests waiting in and executing from each ready version's scheduler, read when metrics are scraped. */
   pendingCounts(): ModelPendingCount[] {
     const rows: ModelPendingCount[] = [];
     for (const entry of this.manager.allEntries()) {
       for (const mv of entry.versions.values()) {
-        rows.push({ model: mv.name, version: mv.versionString, pending: mv.scheduler.pendingCount });
+        const scheduler = mv.scheduler;
+        rows.push({
+          model: mv.name,
+          version: mv.versionString,
+          pending: scheduler.pendingCount,
+          executing: scheduler.executingCount,
+        });
       }
     }
     return rows;

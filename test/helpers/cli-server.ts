@@ -34,6 +34,8 @@ export interface CliServerOptions {
   timeoutMs?: number;
   /** The service whose start means started: 'http' (default) or 'grpc' (for servers without HTTP). */
   waitFor?: 'http' | 'grpc';
+  /** Arguments to node before the port flags; default `[CLI_MAIN, 'serve']` (another install's main, say). */
+  entry?: readonly string[];
   /** A command and its arguments to run node under (e.g. `['prlimit', '--nofile=256:256', '--']`); default none. */
   wrapper?: readonly string[];
 }
@@ -51,8 +53,9 @@ export function runCli(args: readonly string[]): Promise<{ code: number | null; 
 }
 
 /**
- * Starts `nereid serve` with `args` after `--http-port 0 --grpc-port 0 --metrics-port 0` bound to
- * 127.0.0.1 (later flags win), and resolves once the service of `waitFor` listens.
+ * Starts `nereid serve` (or `options.entry`) with `args` after `--http-port 0 --grpc-port 0
+ * --metrics-port 0` bound to 127.0.0.1 (later flags win), and resolves once the service of
+ * `waitFor` listens.
  */
 export function startCliServer(args: readonly string[], options: CliServerOptions = {}): Promise<CliServer> {
   const wrapper = options.wrapper ?? [];
@@ -61,8 +64,7 @@ export function startCliServer(args: readonly string[], options: CliServerOption
     [
       ...wrapper.slice(1),
       ...(wrapper.length > 0 ? [process.execPath] : []),
-      CLI_MAIN,
-      'serve',
+      ...(options.entry ?? [CLI_MAIN, 'serve']),
       '--http-port=0',
       '--http-address=127.0.0.1',
       '--grpc-port=0',

@@ -58,6 +58,8 @@ export class ModelSeries {
   execCount!: number;
   /** Requests waiting in the scheduler, as of the last scrape. */
   pending!: number;
+  /** Requests waiting in or executing from the scheduler, as of the last scrape. */
+  inflight!: number;
   /** Summed end-to-end time of successful requests, ns. */
   requestNs!: number;
   /** Summed queue time of successful requests, ns. */
@@ -110,6 +112,7 @@ export class ModelSeries {
     this.inferenceCount = 0;
     this.execCount = 0;
     this.pending = 0;
+    this.inflight = 0;
     this.requestNs = 0;
     this.queueNs = 0;
     this.computeInputNs = 0;
@@ -152,17 +155,22 @@ export class SeriesStore {
 
   /**
    * Records the loaded versions and their queue lengths: each listed version gets a series (so
-   * its zero counters and four failure reasons appear, as Triton pre-creates them) and its
-   * pending count; versions no longer listed keep their totals with pending 0.
+   * its zero counters and four failure reasons appear, as Triton pre-creates them), its pending
+   * and its in-flight count; versions no longer listed keep their totals with both gauges at 0.
    */
-  sync(rows: readonly { model: string; version: string; pending: number }[]): void {
+  sync(rows: readonly { model: string; version: string; pending: number; executing: number }[]): void {
     const generation = ++this.generation;
     for (const row of rows) {
       const series = this.get(row.model, row.version);
       series.pending = row.pending;
+      series.inflight = row.pending + row.executing;
       series.seenGeneration = generation;
     }
-    for (const series of this.all) if (series.seenGeneration !== generation) series.pending = 0;
+    for (const series of this.all) {
+      if (series.seenGeneration === generation) continue;
+      series.pending = 0;
+      series.inflight = 0;
+    }
   }
 
   /** Zeroes every series. */

@@ -111,9 +111,9 @@ export class PrometheusObserver implements RequestObserver {
   }
 
   /**
-   * Renders every metric. `models` lists the loaded versions with their queue lengths
-   * (`InferenceServer.pendingCounts()`): they get zero series before their first request and
-   * the pending gauge.
+   * Renders every metric. `models` lists the loaded versions with their queue lengths and
+   * executing requests (`InferenceServer.pendingCounts()`): they get zero series before their
+   * first request, the pending gauge and the in-flight gauge.
    */
   async render(models: readonly ModelPendingCount[] = []): Promise<string> {
     this.store.sync(models);
@@ -179,6 +179,13 @@ const REQUEST_METRICS: readonly (SeriesMetricOptions & { group: MetricGroup })[]
     'gauge',
     'Instantaneous number of pending requests awaiting execution per-model',
     (s) => s.pending,
+  ),
+  scalar(
+    'always',
+    'nereid_inference_inflight_requests',
+    'gauge',
+    'Instantaneous number of requests per-model accepted by the scheduler and not yet answered (pending plus executing)',
+    (s) => s.inflight,
   ),
   scalar(
     'counter-latency',

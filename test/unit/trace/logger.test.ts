@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { Status } from '../../../src/common/errors.js';
 import { Logger } from '../../../src/common/logger.js';
 import { applyLogSettings, logSettingsOf } from '../../../src/core/index.js';
-import { rejectionSync } from './rejection-sync.js';
+import { serverErrorOf } from '../../helpers/server-error-of.js';
 
 describe('Logger', () => {
   it('Logger appends its lines to the log file in the format in force', async () => {
@@ -39,11 +39,11 @@ describe('Logger', () => {
     logger.verbose(2, 'shown');
     logger.logInfo('hidden too');
     expect(lines.map((l) => l.slice(l.indexOf(']') + 2).trim())).toEqual(['shown']);
-    const error = rejectionSync(() => applyLogSettings(logger, { log_error: false, log_format: 'json' }));
+    const error = serverErrorOf(() => applyLogSettings(logger, { log_error: false, log_format: 'json' }));
     expect(error.status).toBe(Status.INVALID_ARG);
     expect(error.message).toBe('log_format must be "default" or "ISO8601": received "json"');
     expect(logger.error).toBe(true);
-    expect(rejectionSync(() => applyLogSettings(logger, { log_level: 1 })).message).toContain(
+    expect(serverErrorOf(() => applyLogSettings(logger, { log_level: 1 })).message).toContain(
       "Unknown log setting 'log_level'",
     );
   });

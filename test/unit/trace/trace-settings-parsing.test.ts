@@ -11,7 +11,7 @@ import {
   TraceLevel,
   traceSettingsFromJson,
 } from '../../../src/core/index.js';
-import { rejectionSync } from './rejection-sync.js';
+import { serverErrorOf } from '../../helpers/server-error-of.js';
 
 describe('Trace setting updates', () => {
   it('perf_analyzer JSON parses to the four values, and null clears one', () => {
@@ -52,14 +52,14 @@ describe('Trace setting updates', () => {
       [{ trace_mode: ['opentelemetry'] }, Status.UNSUPPORTED, "Trace setting 'trace_mode' cannot be changed"],
     ];
     for (const [settings, status, message] of cases) {
-      const error = rejectionSync(() => parseTraceSettingUpdate(settings));
+      const error = serverErrorOf(() => parseTraceSettingUpdate(settings));
       expect(error.status).toBe(status);
       expect(error.message).toContain(message);
     }
-    expect(rejectionSync(() => traceSettingsFromJson({ trace_rate: 5 })).message).toBe(
+    expect(serverErrorOf(() => traceSettingsFromJson({ trace_rate: 5 })).message).toBe(
       "Trace setting 'trace_rate' must be a string, a list of strings or null: received 5",
     );
-    expect(rejectionSync(() => traceSettingsFromJson([])).message).toBe(
+    expect(serverErrorOf(() => traceSettingsFromJson([])).message).toBe(
       'Trace setting request must be a JSON object',
     );
   });
@@ -103,22 +103,22 @@ describe('--trace-config', () => {
   });
 
   it('--trace-config refuses unknown settings and bad values naming the entry', () => {
-    expect(rejectionSync(() => parseTraceConfig(['rate=often'])).message).toBe(
+    expect(serverErrorOf(() => parseTraceConfig(['rate=often'])).message).toBe(
       "--trace-config rate must be an integer in [1, 4294967295]: received 'often'",
     );
-    expect(rejectionSync(() => parseTraceConfig(['mode=jaeger'])).message).toBe(
+    expect(serverErrorOf(() => parseTraceConfig(['mode=jaeger'])).message).toBe(
       "--trace-config mode must be triton or opentelemetry: received 'jaeger'",
     );
-    expect(rejectionSync(() => parseTraceConfig(['triton,url=x'])).message).toContain(
+    expect(serverErrorOf(() => parseTraceConfig(['triton,url=x'])).message).toContain(
       "Unknown --trace-config setting 'triton,url=x'",
     );
-    expect(rejectionSync(() => parseTraceConfig(['opentelemetry,url=ftp://x'])).message).toContain(
+    expect(serverErrorOf(() => parseTraceConfig(['opentelemetry,url=ftp://x'])).message).toContain(
       'must be http:// or https://',
     );
-    expect(rejectionSync(() => parseTraceConfig(['level=LOUD'])).message).toContain(
+    expect(serverErrorOf(() => parseTraceConfig(['level=LOUD'])).message).toContain(
       "trace_level must be OFF, TIMESTAMPS or TENSORS: received 'LOUD'",
     );
-    expect(rejectionSync(() => parseTraceConfig(['TIMESTAMPS'])).message).toBe(
+    expect(serverErrorOf(() => parseTraceConfig(['TIMESTAMPS'])).message).toBe(
       "--trace-config takes [MODE,]SETTING=VALUE: received 'TIMESTAMPS'",
     );
   });

@@ -18,7 +18,7 @@ import {
   type TracerOptions,
   traceEntries,
 } from '../../../src/core/index.js';
-import { rejectionSync } from './rejection-sync.js';
+import { serverErrorOf } from '../../helpers/server-error-of.js';
 
 function tracer(options: Partial<TracerOptions> = {}): Tracer {
   return new Tracer({ clock: new ManualClock(), logger: silentLogger, file: '/tmp/unused.json', ...options });
@@ -87,12 +87,12 @@ describe('Tracer settings', () => {
 
   it('Tracer refuses to turn tracing on without a trace file in triton mode, and TENSORS in opentelemetry mode', () => {
     const noFile = tracer({ file: '' });
-    expect(rejectionSync(() => noFile.update('', { level: TraceLevel.TIMESTAMPS })).message).toContain(
+    expect(serverErrorOf(() => noFile.update('', { level: TraceLevel.TIMESTAMPS })).message).toContain(
       'no trace file is set',
     );
     expect(noFile.settings().trace_level).toEqual(['OFF']);
     const otel = tracer({ mode: 'opentelemetry' });
-    expect(rejectionSync(() => otel.update('', { level: TraceLevel.TENSORS })).message).toBe(
+    expect(serverErrorOf(() => otel.update('', { level: TraceLevel.TENSORS })).message).toBe(
       'trace_level TENSORS is not available in opentelemetry mode',
     );
     expect(otel.settings()).toMatchObject({

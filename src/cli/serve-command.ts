@@ -10,7 +10,7 @@ import {
 } from '../backends/index.js';
 import { systemClock } from '../common/clock.js';
 import { ServerError } from '../common/errors.js';
-import { Logger } from '../common/logger.js';
+import type { Logger } from '../common/logger.js';
 import { createResponseCache, parseCacheConfig } from '../core/cache/index.js';
 import {
   checkStartupModels,
@@ -40,6 +40,7 @@ import {
 } from '../frontends/index.js';
 import { FlagError, type FlagSpec, formatHelp, type ParsedFlags, parseFlags } from './cli-flags.js';
 import { grpcDetails, httpDetails, logListening, networkOptions } from './network-options.js';
+import { loggerFromFlags, OBSERVABILITY_FLAGS, traceConfigFromFlags } from './observability-options.js';
 
 /** The flags of `nereid serve` (tritonserver's names where the concept matches). */
 export const SERVE_FLAGS: FlagSpec[] = [
@@ -363,10 +364,7 @@ export const SERVE_FLAGS: FlagSpec[] = [
     help: 'Deprecated: same as --cache-config local,size=BYTES',
     default: 0,
   },
-  { name: 'log-verbose', kind: 'int', metavar: 'LEVEL', help: 'Verbose logging level (0 = off)', default: 0 },
-  { name: 'log-info', kind: 'bool', help: 'Print info log lines', default: true },
-  { name: 'log-warning', kind: 'bool', help: 'Print warning log lines', default: true },
-  { name: 'log-error', kind: 'bool', help: 'Print error log lines', default: true },
+  ...OBSERVABILITY_FLAGS,
   { name: 'help', short: 'h', kind: 'bool', help: 'Show this help', default: false },
 ];
 
@@ -551,12 +549,8 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
   const control = modelControl(flags);
   const httpRestrictions = parseRestrictions(flags.values['http-restricted-api'] as string[], 'http');
   const grpcRestrictions = parseRestrictions(flags.values['grpc-restricted-protocol'] as string[], 'grpc');
-  const logger = new Logger({
-    info: flags.values['log-info'] as boolean,
-    warning: flags.values['log-warning'] as boolean,
-    error: flags.values['log-error'] as boolean,
-    verboseLevel: flags.values['log-verbose'] as number,
-  });
+  const logger = loggerFromFlags(flags);
+  const trace = traceConfigFromFlags(flags);
   const network = networkOptions(flags, logger);
   const maxBatchSize = defaultMaxBatchSize(flags);
   const backends = createDefaultBackendRegistry({ javascript: javascriptBackendSettings(flags) });
@@ -580,6 +574,7 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
     modelLoadConcurrency: positiveFlag(flags, 'model-load-thread-count'),
     maxInstancesPerModel: autoFlag(flags, 'max-instances-per-model'),
     maxTotalInstances: autoFlag(flags, 'max-total-instances'),
+    trace,
   });
   process.stderr.write(`${modelTable(server.repositoryIndex())}\n`);
   const frontends: { close(): Promise<void> }[] = [];
@@ -658,6 +653,9 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
         .then(() => {
           clearTimeout(timer);
           logger.logInfo('Server stopped');
+          return logger.close();
+        })
+        .then(() => {
           resolve(0);
         });
     };

@@ -15,9 +15,9 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { invalidArg, unsupported } from '../../common/errors.js';
+import { invalidArg } from '../../common/errors.js';
 import { modelConfigToJson } from '../../config/index.js';
-import type { InferenceServer } from '../../core/index.js';
+import type { InferenceServer, Tracer } from '../../core/index.js';
 import { carriesRestrictionValue, type Restriction, type Restrictions } from '../access/index.js';
 import { checkServerTls, type ServerTlsOptions } from '../server-tls.js';
 import { collectBody } from './http-body.js';
@@ -26,10 +26,13 @@ import { drainHttpServer } from './http-drain.js';
 import { handleGenerate } from './http-generate.js';
 import { HttpInferExchange } from './http-infer-exchange.js';
 import { type HttpLimits, type HttpLimitsOptions, resolveHttpLimits } from './http-limits.js';
+import { handleLogging } from './http-logging.js';
 import { readBodyOrAnswer, sendEmpty, sendError, sendErrorStatus, sendJson } from './http-reply.js';
 import { handleRepositoryControl } from './http-repository.js';
 import { matchRoute, ROUTE_CATEGORY, type Route, RouteKind } from './http-router.js';
 import { handleSharedMemory } from './http-shared-memory.js';
+import { sampleHttpRequest } from './http-trace.js';
+import { handleTraceSetting } from './http-trace-setting.js';
 import { InflightBytes } from './inflight-bytes.js';
 
 /** HTTP frontend options (tritonserver's flag names in brackets; the bounds are HttpLimitsOptions). */
@@ -95,6 +98,8 @@ function createNodeServer(
 /** The HTTP frontend. */
 export class HttpFrontend {
   private readonly server: InferenceServer;
+  /** The server's tracer (read once per inference request: `on` is all an untraced server checks). */
+  private readonly tracer: Tracer;
   private readonly http: Server;
   private readonly port: number;
   private readonly address: string;
@@ -113,6 +118,7 @@ export class HttpFrontend {
 
   constructor(server: InferenceServer, options: HttpFrontendOptions = {}) {
     this.server = server;
+    this.tracer = server.tracer;
     this.port = options.port ?? 8000;
     this.address = options.address ?? '0.0.0.0';
     this.maxInputSizeBytes = options.maxInputSizeBytes ?? 64 * 1024 * 1024;
@@ -239,17 +245,17 @@ export class HttpFrontend {
         void handleSharedMemory(server, route, req, res, this.maxInputSizeBytes, this.budget);
         return;
       case RouteKind.TRACE:
-        throw unsupported('ERR_UNSUPPORTED_ENDPOINT', 'The trace extension is not available on this server');
+        void handleTraceSetting(server, route, req, res, this.maxInputSizeBytes, this.budget);
+        return;
       case RouteKind.LOGGING:
-        throw unsupported(
-          'ERR_UNSUPPORTED_ENDPOINT',
-          'The logging extension is not available on this server',
-        );
+        void handleLogging(server, req, res, this.maxInputSizeBytes, this.budget);
+        return;
     }
   }
 
   private handleInfer(route: Route, req: IncomingMessage, res: ServerResponse): void {
     const socket = req.socket as TrackedSocket;
+    const tracer = this.tracer;
     const exchange = new HttpInferExchange(
       this.server,
       req,
@@ -258,6 +264,7 @@ export class HttpFrontend {
       route.version,
       this.maxInputSizeBytes,
       this.budget,
+      tracer.on === 0 ? null : sampleHttpRequest(tracer, route.model, req),
     );
     // The socket's close cancels this exchange until the next request on the connection replaces
     // it; a finished exchange ignores the cancel (onClientGone checks `finished`).

@@ -3,6 +3,7 @@
  * Triton's startup table of models, and on SIGINT/SIGTERM stops accepting, finishes in-flight
  * requests (up to --exit-timeout-secs) and exits.
  */
+import type { AddressInfo } from 'node:net';
 import {
   createDefaultBackendRegistry,
   type JsBackendSettings,
@@ -23,6 +24,7 @@ import {
 } from '../core/index.js';
 import {
   API_CATEGORIES,
+  DEFAULT_DASHBOARD_MAX_SUBSCRIBERS,
   DEFAULT_GRPC_MAX_RECEIVE_BYTES,
   DEFAULT_HEADER_TIMEOUT_MS,
   DEFAULT_KEEPALIVE_TIMEOUT_MS,
@@ -318,6 +320,19 @@ export const SERVE_FLAGS: FlagSpec[] = [
     default: [],
   },
   {
+    name: 'dashboard',
+    kind: 'bool',
+    help: 'Serve the live dashboard at /dashboard/ on the HTTP port (restricted with the statistics API of --http-restricted-api)',
+    default: true,
+  },
+  {
+    name: 'dashboard-max-clients',
+    kind: 'int',
+    metavar: 'N',
+    help: 'Most dashboard pages open at once (one event stream each); one more gets 503',
+    default: DEFAULT_DASHBOARD_MAX_SUBSCRIBERS,
+  },
+  {
     name: 'strict-model-config',
     kind: 'bool',
     help: 'Require a complete config.pbtxt (no auto-complete from the model file)',
@@ -517,6 +532,13 @@ async function responseCache(flags: ParsedFlags, logger: Logger): Promise<Respon
   }
 }
 
+/** The URL a browser on this host opens the dashboard at (a wildcard address becomes localhost). */
+export function dashboardUrl(address: AddressInfo, tls: boolean): string {
+  const wildcard = address.address === '0.0.0.0' || address.address === '::';
+  const host = wildcard ? 'localhost' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `${tls ? 'https' : 'http'}://${host}:${address.port}/dashboard/`;
+}
+
 /** Renders the startup table of models. */
 export function modelTable(
   rows: { name: string; version?: string; state: string; reason: string }[],
@@ -627,6 +649,10 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
       address: flags.values['http-address'] as string,
       maxInputSizeBytes: flags.values['http-max-input-size'] as number,
       restrictions: httpRestrictions,
+      dashboard:
+        flags.values.dashboard === true
+          ? { maxSubscribers: positiveFlag(flags, 'dashboard-max-clients'), latency: observer }
+          : false,
       ...network.http,
     });
     const address = await http.listen();
@@ -638,6 +664,7 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
       '--http-address',
       httpDetails(http.limits, network.http.tls, flags.values['http-max-input-size'] as number),
     );
+    if (http.dashboard !== null) logger.logInfo(`Dashboard at ${dashboardUrl(address, http.tls)}`);
     logger.logInfo(`Started HTTPService at ${address.address}:${address.port}`);
   }
   logAccess(logger, flags, control.modelControlMode, httpRestrictions, grpcRestrictions);

@@ -571,6 +571,7 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
     );
   }
   const control = modelControl(flags);
+  const dashboardClients = flags.values.dashboard === true ? positiveFlag(flags, 'dashboard-max-clients') : 0;
   const httpRestrictions = parseRestrictions(flags.values['http-restricted-api'] as string[], 'http');
   const grpcRestrictions = parseRestrictions(flags.values['grpc-restricted-protocol'] as string[], 'grpc');
   const logger = new Logger({
@@ -649,10 +650,7 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
       address: flags.values['http-address'] as string,
       maxInputSizeBytes: flags.values['http-max-input-size'] as number,
       restrictions: httpRestrictions,
-      dashboard:
-        flags.values.dashboard === true
-          ? { maxSubscribers: positiveFlag(flags, 'dashboard-max-clients'), latency: observer }
-          : false,
+      dashboard: dashboardClients > 0 ? { maxSubscribers: dashboardClients, latency: observer } : false,
       ...network.http,
     });
     const address = await http.listen();

@@ -187,6 +187,28 @@ describe.skipIf(SKIP)('the dashboard in Chromium', () => {
     } finally {
       await client.close();
     }
+
+    // The filter box keeps the matching rows; a header click sorts by that column, again reverses.
+    await page.fill('#model-filter', 'unavail');
+    expect((await tableRows(page)).map((r) => r.name)).toEqual(['broken']);
+    await page.fill('#model-filter', 'simple_s');
+    expect((await tableRows(page)).map((r) => r.name)).toEqual([
+      'simple_sequence',
+      'simple_string',
+      'simple_string_dyna_sequence',
+    ]);
+    await page.click('button[data-sort="name"]');
+    expect((await tableRows(page)).map((r) => r.name)).toEqual([
+      'simple_string_dyna_sequence',
+      'simple_string',
+      'simple_sequence',
+    ]);
+    await page.click('button[data-sort="state"]');
+    await page.fill('#model-filter', '');
+    const byState = await tableRows(page);
+    expect(byState[0]!.state).toBe('READY');
+    expect(byState.at(-1)!.name).toBe('broken');
+    await page.click('button[data-sort="name"]');
     await page.waitForTimeout(1500); // one more frame, so the screenshot shows the last point
     const shot =
       process.env.NEREID_UPDATE_SCREENSHOT === '1' ? README_SCREENSHOT : join(dir, 'dashboard.png');

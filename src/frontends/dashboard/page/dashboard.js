@@ -121,7 +121,7 @@ function renderServer() {
   const h = state.serverHistory;
   const last = h[h.length - 1];
   if (last === undefined) return;
-  $('fig-cpu').textContent = `${(last.cpuCores * 100).toFixed(0)} % of a core (${last.cores} cores)`;
+  $('fig-cpu').textContent = `${last.cpuCores.toFixed(2)} of ${last.cores} cores`;
   $('fig-rss').textContent = formatBytes(last.rssBytes);
   $('fig-heap').textContent = formatBytes(last.heapUsedBytes);
   $('fig-loop').textContent = `${last.eventLoopDelayMs.p99.toFixed(1)} ms`;

@@ -168,6 +168,7 @@ describe('dashboard events', () => {
       stream.close();
       await client.close();
     }
+    await expect.poll(() => t.http.dashboard!.feed.subscriberCount).toBe(0);
   });
 
   it('answers 503 with Retry-After past the bound on open streams, and serves again once one closes', async () => {

@@ -3,6 +3,7 @@
  * Triton's startup table of models, and on SIGINT/SIGTERM stops accepting, finishes in-flight
  * requests (up to --exit-timeout-secs) and exits.
  */
+import type { AddressInfo } from 'node:net';
 import {
   createDefaultBackendRegistry,
   type JsBackendSettings,
@@ -23,6 +24,7 @@ import {
 } from '../core/index.js';
 import {
   API_CATEGORIES,
+  DEFAULT_DASHBOARD_MAX_SUBSCRIBERS,
   DEFAULT_GRPC_MAX_RECEIVE_BYTES,
   DEFAULT_HEADER_TIMEOUT_MS,
   DEFAULT_KEEPALIVE_TIMEOUT_MS,
@@ -319,6 +321,19 @@ export const SERVE_FLAGS: FlagSpec[] = [
     default: [],
   },
   {
+    name: 'dashboard',
+    kind: 'bool',
+    help: 'Serve the live dashboard at /dashboard/ on the HTTP port (restricted with the statistics API of --http-restricted-api)',
+    default: true,
+  },
+  {
+    name: 'dashboard-max-clients',
+    kind: 'int',
+    metavar: 'N',
+    help: 'Most dashboard pages open at once (one event stream each); one more gets 503',
+    default: DEFAULT_DASHBOARD_MAX_SUBSCRIBERS,
+  },
+  {
     name: 'strict-model-config',
     kind: 'bool',
     help: 'Require a complete config.pbtxt (no auto-complete from the model file)',
@@ -515,6 +530,13 @@ async function responseCache(flags: ParsedFlags, logger: Logger): Promise<Respon
   }
 }
 
+/** The URL a browser on this host opens the dashboard at (a wildcard address becomes localhost). */
+export function dashboardUrl(address: AddressInfo, tls: boolean): string {
+  const wildcard = address.address === '0.0.0.0' || address.address === '::';
+  const host = wildcard ? 'localhost' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `${tls ? 'https' : 'http'}://${host}:${address.port}/dashboard/`;
+}
+
 /** Renders the startup table of models. */
 export function modelTable(
   rows: { name: string; version?: string; state: string; reason: string }[],
@@ -547,6 +569,7 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
     );
   }
   const control = modelControl(flags);
+  const dashboardClients = flags.values.dashboard === true ? positiveFlag(flags, 'dashboard-max-clients') : 0;
   const httpRestrictions = parseRestrictions(flags.values['http-restricted-api'] as string[], 'http');
   const grpcRestrictions = parseRestrictions(flags.values['grpc-restricted-protocol'] as string[], 'grpc');
   const logger = loggerFromFlags(flags);
@@ -622,6 +645,7 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
       address: flags.values['http-address'] as string,
       maxInputSizeBytes: flags.values['http-max-input-size'] as number,
       restrictions: httpRestrictions,
+      dashboard: dashboardClients > 0 ? { maxSubscribers: dashboardClients, latency: observer } : false,
       ...network.http,
     });
     const address = await http.listen();
@@ -633,6 +657,7 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
       '--http-address',
       httpDetails(http.limits, network.http.tls, flags.values['http-max-input-size'] as number),
     );
+    if (http.dashboard !== null) logger.logInfo(`Dashboard at ${dashboardUrl(address, http.tls)}`);
     logger.logInfo(`Started HTTPService at ${address.address}:${address.port}`);
   }
   logAccess(logger, flags, control.modelControlMode, httpRestrictions, grpcRestrictions);

@@ -4,7 +4,8 @@
  * answers errors as `{"error": "..."}` with Triton's status mapping, and cancels queued requests of
  * clients that disconnect. Connections are bounded in number and in the time a request may take
  * to arrive (http-limits.ts); shutdown drains them without resetting a request (http-drain.ts).
- * It holds no scheduling state.
+ * The live dashboard (../dashboard/) is served under `/dashboard` unless turned off. It holds no
+ * scheduling state.
  */
 import {
   createServer,
@@ -19,6 +20,7 @@ import { invalidArg } from '../../common/errors.js';
 import { modelConfigToJson } from '../../config/index.js';
 import type { InferenceServer, Tracer } from '../../core/index.js';
 import { carriesRestrictionValue, type Restriction, type Restrictions } from '../access/index.js';
+import { Dashboard, type DashboardOptions } from '../dashboard/index.js';
 import { checkServerTls, type ServerTlsOptions } from '../server-tls.js';
 import { collectBody } from './http-body.js';
 import { HttpConnectionGuard } from './http-connection-guard.js';
@@ -47,6 +49,8 @@ export interface HttpFrontendOptions extends HttpLimitsOptions {
   restrictions?: Restrictions;
   /** Serve HTTPS with these [--http-use-ssl and the --http-*-cert flags]; default none (plain HTTP). */
   tls?: ServerTlsOptions;
+  /** The live dashboard at `/dashboard`, or false for none [--dashboard]; default on with its defaults. */
+  dashboard?: DashboardOptions | false;
 }
 
 const kExchange = Symbol('nereid.exchange');
@@ -115,6 +119,8 @@ export class HttpFrontend {
   /** Open connections (TLS: those past the handshake), for the drain. */
   private readonly sockets = new Set<Socket>();
   private closing = false;
+  /** The live dashboard, or null when turned off. */
+  readonly dashboard: Dashboard | null;
 
   constructor(server: InferenceServer, options: HttpFrontendOptions = {}) {
     this.server = server;
@@ -131,6 +137,7 @@ export class HttpFrontend {
     this.http = createNodeServer(this.limits, options.tls, (req, res) => this.onRequest(req, res));
     this.http.maxConnections = this.limits.maxConnections;
     this.guard = new HttpConnectionGuard(this.http, this.limits, server.logger);
+    this.dashboard = options.dashboard === false ? null : new Dashboard(server, this, options.dashboard);
     this.http.on(this.tls ? 'secureConnection' : 'connection', (socket: TrackedSocket) => {
       socket[kExchange] = null;
       socket[kSockets] = this.sockets;
@@ -142,6 +149,11 @@ export class HttpFrontend {
   /** Bytes of request bodies held now (of limits.maxInflightBytes). */
   get heldBodyBytes(): number {
     return this.budget.heldBytes;
+  }
+
+  /** Open connections now (TLS: those past the handshake). */
+  get openConnections(): number {
+    return this.sockets.size;
   }
 
   /** Starts listening; resolves with the bound address and port. */
@@ -162,6 +174,8 @@ export class HttpFrontend {
    */
   async close(): Promise<void> {
     this.closing = true;
+    // Event streams never finish on their own: end them so the drain can close their connections.
+    this.dashboard?.close();
     await drainHttpServer(this.http, this.sockets);
     this.guard.close();
   }
@@ -249,6 +263,10 @@ export class HttpFrontend {
         return;
       case RouteKind.LOGGING:
         void handleLogging(server, req, res, this.maxInputSizeBytes, this.budget);
+        return;
+      case RouteKind.DASHBOARD:
+        if (this.dashboard === null) sendErrorStatus(res, 404, 'Not Found');
+        else this.dashboard.handle(req, res, this.closing);
         return;
     }
   }

@@ -1,6 +1,7 @@
 /**
  * Maps a request path to one of Triton's HTTP routes (server `http_server.cc` route table) with
- * its captured model name and version. Query strings are ignored. It decides the route only; the
+ * its captured model name and version, or to Nereid's dashboard (every path under `/dashboard`,
+ * whose files the dashboard resolves from its own allow-list). Query strings are ignored. It decides the route only; the
  * method check and the handling are the frontend's.
  */
 import type { ApiCategory } from '../access/index.js';
@@ -26,6 +27,7 @@ export const RouteKind = {
   SYSTEM_SHM: 16,
   CUDA_SHM: 17,
   LOGGING: 18,
+  DASHBOARD: 19,
 } as const;
 
 /** A route kind. */
@@ -52,6 +54,7 @@ export const ROUTE_CATEGORY: readonly (ApiCategory | null)[] = [
   'shared-memory', // SYSTEM_SHM
   'shared-memory', // CUDA_SHM
   'logging', // LOGGING
+  'statistics', // DASHBOARD: Nereid's live view of the statistics (docs/dashboard.md)
 ];
 
 /** A matched route. */
@@ -124,6 +127,9 @@ export function matchRoute(url: string): Route {
     if (m[3] === undefined) return { kind: RouteKind.MODEL_METADATA, model, version, methods: GET };
     const [kind, methods] = MODEL_SUFFIX[m[3]]!;
     return { kind, model, version, methods };
+  }
+  if (path === '/dashboard' || path.startsWith('/dashboard/')) {
+    return { kind: RouteKind.DASHBOARD, model: '', version: '', methods: GET };
   }
   if (path.startsWith('/v2/repository')) {
     const m = REPOSITORY_ROUTE.exec(path);

@@ -153,6 +153,11 @@ export class SeriesStore {
     return series;
   }
 
+  /** The series of `model` `version`, or undefined before its first use (nothing is created). */
+  find(model: string, version: string): ModelSeries | undefined {
+    return this.byModel.get(model)?.get(version);
+  }
+
   /**
    * Records the loaded versions and their queue lengths: each listed version gets a series (so
    * its zero counters and four failure reasons appear, as Triton pre-creates them), its pending

@@ -95,11 +95,13 @@ describe('Queue time counts the wait inside an instance pipeline', () => {
     const queueUs = avgUs(s.queue);
     const computeUs = avgUs(s.compute_input) + avgUs(s.compute_infer) + avgUs(s.compute_output);
     const totalUs = avgUs(s.success);
-    const unaccountedUs = totalUs - queueUs - computeUs;
     // Up to 15 executions run before a request's own: its wait is several compute times, and it
-    // is queue, not the "overhead" left over once queue and compute are subtracted.
+    // is queue, not the "overhead" left over once queue and compute are subtracted. Without the
+    // worker's start stamp queue is a few µs and the wait is all overhead. (Queue is not compared
+    // with the overhead itself: on a loaded machine the main thread's late pickup of answers
+    // makes the overhead grow past it, 9.1 against 6.7 ms in one full run at load 10.)
     expect(queueUs).toBeGreaterThan(computeUs);
-    expect(queueUs).toBeGreaterThan(unaccountedUs);
+    expect(queueUs).toBeGreaterThan(0.2 * totalUs);
     // Execution stats and the per-request ones describe the same executions.
     expect(stats.execution_count).toBe(CONCURRENCY * ROUNDS);
 

@@ -1,5 +1,6 @@
 /**
- * The KServe v2 HTTP/REST frontend on node:http: routes Triton's endpoints to the core facade,
+ * The KServe v2 HTTP/REST frontend on node:http: routes Triton's endpoints (and the OpenAI-compatible
+ * `/v1/` API, frontends/openai) to the core facade,
  * reads bodies with a size limit and compression, answers errors as `{"error": "..."}` with
  * Triton's status mapping, and cancels queued requests of clients that disconnect. It holds no
  * scheduling state.
@@ -9,6 +10,12 @@ import type { AddressInfo, Socket } from 'node:net';
 import { invalidArg, unsupported } from '../../common/errors.js';
 import { modelConfigToJson } from '../../config/index.js';
 import type { InferenceServer } from '../../core/index.js';
+import {
+  handleOpenAiGeneration,
+  handleOpenAiModel,
+  handleOpenAiModels,
+  OpenAiEndpoint,
+} from '../openai/index.js';
 import { collectBody, decodeContent, pickResponseEncoding, readBody } from './http-body.js';
 import { handleGenerate } from './http-generate.js';
 import { HttpInferExchange } from './http-infer-exchange.js';
@@ -161,6 +168,22 @@ export class HttpFrontend {
           'ERR_UNSUPPORTED_ENDPOINT',
           'The logging extension is not available on this server',
         );
+      case RouteKind.OPENAI_MODELS:
+        handleOpenAiModels(server, res);
+        return;
+      case RouteKind.OPENAI_MODEL:
+        handleOpenAiModel(server, res, route.model);
+        return;
+      case RouteKind.OPENAI_COMPLETIONS:
+      case RouteKind.OPENAI_CHAT_COMPLETIONS:
+        void handleOpenAiGeneration(
+          server,
+          req,
+          res,
+          route.kind === RouteKind.OPENAI_CHAT_COMPLETIONS ? OpenAiEndpoint.CHAT : OpenAiEndpoint.COMPLETIONS,
+          this.maxInputSizeBytes,
+        );
+        return;
     }
   }
 

@@ -1,6 +1,6 @@
 /**
- * Maps a request path to one of Triton's HTTP routes (server `http_server.cc` route table) with
- * its captured model name and version. Query strings are ignored. It decides the route only; the
+ * Maps a request path to one of Triton's HTTP routes (server `http_server.cc` route table), or to
+ * one of the OpenAI-compatible routes under `/v1/`, with its captured model name and version. Query strings are ignored. It decides the route only; the
  * method check and the handling are the frontend's.
  */
 
@@ -25,6 +25,10 @@ export const RouteKind = {
   SYSTEM_SHM: 16,
   CUDA_SHM: 17,
   LOGGING: 18,
+  OPENAI_MODELS: 19,
+  OPENAI_MODEL: 20,
+  OPENAI_COMPLETIONS: 21,
+  OPENAI_CHAT_COMPLETIONS: 22,
 } as const;
 
 /** A route kind. */
@@ -110,6 +114,7 @@ export function matchRoute(url: string): Route {
     const kind = m[4] === 'load' ? RouteKind.REPOSITORY_LOAD : RouteKind.REPOSITORY_UNLOAD;
     return { kind, model, version: '', methods: POST };
   }
+  if (path.startsWith('/v1/')) return matchOpenAiRoute(path);
   const shm = SHM_ROUTE.exec(path);
   if (shm !== null) {
     const kind = shm[1] === 'systemsharedmemory' ? RouteKind.SYSTEM_SHM : RouteKind.CUDA_SHM;
@@ -119,6 +124,25 @@ export function matchRoute(url: string): Route {
       version: shm[3]!,
       methods: shm[3] === 'status' ? GET : POST,
     };
+  }
+  return NOT_FOUND;
+}
+
+/** The OpenAI-compatible routes (`/v1/...`). */
+function matchOpenAiRoute(path: string): Route {
+  switch (path) {
+    case '/v1/models':
+      return { kind: RouteKind.OPENAI_MODELS, model: '', version: '', methods: GET };
+    case '/v1/completions':
+      return { kind: RouteKind.OPENAI_COMPLETIONS, model: '', version: '', methods: POST };
+    case '/v1/chat/completions':
+      return { kind: RouteKind.OPENAI_CHAT_COMPLETIONS, model: '', version: '', methods: POST };
+  }
+  if (path.startsWith('/v1/models/')) {
+    const model = decode(path.slice('/v1/models/'.length));
+    if (model !== null && model !== '' && !model.includes('/')) {
+      return { kind: RouteKind.OPENAI_MODEL, model, version: '', methods: GET };
+    }
   }
   return NOT_FOUND;
 }

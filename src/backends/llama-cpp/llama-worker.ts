@@ -1,7 +1,8 @@
 /**
  * Worker-thread entry of one llama.cpp instance: loads node-llama-cpp's prebuilt CPU (or CUDA)
  * binary without ever building or downloading anything, loads the GGUF model, creates one context
- * with a sequence per slot and an explicit thread count, then runs the GenerationEngine on the
+ * with a sequence per slot and an explicit thread count (after checking the file's header, see
+ * gguf-structure.ts), then runs the GenerationEngine on the
  * START / CANCEL messages of the main thread. Load failures are reported with llama.cpp's own
  * reason (it logs why before failing), naming the model file relative to the repository.
  */
@@ -9,6 +10,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Llama, LlamaContext, LlamaModel, Token } from 'node-llama-cpp';
 import { chatWrapperOf, renderChatPrompt } from './chat-prompt.js';
 import { type EngineBindings, GenerationEngine } from './generation-engine.js';
+import { findGgufCorruption, type GgufChecks } from './gguf-structure.js';
 import {
   type FailedMessage,
   type FromWorkerMessage,
@@ -31,6 +33,13 @@ interface AddonContext {
   decodeBatch(): Promise<void>;
   sampleToken(batchLogitIndex: number, sampler: unknown): Promise<number>;
   disposeSequence(sequenceId: number): void;
+}
+
+/** The addon functions the GGUF check uses (internal API of the pinned version). */
+interface LlamaBindings {
+  getBlockSizeForGgmlType(type: number): number | undefined;
+  getTypeSizeForGgmlType(type: number): number | undefined;
+  getIsArchSupported(architecture: string): boolean;
 }
 
 const port = parentPort!;
@@ -61,6 +70,16 @@ function llamaLogger(level: string, message: string): void {
     if (loaded) log('error', `llama.cpp: ${text}`);
   } else if (level === 'warn') {
     log('verbose', `llama.cpp: ${text}`);
+  }
+}
+
+/**
+ * Waits (up to 200 ms) until llama.cpp's log lines of a failed load have reached this thread: the
+ * addon delivers them asynchronously, often after the failure itself.
+ */
+async function logsDelivered(): Promise<void> {
+  for (let i = 0; i < 20 && !recentErrors.some((line) => !line.includes('failed to load model')); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 
@@ -155,10 +174,37 @@ function bindingsOf(
   };
 }
 
+/** The GGUF checks backed by the loaded llama.cpp binary's type sizes and architectures. */
+function ggufChecks(llama: Llama): GgufChecks {
+  const addon = (llama as unknown as { _bindings: LlamaBindings })._bindings;
+  return {
+    tensorBytes(type, elements) {
+      const block = addon.getBlockSizeForGgmlType(type);
+      const size = addon.getTypeSizeForGgmlType(type);
+      if (block === undefined || size === undefined || block <= 0) return -1;
+      return Math.ceil(elements / block) * size;
+    },
+    supportsArchitecture(architecture) {
+      return addon.getIsArchSupported(architecture);
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const started = await loadLlama();
   if (started === null) return;
   const { llama, device } = started;
+  // node-llama-cpp's header reader trusts the file's lengths; a corrupt one must not reach it.
+  const corruption = findGgufCorruption(options.modelPath, ggufChecks(llama));
+  if (corruption !== null) {
+    failed(
+      'INVALID_ARG',
+      'ERR_MODEL_LOAD',
+      `Cannot load GGUF file '${options.displayPath}' of model "${options.modelName}": ${corruption}`,
+    );
+    await llama.dispose();
+    return;
+  }
   let model: LlamaModel;
   try {
     model = await llama.loadModel({
@@ -166,6 +212,7 @@ async function main(): Promise<void> {
       gpuLayers: device === 'cpu' ? 0 : options.gpuLayers < 0 ? 'max' : options.gpuLayers,
     });
   } catch (err) {
+    await logsDelivered();
     failed(
       'INTERNAL',
       'ERR_MODEL_LOAD',

@@ -51,8 +51,13 @@ export class OpenAiParamError extends ServerError {
 export function openAiErrorBody(err: unknown, prompt: 'prompt' | 'messages' = 'prompt'): OpenAiErrorBody {
   const error = err instanceof ServerError ? err : toServerError(err);
   const known = PARAM_BY_CODE[error.code];
-  let param = err instanceof OpenAiParamError ? err.param : (known?.[0] ?? null);
-  if (param === 'messages' || param === 'prompt') param = prompt;
+  let param: string | null;
+  if (err instanceof OpenAiParamError) param = err.param;
+  else {
+    param = known?.[0] ?? null;
+    // The model's prompt errors name its input; the client sent `prompt` or `messages`.
+    if (param === 'messages' || param === 'prompt') param = prompt;
+  }
   return {
     error: {
       message: error.message,

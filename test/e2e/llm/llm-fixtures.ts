@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'vitest';
 import { REPO_ROOT } from '../../conformance/bundle-worker.js';
+import { EXAMPLES_REPOSITORY } from '../../helpers/test-server.js';
 
 /** The test model (see /work/shared/models/README.md). */
 export const STORIES_GGUF = resolve(REPO_ROOT, '..', 'shared', 'models', 'stories260K.gguf');
@@ -55,9 +56,16 @@ export interface LlmModelSpec {
   file?: Uint8Array;
 }
 
-/** Writes `models` into a temp repository (1/model.gguf links to the real model unless given). */
-export function writeLlmRepository(models: Record<string, LlmModelSpec>): LlmRepository {
+/**
+ * Writes `models` into a temp repository (1/model.gguf links to the real model unless given), with
+ * links to the example models named in `examples`.
+ */
+export function writeLlmRepository(
+  models: Record<string, LlmModelSpec>,
+  examples: string[] = [],
+): LlmRepository {
   const dir = mkdtempSync(join(tmpdir(), 'nereid-llm-'));
+  for (const name of examples) symlinkSync(join(EXAMPLES_REPOSITORY, name), join(dir, name), 'dir');
   for (const [name, spec] of Object.entries(models)) {
     mkdirSync(join(dir, name, '1'), { recursive: true });
     if (spec.config !== null) writeFileSync(join(dir, name, 'config.pbtxt'), spec.config);

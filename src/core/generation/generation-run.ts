@@ -14,14 +14,36 @@ import type { GenerationRequest } from './generation-request.js';
 
 const T = GenerationTensor;
 
+/** The shape of every generation output (one element); shared, never written. */
+const SHAPE_ONE: readonly number[] = Object.freeze([1]);
+
 function bytesTensor(name: string, text: string): Tensor {
-  return { name, datatype: 'BYTES', shape: [1], data: encodeBytesElements([text]) };
+  return { name, datatype: 'BYTES', shape: SHAPE_ONE, data: encodeBytesElements([text]) };
 }
 
 function uint32Tensor(name: string, value: number): Tensor {
   const data = new Uint8Array(4);
   new DataView(data.buffer).setUint32(0, value, true);
-  return { name, datatype: 'UINT32', shape: [1], data };
+  return { name, datatype: 'UINT32', shape: SHAPE_ONE, data };
+}
+
+/*
+ * Outputs that repeat from token to token are made once: tensors are immutable once built (the
+ * response cache keeps them as they are), so every response may share them. This keeps the main
+ * thread's allocations per streamed token to the text and the response itself.
+ */
+const FINISH_REASON_TENSORS: readonly Tensor[] = FINISH_REASON_TEXT.map((text) =>
+  bytesTensor(GenerationTensor.FINISH_REASON, text),
+);
+/** num_output_tokens of 0..15 tokens (a streamed response carries one or a few). */
+const OUTPUT_TOKENS_TENSORS: readonly Tensor[] = Array.from({ length: 16 }, (_, n) =>
+  uint32Tensor(GenerationTensor.NUM_OUTPUT_TOKENS, n),
+);
+
+function outputTokensTensor(tokens: number): Tensor {
+  return tokens < OUTPUT_TOKENS_TENSORS.length
+    ? OUTPUT_TOKENS_TENSORS[tokens]!
+    : uint32Tensor(GenerationTensor.NUM_OUTPUT_TOKENS, tokens);
 }
 
 /** A request running in a sequence slot. */
@@ -49,6 +71,8 @@ export class GenerationRun {
   lastTokenNs: number;
   /** The client cancelled it; its ABORT finish answers CANCELLED. */
   cancelRequested: boolean;
+  /** num_input_tokens, made once the prompt size is known. */
+  private inputTokensTensor: Tensor | null;
 
   constructor(
     request: InferenceRequest,
@@ -71,6 +95,13 @@ export class GenerationRun {
     this.firstTokenNs = -1;
     this.lastTokenNs = -1;
     this.cancelRequested = false;
+    this.inputTokensTensor = null;
+  }
+
+  private inputTokens(): Tensor {
+    if (this.promptTokens < 0) return uint32Tensor(T.NUM_INPUT_TOKENS, 0);
+    this.inputTokensTensor ??= uint32Tensor(T.NUM_INPUT_TOKENS, this.promptTokens);
+    return this.inputTokensTensor;
   }
 
   /**
@@ -92,17 +123,15 @@ export class GenerationRun {
     const wanted = request.outputs;
     if (wanted === null) {
       outputs.push(bytesTensor(T.TEXT_OUTPUT, text));
-      if (g.returnFinishReason) outputs.push(bytesTensor(T.FINISH_REASON, FINISH_REASON_TEXT[finish]!));
-      if (g.returnInputTokens) outputs.push(uint32Tensor(T.NUM_INPUT_TOKENS, Math.max(0, this.promptTokens)));
-      if (g.returnOutputTokens) outputs.push(uint32Tensor(T.NUM_OUTPUT_TOKENS, tokens));
+      if (g.returnFinishReason) outputs.push(FINISH_REASON_TENSORS[finish]!);
+      if (g.returnInputTokens) outputs.push(this.inputTokens());
+      if (g.returnOutputTokens) outputs.push(outputTokensTensor(tokens));
     } else {
       for (const w of wanted) {
         if (w.name === T.TEXT_OUTPUT) outputs.push(bytesTensor(T.TEXT_OUTPUT, text));
-        else if (w.name === T.FINISH_REASON)
-          outputs.push(bytesTensor(T.FINISH_REASON, FINISH_REASON_TEXT[finish]!));
-        else if (w.name === T.NUM_INPUT_TOKENS)
-          outputs.push(uint32Tensor(T.NUM_INPUT_TOKENS, Math.max(0, this.promptTokens)));
-        else if (w.name === T.NUM_OUTPUT_TOKENS) outputs.push(uint32Tensor(T.NUM_OUTPUT_TOKENS, tokens));
+        else if (w.name === T.FINISH_REASON) outputs.push(FINISH_REASON_TENSORS[finish]!);
+        else if (w.name === T.NUM_INPUT_TOKENS) outputs.push(this.inputTokens());
+        else if (w.name === T.NUM_OUTPUT_TOKENS) outputs.push(outputTokensTensor(tokens));
       }
     }
     return {

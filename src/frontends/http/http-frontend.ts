@@ -7,7 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { invalidArg, unsupported } from '../../common/errors.js';
+import { invalidArg, notFound, unsupported } from '../../common/errors.js';
 import { modelConfigToJson } from '../../config/index.js';
 import type { InferenceServer } from '../../core/index.js';
 import {
@@ -15,6 +15,7 @@ import {
   handleOpenAiModel,
   handleOpenAiModels,
   OpenAiEndpoint,
+  sendOpenAiError,
 } from '../openai/index.js';
 import { collectBody, decodeContent, pickResponseEncoding, readBody } from './http-body.js';
 import { handleGenerate } from './http-generate.js';
@@ -36,6 +37,12 @@ export interface HttpFrontendOptions {
 
 const kExchange = Symbol('nereid.exchange');
 type TrackedSocket = Socket & { [kExchange]?: HttpInferExchange | null };
+
+/** The message of an unknown `/v1/` path. */
+function unknownOpenAiPath(url: string): string {
+  const q = url.indexOf('?');
+  return `Unknown OpenAI endpoint '${q === -1 ? url : url.slice(0, q)}': served are /v1/models, /v1/completions, /v1/chat/completions`;
+}
 
 /** The HTTP frontend. */
 export class HttpFrontend {
@@ -92,7 +99,11 @@ export class HttpFrontend {
     if (this.closing) res.shouldKeepAlive = false;
     const route = matchRoute(req.url ?? '/');
     if (route.kind === RouteKind.NOT_FOUND) {
-      sendErrorStatus(res, 404, 'Not Found');
+      // OpenAI clients read OpenAI's error shape on their own paths.
+      const url = req.url ?? '/';
+      if (url.startsWith('/v1/'))
+        sendOpenAiError(res, notFound('ERR_OPENAI_ENDPOINT', unknownOpenAiPath(url)));
+      else sendErrorStatus(res, 404, 'Not Found');
       return;
     }
     if (!route.methods.includes(req.method ?? '')) {

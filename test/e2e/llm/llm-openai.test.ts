@@ -175,6 +175,13 @@ describeWithGguf('the OpenAI-compatible API with the openai client', () => {
         code: null,
       },
     });
+    const unknown = await fetch(`${t.baseUrl}/v1/embeddings`, { method: 'POST', body: '{}' });
+    expect(unknown.status).toBe(404);
+    expect((await unknown.json()).error).toMatchObject({
+      message:
+        "Unknown OpenAI endpoint '/v1/embeddings': served are /v1/models, /v1/completions, /v1/chat/completions",
+      type: 'invalid_request_error',
+    });
     // Still serving.
     const http = new HttpClient(t.baseUrl);
     expect(await http.isModelReady('stories')).toBe(true);

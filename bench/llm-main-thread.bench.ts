@@ -12,17 +12,20 @@
  * Run: `npm run bench:llm-main-thread` (BENCH_DURATION_MS default 8000, BENCH_ROUNDS default 3,
  * BENCH_THREADS default "1,2").
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { processCpu } from './lib/cpu-accounting.js';
+import {
+  type LlmServer,
+  quantile,
+  ROOT,
+  startLlmServer,
+  stopLlmServer,
+  streamCompletion,
+  writeLlmRepository,
+} from './lib/llm-server.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
-const GGUF = join(ROOT, '..', 'shared', 'models', 'stories260K.gguf');
-const EXAMPLES = join(ROOT, 'examples', 'model_repository');
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 8000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const THREADS = (process.env.BENCH_THREADS ?? '1,2').split(',').map(Number);
@@ -30,68 +33,7 @@ const STREAMS = 32;
 const TOKENS = 128;
 const PROBE_GAP_MS = 20;
 
-interface Server {
-  child: ChildProcess;
-  http: number;
-  metrics: number;
-}
-
-function writeRepository(threads: number): string {
-  const dir = mkdtempSync(join(tmpdir(), 'nereid-bench-llm-'));
-  mkdirSync(join(dir, 'stories', '1'), { recursive: true });
-  symlinkSync(GGUF, join(dir, 'stories', '1', 'model.gguf'));
-  writeFileSync(
-    join(dir, 'stories', 'config.pbtxt'),
-    [
-      'backend: "llamacpp"',
-      `parameters { key: "max_num_seqs" value { string_value: "${STREAMS}" } }`,
-      'parameters { key: "context_length" value { string_value: "256" } }',
-      `parameters { key: "threads" value { string_value: "${threads}" } }`,
-    ].join('\n'),
-  );
-  symlinkSync(join(EXAMPLES, 'simple'), join(dir, 'simple'), 'dir');
-  return dir;
-}
-
-function startServer(repository: string): Promise<Server> {
-  const child = spawn(
-    process.execPath,
-    [
-      CLI,
-      'serve',
-      '--model-repository',
-      repository,
-      '--http-port',
-      '0',
-      '--http-address',
-      '127.0.0.1',
-      '--allow-grpc=false',
-      '--metrics-port',
-      '0',
-      '--allow-cpu-metrics=false',
-    ],
-    { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  return new Promise((resolve, reject) => {
-    let text = '';
-    child.stderr!.on('data', (d) => {
-      text += d;
-      const http = /Started HTTPService at [0-9.]+:(\d+)/.exec(text)?.[1];
-      const metrics = /Started Metrics Service at [0-9.]+:(\d+)/.exec(text)?.[1];
-      if (http !== undefined && metrics !== undefined)
-        resolve({ child, http: Number(http), metrics: Number(metrics) });
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with code ${code}:\n${text}`)));
-  });
-}
-
-async function stopServer(server: Server): Promise<void> {
-  if (server.child.exitCode !== null) return;
-  await new Promise<void>((resolve) => {
-    server.child.once('exit', () => resolve());
-    server.child.kill('SIGTERM');
-  });
-}
+type Server = LlmServer;
 
 /** Event-loop delay of the server's main thread since the previous scrape (prom-client resets it). */
 async function eventLoopDelay(server: Server): Promise<{ p50Ms: number; p99Ms: number; maxMs: number }> {
@@ -128,61 +70,16 @@ async function probe(server: Server, until: number): Promise<number[]> {
   return latencies;
 }
 
-/** One closed-loop stream of OpenAI completions until `until`; adds its tokens and inter-token gaps. */
+/** One closed-loop stream of OpenAI completions until `until` (the running one is cut there); adds its gaps. */
 async function stream(server: Server, until: number, gaps: number[]): Promise<number> {
-  let tokens = 0;
-  const body = JSON.stringify({
-    model: 'stories',
-    prompt: 'Once upon a time',
-    max_tokens: TOKENS,
-    temperature: 0,
-    ignore_eos: true,
-    stream: true,
-  });
-  // Streams still running at the end of the phase are cut there (a slow variant's 128 tokens can take longer).
   const signal = AbortSignal.timeout(Math.max(1, until - Date.now()));
+  let tokens = 0;
   while (Date.now() < until) {
-    let res: Response;
-    try {
-      res = await fetch(`http://127.0.0.1:${server.http}/v1/completions`, { method: 'POST', body, signal });
-    } catch {
-      break;
-    }
-    const reader = res.body!.getReader();
-    const decoder = new TextDecoder();
-    let last = -1;
-    let buffered = '';
-    for (;;) {
-      let chunk: Awaited<ReturnType<typeof reader.read>>;
-      try {
-        chunk = await reader.read();
-      } catch {
-        break;
-      }
-      const { value, done } = chunk;
-      if (done) break;
-      buffered += decoder.decode(value, { stream: true });
-      let end = buffered.indexOf('\n\n');
-      while (end !== -1) {
-        const event = buffered.slice(0, end);
-        buffered = buffered.slice(end + 2);
-        if (event.includes('"text":"') && !event.includes('"text":""')) {
-          const now = performance.now();
-          if (last >= 0) gaps.push(now - last);
-          last = now;
-          tokens++;
-        }
-        end = buffered.indexOf('\n\n');
-      }
-    }
+    const done = await streamCompletion(server, TOKENS, signal);
+    tokens += done.tokens;
+    gaps.push(...done.gapsMs);
   }
   return tokens;
-}
-
-function quantile(values: number[], q: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
 function median(values: number[]): number {
@@ -235,8 +132,8 @@ async function main(): Promise<void> {
     for (const threads of round % 2 === 0 ? THREADS : [...THREADS].reverse()) {
       const key = `threads=${threads}`;
       results[key] ??= { idle: [], saturated: [] };
-      const repository = writeRepository(threads);
-      const server = await startServer(repository);
+      const repository = writeLlmRepository(STREAMS, threads, true);
+      const server = await startLlmServer(repository);
       try {
         const order = round % 2 === 0 ? [false, true] : [true, false];
         for (const saturated of order) {
@@ -247,7 +144,7 @@ async function main(): Promise<void> {
           );
         }
       } finally {
-        await stopServer(server);
+        await stopLlmServer(server);
         rmSync(repository, { recursive: true, force: true });
       }
     }

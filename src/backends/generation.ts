@@ -2,7 +2,7 @@
  * The contract between the generation scheduler (main thread, core/generation) and an LLM
  * instance (a worker that decodes many sequences together): the scheduler starts and cancels
  * sequences in numbered slots, the instance reports each sequence's text, token counts and finish
- * through one listener object, a step at a time. Nothing here runs a model or queues requests.
+ * through one listener object, the events of a decode step together. Nothing here runs a model or queues requests.
  */
 import type { ServerError } from '../common/errors.js';
 import type { SamplingParameters } from '../config/sampling-parameters.js';
@@ -64,8 +64,6 @@ export interface GenerationListener {
     finish: number,
     error: ServerError | null,
   ): void;
-  /** Every event of one step was delivered; `sequences` were decoded together in `batchTokens` tokens. */
-  onStepEnd(instance: GenerationInstance, sequences: number, batchTokens: number): void;
 }
 
 /** An instance that decodes up to `slotCount` sequences together. */

@@ -198,7 +198,6 @@ export class LlamaCppInstance implements GenerationInstance {
         error,
       );
     }
-    listener?.onStepEnd(this, step.batchSequences, step.batchTokens);
   }
 
   private onWorkerExit(code: number): void {

@@ -271,10 +271,6 @@ export class GenerationScheduler implements Scheduler, PoolListener, GenerationL
     this.notifyIdle();
   }
 
-  onStepEnd(): void {
-    // Slots freed in this step were handed out as their finish events came in.
-  }
-
   idle(): Promise<void> {
     if (this.queue.size === 0 && this.running === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));

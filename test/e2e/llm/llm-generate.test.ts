@@ -121,7 +121,7 @@ describeWithGguf('llama.cpp generation over Triton generate and generate_stream'
         }),
       ),
     );
-    all.forEach((texts, i) => expect(texts.join('')).toBe(reference[i % PROMPTS.length]));
+    for (let i = 0; i < all.length; i++) expect(all[i]!.join('')).toBe(reference[i % PROMPTS.length]);
   });
 
   it('a prompt longer than the prefill chunk is prefilled over several steps and decodes like in-process', async () => {

@@ -5,7 +5,8 @@
  * a child process (`nereid serve`, 32 sequence slots, one thread) with N OpenAI SSE streams of 128
  * tokens started together from this process. For N = 1, 8 and 32, L and N alternate (which goes
  * first alternates too) and repeat BENCH_ROUNDS times; medians. Reported: output tokens/s, TTFT and
- * inter-token latency p50/p99 (where the tokens come out: in-process for L, at the SSE client for N),
+ * inter-token latency p50/p99 over the requests (genai-perf's per-request ITL: (last token - first
+ * token) / (tokens - 1); timed where the tokens come out: in-process for L, at the SSE client for N),
  * and Nereid's CPU per output token (all threads, and its main thread) from /proc. Writes
  * bench/results/llm.json.
  * Run: `npm run bench:llm` (BENCH_ROUNDS default 5, BENCH_LEVELS default "1,8,32").
@@ -20,6 +21,7 @@ import {
   type LlmServer,
   quantile,
   ROOT,
+  requestItlMs,
   STORIES_GGUF,
   startLlmServer,
   stopLlmServer,
@@ -65,7 +67,7 @@ async function served(server: LlmServer, n: number): Promise<Sample> {
   const after = processCpu(pid);
   const tokens = results.reduce((sum, r) => sum + r.tokens, 0);
   const ttft = results.map((r) => r.ttftMs);
-  const gaps = results.flatMap((r) => r.gapsMs);
+  const gaps = results.map((r) => requestItlMs(r.ttftMs, r.lastMs, r.tokens));
   return {
     tokensPerS: tokens / seconds,
     ttftP50Ms: quantile(ttft, 0.5),

@@ -29,23 +29,28 @@ const model = await llama.loadModel({ modelPath: gguf! });
 const context = await model.createContext({ sequences: N, contextSize: 256, threads: 1, batchSize: N + 256 });
 const prompt = [model.tokens.bos!, ...model.tokenize('Once upon a time')] as Token[];
 
+const sequences = Array.from({ length: N }, () => context.getSequence());
+
 async function round(): Promise<{ seconds: number; ttft: number[]; itl: number[] }> {
+  for (const sequence of sequences) await sequence.clearHistory();
   const ttft: number[] = [];
   const itl: number[] = [];
   const start = performance.now();
   await Promise.all(
-    Array.from({ length: N }, async () => {
-      const sequence = context.getSequence();
+    sequences.map(async (sequence) => {
+      let first = -1;
       let last = -1;
       let n = 0;
       for await (const _token of sequence.evaluate(prompt, { temperature: 0 })) {
-        const now = performance.now();
-        if (last < 0) ttft.push(now - start);
-        else itl.push(now - last);
-        last = now;
+        last = performance.now();
+        if (first < 0) {
+          first = last;
+          ttft.push(first - start);
+        }
         if (++n >= TOKENS) break;
       }
-      sequence.dispose();
+      // genai-perf's per-request inter-token latency.
+      itl.push((last - first) / (n - 1));
     }),
   );
   return { seconds: (performance.now() - start) / 1000, ttft, itl };

@@ -91,6 +91,8 @@ export interface StreamedCompletion {
   tokens: number;
   /** Ms from the request to its first text chunk (-1 when none). */
   ttftMs: number;
+  /** Ms from the request to its last text chunk (-1 when none). */
+  lastMs: number;
   /** Ms between consecutive text chunks. */
   gapsMs: number[];
 }
@@ -104,7 +106,7 @@ export async function streamCompletion(
   maxTokens: number,
   signal?: AbortSignal,
 ): Promise<StreamedCompletion> {
-  const out: StreamedCompletion = { tokens: 0, ttftMs: -1, gapsMs: [] };
+  const out: StreamedCompletion = { tokens: 0, ttftMs: -1, lastMs: -1, gapsMs: [] };
   const body = JSON.stringify({
     model: 'stories',
     prompt: 'Once upon a time',
@@ -142,6 +144,7 @@ export async function streamCompletion(
         if (last < 0) out.ttftMs = now - start;
         else out.gapsMs.push(now - last);
         last = now;
+        out.lastMs = now - start;
         out.tokens++;
       }
       end = buffered.indexOf('\n\n');
@@ -155,4 +158,12 @@ export function quantile(values: readonly number[], q: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
+
+/**
+ * A request's inter-token latency as genai-perf defines it: (last token - first token) / (tokens -
+ * 1), so events that a client reads several at a time (TCP coalescing) still count at their pace.
+ */
+export function requestItlMs(firstMs: number, lastMs: number, tokens: number): number {
+  return tokens > 1 ? (lastMs - firstMs) / (tokens - 1) : Number.NaN;
 }

@@ -52,7 +52,7 @@ export const MAX_NUM_SEQS = 256;
 export const DEFAULT_THREADS = 1;
 /** Largest thread count accepted. */
 export const MAX_THREADS = 256;
-/** Default prompt tokens prefilled per decode step (one chunk per step, as vLLM's chunked prefill). */
+/** Default prompt tokens prefilled per decode step: short prompts whole, a longer one cut into chunks (vLLM's chunked prefill). */
 export const DEFAULT_PREFILL_CHUNK_TOKENS = 256;
 /** Largest prefill chunk accepted. */
 export const MAX_PREFILL_CHUNK_TOKENS = 8192;
@@ -80,7 +80,7 @@ export interface LlamaCppParameters {
   readonly maxNumSeqs: number;
   /** llama.cpp threads per instance. Default 1. */
   readonly threads: number;
-  /** Prompt tokens prefilled per decode step at most. Default 256. */
+  /** Prompt tokens prefilled per decode step at most (short prompts whole, one cut at most). Default 256. */
   readonly prefillChunkTokens: number;
   /** Layers offloaded to the GPU: a count, or -1 for all. Default 0 (KIND_CPU), -1 (KIND_GPU). */
   readonly gpuLayers: number;

@@ -1,13 +1,15 @@
 /**
  * The continuous-batching decode loop of one llama.cpp instance, run inside its worker thread.
- * Each step builds one llama.cpp batch holding the next token of every decoding sequence plus at
- * most one chunk of one prompt still being prefilled (vLLM's chunked prefill), decodes it, samples
+ * Each step builds one llama.cpp batch holding the next token of every decoding sequence plus up to
+ * `prefillChunkTokens` prompt tokens: waiting prompts oldest first, whole while they fit and at most
+ * one of them cut into a chunk (vLLM's chunked prefill), decodes it, samples
  * each sequence that has logits, turns tokens into text (held back across partial characters and
  * stop strings) and sends one STEP message with every sequence's event. A sequence that finishes,
  * fails or is cancelled frees its KV cells and slot in the step it ends in. Slots are assigned by
  * the main thread; the engine owns everything between START and the finish event.
  *
- *   step:  [dec s0][dec s3][dec s5][prefill s7: tokens 256..511] ─decode─▶ sample s0,s3,s5 ─▶ STEP
+ *   step:  [dec s0][dec s3][dec s5][prefill s6: 12 tokens][prefill s7: tokens 0..243] ─decode─▶
+ *          sample s0,s3,s5,s6 ─▶ STEP          (s7's next 244 tokens go into the next step)
  */
 
 import { FinishCode, type GenerationStart } from '../generation.js';
@@ -57,6 +59,14 @@ export interface EngineOptions {
 const PENALTY_WINDOW_TOKENS = 64;
 
 const NO_LOGITS = new Uint32Array(0);
+
+/** One prompt's part of a step: `count` tokens from `from`; `done` when they end the prompt. */
+interface Prefill {
+  slot: SequenceSlot;
+  from: number;
+  count: number;
+  done: boolean;
+}
 const FIRST_LOGIT = Uint32Array.of(0);
 
 /** A 32-bit seed for requests that set none. */
@@ -194,11 +204,14 @@ export class GenerationEngine {
     slot.phase = SlotPhase.PREFILL;
   }
 
-  /** Runs the loop unless it is running. */
+  /**
+   * Runs the loop unless it is running, from the next turn of the event loop: requests whose START
+   * messages arrived in the same turn (a burst) then share the first step.
+   */
   private kick(): void {
     if (this.running) return;
     this.running = true;
-    this.loopDone = this.run();
+    this.loopDone = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.run());
   }
 
   private async run(): Promise<void> {
@@ -233,20 +246,20 @@ export class GenerationEngine {
     for (const slot of this.slots) {
       if (slot.phase === SlotPhase.DECODE && !slot.cancelRequested) decoding.push(slot);
     }
-    let prefill: SequenceSlot | null = null;
-    while (this.prefillQueue.length > 0) {
-      const head = this.prefillQueue[0]!;
-      if (head.phase === SlotPhase.PREFILL && !head.cancelRequested) {
-        prefill = head;
-        break;
-      }
-      this.prefillQueue.shift();
+    // Prompts to prefill this step, oldest first, within the step's budget of prompt tokens: whole
+    // prompts while they fit, then at most one partial chunk (vLLM's chunked prefill).
+    const prefills: Prefill[] = [];
+    let budget = this.options.prefillChunkTokens;
+    for (let i = 0; i < this.prefillQueue.length && budget > 0; i++) {
+      const slot = this.prefillQueue[i]!;
+      if (slot.phase !== SlotPhase.PREFILL || slot.cancelRequested) continue;
+      const remaining = slot.prompt.length - slot.prefilled;
+      const count = Math.min(remaining, budget);
+      prefills.push({ slot, from: slot.prefilled, count, done: count === remaining });
+      budget -= count;
     }
-    const chunk =
-      prefill === null
-        ? 0
-        : Math.min(this.options.prefillChunkTokens, prefill.prompt.length - prefill.prefilled);
-    const total = decoding.length + chunk;
+    const prefillTokens = this.options.prefillChunkTokens - budget;
+    const total = decoding.length + prefillTokens;
     if (total === 0) return { sequences: 0, tokens: 0 };
 
     const sampling: SequenceSlot[] = [];
@@ -258,37 +271,34 @@ export class GenerationEngine {
       );
       sampling.push(slot);
     }
-    let prefillDone = false;
-    if (prefill !== null) {
-      const from = prefill.prefilled;
-      prefillDone = from + chunk === prefill.prompt.length;
+    for (const p of prefills) {
       const logits = b.addToBatch(
-        prefill.index,
-        from,
-        prefill.prompt.subarray(from, from + chunk),
-        prefillDone ? Uint32Array.of(chunk - 1) : NO_LOGITS,
+        p.slot.index,
+        p.from,
+        p.slot.prompt.subarray(p.from, p.from + p.count),
+        p.done ? Uint32Array.of(p.count - 1) : NO_LOGITS,
       );
-      if (prefillDone) {
+      if (p.done) {
         logitIndexes.push(logits[0]!);
-        sampling.push(prefill);
+        sampling.push(p.slot);
       }
     }
-    const batch = { sequences: decoding.length + (prefill === null ? 0 : 1), tokens: total };
+    const batch = { sequences: decoding.length + prefills.length, tokens: total };
     try {
       await b.decodeBatch();
     } catch (err) {
-      const failed = prefill === null ? decoding : [...decoding, prefill];
+      const failed = [...decoding, ...prefills.map((p) => p.slot)];
       for (const slot of failed) this.fail(slot, 'ERR_BACKEND', `Decoding failed: ${errorText(err)}`);
       return batch;
     }
     this.steps++;
     for (const slot of decoding) slot.position++;
-    if (prefill !== null) {
-      prefill.prefilled += chunk;
-      prefill.position += chunk;
-      if (prefillDone) {
-        this.prefillQueue.shift();
-        prefill.phase = SlotPhase.DECODE;
+    for (const p of prefills) {
+      p.slot.prefilled += p.count;
+      p.slot.position += p.count;
+      if (p.done) {
+        this.prefillQueue.splice(this.prefillQueue.indexOf(p.slot), 1);
+        p.slot.phase = SlotPhase.DECODE;
       }
     }
     let tokens: number[];

@@ -114,6 +114,37 @@ describeWithGguf('continuous batching over HTTP and gRPC streams', () => {
     expect(seen.map((s) => s.final)).toEqual([...new Array(seen.length - 1).fill(false), true]);
   });
 
+  it('answers bad input on a gRPC stream in-band with the reason, and the stream goes on', async () => {
+    const stream = grpc.stream();
+    stream.send({
+      model: 'stories',
+      requestId: 'long',
+      inputs: inputs('the cat sat '.repeat(120), true, { max_tokens: 4 }),
+    });
+    stream.send({ model: 'stories', requestId: 'bad', inputs: inputs(PROMPT, true, { temperature: 'hot' }) });
+    stream.send({
+      model: 'stories',
+      requestId: 'ok',
+      inputs: inputs(PROMPT, true, { temperature: 0, max_tokens: 3 }),
+    });
+    stream.end();
+    const errors: string[] = [];
+    const texts: string[] = [];
+    for await (const item of stream) {
+      if (item instanceof InferenceServerError) errors.push(item.message);
+      else texts.push(item.outputAsStrings('text_output')[0]!);
+    }
+    expect(errors).toHaveLength(2);
+    expect(errors.join('\n')).toMatch(
+      /The prompt has \d{3} tokens but model 'stories' holds 256 tokens per sequence/,
+    );
+    expect(errors.join('\n')).toContain(
+      'sampling_parameters.temperature must be a number in [0, 100]: received "hot"',
+    );
+    expect(texts.join('')).toBe(reference.slice(0, texts.join('').length));
+    expect(texts.length).toBeGreaterThan(0);
+  });
+
   it('answers a non-streamed request on unary ModelInfer and refuses a streamed one there', async () => {
     const result = await grpc.infer('stories', inputs(PROMPT, false, { temperature: 0, max_tokens: 16 }));
     expect(result.outputAsStrings('text_output')).toEqual([PROMPT + reference]);

@@ -130,10 +130,11 @@ async function settle(engine: GenerationEngine): Promise<void> {
 }
 
 describe('GenerationEngine', () => {
-  it('prefills a prompt longer than the chunk over several steps, one chunk per step, while the other sequences decode a token each', async () => {
+  it('prefills a prompt longer than the chunk budget over several steps while the other sequences decode a token each', async () => {
     const { llama, messages, engine } = setup(4, 128, 8);
     engine.start(0, 1, start('a|0123456789abcdefghij', 30));
-    await new Promise((resolve) => setImmediate(resolve));
+    // Sequence 0 decodes (its own prompt prefilled) before the others arrive.
+    while (messages.length === 0) await new Promise((resolve) => setImmediate(resolve));
     const longPrompt = `${'p'.repeat(37)}|xyz`;
     engine.start(1, 2, start(longPrompt));
     engine.start(2, 3, start(`${'q'.repeat(20)}|k`));
@@ -141,15 +142,28 @@ describe('GenerationEngine', () => {
     expect(eventsOf(messages, 1).text).toBe('0123456789abcdefghij');
     expect(eventsOf(messages, 2)).toMatchObject({ text: 'xyz', finish: FinishCode.STOP, promptTokens: 42 });
     expect(eventsOf(messages, 3)).toMatchObject({ text: 'k', finish: FinishCode.STOP });
+    // Each step holds one token per decoding sequence plus at most 8 prompt tokens.
     for (const batch of llama.batches) {
-      const prefills = [...batch.values()].filter((tokens) => tokens.length > 1);
-      expect(prefills.length).toBeLessThanOrEqual(1);
-      for (const tokens of prefills) expect(tokens.length).toBeLessThanOrEqual(8);
+      const tokens = [...batch.values()].reduce((sum, t) => sum + t.length, 0);
+      expect(tokens).toBeLessThanOrEqual(batch.size + 8);
     }
-    // Sequence 0 decoded in every step while the long prompt was prefilled chunk by chunk.
+    // The long prompt, first in line, was cut into chunks of the whole budget while sequence 0 kept
+    // decoding; the short one behind it got the budget left in the step its turn came.
     const prefillSteps = llama.batches.filter((b) => (b.get(1)?.length ?? 0) > 1);
-    expect(prefillSteps.length).toBe(Math.ceil(42 / 8));
+    expect(prefillSteps.map((b) => b.get(1)!.length)).toEqual([8, 8, 8, 8, 8, 2]);
     for (const b of prefillSteps) expect(b.get(0)).toHaveLength(1);
+    expect(prefillSteps.at(-1)!.get(2)).toHaveLength(6);
+  });
+
+  it('prefills several short prompts together in one step when they fit the budget', async () => {
+    const { llama, messages, engine } = setup(4, 64, 32);
+    for (let i = 0; i < 4; i++) engine.start(i, i + 1, start(`${i}|ab`));
+    await settle(engine);
+    expect([...llama.batches[0]!.values()].map((t) => t.length)).toEqual([5, 5, 5, 5]);
+    for (let i = 1; i <= 4; i++)
+      expect(eventsOf(messages, i)).toMatchObject({ text: 'ab', finish: FinishCode.STOP });
+    // Their first tokens came out of that first step together.
+    expect(messages[0]!.count).toBe(4);
   });
 
   it('sends one STEP message per decode step carrying the event of every running sequence', async () => {

@@ -16,6 +16,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Agent, setGlobalDispatcher } from 'undici';
 import { processCpu } from './lib/cpu-accounting.js';
 import {
   type LlmServer,
@@ -34,6 +35,10 @@ const LEVELS = (process.env.BENCH_LEVELS ?? '1,8,32').split(',').map(Number);
 const TOKENS = 128;
 const LIMIT_SCRIPT = join(ROOT, 'dist', 'bench', 'lib', 'llm-limit.js');
 
+// Connections stay open between rounds (undici closes idle ones after 4 s by default, and the
+// in-process runs in between take longer): TTFT then measures the server, not TCP set-up.
+setGlobalDispatcher(new Agent({ keepAliveTimeout: 600_000, keepAliveMaxTimeout: 600_000, connections: 64 }));
+
 /** One measurement of one side. */
 interface Sample {
   tokensPerS: number;
@@ -44,6 +49,19 @@ interface Sample {
   /** Nereid only: CPU of all its threads, and of its main thread, per output token. */
   cpuUsPerToken?: number;
   mainCpuUsPerToken?: number;
+  /** Nereid only: mean TTFT the server measured (arrival at the core to the first token), ms. */
+  serverTtftMeanMs?: number;
+}
+
+/** Sum and count of the server's TTFT histogram (from /metrics). */
+async function serverTtft(server: LlmServer): Promise<{ sum: number; count: number }> {
+  const text = await (await fetch(`http://127.0.0.1:${server.metrics}/metrics`)).text();
+  const read = (name: string) =>
+    Number(new RegExp(`^${name}\\{[^}]*\\} ([0-9.e+-]+)`, 'm').exec(text)?.[1] ?? 0);
+  return {
+    sum: read('nereid_llm_time_to_first_token_seconds_sum'),
+    count: read('nereid_llm_time_to_first_token_seconds_count'),
+  };
 }
 
 async function limit(n: number): Promise<Sample> {
@@ -60,11 +78,13 @@ async function limit(n: number): Promise<Sample> {
 
 async function served(server: LlmServer, n: number): Promise<Sample> {
   const pid = server.child.pid!;
+  const ttftBefore = await serverTtft(server);
   const before = processCpu(pid);
   const start = performance.now();
   const results = await Promise.all(Array.from({ length: n }, () => streamCompletion(server, TOKENS)));
   const seconds = (performance.now() - start) / 1000;
   const after = processCpu(pid);
+  const ttftAfter = await serverTtft(server);
   const tokens = results.reduce((sum, r) => sum + r.tokens, 0);
   const ttft = results.map((r) => r.ttftMs);
   const gaps = results.map((r) => requestItlMs(r.ttftMs, r.lastMs, r.tokens));
@@ -76,6 +96,8 @@ async function served(server: LlmServer, n: number): Promise<Sample> {
     itlP99Ms: quantile(gaps, 0.99),
     cpuUsPerToken: (after.mainUs + after.otherUs - before.mainUs - before.otherUs) / tokens,
     mainCpuUsPerToken: (after.mainUs - before.mainUs) / tokens,
+    serverTtftMeanMs:
+      ((ttftAfter.sum - ttftBefore.sum) / Math.max(1, ttftAfter.count - ttftBefore.count)) * 1000,
   };
 }
 
@@ -93,7 +115,7 @@ async function main(): Promise<void> {
   const server = await startLlmServer(repository);
   const samples: Record<number, { limit: Sample[]; nereid: Sample[] }> = {};
   try {
-    await served(server, 8); // warm-up
+    await served(server, Math.max(...LEVELS)); // warm-up, and every connection opened
     for (let round = 0; round < ROUNDS; round++) {
       for (const n of LEVELS) {
         samples[n] ??= { limit: [], nereid: [] };
@@ -116,7 +138,7 @@ async function main(): Promise<void> {
       .join(' ')}`,
   );
   console.log(
-    'N  | L tok/s | N tok/s | ratio | TTFT p50 L/N ms | TTFT p99 L/N ms | ITL p50 L/N ms | ITL p99 L/N ms | CPU us/token (main)',
+    'N  | L tok/s | N tok/s | ratio | TTFT p50 L/N ms | TTFT p99 L/N ms | server TTFT mean N ms | ITL p50 L/N ms | ITL p99 L/N ms | CPU us/token (main)',
   );
   const summary: Record<number, { limit: Sample; nereid: Sample }> = {};
   for (const n of LEVELS) {
@@ -124,7 +146,7 @@ async function main(): Promise<void> {
     const s = medians(samples[n]!.nereid);
     summary[n] = { limit: l, nereid: s };
     console.log(
-      `${String(n).padEnd(3)}| ${f(l.tokensPerS)} | ${f(s.tokensPerS)} | ${(s.tokensPerS / l.tokensPerS).toFixed(2)} | ${f(l.ttftP50Ms)} / ${f(s.ttftP50Ms)} | ${f(l.ttftP99Ms)} / ${f(s.ttftP99Ms)} | ${f(l.itlP50Ms)} / ${f(s.itlP50Ms)} | ${f(l.itlP99Ms)} / ${f(s.itlP99Ms)} | ${f(s.cpuUsPerToken)} (${f(s.mainCpuUsPerToken)})`,
+      `${String(n).padEnd(3)}| ${f(l.tokensPerS)} | ${f(s.tokensPerS)} | ${(s.tokensPerS / l.tokensPerS).toFixed(2)} | ${f(l.ttftP50Ms)} / ${f(s.ttftP50Ms)} | ${f(l.ttftP99Ms)} / ${f(s.ttftP99Ms)} | ${f(s.serverTtftMeanMs)} | ${f(l.itlP50Ms)} / ${f(s.itlP50Ms)} | ${f(l.itlP99Ms)} / ${f(s.itlP99Ms)} | ${f(s.cpuUsPerToken)} (${f(s.mainCpuUsPerToken)})`,
     );
   }
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });

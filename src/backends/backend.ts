@@ -73,7 +73,19 @@ export interface TensorMetadata {
   datatype: DataType | null;
   /** Full shape as the file declares it; -1 for symbolic or unknown dims. */
   shape: number[];
+  /**
+   * For a BYTES input the model parses into numbers: the text each element must be, so that a bad
+   * element is refused before the model runs; absent when the model takes any bytes.
+   */
+  numericText?: NumericText;
 }
+
+/**
+ * What a numeric-text element looks like, as C's `strtoll` / `strtod` read it (what ONNX Runtime's
+ * Cast uses): optional leading whitespace and sign, then digits ('integer', within int64), or a
+ * decimal or hex number, `inf` or `nan` ('float').
+ */
+export type NumericText = 'integer' | 'float';
 
 /** Input/output metadata of a model file. */
 export interface ModelFileMetadata {

@@ -34,6 +34,8 @@ export {
   EXECUTION_TIMEOUT_PARAMETER,
   JsBackend,
   type JsBackendOptions,
+  type JsBackendSettings,
+  parseJsBackendConfig,
   resolveExecutionTimeoutMs,
 } from './js/index.js';
 export { LlamaCppBackend, type LlamaCppBackendOptions } from './llama-cpp/index.js';

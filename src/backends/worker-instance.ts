@@ -6,7 +6,6 @@
  * turns worker crashes, timeouts and closes into ServerErrors. It never loads or runs
  * a model itself; the worker entry (see worker-runtime.ts) does.
  */
-import { Worker } from 'node:worker_threads';
 import { ServerError, Status } from '../common/errors.js';
 import type { ModelConfig } from '../config/model-config.js';
 import type { Tensor } from '../protocol/tensor.js';
@@ -21,6 +20,7 @@ import type {
 import { InFlightQueue } from './in-flight-queue.js';
 import { SharedRing } from './shared-ring.js';
 import { WorkerDoorbell } from './worker-doorbell.js';
+import { threadHost, type WorkerHost, type WorkerHostFactory } from './worker-host.js';
 import {
   type ErrorMessage,
   type ExecuteManyMessage,
@@ -59,6 +59,11 @@ export interface WorkerInstanceOptions<TOptions = unknown> {
   options: TOptions;
   /** Per-execution timeout in ms after which the instance is stopped; 0 = none. Default 0. */
   executionTimeoutMs?: number;
+  /**
+   * Runs the worker entry: a worker thread by default, or a child process (process-host.ts) for
+   * isolation. Blocking mode and rings need a thread (shared memory). Default threadHost().
+   */
+  host?: WorkerHostFactory;
   /**
    * Whether the worker thread may be terminated while it runs code (safe for pure-JS workers;
    * needed to stop an endless JS loop). When false, the worker is asked to exit and does so once
@@ -171,7 +176,7 @@ export class WorkerInstance implements BackendInstance {
   get resultNotifications(): number {
     return this.resultRing?.notifications ?? 0;
   }
-  private readonly worker: Worker;
+  private readonly worker: WorkerHost;
   /** Rung after each message to a blocking-mode worker; null for event-loop workers. */
   private readonly doorbell: WorkerDoorbell | null;
   /** Ring mode: executions to the worker, answers back, and the largest record; else null. */
@@ -268,7 +273,7 @@ export class WorkerInstance implements BackendInstance {
       doorbell: doorbellBuffer,
       rings,
     };
-    this.worker = new Worker(options.workerUrl, { workerData: init, stdout: true, stderr: true });
+    this.worker = (options.host ?? defaultHost)(options.workerUrl, init);
     this.worker.on('message', this.onMessage);
     this.worker.on('error', this.onWorkerError);
     this.worker.on('exit', this.onWorkerExit);
@@ -280,7 +285,7 @@ export class WorkerInstance implements BackendInstance {
     if (loadTimeoutMs > 0) this.timer = setTimeout(this.onLoadTimeout, loadTimeoutMs, loadTimeoutMs);
   }
 
-  /** The worker's thread id (for logs and diagnostics). */
+  /** The worker's thread id, or its process id on a process host (for logs and diagnostics). */
   get threadId(): number {
     return this.worker.threadId;
   }
@@ -756,7 +761,10 @@ export class WorkerInstance implements BackendInstance {
 
   private readonly onWorkerExit = (code: number): void => {
     this.resolveExited();
-    const reason = this.workerError !== null ? this.workerError.message : `worker exited with code ${code}`;
+    const reason =
+      this.workerError !== null
+        ? this.workerError.message
+        : (this.worker.describeExit?.(code) ?? `worker exited with code ${code}`);
     if (this.state === State.STARTING) {
       this.failStart(
         new ServerError(
@@ -795,7 +803,7 @@ export class WorkerInstance implements BackendInstance {
       new ServerError(
         Status.UNAVAILABLE,
         'ERR_MODEL_LOAD_TIMEOUT',
-        `Cannot load model "${this.modelName}" on instance "${this.name}": no answer after ${timeoutMs} ms`,
+        `Cannot load model "${this.modelName}" on instance "${this.name}": loading did not finish within the load timeout of ${timeoutMs} ms`,
       ),
     );
   };
@@ -864,9 +872,8 @@ export class WorkerInstance implements BackendInstance {
     this.deathError = error;
     this.clearTimer();
     this.cancelResultWait();
-    this.failInFlight(error);
-    this.failOpen(error);
-    this.extension?.onStop(this);
+    // Exit listeners first: the pool then marks the slot dead before the failed sinks give it back,
+    // so queued requests wait for the replacement instead of being handed to this dead one.
     const listeners = this.exitListeners.splice(0);
     for (let i = 0; i < listeners.length; i++) {
       try {
@@ -878,6 +885,9 @@ export class WorkerInstance implements BackendInstance {
         );
       }
     }
+    this.failInFlight(error);
+    this.failOpen(error);
+    this.extension?.onStop(this);
     void this.stopWorker();
   }
 
@@ -911,6 +921,8 @@ export class WorkerInstance implements BackendInstance {
 
 function noop(): void {}
 
+const defaultHost: WorkerHostFactory = threadHost();
+
 function ringFull(instance: WorkerInstance, which: string): ServerError {
   return new ServerError(
     Status.INTERNAL,
@@ -920,7 +932,7 @@ function ringFull(instance: WorkerInstance, which: string): ServerError {
 }
 
 /** Waits up to `graceMs` for the worker to exit on its own, then terminates it. */
-async function stopWithin(worker: Worker, exited: Promise<void>, graceMs: number): Promise<void> {
+async function stopWithin(worker: WorkerHost, exited: Promise<void>, graceMs: number): Promise<void> {
   let timer: NodeJS.Timeout | null = null;
   const expired = new Promise<boolean>((resolve) => {
     timer = setTimeout(resolve, graceMs, true);

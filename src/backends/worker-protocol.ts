@@ -42,6 +42,11 @@ export const MessageType = {
   EXECUTE_MANY: 10,
   /** Worker → main: several executions' RESULT or ERROR messages at once, oldest first. */
   RESULT_MANY: 11,
+  /**
+   * Child process → main (process hosts only): an uncaught error is about to end the process; a
+   * worker thread reports the same through its 'error' event.
+   */
+  FATAL: 12,
 } as const;
 
 /** What the main thread passes as `workerData` (the init message). */
@@ -236,6 +241,13 @@ export interface ErrorMessage {
   message: string;
   /** The execution's input buffer, handed back for reuse, or null. */
   inputBuffer: ArrayBuffer | null;
+}
+
+/** Child process → main: the uncaught error that ends the process (process hosts only). */
+export interface FatalMessage {
+  type: typeof MessageType.FATAL;
+  /** The error's message. */
+  message: string;
 }
 
 /** Worker → main: a log line. */

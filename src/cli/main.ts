@@ -8,6 +8,7 @@ import { FlagError } from './cli-flags.js';
 import { optimizeCommand } from './optimize-command.js';
 import { perfCommand } from './perf-command.js';
 import { serveCommand } from './serve-command.js';
+import { tuneCommand } from './tune-command.js';
 
 const HELP = `nereid ${NEREID_VERSION} — an inference server that speaks Triton's protocol
 
@@ -15,6 +16,7 @@ Usage:
   nereid serve --model-repository DIR [options]   Serve a Triton model repository (the default command)
   nereid optimize <repo>/<model> --to V [options]  Write an fp16/int8/graph-optimised version, with accuracy and speed
   nereid perf -m MODEL [options]                  Measure throughput and latency like perf_analyzer (CSV, JSON, HTML)
+  nereid tune -m MODEL [options]                  Choose instance count and batching by measurement, under a latency budget
   nereid --version                                Print the version
   nereid <command> --help                         Help for one command
 
@@ -34,6 +36,7 @@ async function main(argv: string[]): Promise<number> {
   if (first === 'serve') return serveCommand(rest);
   if (first === 'optimize') return optimizeCommand(rest);
   if (first === 'perf') return perfCommand(rest);
+  if (first === 'tune') return tuneCommand(rest);
   if (first.startsWith('-')) return serveCommand(argv);
   throw new FlagError(`Unknown command '${first}'; see 'nereid --help'`);
 }

@@ -186,19 +186,28 @@ const PERF_FLAGS: readonly FlagSpec[] = [
   { name: 'report', kind: 'string', metavar: 'FILE', help: 'Write a self-contained HTML report with charts' },
 ];
 
+/** A flag of `nereid perf` by name, for commands that take the same load flags (`nereid tune`). */
+export function perfFlag(name: string): FlagSpec {
+  const spec = PERF_FLAGS.find((f) => f.name === name);
+  if (spec === undefined) throw new Error(`No perf flag named '${name}'`);
+  return spec;
+}
+
 const USAGE = 'nereid perf -m MODEL [options]';
 const DESCRIPTION =
   "Measures a model's throughput and latency on a running server the way perf_analyzer does, " +
   'with the server-side breakdown from the statistics API, from load worker threads.';
 
-function number(name: string, text: string): number {
+/** `text` as a finite number, or a FlagError naming flag `name`. */
+export function numberFlag(name: string, text: string): number {
   const n = Number(text);
   if (text.trim() === '' || !Number.isFinite(n))
     throw new FlagError(`Flag --${name} takes a number: received '${text}'`);
   return n;
 }
 
-function shapes(list: string[]): Record<string, number[]> {
+/** `--shape NAME:D1,D2` values as shapes by input name. */
+export function shapesFromFlags(list: readonly string[]): Record<string, number[]> {
   const out: Record<string, number[]> = {};
   for (const item of list) {
     const at = item.lastIndexOf(':');
@@ -214,7 +223,8 @@ function shapes(list: string[]): Record<string, number[]> {
   return out;
 }
 
-function headers(list: string[]): Record<string, string> {
+/** `-H NAME:VALUE` values as headers. */
+export function headersFromFlags(list: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const item of list) {
     const at = item.indexOf(':');
@@ -241,22 +251,25 @@ export function perfOptionsFromArgs(argv: readonly string[]): PerfOptions | null
     batchSize: v['batch-size'] as number,
     requestDistribution: v['request-distribution'] as 'constant' | 'poisson',
     measurementIntervalMs: v['measurement-interval'] as number,
-    stabilityPercentage: number('stability-percentage', v['stability-percentage'] as string),
+    stabilityPercentage: numberFlag('stability-percentage', v['stability-percentage'] as string),
     maxTrials: v['max-trials'] as number,
     percentile: v.percentile as number | undefined,
     latencyThresholdMs: v['latency-threshold'] as number,
     inputData: v['input-data'] as string,
-    shapes: shapes((v.shape as string[] | undefined) ?? []),
+    shapes: shapesFromFlags((v.shape as string[] | undefined) ?? []),
     stringLength: v['string-length'] as number,
     stringData: v['string-data'] as string | undefined,
     streaming: v.streaming === true,
     sequenceLength: v['sequence-length'] as number,
-    sequenceLengthVariation: number('sequence-length-variation', v['sequence-length-variation'] as string),
+    sequenceLengthVariation: numberFlag(
+      'sequence-length-variation',
+      v['sequence-length-variation'] as string,
+    ),
     numOfSequences: v['num-of-sequences'] as number,
     sequenceIdRange: v['sequence-id-range'] as string,
     sequences: given('sequence-length') || given('num-of-sequences'),
     maxThreads: v['max-threads'] as number | undefined,
-    headers: headers((v.header as string[] | undefined) ?? []),
+    headers: headersFromFlags((v.header as string[] | undefined) ?? []),
     csvFile: v.filename as string | undefined,
     verboseCsv: v['verbose-csv'] === true,
     jsonFile: v.json as string | undefined,

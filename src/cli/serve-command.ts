@@ -3,27 +3,43 @@
  * Triton's startup table of models, and on SIGINT/SIGTERM stops accepting, finishes in-flight
  * requests (up to --exit-timeout-secs) and exits.
  */
+import {
+  createDefaultBackendRegistry,
+  type JsBackendSettings,
+  parseJsBackendConfig,
+} from '../backends/index.js';
 import { systemClock } from '../common/clock.js';
 import { ServerError } from '../common/errors.js';
 import { Logger } from '../common/logger.js';
 import { createResponseCache, parseCacheConfig } from '../core/cache/index.js';
 import {
   checkStartupModels,
+  DEFAULT_MAX_SHARED_MEMORY_REGIONS,
+  DEFAULT_MODEL_LOAD_CONCURRENCY,
   InferenceServer,
   type ModelControlMode,
   parseModelControlMode,
   type ResponseCache,
 } from '../core/index.js';
 import {
+  API_CATEGORIES,
+  DEFAULT_GRPC_MAX_RECEIVE_BYTES,
+  DEFAULT_HEADER_TIMEOUT_MS,
+  DEFAULT_KEEPALIVE_TIMEOUT_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
   GRPC_COMPRESSION_LEVELS,
   type GrpcCompressionLevel,
   GrpcFrontend,
   HttpFrontend,
+  MAX_CONNECTIONS_CAP,
   MetricsFrontend,
   PrometheusObserver,
   parseMetricsConfig,
+  parseRestrictions,
+  type Restrictions,
 } from '../frontends/index.js';
 import { FlagError, type FlagSpec, formatHelp, type ParsedFlags, parseFlags } from './cli-flags.js';
+import { grpcDetails, httpDetails, logListening, networkOptions } from './network-options.js';
 
 /** The flags of `nereid serve` (tritonserver's names where the concept matches). */
 export const SERVE_FLAGS: FlagSpec[] = [
@@ -57,6 +73,27 @@ export const SERVE_FLAGS: FlagSpec[] = [
     default: 15,
   },
   {
+    name: 'model-load-thread-count',
+    kind: 'int',
+    metavar: 'N',
+    help: 'Most models loading at once (each load starts worker threads and reads model files)',
+    default: DEFAULT_MODEL_LOAD_CONCURRENCY,
+  },
+  {
+    name: 'max-instances-per-model',
+    kind: 'int',
+    metavar: 'N',
+    help: 'Most instances (worker threads) one model version may start: a larger instance_group fails its load (0 = 4 per core, at least 16)',
+    default: 0,
+  },
+  {
+    name: 'max-total-instances',
+    kind: 'int',
+    metavar: 'N',
+    help: 'Most instances across the server (reloads count old and new while they swap): loads past it fail with UNAVAILABLE (0 = 16 per core, at least 64)',
+    default: 0,
+  },
+  {
     name: 'strict-readiness',
     kind: 'bool',
     help: 'Ready (GET /v2/health/ready) only when every model that should be loaded is READY; false: ready when live',
@@ -77,6 +114,74 @@ export const SERVE_FLAGS: FlagSpec[] = [
     metavar: 'BYTES',
     help: 'Largest accepted HTTP request body, also after decompression',
     default: 67108864,
+  },
+  {
+    name: 'http-header-timeout-ms',
+    kind: 'int',
+    metavar: 'MS',
+    help: "Most time to receive a request's headers, from its first byte (from the connection for a new one); then 408 and the connection closes (0 = none; Apache's 20000, Node and nginx 60000)",
+    default: DEFAULT_HEADER_TIMEOUT_MS,
+  },
+  {
+    name: 'http-request-timeout-ms',
+    kind: 'int',
+    metavar: 'MS',
+    help: "Most time to receive a whole request, headers and body; the response may take longer (0 = none; Node's default)",
+    default: DEFAULT_REQUEST_TIMEOUT_MS,
+  },
+  {
+    name: 'http-keepalive-timeout-ms',
+    kind: 'int',
+    metavar: 'MS',
+    help: 'How long an idle keep-alive connection stays open (above the 60 s of common load balancers; Node 5000, nginx 75000)',
+    default: DEFAULT_KEEPALIVE_TIMEOUT_MS,
+  },
+  {
+    name: 'http-max-connections',
+    kind: 'int',
+    metavar: 'N',
+    help: `Most open HTTP connections; more are closed at once and logged (0 = half the open-file limit, at most ${MAX_CONNECTIONS_CAP})`,
+    default: 0,
+  },
+  {
+    name: 'http-max-inflight-bytes',
+    kind: 'int',
+    metavar: 'BYTES',
+    help: 'Most bytes of request bodies (received and inflated) all HTTP requests hold at once; past it 503 with Retry-After (0 = 4 x --http-max-input-size)',
+    default: 0,
+  },
+  {
+    name: 'http-use-ssl',
+    kind: 'bool',
+    help: 'Serve HTTPS instead of HTTP, with --http-server-cert and --http-server-key (tritonserver has no HTTPS)',
+    default: false,
+  },
+  {
+    name: 'http-use-ssl-mutual',
+    kind: 'bool',
+    help: 'Serve HTTPS and require client certificates signed by --http-root-cert (implies --http-use-ssl)',
+    default: false,
+  },
+  {
+    name: 'http-server-cert',
+    kind: 'string',
+    metavar: 'FILE',
+    help: 'PEM file of the HTTPS server certificate (chain)',
+    default: '',
+  },
+  {
+    name: 'http-server-key',
+    kind: 'string',
+    metavar: 'FILE',
+    help: 'PEM file of the HTTPS server private key',
+    default: '',
+  },
+  {
+    name: 'http-root-cert',
+    kind: 'string',
+    metavar: 'FILE',
+    help: 'PEM file of the CA that HTTPS client certificates must chain to (with --http-use-ssl-mutual)',
+    default: '',
   },
   { name: 'allow-grpc', kind: 'bool', help: 'Serve the KServe v2 gRPC protocol', default: true },
   { name: 'grpc-port', kind: 'int', metavar: 'PORT', help: 'gRPC port (0 picks a free port)', default: 8001 },
@@ -116,10 +221,71 @@ export const SERVE_FLAGS: FlagSpec[] = [
     default: 2,
   },
   {
+    name: 'grpc-max-message-size',
+    kind: 'int',
+    metavar: 'BYTES',
+    help: 'Largest gRPC message received, also after decompression; a larger one gets RESOURCE_EXHAUSTED before it is read (tritonserver: 2147483647)',
+    default: DEFAULT_GRPC_MAX_RECEIVE_BYTES,
+  },
+  {
+    name: 'grpc-use-ssl',
+    kind: 'bool',
+    help: 'Serve gRPC over TLS, with --grpc-server-cert and --grpc-server-key',
+    default: false,
+  },
+  {
+    name: 'grpc-use-ssl-mutual',
+    kind: 'bool',
+    help: 'Serve gRPC over TLS and require client certificates signed by --grpc-root-cert (implies --grpc-use-ssl)',
+    default: false,
+  },
+  {
+    name: 'grpc-server-cert',
+    kind: 'string',
+    metavar: 'FILE',
+    help: 'PEM file of the gRPC server certificate (chain)',
+    default: '',
+  },
+  {
+    name: 'grpc-server-key',
+    kind: 'string',
+    metavar: 'FILE',
+    help: 'PEM file of the gRPC server private key',
+    default: '',
+  },
+  {
+    name: 'grpc-root-cert',
+    kind: 'string',
+    metavar: 'FILE',
+    help: 'PEM file of the CA that gRPC client certificates must chain to (with --grpc-use-ssl-mutual)',
+    default: '',
+  },
+  {
     name: 'allow-client-shm',
     kind: 'bool',
     help: 'Let clients register system shared-memory regions (/dev/shm) and pass tensors through them',
     default: false,
+  },
+  {
+    name: 'max-shared-memory-regions',
+    kind: 'int',
+    metavar: 'N',
+    help: 'Most registered shared-memory regions (each holds a file descriptor): later registrations answer 503',
+    default: DEFAULT_MAX_SHARED_MEMORY_REGIONS,
+  },
+  {
+    name: 'http-restricted-api',
+    kind: 'list',
+    metavar: 'APIS:KEY=VALUE',
+    help: `HTTP endpoints of these APIs (comma-separated: ${API_CATEGORIES.join(', ')}) answer 403 unless the request has header KEY: VALUE`,
+    default: [],
+  },
+  {
+    name: 'grpc-restricted-protocol',
+    kind: 'list',
+    metavar: 'APIS:KEY=VALUE',
+    help: 'gRPC RPCs of these APIs (as --http-restricted-api) answer PERMISSION_DENIED unless the call has metadata triton-grpc-protocol-KEY: VALUE',
+    default: [],
   },
   { name: 'allow-metrics', kind: 'bool', help: 'Serve Prometheus metrics', default: true },
   { name: 'allow-cpu-metrics', kind: 'bool', help: 'Report the nv_cpu_* host metrics', default: true },
@@ -180,7 +346,7 @@ export const SERVE_FLAGS: FlagSpec[] = [
     name: 'backend-config',
     kind: 'list',
     metavar: 'BACKEND,K=V',
-    help: 'Backend setting, e.g. onnxruntime,default-max-batch-size=8',
+    help: 'Backend setting, e.g. onnxruntime,default-max-batch-size=8 or javascript,execution-timeout-ms=60000 (keys of javascript: docs/javascript-backend.md)',
     default: [],
   },
   {
@@ -211,6 +377,45 @@ export const SERVE_HELP = formatHelp(
   SERVE_FLAGS,
 );
 
+/**
+ * Says at startup which APIs are restricted, and warns when the repository API, which can load
+ * code (`file:` overrides), is open to every client of a protocol that is served.
+ */
+function logAccess(
+  logger: Logger,
+  flags: ParsedFlags,
+  mode: ModelControlMode,
+  http: Restrictions,
+  grpc: Restrictions,
+): void {
+  const served: [string, Restrictions][] = [];
+  if (flags.values['allow-http'] === true) served.push(['HTTP', http]);
+  if (flags.values['allow-grpc'] === true) served.push(['gRPC', grpc]);
+  for (const [protocol, restrictions] of served) {
+    for (const [api, r] of restrictions)
+      logger.logInfo(`${protocol} API '${api}' is restricted to requests with header '${r.key}'`);
+    if (mode === 'explicit' && !restrictions.has('model-repository')) {
+      logger.logWarning(
+        `The model-repository API is open to every ${protocol} client: loading a model with file overrides runs code as this user; restrict it with ${protocol === 'HTTP' ? '--http-restricted-api' : '--grpc-restricted-protocol'}=model-repository:<key>=<value> (see docs/security.md)`,
+      );
+    }
+  }
+}
+
+/** The value of an int flag that must be >= 1. */
+function positiveFlag(flags: ParsedFlags, name: string): number {
+  const value = flags.values[name] as number;
+  if (value < 1) throw new FlagError(`--${name} must be >= 1: received ${value}`);
+  return value;
+}
+
+/** The value of an int flag where 0 means the default (undefined); negative values are refused. */
+function autoFlag(flags: ParsedFlags, name: string): number | undefined {
+  const value = flags.values[name] as number;
+  if (value < 0) throw new FlagError(`--${name} must be >= 0 (0 = automatic): received ${value}`);
+  return value === 0 ? undefined : value;
+}
+
 /** Reads `--backend-config onnxruntime,default-max-batch-size=N`. */
 function defaultMaxBatchSize(flags: ParsedFlags): number {
   let value = 4;
@@ -227,6 +432,26 @@ function defaultMaxBatchSize(flags: ParsedFlags): number {
     }
   }
   return value;
+}
+
+/**
+ * Reads the `--backend-config javascript,KEY=VALUE` settings (timeouts, isolation, heap limit);
+ * an unknown key or a bad value is a startup error. Malformed entries are defaultMaxBatchSize's.
+ */
+function javascriptBackendSettings(flags: ParsedFlags): JsBackendSettings {
+  const settings: [string, string][] = [];
+  for (const entry of flags.values['backend-config'] as string[]) {
+    const comma = entry.indexOf(',');
+    if (comma === -1 || entry.slice(0, comma) !== 'javascript') continue;
+    const setting = entry.slice(comma + 1);
+    const eq = setting.indexOf('=');
+    if (eq !== -1) settings.push([setting.slice(0, eq), setting.slice(eq + 1)]);
+  }
+  try {
+    return parseJsBackendConfig(settings);
+  } catch (err) {
+    throw new FlagError((err as Error).message);
+  }
 }
 
 /** Reads the model-management flags: control mode, startup models, poll interval, readiness. */
@@ -324,12 +549,17 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
     );
   }
   const control = modelControl(flags);
+  const httpRestrictions = parseRestrictions(flags.values['http-restricted-api'] as string[], 'http');
+  const grpcRestrictions = parseRestrictions(flags.values['grpc-restricted-protocol'] as string[], 'grpc');
   const logger = new Logger({
     info: flags.values['log-info'] as boolean,
     warning: flags.values['log-warning'] as boolean,
     error: flags.values['log-error'] as boolean,
     verboseLevel: flags.values['log-verbose'] as number,
   });
+  const network = networkOptions(flags, logger);
+  const maxBatchSize = defaultMaxBatchSize(flags);
+  const backends = createDefaultBackendRegistry({ javascript: javascriptBackendSettings(flags) });
   const cache = await responseCache(flags, logger);
   const observer = metricsObserver(flags, cache);
   const server = await InferenceServer.start({
@@ -340,11 +570,16 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
       (flags.values['disable-auto-complete-config'] as boolean),
     exitOnError: flags.values['exit-on-error'] as boolean,
     ...control,
-    defaultMaxBatchSize: defaultMaxBatchSize(flags),
+    defaultMaxBatchSize: maxBatchSize,
+    backends,
     logger,
     observer,
     cache,
     allowClientShm: flags.values['allow-client-shm'] as boolean,
+    maxSharedMemoryRegions: positiveFlag(flags, 'max-shared-memory-regions'),
+    modelLoadConcurrency: positiveFlag(flags, 'model-load-thread-count'),
+    maxInstancesPerModel: autoFlag(flags, 'max-instances-per-model'),
+    maxTotalInstances: autoFlag(flags, 'max-total-instances'),
   });
   process.stderr.write(`${modelTable(server.repositoryIndex())}\n`);
   const frontends: { close(): Promise<void> }[] = [];
@@ -359,6 +594,7 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
     });
     const address = await metrics.listen();
     frontends.push(metrics);
+    logListening(logger, 'Metrics Service', metricsAddress, '--metrics-address', ['plain HTTP']);
     logger.logInfo(`Started Metrics Service at ${address.address}:${address.port}`);
   }
   // gRPC first, as tritonserver does; HTTP's line is the last one before the server is serving.
@@ -371,9 +607,18 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
       keepaliveTimeoutMs: flags.values['grpc-keepalive-timeout'] as number,
       keepalivePermitWithoutCalls: flags.values['grpc-keepalive-permit-without-calls'] as boolean,
       http2MaxPingsWithoutData: flags.values['grpc-http2-max-pings-without-data'] as number,
+      restrictions: grpcRestrictions,
+      ...network.grpc,
     });
     const address = await grpc.listen();
     frontends.push(grpc);
+    logListening(
+      logger,
+      'GRPCInferenceService',
+      address.address,
+      '--grpc-address',
+      grpcDetails(grpc.maxReceiveMessageBytes, network.grpc.tls),
+    );
     logger.logInfo(`Started GRPCInferenceService at ${address.address}:${address.port}`);
   }
   if (flags.values['allow-http'] === true) {
@@ -381,11 +626,21 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
       port: flags.values['http-port'] as number,
       address: flags.values['http-address'] as string,
       maxInputSizeBytes: flags.values['http-max-input-size'] as number,
+      restrictions: httpRestrictions,
+      ...network.http,
     });
     const address = await http.listen();
     frontends.push(http);
+    logListening(
+      logger,
+      'HTTPService',
+      address.address,
+      '--http-address',
+      httpDetails(http.limits, network.http.tls, flags.values['http-max-input-size'] as number),
+    );
     logger.logInfo(`Started HTTPService at ${address.address}:${address.port}`);
   }
+  logAccess(logger, flags, control.modelControlMode, httpRestrictions, grpcRestrictions);
   return new Promise((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {

@@ -114,5 +114,20 @@ export interface RepositoryIndexOptions {
   ready?: boolean;
 }
 
+/**
+ * TLS settings of a client, as PEM texts. The server's certificate is always verified: against
+ * `caPem` when given, else against the system's public CAs (HTTP) or grpc's default roots (gRPC).
+ */
+export interface ClientTlsOptions {
+  /** CA certificates the server's certificate must chain to; default the public roots. */
+  caPem?: string | Uint8Array;
+  /** The client's certificate chain, for servers that require mutual TLS; default none. */
+  certPem?: string | Uint8Array;
+  /** The client's private key, with `certPem`; default none. */
+  keyPem?: string | Uint8Array;
+  /** Name the server's certificate must carry (and SNI); default the host of the address. */
+  serverName?: string;
+}
+
 /** One event of the generate extension (the JSON object of an answer or SSE event). */
 export type GenerateEvent = Record<string, any>;

@@ -2,8 +2,9 @@
  * The KServe v2 / Triton gRPC client on @grpc/grpc-js with the project's own .proto files:
  * every GRPCInferenceService RPC the server has (health, metadata, config, statistics,
  * repository, unary ModelInfer) as promises, and ModelStreamInfer as an InferStream. Message
- * limits are raised to 2 GB like Triton's clients; keepalive and compression are channel
- * options. Answers come back in the same plain forms as the HTTP client's.
+ * limits are raised to 2 GB like Triton's clients; keepalive, compression and TLS (a CA and a
+ * client certificate for mutual TLS) are channel options. Answers come back in the same plain
+ * forms as the HTTP client's.
  */
 import * as grpc from '@grpc/grpc-js';
 import {
@@ -14,6 +15,7 @@ import {
   modelConfigFromMessage,
 } from '../protocol/grpc/index.js';
 import type {
+  ClientTlsOptions,
   LoadModelOptions,
   ModelConfigJson,
   ModelMetadata,
@@ -42,8 +44,10 @@ import {
 
 /** Options of a GrpcClient (tritonclient's KeepAliveOptions names in brackets). */
 export interface GrpcClientOptions {
-  /** Channel credentials; default insecure (plain TCP). */
+  /** Channel credentials; default insecure (plain TCP), or TLS from `tls`. */
   credentials?: grpc.ChannelCredentials;
+  /** TLS settings (CA, client certificate for mutual TLS); default none: plain TCP. Not with `credentials`. */
+  tls?: ClientTlsOptions;
   /** Ping interval on an idle connection in milliseconds [keepalive_time_ms]; default off. */
   keepAliveTimeMs?: number;
   /** How long to wait for a ping ack in milliseconds [keepalive_timeout_ms]; default 20000. */
@@ -80,6 +84,20 @@ function plain(value: unknown): any {
   return out;
 }
 
+function pem(value: string | Uint8Array | undefined): Buffer | null {
+  return value === undefined ? null : Buffer.from(value);
+}
+
+/** The channel's credentials: `credentials`, TLS from `tls`, or insecure. */
+function channelCredentials(options: GrpcClientOptions): grpc.ChannelCredentials {
+  const tls = options.tls;
+  if (tls === undefined) return options.credentials ?? grpc.credentials.createInsecure();
+  if (options.credentials !== undefined) {
+    throw invalidInput('GrpcClient takes either credentials or tls, not both');
+  }
+  return grpc.credentials.createSsl(pem(tls.caPem), pem(tls.keyPem), pem(tls.certPem));
+}
+
 /** A KServe v2 / Triton gRPC client on one grpc-js channel. */
 export class GrpcClient {
   private readonly client: ServiceClient;
@@ -103,9 +121,13 @@ export class GrpcClient {
     if (options.compression !== undefined) {
       channel['grpc.default_compression_algorithm'] = COMPRESSION_ALGORITHM[options.compression];
     }
+    if (options.tls?.serverName !== undefined) {
+      channel['grpc.ssl_target_name_override'] = options.tls.serverName;
+      channel['grpc.default_authority'] = options.tls.serverName;
+    }
     Object.assign(channel, options.channelOptions);
     const { InferenceClient } = loadProtos();
-    const credentials = options.credentials ?? grpc.credentials.createInsecure();
+    const credentials = channelCredentials(options);
     this.client = new InferenceClient(target, credentials, channel) as unknown as ServiceClient;
     this.timeoutMs = options.timeoutMs;
     this.headers = { ...options.headers };

@@ -1,7 +1,8 @@
 /**
  * The KServe v2 HTTP client on an undici keep-alive connection Pool: health, metadata, config,
  * statistics, repository, inference (binary tensors by default, JSON on request, gzip/deflate)
- * and the generate / generate_stream extension (an async iterator over SSE events), with the
+ * and the generate / generate_stream extension (an async iterator over SSE events), over HTTP or
+ * HTTPS (with a CA and a client certificate for mutual TLS), with the
  * URIs Triton's Python client uses. Every failure rejects with an InferenceServerError carrying
  * the HTTP status and the server's `{"error"}` text. Body encoding is in http-infer-codec.ts.
  */
@@ -11,6 +12,7 @@ import { Pool } from 'undici';
 import { Status } from '../common/errors.js';
 import { CallSignal } from './call-signal.js';
 import type {
+  ClientTlsOptions,
   GenerateEvent,
   LoadModelOptions,
   ModelConfigJson,
@@ -26,7 +28,12 @@ import { decodeHttpInferResponse, encodeHttpInferRequest } from './http-infer-co
 import type { InferInput } from './infer-input.js';
 import type { CallOptions, InferOptions } from './infer-options.js';
 import type { InferResult } from './infer-result.js';
-import { badResponse, ClientErrorCode, InferenceServerError } from './inference-server-error.js';
+import {
+  badResponse,
+  ClientErrorCode,
+  InferenceServerError,
+  invalidInput,
+} from './inference-server-error.js';
 import type { CudaSharedMemoryStatus, SystemSharedMemoryStatus } from './shared-memory-status.js';
 import { readSseData } from './sse-events.js';
 
@@ -45,6 +52,8 @@ export interface HttpClientOptions {
   timeoutMs?: number;
   /** Headers sent with every request (e.g. authorization); default none. */
   headers?: Record<string, string>;
+  /** TLS settings of an `https://` URL (CA, client certificate); default the public CAs, no client certificate. */
+  tls?: ClientTlsOptions;
 }
 
 /** Bodies up to this size are sent as one buffer (one write); larger ones as chunks, uncopied. */
@@ -73,14 +82,23 @@ export class HttpClient {
   private readonly defaultHeaders: Record<string, string>;
   private readonly timeoutMs: number | undefined;
 
-  /** `url` is `http://host:port[/prefix]` or `host:port`. */
+  /** `url` is `http://host:port[/prefix]`, `https://host:port[/prefix]` or `host:port`. */
   constructor(url: string, options: HttpClientOptions = {}) {
     const parsed = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? url : `http://${url}`);
     this.basePath = parsed.pathname.replace(/\/+$/, '');
+    const tls = options.tls;
+    if (tls !== undefined && parsed.protocol !== 'https:') {
+      throw invalidInput(`TLS options need an https:// URL: received '${parsed.origin}'`);
+    }
     this.pool = new Pool(parsed.origin, {
       connections: options.connections ?? 16,
       keepAliveTimeout: options.keepAliveTimeoutMs ?? 30_000,
-      connect: { timeout: options.connectTimeoutMs ?? 10_000 },
+      connect: {
+        timeout: options.connectTimeoutMs ?? 10_000,
+        ...(tls === undefined
+          ? {}
+          : { ca: tls.caPem, cert: tls.certPem, key: tls.keyPem, servername: tls.serverName }),
+      },
       pipelining: 1,
     });
     this.defaultHeaders = { ...options.headers };

@@ -8,6 +8,7 @@
 export { Status } from '../common/errors.js';
 export type { DataType, Parameters, ParameterValue } from '../protocol/index.js';
 export type {
+  ClientTlsOptions,
   GenerateEvent,
   LoadModelOptions,
   ModelConfigJson,

@@ -4,7 +4,7 @@
  * text or Triton's JSON. Typical load path:
  *   const partial = parsePartialModelConfig(text, path);
  *   const { config, completed } = autoCompleteConfig(partial, metadata, { defaultMaxBatchSize: 4, strict: false, modelName });
- *   const resolved = validateModelConfig(config, { modelName, modelDir });
+ *   const resolved = validateModelConfig(config, { modelName });
  */
 export {
   type AutoCompleteBackend,

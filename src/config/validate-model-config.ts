@@ -16,8 +16,6 @@ import { checkDynamicBatching, checkEnsemble, checkSequenceBatching } from './va
 export interface ValidateContext {
   /** The model (directory) name; a non-empty `name` must equal it. */
   modelName: string;
-  /** The model directory, for messages; optional. */
-  modelDir?: string;
 }
 
 const TENSORRT_PLATFORM = 'tensorrt_plan';
@@ -31,10 +29,7 @@ export function validateModelConfig(config: ModelConfig, context: ValidateContex
   checkConfigTypes(config, issues);
   if (issues.length === 0) checkRules(config, context, issues);
   if (issues.length > 0) {
-    const where = context.modelDir === undefined ? '' : ` (${context.modelDir})`;
-    throw invalidConfig(
-      `Invalid configuration for model "${context.modelName}"${where}: ${issues.join('; ')}`,
-    );
+    throw invalidConfig(`Invalid configuration for model "${context.modelName}": ${issues.join('; ')}`);
   }
   return deepFreeze(structuredClone(config));
 }

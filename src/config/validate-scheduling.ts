@@ -4,6 +4,7 @@
  * cache) and ensembles (platform, steps, and the data flow between ensemble tensors).
  * Each function appends issues with the field path and the received value; none throws.
  */
+import { modelNameProblem, quoteModelName } from '../common/index.js';
 import { showValue } from './config-error.js';
 import type { ModelConfig, QueuePolicy, SequenceControl } from './model-config.js';
 
@@ -162,7 +163,12 @@ export function checkEnsemble(c: ModelConfig, issues: string[]): void {
   const producers = new Map<string, number>();
   es.step.forEach((step, i) => {
     const path = `ensemble_scheduling.step[${i}]`;
-    if (step.model_name === '') issues.push(`${path}.model_name must not be empty`);
+    const nameProblem = modelNameProblem(step.model_name);
+    if (nameProblem !== null) {
+      issues.push(
+        `${path}.model_name must be a valid model name: received ${quoteModelName(step.model_name)} (${nameProblem})`,
+      );
+    }
     if (Object.keys(step.input_map).length === 0) issues.push(`${path}.input_map must not be empty`);
     if (Object.keys(step.output_map).length === 0) issues.push(`${path}.output_map must not be empty`);
     for (const tensor of Object.values(step.output_map)) {

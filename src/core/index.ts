@@ -16,8 +16,10 @@ export {
 } from './generation/index.js';
 export * from './inference-request.js';
 export * from './inference-server.js';
+export { defaultMaxInstancesPerModel, defaultMaxTotalInstances } from './instance-budget.js';
 export {
   checkStartupModels,
+  DEFAULT_MODEL_LOAD_CONCURRENCY,
   DEFAULT_REPOSITORY_POLL_SECS,
   MODEL_CONTROL_MODES,
   parseModelControlMode,

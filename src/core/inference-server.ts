@@ -20,6 +20,7 @@ import { dynamicBatcherFactory } from './dynamic-batcher.js';
 import { ensembleSchedulerFactory } from './ensemble/index.js';
 import { generationSchedulerFactory } from './generation/index.js';
 import { type InferenceRequest, RequestState } from './inference-request.js';
+import { InstanceBudget } from './instance-budget.js';
 import type { LoaderContext } from './model-loader.js';
 import {
   type LoadParameterValue,
@@ -93,16 +94,26 @@ export interface InferenceServerOptions {
   cache?: ResponseCache | null;
   /** Let clients register and use system shared-memory regions (`--allow-client-shm`); default false. */
   allowClientShm?: boolean;
+  /** Most registered shared-memory regions (`--max-shared-memory-regions`); default 256. */
+  maxSharedMemoryRegions?: number;
+  /** Most models loading at once (`--model-load-thread-count`); default 4. */
+  modelLoadConcurrency?: number;
+  /** Most instances of one model version (`--max-instances-per-model`); default 4 per core, at least 16. */
+  maxInstancesPerModel?: number;
+  /** Most instances across the server (`--max-total-instances`); default 16 per core, at least 64. */
+  maxTotalInstances?: number;
 }
 
-/** Queue length of one ready model version (`nv_inference_pending_request_count`). */
+/** Queue length and executing requests of one ready model version (the scrape-time gauges). */
 export interface ModelPendingCount {
   /** Model name. */
   model: string;
   /** Version as a decimal string. */
   version: string;
-  /** Requests accepted and waiting to execute. */
+  /** Requests accepted and waiting to execute (`nv_inference_pending_request_count`). */
   pending: number;
+  /** Requests executing now; pending + executing is `nereid_inference_inflight_requests`. */
+  executing: number;
   /** Sequences running and waiting and slots in use, for generation models only. */
   generation?: GenerationLoad;
 }
@@ -170,7 +181,10 @@ export class InferenceServer {
     this.logger = options.logger ?? new Logger();
     this.clock = options.clock ?? systemClock;
     this.extensions = [...new Set([...CORE_EXTENSIONS, ...(options.extensions ?? [])])];
-    this.sharedMemory = new SharedMemoryManager({ enabled: options.allowClientShm ?? false });
+    this.sharedMemory = new SharedMemoryManager({
+      enabled: options.allowClientShm ?? false,
+      maxRegions: options.maxSharedMemoryRegions,
+    });
     if (this.sharedMemory.enabled) this.extensions.push('system_shared_memory');
     this.loader = {
       backends: options.backends ?? createDefaultBackendRegistry(),
@@ -188,7 +202,12 @@ export class InferenceServer {
       logger: this.logger,
       observer: options.observer ?? null,
       infer: (request) => this.infer(request),
-      isModelReady: (name, version) => this.isModelReady(name, version),
+      // An ensemble's steps need to be loaded, not healthy: one restarting must not fail its load.
+      isModelReady: (name, version) => this.isModelLoaded(name, version),
+      instanceBudget: new InstanceBudget({
+        maxPerModel: options.maxInstancesPerModel,
+        maxTotal: options.maxTotalInstances,
+      }),
     };
     this.cached =
       options.cache == null
@@ -200,6 +219,7 @@ export class InferenceServer {
       startupModels: options.startupModels,
       pollSecs: options.repositoryPollSecs,
       exitOnError: options.exitOnError,
+      loadConcurrency: options.modelLoadConcurrency,
       loader: this.loader,
       logger: this.logger,
       clock: this.clock,
@@ -262,11 +282,17 @@ export class InferenceServer {
 
   /**
    * Whether the server is ready: live and, with strict readiness (the default), every model that
-   * should be loaded is READY (models being loaded through the API or unloaded do not count).
+   * should be loaded is READY (models being loaded through the API or unloaded do not count) and
+   * no loaded version has an instance being replaced after a crash or an execution timeout.
    */
   isReady(): boolean {
     if (!this.isLive()) return false;
-    return this.options.strictReadiness === false || this.manager.allWantedReady();
+    if (this.options.strictReadiness === false) return true;
+    if (!this.manager.allWantedReady()) return false;
+    for (const entry of this.manager.allEntries()) {
+      for (const mv of entry.versions.values()) if (!mv.pool.healthy) return false;
+    }
+    return true;
   }
 
   /** `GET /v2` body. */
@@ -308,8 +334,20 @@ export class InferenceServer {
     return found;
   }
 
-  /** Whether the model (version) is ready. */
+  /**
+   * Whether the model (version) is ready: loaded, and none of its instances is being replaced
+   * after a crash or an execution timeout (as Triton asks each instance, TRITONBACKEND_ModelInstanceReady).
+   */
   isModelReady(name: string, version = ''): boolean {
+    try {
+      return this.getModel(name, version).pool.healthy;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Whether the model (version) is loaded and serving, whatever its instances' health. */
+  private isModelLoaded(name: string, version: string): boolean {
     try {
       this.getModel(name, version);
       return true;
@@ -388,7 +426,7 @@ export class InferenceServer {
     return false;
   }
 
-  /** Requests waiting in each ready version's scheduler (and generation load), read when metrics are scraped. */
+  /** Requests waiting in and executing from each ready version's scheduler (and generation load), read when metrics are scraped. */
   pendingCounts(): ModelPendingCount[] {
     const rows: ModelPendingCount[] = [];
     for (const entry of this.manager.allEntries()) {
@@ -398,6 +436,7 @@ export class InferenceServer {
           model: mv.name,
           version: mv.versionString,
           pending: scheduler.pendingCount,
+          executing: scheduler.executingCount,
         };
         if (scheduler.generationLoad !== undefined) row.generation = scheduler.generationLoad();
         rows.push(row);

@@ -1,7 +1,9 @@
 /**
  * The instances of one model version and which of them are free. A scheduler takes a free slot,
- * runs one batch on it and gives it back. An instance that dies on its own (worker crash) is
- * replaced in the background; its slot is free again once the new instance has loaded.
+ * runs one batch on it and gives it back. An instance that dies on its own (worker crash,
+ * execution timeout) is replaced in the background, retried with backoff when the replacement
+ * fails to load; its slot is free again once the new instance has loaded. While any slot is
+ * being replaced the pool is not healthy, and the model is not ready.
  */
 
 import type { BackendInstance } from '../backends/backend.js';
@@ -61,6 +63,11 @@ export interface PoolListener {
 /** Replaces a dead instance: loads a new one for slot `index`. */
 export type InstanceFactory = (index: number) => Promise<BackendInstance>;
 
+/** Ms before the first retry of a failed restart; doubles per failure up to RESTART_RETRY_MAX_MS. */
+export const RESTART_RETRY_FIRST_MS = 1000;
+/** Longest wait (ms) between two restart attempts of a slot. */
+export const RESTART_RETRY_MAX_MS = 30_000;
+
 /** A fixed set of instance slots with a free list. */
 export class InstancePool {
   /** All slots, by index. */
@@ -85,6 +92,15 @@ export class InstancePool {
   /** Sets the listener told when slots free up (the scheduler). */
   setListener(listener: PoolListener): void {
     this.listener = listener;
+  }
+
+  /**
+   * Whether every instance is alive: false while one is being replaced after a crash or an
+   * execution timeout (the model's readiness follows it). A pool without instances is healthy.
+   */
+  get healthy(): boolean {
+    for (let i = 0; i < this.slots.length; i++) if (!this.slots[i]!.alive) return false;
+    return true;
   }
 
   /** Number of slots that are free now. */
@@ -168,7 +184,7 @@ export class InstancePool {
     });
   }
 
-  private async restart(slot: InstanceSlot): Promise<void> {
+  private async restart(slot: InstanceSlot, retryMs = RESTART_RETRY_FIRST_MS): Promise<void> {
     try {
       const next = await this.factory(slot.index);
       if (this.closed) {
@@ -184,7 +200,14 @@ export class InstancePool {
         this.listener?.onSlotAvailable();
       }
     } catch (err) {
-      this.logger.logError(`Failed to restart instance ${slot.index}: ${(err as Error).message}`);
+      if (this.closed) return;
+      this.logger.logError(
+        `Failed to restart instance ${slot.index}: ${(err as Error).message}; retrying in ${retryMs} ms`,
+      );
+      const timer = setTimeout(() => {
+        if (!this.closed) void this.restart(slot, Math.min(retryMs * 2, RESTART_RETRY_MAX_MS));
+      }, retryMs);
+      timer.unref();
     }
   }
 }

@@ -16,10 +16,12 @@ import type {
   ModelCaller,
   ModelCallRequest,
   ModelCallSink,
+  NumericText,
 } from '../backends/backend.js';
 import type { BackendRegistry } from '../backends/registry.js';
 import type { Clock } from '../common/clock.js';
 import { invalidArg, ServerError, Status } from '../common/errors.js';
+import { checkModelName, relativePathProblem } from '../common/index.js';
 import type { Logger } from '../common/logger.js';
 import {
   autoCompleteConfig,
@@ -30,8 +32,10 @@ import {
   validateModelConfig,
 } from '../config/index.js';
 import type { ModelConfig } from '../config/model-config.js';
+import { ConfinedFileError, confinedFile, errnoCode } from './confined-file.js';
 import { checkComposingModels } from './ensemble/index.js';
 import { InferenceRequest } from './inference-request.js';
+import type { InstanceBudget } from './instance-budget.js';
 import { InstancePool } from './instance-pool.js';
 import { ModelPlan } from './model-plan.js';
 import { listVersions, type ModelSource, selectVersions } from './model-repository.js';
@@ -71,6 +75,8 @@ export interface LoaderContext {
   readonly infer?: (request: InferenceRequest) => void;
   /** Whether a model (name, version string; '' = latest) is ready; ensembles check their steps; default: all ready. */
   readonly isModelReady?: (name: string, version: string) => boolean;
+  /** The server-wide bound on instances; default none (unbounded, for tests of the loader alone). */
+  readonly instanceBudget?: InstanceBudget;
 }
 
 /** The ModelCaller handed to backends: builds core requests and admits them through `ctx.infer`. */
@@ -79,6 +85,7 @@ function modelCaller(ctx: LoaderContext): ModelCaller | undefined {
   if (infer === undefined) return undefined;
   return {
     infer(request: ModelCallRequest, sink: ModelCallSink): void {
+      checkModelName(request.modelName);
       infer(
         new InferenceRequest({
           modelName: request.modelName,
@@ -102,10 +109,19 @@ export interface LoadedModel {
   readonly versions: ModelVersion[];
 }
 
+/**
+ * A load failure: INVALID_ARG ERR_MODEL_LOAD, except that a cause which is UNAVAILABLE (the
+ * server has no room now, e.g. ERR_INSTANCE_LIMIT) keeps its status and code: retrying later can
+ * succeed, which is what 503 tells a client.
+ */
 function loadError(model: string, reason: string, cause?: unknown): ServerError {
-  return new ServerError(Status.INVALID_ARG, 'ERR_MODEL_LOAD', `failed to load '${model}': ${reason}`, {
-    cause,
-  });
+  const retryable = cause instanceof ServerError && cause.status === Status.UNAVAILABLE;
+  return new ServerError(
+    retryable ? Status.UNAVAILABLE : Status.INVALID_ARG,
+    retryable ? cause.code : 'ERR_MODEL_LOAD',
+    `failed to load '${model}': ${reason}`,
+    { cause },
+  );
 }
 
 /** Reads and parses `<dir>/config.pbtxt`; null when absent. */
@@ -180,9 +196,18 @@ export async function loadModel(
     throw loadError(
       source.name,
       available.length === 0
-        ? `no version directory found in '${source.dir}'`
+        ? 'no version directory found (a numbered directory such as 1/ holding the model file)'
         : `the version policy selects none of the available versions [${available.join(', ')}]`,
     );
+  }
+  if (config.default_model_filename !== '') {
+    const problem = relativePathProblem(config.default_model_filename);
+    if (problem !== null) {
+      throw loadError(
+        source.name,
+        `default_model_filename must be a relative path inside the version directory: received ${JSON.stringify(config.default_model_filename)} (${problem})`,
+      );
+    }
   }
   if (isEnsemble(config)) return loadEnsemble(source, config, served, ctx);
   const versionDirs = served.map((v) => join(source.dir, String(v)));
@@ -215,14 +240,21 @@ export async function loadModel(
     repositoryDir: source.repository,
   });
 
-  for (const dir of versionDirs) {
-    const file = join(dir, config.default_model_filename);
-    if (!existsSync(file)) throw loadError(source.name, `model file '${file}' does not exist`);
+  for (const [i, dir] of versionDirs.entries()) {
+    try {
+      await confinedFile(dir, config.default_model_filename, 'default_model_filename');
+    } catch (err) {
+      throw loadError(source.name, `version ${served[i]}: ${(err as Error).message}`, err);
+    }
   }
 
   // Complete the config from the model file (in a worker), as Triton's ORT backend does.
+  let numericText: ReadonlyMap<string, NumericText> = new Map();
   try {
     const metadata = await backend.inspect(contextFor(latest, config, `${source.name}_inspect`, 1));
+    numericText = new Map(
+      metadata.inputs.flatMap((i) => (i.numericText === undefined ? [] : [[i.name, i.numericText] as const])),
+    );
     // A model that completes its own config (a JS model's autoCompleteConfig) replaces it first.
     if (metadata.config !== undefined) {
       config = normalizeModelConfig(metadata.config, { modelName: source.name });
@@ -243,13 +275,13 @@ export async function loadModel(
     throw loadError(source.name, (err as Error).message, err);
   }
   try {
-    config = validateModelConfig(config, { modelName: source.name, modelDir: source.dir });
+    config = validateModelConfig(config, { modelName: source.name });
   } catch (err) {
     throw loadError(source.name, (err as Error).message, err);
   }
 
   const labels = await readLabels(source, config);
-  const plan = new ModelPlan(config, labels);
+  const plan = new ModelPlan(config, labels, numericText);
   let schedulerFactory: ReturnType<SchedulerRegistry['resolve']>;
   try {
     schedulerFactory = ctx.schedulers.resolve(config);
@@ -299,7 +331,7 @@ async function loadEnsemble(
 ): Promise<LoadedModel> {
   let config: ModelConfig;
   try {
-    config = validateModelConfig(parsed, { modelName: source.name, modelDir: source.dir });
+    config = validateModelConfig(parsed, { modelName: source.name });
     if (ctx.isModelReady !== undefined) checkComposingModels(config, ctx.isModelReady);
   } catch (err) {
     throw loadError(source.name, (err as Error).message, err);
@@ -325,21 +357,20 @@ async function loadEnsemble(
 /** Reads the label files named by the outputs' `label_filename`. */
 async function readLabels(source: ModelSource, config: ModelConfig): Promise<Map<string, string[]>> {
   const labels = new Map<string, string[]>();
-  for (const output of config.output) {
+  for (const [i, output] of config.output.entries()) {
     if (output.label_filename === '') continue;
-    const path = join(source.dir, output.label_filename);
+    const field = `output[${i}].label_filename`;
     try {
+      const path = await confinedFile(source.dir, output.label_filename, field);
       const text = await readFile(path, 'utf8');
       labels.set(
         output.name,
         text.split(/\r?\n/).filter((line, i, all) => line !== '' || i < all.length - 1),
       );
     } catch (err) {
-      throw loadError(
-        source.name,
-        `cannot read label file '${path}' of output '${output.name}': ${(err as Error).message}`,
-        err,
-      );
+      const why =
+        err instanceof ConfinedFileError ? err.message : `${field} cannot be read (${errnoCode(err)})`;
+      throw loadError(source.name, `label file of output '${output.name}': ${why}`, err);
     }
   }
   return labels;
@@ -376,6 +407,9 @@ async function loadVersion(
     }
   });
   if (slots.length === 0) throw invalidArg('ERR_INVALID_CONFIG', 'instance_group has no instances');
+  const budget = ctx.instanceBudget;
+  budget?.reserve(source.name, slots.length);
+  const release = budget === undefined ? null : () => budget.release(slots.length);
   const create = (index: number): Promise<BackendInstance> => {
     const slot = slots[index]!;
     return backend.createInstance(
@@ -387,11 +421,19 @@ async function loadVersion(
   const failed = settled.find((s) => s.status === 'rejected') as PromiseRejectedResult | undefined;
   if (failed !== undefined) {
     await Promise.all(settled.map((s) => (s.status === 'fulfilled' ? s.value.close() : Promise.resolve())));
+    release?.();
     throw failed.reason;
   }
   const instances = settled.map((s) => (s as PromiseFulfilledResult<BackendInstance>).value);
   const pool = new InstancePool(instances, create, ctx.logger);
-  return servableVersion(source, version, config, plan, pool, schedulerFactory, ctx);
+  try {
+    return servableVersion(source, version, config, plan, pool, schedulerFactory, ctx, release);
+  } catch (err) {
+    // A scheduler that cannot be built (bad sequence state, say) must not leave workers running.
+    await pool.close();
+    release?.();
+    throw err;
+  }
 }
 
 /** Wraps a version's instances in its scheduler and statistics: the last step of every load path. */
@@ -403,6 +445,7 @@ function servableVersion(
   pool: InstancePool,
   factory: ReturnType<SchedulerRegistry['resolve']>,
   ctx: LoaderContext,
+  onReleased: (() => void) | null = null,
 ): ModelVersion {
   const stats = new ModelStatistics();
   const scheduler = factory.create({
@@ -418,5 +461,15 @@ function servableVersion(
     infer: ctx.infer,
     modelDir: source.dir,
   });
-  return new ModelVersion(source.name, version, config, plan, pool, scheduler, stats, factory.name);
+  return new ModelVersion(
+    source.name,
+    version,
+    config,
+    plan,
+    pool,
+    scheduler,
+    stats,
+    factory.name,
+    onReleased,
+  );
 }

@@ -3,6 +3,7 @@
  * validated config: input and output tables by name, batching, reshapes, element sizes, labels.
  * Requests are checked against it (request-validator.ts) without touching the config again.
  */
+import type { NumericText } from '../backends/backend.js';
 import { isLlamaCppConfig } from '../config/llama-cpp-parameters.js';
 import type { ModelConfig } from '../config/model-config.js';
 import { configToWire, type DataType } from '../protocol/datatypes.js';
@@ -22,6 +23,8 @@ export interface InputPlan {
   readonly reshape: readonly number[] | null;
   /** Whether the input may be omitted. */
   readonly optional: boolean;
+  /** For a BYTES input the model parses into numbers, what each element must be; else null. */
+  readonly numericText: NumericText | null;
 }
 
 /** One model output as the request path sees it. */
@@ -72,7 +75,11 @@ export class ModelPlan {
   /** The inputs as the raw single-input HTTP body form needs them. */
   readonly rawInputs: readonly RawInputSpec[];
 
-  constructor(config: ModelConfig, labelsByOutput: ReadonlyMap<string, readonly string[]>) {
+  constructor(
+    config: ModelConfig,
+    labelsByOutput: ReadonlyMap<string, readonly string[]>,
+    numericText: ReadonlyMap<string, NumericText> = new Map(),
+  ) {
     this.modelName = config.name;
     this.maxBatchSize = config.max_batch_size;
     this.batched = config.max_batch_size > 0;
@@ -86,6 +93,7 @@ export class ModelPlan {
       clientShape: [...batchPrefix, ...input.dims],
       reshape: input.reshape ? [...input.reshape.shape] : null,
       optional: input.optional,
+      numericText: input.data_type === 'TYPE_STRING' ? (numericText.get(input.name) ?? null) : null,
     }));
     this.outputs = config.output.map((output, index) => ({
       name: output.name,

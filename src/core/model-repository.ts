@@ -5,6 +5,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { modelNameProblem } from '../common/index.js';
 import type { VersionPolicy } from '../config/model-config.js';
 
 /** A model directory found in a repository. */
@@ -25,20 +26,32 @@ export interface DuplicateModel {
   readonly repositories: readonly string[];
 }
 
+/** A directory skipped because its name cannot be a model name. */
+export interface InvalidModelDirectory {
+  /** The directory name. */
+  readonly name: string;
+  /** Why it cannot be a model name. */
+  readonly problem: string;
+}
+
 /** What a scan of the repositories found. */
 export interface RepositoryScan {
   /** Loadable model directories, sorted by name. */
   readonly models: ModelSource[];
   /** Names found in more than one repository. */
   readonly duplicates: DuplicateModel[];
+  /** Directories skipped because their names are not valid model names. */
+  readonly invalid: InvalidModelDirectory[];
 }
 
 /**
- * Lists the model directories of every repository root. Hidden entries are skipped.
+ * Lists the model directories of every repository root. Hidden entries are skipped, and so
+ * are directories whose names are not valid model names (reported in `invalid`).
  * @throws Error when a root does not exist or is not a directory
  */
 export async function scanRepositories(roots: readonly string[]): Promise<RepositoryScan> {
   const byName = new Map<string, ModelSource[]>();
+  const invalid: InvalidModelDirectory[] = [];
   for (const root of roots) {
     const abs = resolve(root);
     let entries: import('node:fs').Dirent[];
@@ -50,8 +63,13 @@ export async function scanRepositories(roots: readonly string[]): Promise<Reposi
     for (const entry of entries) {
       if (entry.name.startsWith('.')) continue;
       const dir = join(abs, entry.name);
-      const isDir = entry.isDirectory() || (entry.isSymbolicLink() && (await stat(dir)).isDirectory());
+      const isDir = entry.isDirectory() || (entry.isSymbolicLink() && (await isDirectory(dir)));
       if (!isDir) continue;
+      const problem = modelNameProblem(entry.name);
+      if (problem !== null) {
+        invalid.push({ name: entry.name, problem });
+        continue;
+      }
       const list = byName.get(entry.name) ?? [];
       list.push({ name: entry.name, repository: abs, dir });
       byName.set(entry.name, list);
@@ -63,7 +81,15 @@ export async function scanRepositories(roots: readonly string[]): Promise<Reposi
     if (sources.length === 1) models.push(sources[0]!);
     else duplicates.push({ name, repositories: sources.map((s) => s.repository) });
   }
-  return { models, duplicates };
+  return { models, duplicates, invalid };
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false; // a dangling link
+  }
 }
 
 /**

@@ -28,6 +28,8 @@ export class ModelVersion {
   readonly stats: ModelStatistics;
   /** Name of the scheduling policy, for logs. */
   readonly schedulerName: string;
+  /** Called once the instances are released (returns them to the server's instance budget). */
+  private readonly onReleased: (() => void) | null;
 
   constructor(
     name: string,
@@ -38,6 +40,7 @@ export class ModelVersion {
     scheduler: Scheduler,
     stats: ModelStatistics,
     schedulerName: string,
+    onReleased: (() => void) | null = null,
   ) {
     this.name = name;
     this.version = version;
@@ -48,12 +51,17 @@ export class ModelVersion {
     this.scheduler = scheduler;
     this.stats = stats;
     this.schedulerName = schedulerName;
+    this.onReleased = onReleased;
   }
 
   /** Finishes queued and running work, then releases the instances. */
   async unload(): Promise<void> {
     await this.scheduler.idle();
     this.scheduler.close();
-    await this.pool.close();
+    try {
+      await this.pool.close();
+    } finally {
+      this.onReleased?.();
+    }
   }
 }

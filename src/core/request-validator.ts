@@ -7,6 +7,7 @@
 import { invalidArg } from '../common/errors.js';
 import type { InferenceRequest } from './inference-request.js';
 import type { ModelPlan } from './model-plan.js';
+import { firstNonNumericElement } from './numeric-text.js';
 
 function prefix(request: InferenceRequest): string {
   return `[request id: ${request.id === '' ? '<id_unknown>' : request.id}]`;
@@ -66,6 +67,15 @@ export function validateRequest(request: InferenceRequest, plan: ModelPlan): voi
         'ERR_INPUT_SHAPE',
         `${prefix(request)} unexpected shape for input '${tensor.name}' for model '${model}'. Expected ${formatShape(input.clientShape)}, got ${formatShape(shape)}.${plan.batched ? BATCH_NOTE : ''}`,
       );
+    }
+    if (input.numericText !== null) {
+      const bad = firstNonNumericElement(tensor.data, input.numericText);
+      if (bad !== null) {
+        throw invalidArg(
+          'ERR_INPUT_NUMERIC_TEXT',
+          `${prefix(request)} element ${bad.index} of input '${tensor.name}' for model '${model}' is ${JSON.stringify(bad.text)}, but the model reads this input as ${input.numericText === 'integer' ? 'integers' : 'numbers'}`,
+        );
+      }
     }
     if (plan.batched) {
       const rows = shape[0]!;

@@ -1,12 +1,23 @@
-/** Network frontends over the core facade: KServe v2 HTTP (and, later, gRPC and metrics). */
+/** Network frontends over the core facade: KServe v2 HTTP and gRPC, metrics, and who may call what. */
 
+export { API_CATEGORIES, type ApiCategory, parseRestrictions, type Restrictions } from './access/index.js';
 export {
+  DEFAULT_GRPC_MAX_RECEIVE_BYTES,
   GRPC_COMPRESSION_LEVELS,
   type GrpcCompressionLevel,
   GrpcFrontend,
   type GrpcFrontendOptions,
+  resolveMaxReceiveBytes,
 } from './grpc/index.js';
 export { HttpFrontend, type HttpFrontendOptions } from './http/http-frontend.js';
+export {
+  DEFAULT_HEADER_TIMEOUT_MS,
+  DEFAULT_KEEPALIVE_TIMEOUT_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  type HttpLimits,
+  MAX_CONNECTIONS_CAP,
+  resolveHttpLimits,
+} from './http/http-limits.js';
 export {
   MetricsFrontend,
   type MetricsFrontendOptions,
@@ -14,3 +25,4 @@ export {
   type PrometheusObserverOptions,
   parseMetricsConfig,
 } from './metrics/index.js';
+export type { ServerTlsOptions } from './server-tls.js';

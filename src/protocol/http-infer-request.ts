@@ -27,6 +27,7 @@ import type { RequestedOutput } from './requested-output.js';
 import { decodeRequestedOutput } from './requested-output.js';
 import type { Parameters, Tensor } from './tensor.js';
 import { elementCount } from './tensor.js';
+import { checkUniqueNames } from './unique-names.js';
 
 /** A decoded input: a tensor plus its parameters; `data` is empty while `sharedMemory` is set. */
 export interface DecodedInferInput extends Tensor {
@@ -215,20 +216,6 @@ function decodeInputHeader(raw: unknown, index: number, hasHeaderLength: boolean
   return { name, datatype, shape, data, parameters, sharedMemory: null };
 }
 
-function checkUnique(names: readonly { name: string }[], kind: string): void {
-  for (let i = 1; i < names.length; i++) {
-    const n = names[i]!.name;
-    for (let j = 0; j < i; j++) {
-      if (names[j]!.name === n) {
-        throw invalidArg(
-          ProtocolErrorCode.DUPLICATE_TENSOR,
-          `${kind} '${n}' appears more than once in the request`,
-        );
-      }
-    }
-  }
-}
-
 function decodeRaw(body: Uint8Array, options: HttpInferRequestOptions): DecodedHttpInferRequest {
   const tensor = rawInputTensor(body, options.modelInputs, options.modelName ?? '');
   const input: DecodedInferInput = { ...tensor, parameters: NO_PARAMETERS, sharedMemory: null };
@@ -289,7 +276,7 @@ export function decodeHttpInferRequest(
     if (!isBinarySpec(input)) allBinary = false;
     inputs[i] = input;
   }
-  checkUnique(inputs, 'Input');
+  checkUniqueNames(inputs, 'Input');
   let outputs: RequestedOutput[] | null = null;
   const outputsJson = request.outputs;
   if (outputsJson !== undefined) {
@@ -301,7 +288,7 @@ export function decodeHttpInferRequest(
     }
     outputs = new Array(outputsJson.length);
     for (let i = 0; i < outputsJson.length; i++) outputs[i] = decodeRequestedOutput(outputsJson[i], i);
-    checkUnique(outputs, 'Output');
+    checkUniqueNames(outputs, 'Output');
   }
   const header: DecodedHeader = {
     id,

@@ -63,13 +63,28 @@ function show(v: unknown): string {
   return String(v);
 }
 
-/** Number of leaves of nested arrays (a non-array counts as one leaf). */
-function countLeaves(value: unknown): number {
+/**
+ * Deepest nesting of `data` arrays accepted: far beyond any tensor rank, and well inside the call
+ * stack (the walks below recurse once per level; 10,000 levels overflowed it).
+ */
+export const MAX_JSON_DATA_DEPTH = 64;
+
+/**
+ * Number of leaves of nested arrays (a non-array counts as one leaf).
+ * @throws ServerError INVALID_ARG when the arrays nest deeper than MAX_JSON_DATA_DEPTH
+ */
+function countLeaves(name: string, value: unknown, depth: number): number {
   if (!Array.isArray(value)) return 1;
+  if (depth > MAX_JSON_DATA_DEPTH) {
+    throw invalidArg(
+      ProtocolErrorCode.JSON_DATA_SHAPE,
+      `Input '${name}': 'data' nests arrays deeper than ${MAX_JSON_DATA_DEPTH} levels`,
+    );
+  }
   let n = 0;
   for (let i = 0; i < value.length; i++) {
     const v = value[i];
-    n += Array.isArray(v) ? countLeaves(v) : 1;
+    n += Array.isArray(v) ? countLeaves(name, v, depth + 1) : 1;
   }
   return n;
 }
@@ -171,7 +186,7 @@ export function jsonDataToWire(
     );
   }
   const expected = elementCount(shape);
-  const got = countLeaves(data);
+  const got = countLeaves(name, data, 1);
   if (!Array.isArray(data) || got !== expected) {
     throw invalidArg(
       ProtocolErrorCode.JSON_DATA_SHAPE,

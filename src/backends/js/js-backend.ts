@@ -1,11 +1,11 @@
 /**
  * The JavaScript backend (`backend: "javascript"`, no platform, file `model.js`): starts one
- * worker thread per instance running a model class (js-worker.ts), and a short-lived one to run a
- * model's static autoCompleteConfig. Workers may be terminated mid-call (pure JS), so an endless
- * loop is stoppable; a crash or an execution timeout kills only that instance (the core restarts
- * it). Per-model execution timeout: parameters { key: "nereid.execution_timeout_ms" }.
+ * worker thread per instance running a model class (js-worker.ts), or with process isolation one
+ * child process (js-process.ts), and a short-lived one to run a model's static
+ * autoCompleteConfig. Workers may be terminated mid-call (pure JS), so an endless loop is
+ * stoppable; a crash or an execution timeout kills only that instance (the core restarts it).
+ * Timeouts, isolation and heap limit come from js-backend-settings.ts.
  */
-import { invalidArg } from '../../common/errors.js';
 import type { ModelConfig } from '../../config/model-config.js';
 import { configToWire } from '../../protocol/datatypes.js';
 import type {
@@ -16,41 +16,27 @@ import type {
   ModelFileMetadata,
   TensorMetadata,
 } from '../backend.js';
+import { childEnvironment, processHost } from '../process-host.js';
+import { threadHost, type WorkerHostFactory } from '../worker-host.js';
 import { defaultBackendLogger, WorkerInstance } from '../worker-instance.js';
 import { resolveWorkerUrl } from '../worker-url.js';
 import { BlsBridge } from './bls-bridge.js';
+import {
+  DEFAULT_FINALIZE_TIMEOUT_MS,
+  type JsBackendSettings,
+  type JsInstanceSettings,
+  resolveJsInstanceSettings,
+} from './js-backend-settings.js';
 import type { JsWorkerOptions } from './js-model-runtime.js';
 
-/** Config parameter holding a JS model's execution timeout in ms (string_value; 0 = none). */
-export const EXECUTION_TIMEOUT_PARAMETER = 'nereid.execution_timeout_ms';
-
-/** Options of the JavaScript backend. */
-export interface JsBackendOptions {
+/** Options of the JavaScript backend: its global settings plus wiring. */
+export interface JsBackendOptions extends JsBackendSettings {
   /** The compiled worker entry. Default: `./js-worker.js` next to this module (dist/ when run from src/). */
   workerUrl?: URL;
-  /** Execution timeout in ms for models that set none; 0 = none. Default 0. */
-  executionTimeoutMs?: number;
-  /** Load timeout in ms per instance (import + initialize); 0 = none. Default 0. */
-  loadTimeoutMs?: number;
-  /** Ms an unloading instance's finalize() may take before its worker is terminated. Default 5000. */
-  finalizeTimeoutMs?: number;
+  /** The compiled child-process entry. Default: `./js-process.js` next to this module (as workerUrl). */
+  processEntryUrl?: URL;
   /** Logger used when the instance context has none. Default: warnings and errors to stderr. */
   logger?: BackendLogger;
-}
-
-/** Reads `nereid.execution_timeout_ms` from a config; `fallbackMs` when absent. */
-export function resolveExecutionTimeoutMs(config: ModelConfig, fallbackMs: number): number {
-  const param = config.parameters?.[EXECUTION_TIMEOUT_PARAMETER];
-  if (param === undefined) return fallbackMs;
-  const text = param.string_value.trim();
-  const ms = Number(text);
-  if (text === '' || !Number.isFinite(ms) || ms < 0) {
-    throw invalidArg(
-      'ERR_INVALID_CONFIG',
-      `parameters["${EXECUTION_TIMEOUT_PARAMETER}"] must be a number of milliseconds >= 0: received "${param.string_value}"`,
-    );
-  }
-  return Math.round(ms);
 }
 
 /** Tensor metadata a config declares (batch dim -1 first when batching), for the generic auto-complete check. */
@@ -83,16 +69,19 @@ export class JsBackend implements Backend {
   readonly defaultModelFilename = 'model.js';
   private readonly options: JsBackendOptions;
   private workerUrl: URL | null;
+  private processEntryUrl: URL | null;
 
   constructor(options: JsBackendOptions = {}) {
     this.options = options;
     this.workerUrl = options.workerUrl ?? null;
+    this.processEntryUrl = options.processEntryUrl ?? null;
   }
 
   async inspect(context: InstanceContext): Promise<ModelFileMetadata> {
+    // The loader names the inspecting instance `<model>_inspect` already.
     const instance = await this.start(
       context,
-      `${context.instanceName || context.modelName}_inspect`,
+      context.instanceName || `${context.modelName}_inspect`,
       'inspect',
     );
     let completed: ModelConfig | undefined;
@@ -117,6 +106,7 @@ export class JsBackend implements Backend {
   ): Promise<WorkerInstance> {
     if (this.workerUrl === null) this.workerUrl = resolveWorkerUrl('./js-worker.js', import.meta.url);
     const serving = mode === 'serve';
+    const settings = resolveJsInstanceSettings(context.config, this.options);
     const options: JsWorkerOptions = {
       mode,
       modelPath: context.modelPath,
@@ -133,16 +123,28 @@ export class JsBackend implements Backend {
       workerUrl: this.workerUrl,
       config: context.config,
       options,
-      executionTimeoutMs: serving
-        ? resolveExecutionTimeoutMs(context.config, this.options.executionTimeoutMs ?? 0)
-        : 0,
-      loadTimeoutMs: this.options.loadTimeoutMs ?? 0,
+      host: this.hostFor(settings),
+      executionTimeoutMs: serving ? settings.executionTimeoutMs : 0,
+      loadTimeoutMs: settings.loadTimeoutMs,
       terminateWhileBusy: true,
       sendRequestInfo: true,
       decoupled: serving && context.config.model_transaction_policy.decoupled,
       extension: serving ? new BlsBridge(context.bls ?? null) : null,
-      stopGraceMs: serving ? (this.options.finalizeTimeoutMs ?? 5000) : 0,
+      stopGraceMs: serving ? (this.options.finalizeTimeoutMs ?? DEFAULT_FINALIZE_TIMEOUT_MS) : 0,
       logger: context.logger ?? this.options.logger ?? defaultBackendLogger,
+    });
+  }
+
+  /** A worker thread, or a child process with its heap limit and environment (process isolation). */
+  private hostFor(settings: JsInstanceSettings): WorkerHostFactory {
+    if (settings.isolation === 'thread') return threadHost({ maxOldGenerationSizeMb: settings.maxMemoryMb });
+    if (this.processEntryUrl === null) {
+      this.processEntryUrl = resolveWorkerUrl('./js-process.js', import.meta.url);
+    }
+    return processHost({
+      entryUrl: this.processEntryUrl,
+      maxOldSpaceMb: settings.maxMemoryMb,
+      env: childEnvironment(settings.processEnv),
     });
   }
 }

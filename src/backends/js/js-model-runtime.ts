@@ -5,11 +5,11 @@
  * and runs finalize on STOP. One runtime per worker thread. Scheduling, batching and restarts are
  * the main thread's; the message formats are worker-protocol.ts.
  */
-import { parentPort, workerData } from 'node:worker_threads';
 import { ServerError, Status } from '../../common/errors.js';
 import type { ModelConfig } from '../../config/model-config.js';
 import type { Tensor } from '../../protocol/tensor.js';
 import type { ModelFileMetadata } from '../backend.js';
+import { type HostPort, hostInit, hostPort } from '../host-port.js';
 import {
   type ErrorMessage,
   type ExecuteMessage,
@@ -20,7 +20,6 @@ import {
   type ResultMessage,
   unpackTensors,
   type WorkerError,
-  type WorkerInit,
 } from '../worker-protocol.js';
 import { JsRequest, JsResponseSender } from './js-request.js';
 import { loadModelModule } from './load-model-module.js';
@@ -54,9 +53,14 @@ function nowNs(): number {
   return Number(process.hrtime.bigint());
 }
 
+/** The channel to the main thread (a worker thread's port or a child process's IPC channel). */
+let port: HostPort;
+
 function postError(id: number, error: WorkerError, inputBuffer: ArrayBuffer | null): void {
-  const msg: ErrorMessage = { type: MessageType.ERROR, id, ...error, inputBuffer };
-  parentPort!.postMessage(msg, inputBuffer === null ? [] : [inputBuffer]);
+  // A copying port (child process) would send the whole input back for nothing.
+  const back = port.copies ? null : inputBuffer;
+  const msg: ErrorMessage = { type: MessageType.ERROR, id, ...error, inputBuffer: back };
+  port.postMessage(msg, back === null ? [] : [back]);
 }
 
 /** Serves one JavaScript model instance over the worker protocol. */
@@ -73,10 +77,11 @@ export class JsModelRuntime {
     else if (msg.type === MessageType.EXECUTE && this.model !== null) void this.execute(msg);
   };
 
-  /** Loads the model from `workerData` and reports READY or the load error. */
+  /** Loads the model from the init data (hostInit) and reports READY or the load error. */
   async start(): Promise<void> {
-    const init = workerData as WorkerInit<JsWorkerOptions>;
-    parentPort!.on('message', this.onMessage);
+    const init = hostInit<JsWorkerOptions>();
+    port = hostPort()!;
+    port.on('message', this.onMessage);
     this.modelName = init.modelName;
     const where = `Cannot load model "${init.modelName}" on instance "${init.instanceName}"`;
     try {
@@ -95,7 +100,7 @@ export class JsModelRuntime {
           }
           metadata.config = completed;
         }
-        parentPort!.postMessage({ type: MessageType.READY, metadata } satisfies ReadyMessage);
+        port.postMessage({ type: MessageType.READY, metadata } satisfies ReadyMessage);
         return;
       }
       this.config = config;
@@ -117,7 +122,7 @@ export class JsModelRuntime {
       };
       await model.initialize?.(args);
       this.model = model;
-      parentPort!.postMessage({ type: MessageType.READY, metadata: null } satisfies ReadyMessage);
+      port.postMessage({ type: MessageType.READY, metadata: null } satisfies ReadyMessage);
     } catch (err) {
       const e = toWorkerError(err, where);
       if (e.code === 'ERR_MODEL') e.code = 'ERR_MODEL_LOAD';
@@ -224,6 +229,7 @@ export class JsModelRuntime {
     inferEnd: number,
     decoupled: boolean,
   ): void {
+    if (port.copies) inputBuffer = null;
     const result: ResultMessage = {
       type: MessageType.RESULT,
       id,
@@ -238,7 +244,7 @@ export class JsModelRuntime {
       decoupled,
     };
     const transfer = inputBuffer === null ? [packed.buffer] : [packed.buffer, inputBuffer];
-    parentPort!.postMessage(result, transfer);
+    port.postMessage(result, transfer);
   }
 
   /** One JsRequest per request of the batch, each with its rows of every input. */

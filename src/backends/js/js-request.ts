@@ -3,9 +3,9 @@
  * its own inputs) and JsResponseSender (the decoupled response channel of one request, which
  * posts RESPONSE messages to the main thread). Executing batches lives in js-model-runtime.ts.
  */
-import { parentPort } from 'node:worker_threads';
 import { Status } from '../../common/errors.js';
 import type { Parameters, Tensor } from '../../protocol/tensor.js';
+import { hostPort } from '../host-port.js';
 import { MessageType, packTensors, type ResponseMessage } from '../worker-protocol.js';
 import type { ModelRequest, ModelResponse, ResponseSender, SendOptions } from './model-api-types.js';
 import { ModelError, toWorkerError } from './model-error.js';
@@ -121,7 +121,7 @@ export class JsResponseSender implements ResponseSender {
       final: true,
       error: toWorkerError(err),
     };
-    parentPort!.postMessage(msg);
+    hostPort()!.postMessage(msg);
   }
 
   /** Marks the request ended without sending (the main thread already failed it). */
@@ -140,6 +140,6 @@ export class JsResponseSender implements ResponseSender {
       final,
       error: null,
     };
-    parentPort!.postMessage(msg, buffer === null ? [] : [buffer]);
+    hostPort()!.postMessage(msg, buffer === null ? [] : [buffer]);
   }
 }

@@ -6,9 +6,9 @@
  * messages. The pending-call table is shared through a global symbol, so two copies of this
  * module in one worker never mix their calls up. Runs only inside a model worker.
  */
-import { parentPort } from 'node:worker_threads';
 import { Status } from '../../common/errors.js';
 import type { Parameters, Tensor } from '../../protocol/tensor.js';
+import { type HostPort, hostPort } from '../host-port.js';
 import {
   type CallAnswerMessage,
   type CallMessage,
@@ -42,8 +42,8 @@ function onPortMessage(msg: { type?: number; callId?: number }): void {
   call.onAnswer(msg as CallAnswerMessage);
 }
 
-function callTable(): CallTable {
-  if (parentPort === null) {
+function callTable(port: HostPort | null): CallTable {
+  if (port === null) {
     throw new ModelError(
       'Model-to-model calls work only inside a model worker',
       Status.UNAVAILABLE,
@@ -55,7 +55,7 @@ function callTable(): CallTable {
   if (table === undefined) {
     table = { nextId: 0, pending: new Map() };
     g[TABLE_KEY] = table;
-    parentPort.on('message', onPortMessage);
+    port.on('message', onPortMessage);
   }
   return table;
 }
@@ -69,7 +69,8 @@ function send(options: InferOptions, call: PendingCall): void {
   ) {
     throw new ModelError('infer() needs options with a model name', Status.INVALID_ARG, 'ERR_BLS_REQUEST');
   }
-  const table = callTable();
+  const port = hostPort();
+  const table = callTable(port);
   const callId = ++table.nextId;
   const packed = packTensors(options.inputs ?? [], options.outputs ?? [], null);
   const msg: CallMessage = {
@@ -83,7 +84,7 @@ function send(options: InferOptions, call: PendingCall): void {
     byteLength: packed.byteLength,
   };
   table.pending.set(callId, call);
-  parentPort!.postMessage(msg, [packed.buffer]);
+  port!.postMessage(msg, [packed.buffer]);
 }
 
 /** One answer as an InferResponse. */

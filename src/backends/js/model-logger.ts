@@ -3,18 +3,19 @@
  * LOG messages and into the server's log, tagged with the model and instance. Outside a worker
  * (unit tests of model code) lines go to the console. console.log in a model also reaches the log.
  */
-import { parentPort } from 'node:worker_threads';
 import type { BackendLogLevel } from '../backend.js';
+import { hostPort } from '../host-port.js';
 import { type LogMessage, MessageType } from '../worker-protocol.js';
 import type { ModelLogger } from './model-api-types.js';
 
 function write(level: BackendLogLevel, message: string): void {
-  if (parentPort === null) {
+  const port = hostPort();
+  if (port === null) {
     (level === 'error' ? console.error : level === 'warn' ? console.warn : console.log)(message);
     return;
   }
   const msg: LogMessage = { type: MessageType.LOG, level, message: String(message) };
-  parentPort.postMessage(msg);
+  port.postMessage(msg);
 }
 
 /** Writes into the server's log from a model (info, warn, error, verbose). */

@@ -37,8 +37,10 @@ export type { TensorValues };
 /** A tensor's elements as plain values: numbers, bigints (64-bit integers), booleans or byte views (BYTES). */
 export type TensorArray = number[] | bigint[] | boolean[] | Uint8Array[];
 
+// A helper refusing values is the model's fault (its inputs were already checked against the
+// config), so the request fails with INTERNAL (HTTP 500), never INVALID_ARG: the client did nothing wrong.
 function bad(message: string): ModelError {
-  return new ModelError(message, Status.INVALID_ARG, 'ERR_MODEL_TENSOR');
+  return new ModelError(message, Status.INTERNAL, 'ERR_MODEL_TENSOR');
 }
 
 function checkHead(name: string, datatype: string, shape: readonly number[]): void {

@@ -19,6 +19,7 @@ import {
   type WorkerLog,
 } from '../worker-runtime.js';
 import { NativeSession, type NativeValueMetadata } from './native-session.js';
+import { findNumericStringInputs } from './numeric-string-inputs.js';
 import type { OnnxWorkerOptions } from './onnx-session-options.js';
 import { fromOrtTensor, toOrtTensor, wireDatatypeOf } from './onnx-tensors.js';
 
@@ -83,12 +84,19 @@ function toTensorMetadata(meta: NativeValueMetadata): TensorMetadata {
   return { name: meta.name, datatype: wireDatatypeOf(meta.type), shape: meta.shape };
 }
 
-/** Reads the session's I/O metadata (symbolic dims → -1, ORT types → wire datatypes). */
-function readMetadata(session: NativeSession): ModelFileMetadata {
-  return {
-    inputs: session.inputMetadata.map(toTensorMetadata),
-    outputs: session.outputMetadata.map(toTensorMetadata),
-  };
+/**
+ * Reads the session's I/O metadata (symbolic dims → -1, ORT types → wire datatypes) and, for
+ * string inputs the graph casts to numbers, the text their elements must be.
+ */
+function readMetadata(session: NativeSession, modelPath: string): ModelFileMetadata {
+  const inputs = session.inputMetadata.map(toTensorMetadata);
+  const strings = inputs.filter((i) => i.datatype === 'BYTES').map((i) => i.name);
+  const rules = findNumericStringInputs(modelPath, strings);
+  for (const input of inputs) {
+    const rule = rules.get(input.name);
+    if (rule !== undefined) input.numericText = rule;
+  }
+  return { inputs, outputs: session.outputMetadata.map(toTensorMetadata) };
 }
 
 /** Runs batches on one session; outputs ordered by `session.outputNames`, never by object key order. */
@@ -129,5 +137,8 @@ class OnnxExecutor implements WorkerExecutor {
 
 serveWorker<OnnxWorkerOptions>(async (init, log) => {
   const session = createSession(init, log);
-  return { executor: new OnnxExecutor(session, init), metadata: readMetadata(session) };
+  return {
+    executor: new OnnxExecutor(session, init),
+    metadata: readMetadata(session, init.options.modelPath),
+  };
 });

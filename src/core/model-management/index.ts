@@ -5,9 +5,12 @@ export {
   FILE_OVERRIDE_PREFIX,
   type LoadOverrides,
   type LoadParameterValue,
+  MAX_OVERRIDE_FILES,
   parseLoadParameters,
   removeStagedModel,
+  type StagedModel,
   stageOverrideFiles,
+  sweepStaleOverrideCopies,
 } from './load-overrides.js';
 export {
   checkStartupModels,
@@ -25,6 +28,11 @@ export {
   type ModelFingerprint,
   sameFingerprint,
 } from './model-fingerprint.js';
-export { ModelManager, type ModelManagerOptions, type RepositoryIndexRow } from './model-manager.js';
+export {
+  DEFAULT_MODEL_LOAD_CONCURRENCY,
+  ModelManager,
+  type ModelManagerOptions,
+  type RepositoryIndexRow,
+} from './model-manager.js';
 export { type PollTarget, RepositoryPoller, type RepositoryPollerOptions } from './repository-poller.js';
 export { runWarmup } from './warmup-runner.js';

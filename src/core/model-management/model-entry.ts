@@ -7,6 +7,7 @@
 import type { ModelConfig } from '../../config/model-config.js';
 import type { ModelSource } from '../model-repository.js';
 import type { ModelVersion } from '../model-version.js';
+import type { StagedModel } from './load-overrides.js';
 import type { ModelFingerprint } from './model-fingerprint.js';
 
 /** Model states as the repository index reports them. */
@@ -40,8 +41,8 @@ export class ModelEntry {
   overridden: boolean;
   /** Models this one calls (an ensemble's steps); empty otherwise. */
   dependencies: readonly string[];
-  /** Private directory of file overrides to remove once these versions are gone, or null. */
-  stagedDir: string | null;
+  /** Private copy of file overrides to remove once these versions are gone, or null. */
+  staged: StagedModel | null;
   private tail: Promise<unknown>;
 
   constructor(name: string) {
@@ -57,7 +58,7 @@ export class ModelEntry {
     this.explicit = false;
     this.overridden = false;
     this.dependencies = [];
-    this.stagedDir = null;
+    this.staged = null;
     this.tail = Promise.resolve();
   }
 

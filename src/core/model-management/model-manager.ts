@@ -6,26 +6,29 @@
  * drains and releases the old ones, so no request fails. Operations on one model run one at a
  * time; different models load concurrently. Routing requests is the InferenceServer's job.
  */
-import { dirname } from 'node:path';
 import type { Clock } from '../../common/clock.js';
-import { ServerError, Status } from '../../common/errors.js';
+import { AsyncPermits, checkModelName, quoteModelName, ServerError, Status } from '../../common/index.js';
 import type { Logger } from '../../common/logger.js';
 import type { TimerFactory } from '../../common/timer.js';
+import type { PartialModelConfig } from '../../config/index.js';
 import { isEnsembleSource } from '../ensemble/index.js';
 import { type LoaderContext, loadModel } from '../model-loader.js';
-import { type ModelSource, scanRepositories } from '../model-repository.js';
+import { type ModelSource, type RepositoryScan, scanRepositories } from '../model-repository.js';
 import type { ModelVersion } from '../model-version.js';
 import {
   type LoadOverrides,
   type LoadParameterValue,
   parseLoadParameters,
   removeStagedModel,
+  type StagedModel,
   stageOverrideFiles,
+  sweepStaleOverrideCopies,
 } from './load-overrides.js';
 import { controlDisabledError, type ModelControlMode } from './model-control-mode.js';
 import { ModelEntry } from './model-entry.js';
 import { fingerprintModel, type ModelFingerprint, sameFingerprint } from './model-fingerprint.js';
 import { composingModelNames, findModelSource, listModelNames } from './model-sources.js';
+import { redactServerError } from './redact-paths.js';
 import { RepositoryPoller } from './repository-poller.js';
 import { runWarmup } from './warmup-runner.js';
 
@@ -41,6 +44,8 @@ export interface ModelManagerOptions {
   readonly pollSecs?: number;
   /** Fail start() when a model that should load does not; default false. */
   readonly exitOnError?: boolean;
+  /** Most models loading at once (`--model-load-thread-count`); default 4, Triton's. */
+  readonly loadConcurrency?: number;
   /** What loading needs from the server. */
   readonly loader: LoaderContext;
   /** Server log. */
@@ -50,6 +55,9 @@ export interface ModelManagerOptions {
   /** Timer of the poller; default setTimeout-based. */
   readonly timerFactory?: TimerFactory;
 }
+
+/** Default most models loading at once: Triton's `--model-load-thread-count` default. */
+export const DEFAULT_MODEL_LOAD_CONCURRENCY = 4;
 
 /** Row of the repository index. */
 export interface RepositoryIndexRow {
@@ -63,14 +71,20 @@ export interface RepositoryIndexRow {
   reason: string;
 }
 
-function failure(model: string, err: unknown): ServerError {
-  if (err instanceof ServerError) return err;
-  return new ServerError(
-    Status.INVALID_ARG,
-    'ERR_MODEL_LOAD',
-    `failed to load '${model}': ${(err as Error).message}`,
-    { cause: err },
-  );
+/** A load failure as the client sees it: a ServerError whose text holds no path above `repository`. */
+function failure(model: string, err: unknown, repository: string): ServerError {
+  const error =
+    err instanceof ServerError
+      ? err
+      : new ServerError(
+          Status.INVALID_ARG,
+          'ERR_MODEL_LOAD',
+          `failed to load '${model}': ${(err as Error).message}`,
+          {
+            cause: err,
+          },
+        );
+  return redactServerError(error, repository);
 }
 
 /** The model lifecycle of one server. */
@@ -80,11 +94,15 @@ export class ModelManager {
   private readonly options: ModelManagerOptions;
   private readonly entries = new Map<string, ModelEntry>();
   private readonly poller: RepositoryPoller | null;
+  private readonly reportedInvalid = new Set<string>();
+  /** Bounds the models loading at once (`--model-load-thread-count`). */
+  private readonly loadPermits: AsyncPermits;
   private stopped = false;
 
   constructor(options: ModelManagerOptions) {
     this.options = options;
     this.mode = options.mode ?? 'none';
+    this.loadPermits = new AsyncPermits(options.loadConcurrency ?? DEFAULT_MODEL_LOAD_CONCURRENCY);
     this.poller =
       this.mode === 'poll'
         ? new RepositoryPoller(this, {
@@ -109,6 +127,11 @@ export class ModelManager {
   /** Loads the startup models of the mode and, in poll mode, starts polling. */
   async start(): Promise<void> {
     const scan = await scanRepositories(this.options.roots);
+    this.reportInvalid(scan);
+    if (this.mode === 'explicit') {
+      const swept = await sweepStaleOverrideCopies();
+      if (swept > 0) this.options.logger.logInfo(`Removed ${swept} override copies left by earlier servers`);
+    }
     for (const dup of scan.duplicates) {
       const entry = this.entryFor(dup.name);
       entry.state = 'UNAVAILABLE';
@@ -146,6 +169,7 @@ export class ModelManager {
    */
   async load(name: string, parameters: Readonly<Record<string, LoadParameterValue>> = {}): Promise<void> {
     if (this.mode !== 'explicit') throw controlDisabledError();
+    checkModelName(name);
     const overrides = parseLoadParameters(name, parameters);
     const source: ModelSource =
       overrides !== null && overrides.files.size > 0
@@ -168,6 +192,7 @@ export class ModelManager {
    */
   async unload(name: string, unloadDependents = false): Promise<void> {
     if (this.mode !== 'explicit') throw controlDisabledError();
+    checkModelName(name);
     await this.unloadCascade(name, 'unloaded', unloadDependents);
   }
 
@@ -175,6 +200,7 @@ export class ModelManager {
   async poll(): Promise<void> {
     if (this.stopped) return;
     const scan = await scanRepositories(this.options.roots);
+    this.reportInvalid(scan);
     const present = new Set(scan.models.map((s) => s.name));
     for (const entry of [...this.entries.values()]) {
       if (present.has(entry.name) || (!entry.serving && !entry.wanted)) continue;
@@ -228,14 +254,25 @@ export class ModelManager {
         const retired = entry.retireAll();
         if (retired.length > 0) entry.state = 'UNLOADING';
         await this.release(retired);
-        if (entry.stagedDir !== null) await removeStagedModel(entry.stagedDir);
-        entry.stagedDir = null;
+        if (entry.staged !== null) await removeStagedModel(entry.staged);
+        entry.staged = null;
         if (retired.length > 0 || entry.state !== 'UNKNOWN') {
           entry.state = 'UNAVAILABLE';
           entry.reason = reason;
         }
       }),
     );
+  }
+
+  /** Logs each directory skipped for its name, once per name. */
+  private reportInvalid(scan: RepositoryScan): void {
+    for (const { name, problem } of scan.invalid) {
+      if (this.reportedInvalid.has(name)) continue;
+      this.reportedInvalid.add(name);
+      this.options.logger.logWarning(
+        `Skipping repository directory ${quoteModelName(name)}: it is not a valid model name (${problem})`,
+      );
+    }
   }
 
   private entryFor(name: string): ModelEntry {
@@ -280,25 +317,23 @@ export class ModelManager {
     loading: Set<string>,
     explicit: boolean,
   ): Promise<void> {
-    if (this.stopped) throw failure(entry.name, new Error('the server is shutting down'));
+    if (this.stopped) throw failure(entry.name, new Error('the server is shutting down'), '');
     if (explicit) entry.explicit = true;
     let from = source;
-    let staged: string | null = null;
+    let staged: StagedModel | null = null;
     if (overrides !== null && overrides.files.size > 0) {
       staged = await stageOverrideFiles(entry.name, overrides.files);
-      from = { name: entry.name, repository: dirname(staged), dir: staged };
+      from = { name: entry.name, repository: staged.root, dir: staged.dir };
     }
     let fingerprint: ModelFingerprint;
     try {
       fingerprint = await fingerprintModel(from.dir);
     } catch (err) {
       if (staged !== null) await removeStagedModel(staged);
+      const code = (err as NodeJS.ErrnoException).code ?? 'error';
       throw this.failed(
         entry,
-        failure(
-          entry.name,
-          new Error(`cannot read model directory '${from.dir}': ${(err as Error).message}`),
-        ),
+        failure(entry.name, new Error(`cannot read the model directory (${code})`), from.repository),
       );
     }
     const plain = overrides === null;
@@ -341,30 +376,16 @@ export class ModelManager {
     let versions: ModelVersion[];
     let config: NonNullable<ModelEntry['config']>;
     try {
-      const loaded = await loadModel(from, this.options.loader, { config: overrides?.config ?? null, reuse });
-      versions = loaded.versions;
-      config = loaded.config;
-      const fresh = versions.filter((v) => reuse?.get(v.version) !== v);
-      try {
-        for (const v of fresh)
-          await runWarmup(
-            v.config,
-            v.plan,
-            v.pool.slots.map((s) => s.instance),
-            from.dir,
-          );
-        if (this.stopped) throw new Error('the server is shutting down');
-      } catch (err) {
-        await this.release(fresh);
-        throw failure(entry.name, err);
-      }
+      ({ versions, config } = await this.loadPermits.run(() =>
+        this.buildVersions(entry.name, from, overrides?.config ?? null, reuse),
+      ));
     } catch (err) {
       if (staged !== null) await removeStagedModel(staged);
       if (plain) entry.fingerprint = fingerprint; // a poll retries only once the files change
-      throw this.failed(entry, failure(entry.name, err));
+      throw this.failed(entry, failure(entry.name, err, from.repository));
     }
 
-    const oldStaged = entry.stagedDir;
+    const oldStaged = entry.staged;
     const retired = entry.publish(versions);
     entry.source = from;
     entry.config = config;
@@ -372,7 +393,7 @@ export class ModelManager {
     entry.state = 'READY';
     entry.reason = '';
     entry.overridden = !plain;
-    entry.stagedDir = staged;
+    entry.staged = staged;
     entry.dependencies = dependencies;
     const ms = ((this.options.clock.nowNs() - startedNs) / 1e6).toFixed(0);
     const first = versions[0];
@@ -381,6 +402,32 @@ export class ModelManager {
     );
     await this.release(retired);
     if (oldStaged !== null && oldStaged !== staged) await removeStagedModel(oldStaged);
+  }
+
+  /** Loads the versions of `from` not in `reuse` and warms them up; on failure releases what it started. */
+  private async buildVersions(
+    name: string,
+    from: ModelSource,
+    config: PartialModelConfig | null,
+    reuse: ReadonlyMap<number, ModelVersion> | undefined,
+  ): Promise<{ versions: ModelVersion[]; config: NonNullable<ModelEntry['config']> }> {
+    const loaded = await loadModel(from, this.options.loader, { config, reuse });
+    const fresh = loaded.versions.filter((v) => reuse?.get(v.version) !== v);
+    try {
+      for (const v of fresh) {
+        await runWarmup(
+          v.config,
+          v.plan,
+          v.pool.slots.map((s) => s.instance),
+          from.dir,
+        );
+      }
+      if (this.stopped) throw new Error('the server is shutting down');
+    } catch (err) {
+      await this.release(fresh);
+      throw failure(name, err, from.repository);
+    }
+    return loaded;
   }
 
   /** Records a failed load: a serving model keeps serving; otherwise it becomes UNAVAILABLE. */
@@ -429,12 +476,12 @@ export class ModelManager {
       entry.reason = '';
       await this.release(retired);
     }
-    if (entry.stagedDir !== null) await removeStagedModel(entry.stagedDir);
+    if (entry.staged !== null) await removeStagedModel(entry.staged);
     if (retired.length > 0 || entry.state === 'UNAVAILABLE' || entry.state === 'LOADING') {
       entry.state = 'UNAVAILABLE';
       entry.reason = reason;
     }
-    entry.stagedDir = null;
+    entry.staged = null;
     entry.overridden = false;
     entry.fingerprint = null;
     entry.config = null;

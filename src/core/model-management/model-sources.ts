@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { internal, invalidArg } from '../../common/errors.js';
+import { internal, invalidArg, isValidModelName } from '../../common/index.js';
 import {
   isEnsemble,
   normalizeModelConfig,
@@ -15,11 +15,6 @@ import {
 } from '../../config/index.js';
 import type { ModelConfig } from '../../config/model-config.js';
 import type { ModelSource } from '../model-repository.js';
-
-/** Whether `name` can be a model directory name (no separators, not `.`/`..`, not hidden). */
-export function isPlainModelName(name: string): boolean {
-  return name !== '' && !name.startsWith('.') && !/[\\/\0]/.test(name);
-}
 
 function isDirectory(path: string): boolean {
   try {
@@ -35,7 +30,7 @@ function isDirectory(path: string): boolean {
  */
 export function findModelSource(roots: readonly string[], name: string): ModelSource {
   const found: ModelSource[] = [];
-  if (isPlainModelName(name)) {
+  if (isValidModelName(name)) {
     for (const root of roots) {
       const repository = resolve(root);
       const dir = join(repository, name);
@@ -57,7 +52,7 @@ export function findModelSource(roots: readonly string[], name: string): ModelSo
   return found[0]!;
 }
 
-/** The model directory names in the roots now (hidden entries skipped; unreadable roots ignored). */
+/** The model directory names in the roots now (hidden and invalid names skipped; unreadable roots ignored). */
 export function listModelNames(roots: readonly string[]): Set<string> {
   const names = new Set<string>();
   for (const root of roots) {
@@ -68,7 +63,7 @@ export function listModelNames(roots: readonly string[]): Set<string> {
       continue;
     }
     for (const name of entries) {
-      if (!name.startsWith('.') && isDirectory(join(root, name))) names.add(name);
+      if (isValidModelName(name) && isDirectory(join(root, name))) names.add(name);
     }
   }
   return names;

@@ -18,6 +18,7 @@ import type { ServerError } from '../../common/errors.js';
 import type { ModelConfig, ModelWarmup, WarmupInput } from '../../config/model-config.js';
 import { configToWire, ELEMENT_BYTES } from '../../protocol/datatypes.js';
 import { elementCount, type Tensor } from '../../protocol/tensor.js';
+import { confinedFile, errnoCode } from '../confined-file.js';
 import type { ModelPlan } from '../model-plan.js';
 
 /** Settles one warmup execution (a handler object: no closure per batch). */
@@ -49,15 +50,17 @@ async function sampleBytes(
   name: string,
   input: WarmupInput,
   modelDir: string,
+  warmupIndex: number,
 ): Promise<{ bytes: Uint8Array; fromFile: boolean }> {
   const datatype = configToWire(input.data_type);
   const count = elementCount(input.dims);
   if (input.input_data_file !== undefined) {
-    const path = join(modelDir, 'warmup', input.input_data_file);
+    const field = `model_warmup[${warmupIndex}].inputs[${JSON.stringify(name)}].input_data_file`;
+    const path = await confinedFile(join(modelDir, 'warmup'), input.input_data_file, field);
     try {
       return { bytes: new Uint8Array(await readFile(path)), fromFile: true };
     } catch (err) {
-      throw new Error(`cannot read warmup data file '${path}' of input '${name}': ${(err as Error).message}`);
+      throw new Error(`${field} ${JSON.stringify(input.input_data_file)} cannot be read (${errnoCode(err)})`);
     }
   }
   // BYTES: every element an empty string (Triton falls back to zeros for random strings too).
@@ -76,11 +79,16 @@ async function sampleBytes(
 }
 
 /** Builds the batch of one warmup entry. */
-async function buildBatch(warmup: ModelWarmup, plan: ModelPlan, modelDir: string): Promise<ExecutionBatch> {
+async function buildBatch(
+  warmup: ModelWarmup,
+  warmupIndex: number,
+  plan: ModelPlan,
+  modelDir: string,
+): Promise<ExecutionBatch> {
   const rows = plan.batched ? Math.max(1, warmup.batch_size) : 1;
   const inputs: Tensor[] = [];
   for (const [name, input] of Object.entries(warmup.inputs)) {
-    const sample = await sampleBytes(name, input, modelDir);
+    const sample = await sampleBytes(name, input, modelDir, warmupIndex);
     const datatype = configToWire(input.data_type);
     const fixedBytes = elementCount(input.dims) * ELEMENT_BYTES[datatype];
     if (sample.fromFile && datatype !== 'BYTES' && sample.bytes.length !== fixedBytes) {
@@ -135,8 +143,8 @@ export async function runWarmup(
 ): Promise<void> {
   if (config.model_warmup.length === 0) return;
   const batches: { warmup: ModelWarmup; batch: ExecutionBatch }[] = [];
-  for (const warmup of config.model_warmup) {
-    batches.push({ warmup, batch: await buildBatch(warmup, plan, modelDir) });
+  for (const [i, warmup] of config.model_warmup.entries()) {
+    batches.push({ warmup, batch: await buildBatch(warmup, i, plan, modelDir) });
   }
   await Promise.all(instances.map((instance) => warmInstance(instance, batches)));
 }

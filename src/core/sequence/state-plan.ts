@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { invalidArg } from '../../common/errors.js';
 import type { ModelConfig } from '../../config/model-config.js';
 import { configToWire, type DataType, ELEMENT_BYTES } from '../../protocol/datatypes.js';
+import { ConfinedFileError, confinedFileSync, errnoCode } from '../confined-file.js';
 
 /** Model parameter naming the batch axis of the state tensors. */
 export const STATE_BATCH_AXIS_PARAMETER = 'nereid.state_batch_axis';
@@ -64,7 +65,7 @@ export function resolveStates(config: ModelConfig, modelDir: string | undefined)
   const states = config.sequence_batching?.state ?? [];
   const axes = readAxes(config);
   const batched = config.max_batch_size > 0;
-  return states.map((s) => {
+  return states.map((s, index) => {
     const datatype = configToWire(s.data_type);
     const elementBytes = ELEMENT_BYTES[datatype];
     if (elementBytes === 0)
@@ -95,17 +96,19 @@ export function resolveStates(config: ModelConfig, modelDir: string | undefined)
           config.name,
           'the model directory is unknown, so initial_state data_file cannot be read',
         );
-      const path = join(modelDir, 'initial_state', initial.data_file);
+      const field = `sequence_batching.state[${index}].initial_state[0].data_file`;
       let file: Uint8Array;
       try {
-        file = readFileSync(path);
+        file = readFileSync(confinedFileSync(join(modelDir, 'initial_state'), initial.data_file, field));
       } catch (err) {
-        throw loadError(config.name, `cannot read initial_state file "${path}": ${(err as Error).message}`);
+        const why =
+          err instanceof ConfinedFileError ? err.message : `${field} cannot be read (${errnoCode(err)})`;
+        throw loadError(config.name, why);
       }
       if (file.length < bytes) {
         throw loadError(
           config.name,
-          `initial_state file "${path}" has ${file.length} bytes but state '${s.input_name}' needs ${bytes}`,
+          `${field} ${JSON.stringify(initial.data_file)} has ${file.length} bytes but state '${s.input_name}' needs ${bytes}`,
         );
       }
       initialBytes = file.slice(0, bytes);

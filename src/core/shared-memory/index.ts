@@ -5,6 +5,7 @@
  */
 export {
   type CudaSharedMemoryStatusJson,
+  DEFAULT_MAX_SHARED_MEMORY_REGIONS,
   SharedMemoryManager,
   type SharedMemoryManagerOptions,
   type SystemSharedMemoryStatusJson,

@@ -13,7 +13,12 @@ export interface SharedMemoryManagerOptions {
   enabled?: boolean;
   /** Directory of POSIX shared-memory objects; default '/dev/shm'. */
   directory?: string;
+  /** Most registered regions (each holds an open file descriptor); default 256. */
+  maxRegions?: number;
 }
+
+/** Default most registered system regions (`--max-shared-memory-regions`). */
+export const DEFAULT_MAX_SHARED_MEMORY_REGIONS = 256;
 
 /** A system region in `GET v2/systemsharedmemory/status`. */
 export interface SystemSharedMemoryStatusJson {
@@ -41,12 +46,15 @@ export interface CudaSharedMemoryStatusJson {
 export class SharedMemoryManager {
   /** Whether client shared memory is allowed. */
   readonly enabled: boolean;
+  /** Most registered regions. */
+  readonly maxRegions: number;
   private readonly directory: string | undefined;
   private readonly regions = new Map<string, SharedMemoryRegion>();
 
   constructor(options: SharedMemoryManagerOptions = {}) {
     this.enabled = options.enabled ?? false;
     this.directory = options.directory;
+    this.maxRegions = options.maxRegions ?? DEFAULT_MAX_SHARED_MEMORY_REGIONS;
   }
 
   /** Number of registered regions. */
@@ -91,6 +99,13 @@ export class SharedMemoryManager {
         Status.ALREADY_EXISTS,
         'ERR_SHM_ALREADY_REGISTERED',
         `shared memory region '${name}' already in manager`,
+      );
+    }
+    if (this.regions.size >= this.maxRegions) {
+      throw new ServerError(
+        Status.UNAVAILABLE,
+        'ERR_SHM_TOO_MANY_REGIONS',
+        `Cannot register shared memory region '${name}': ${this.maxRegions} regions are registered already (--max-shared-memory-regions); unregister one first`,
       );
     }
     this.regions.set(name, SharedMemoryRegion.open(name, key, offsetBytes, byteSize, this.directory));

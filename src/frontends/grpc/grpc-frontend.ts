@@ -1,13 +1,18 @@
 /**
  * The gRPC frontend: a grpc-js server serving inference.GRPCInferenceService and
- * grpc.health.v1.Health from the project's .proto files, with Triton's limits (2 GB messages both
- * ways) and tritonserver's keepalive settings. Start and stop mirror the HTTP frontend: close()
- * stops accepting, lets open streams finish what they received, then resolves. It holds no
- * scheduling state; the RPCs themselves live in grpc-service-handlers.ts.
+ * grpc.health.v1.Health from the project's .proto files, with a bound on received messages
+ * (--grpc-max-message-size, 64 MiB by default; Triton's 2 GB for sent ones), optional TLS and
+ * mutual TLS (Triton's --grpc-use-ssl flags) and tritonserver's keepalive settings. Start and stop
+ * mirror the HTTP frontend: close() stops accepting, lets open streams finish what they received,
+ * then resolves. It holds no scheduling state; the RPCs themselves live in grpc-service-handlers.ts.
  */
 import * as grpc from '@grpc/grpc-js';
+import { invalidArg } from '../../common/errors.js';
 import type { InferenceServer } from '../../core/index.js';
 import { loadProtos, MAX_GRPC_MESSAGE_BYTES } from '../../protocol/grpc/index.js';
+import type { Restrictions } from '../access/index.js';
+import { checkServerTls, type ServerTlsOptions } from '../server-tls.js';
+import { restrictHandlers } from './grpc-restrictions.js';
 import { healthServiceHandlers, inferenceServiceHandlers } from './grpc-service-handlers.js';
 import type { GrpcStreamSession } from './grpc-stream-session.js';
 
@@ -16,6 +21,12 @@ export const GRPC_COMPRESSION_LEVELS = ['none', 'low', 'medium', 'high'] as cons
 
 /** One of GRPC_COMPRESSION_LEVELS. */
 export type GrpcCompressionLevel = (typeof GRPC_COMPRESSION_LEVELS)[number];
+
+/**
+ * Default of --grpc-max-message-size: 64 MiB, as --http-max-input-size. Triton accepts 2 GB, which
+ * lets one request make the server buffer, copy and decode gigabytes on its main thread.
+ */
+export const DEFAULT_GRPC_MAX_RECEIVE_BYTES = 64 * 1024 * 1024;
 
 /** gRPC frontend options (tritonserver's flag names in brackets). */
 export interface GrpcFrontendOptions {
@@ -37,6 +48,40 @@ export interface GrpcFrontendOptions {
   keepalivePermitWithoutCalls?: boolean;
   /** Pings allowed without data frames [--grpc-http2-max-pings-without-data]; default 2. */
   http2MaxPingsWithoutData?: number;
+  /** Categories that need a metadata key [--grpc-restricted-protocol]; default none (every RPC open). */
+  restrictions?: Restrictions;
+  /**
+   * Largest message received, in bytes, after decompression [--grpc-max-message-size]; a larger
+   * length prefix is refused with RESOURCE_EXHAUSTED before its body is buffered; default
+   * DEFAULT_GRPC_MAX_RECEIVE_BYTES. Sent messages may be up to 2 GB, as Triton's.
+   */
+  maxReceiveMessageBytes?: number;
+  /** Serve over TLS [--grpc-use-ssl, --grpc-use-ssl-mutual and the cert flags]; default none. */
+  tls?: ServerTlsOptions;
+}
+
+/** Checks and defaults --grpc-max-message-size (1 to 2 GB - 1, the protobuf limit). */
+export function resolveMaxReceiveBytes(bytes: number | undefined): number {
+  const value = bytes ?? DEFAULT_GRPC_MAX_RECEIVE_BYTES;
+  if (!Number.isSafeInteger(value) || value < 1 || value > MAX_GRPC_MESSAGE_BYTES) {
+    throw invalidArg(
+      'ERR_BAD_GRPC_LIMIT',
+      `--grpc-max-message-size must be between 1 and ${MAX_GRPC_MESSAGE_BYTES}: received ${value}`,
+    );
+  }
+  return value;
+}
+
+/** grpc-js server credentials for `tls` (insecure without it). */
+function serverCredentials(tls: ServerTlsOptions | undefined): grpc.ServerCredentials {
+  if (tls === undefined) return grpc.ServerCredentials.createInsecure();
+  checkServerTls(tls, '--grpc-root-cert');
+  const root = tls.rootCertPem === undefined ? null : Buffer.from(tls.rootCertPem);
+  return grpc.ServerCredentials.createSsl(
+    root,
+    [{ private_key: Buffer.from(tls.keyPem), cert_chain: Buffer.from(tls.certPem) }],
+    tls.mutual === true,
+  );
 }
 
 /** Where the frontend listens. */
@@ -52,6 +97,9 @@ export class GrpcFrontend {
   private readonly grpcServer: grpc.Server;
   private readonly port: number;
   private readonly address: string;
+  private readonly credentials: grpc.ServerCredentials;
+  /** Largest message received, bytes. */
+  readonly maxReceiveMessageBytes: number;
   private readonly sessions = new Set<GrpcStreamSession>();
   private readonly forgetSession = (session: GrpcStreamSession): void => {
     this.sessions.delete(session);
@@ -61,6 +109,9 @@ export class GrpcFrontend {
   constructor(server: InferenceServer, options: GrpcFrontendOptions = {}) {
     this.port = options.port ?? 8001;
     this.address = options.address ?? '0.0.0.0';
+    const maxReceive = resolveMaxReceiveBytes(options.maxReceiveMessageBytes);
+    this.maxReceiveMessageBytes = maxReceive;
+    this.credentials = serverCredentials(options.tls);
     const level = options.inferResponseCompressionLevel ?? 'none';
     if (level !== 'none') {
       server.logger.logWarning(
@@ -68,7 +119,8 @@ export class GrpcFrontend {
       );
     }
     this.grpcServer = new grpc.Server({
-      'grpc.max_receive_message_length': MAX_GRPC_MESSAGE_BYTES,
+      // grpc-js checks a message's 5-byte length prefix against this before reading its body.
+      'grpc.max_receive_message_length': maxReceive,
       'grpc.max_send_message_length': MAX_GRPC_MESSAGE_BYTES,
       'grpc.keepalive_time_ms': options.keepaliveTimeMs ?? 7_200_000,
       'grpc.keepalive_timeout_ms': options.keepaliveTimeoutMs ?? 20_000,
@@ -79,22 +131,25 @@ export class GrpcFrontend {
       'grpc.enable_channelz': 0,
     });
     const protos = loadProtos();
-    this.grpcServer.addService(protos.inferenceService, inferenceServiceHandlers(server, this));
-    this.grpcServer.addService(protos.healthService, healthServiceHandlers(server));
+    const restrictions = options.restrictions ?? new Map();
+    this.grpcServer.addService(
+      protos.inferenceService,
+      restrictHandlers(inferenceServiceHandlers(server, this), restrictions),
+    );
+    this.grpcServer.addService(
+      protos.healthService,
+      restrictHandlers(healthServiceHandlers(server), restrictions),
+    );
   }
 
   /** Starts listening; resolves with the bound address and port. */
   listen(): Promise<GrpcListenAddress> {
     const host = this.address.includes(':') ? `[${this.address}]` : this.address;
     return new Promise((resolve, reject) => {
-      this.grpcServer.bindAsync(
-        `${host}:${this.port}`,
-        grpc.ServerCredentials.createInsecure(),
-        (err, port) => {
-          if (err !== null) reject(err);
-          else resolve({ address: this.address, port });
-        },
-      );
+      this.grpcServer.bindAsync(`${host}:${this.port}`, this.credentials, (err, port) => {
+        if (err !== null) reject(err);
+        else resolve({ address: this.address, port });
+      });
     });
   }
 

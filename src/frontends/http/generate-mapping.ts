@@ -10,6 +10,7 @@ import {
   type DataType,
   elementCount,
   jsonDataToWire,
+  MAX_JSON_DATA_DEPTH,
   type Parameters,
   readRequestParameters,
   type Tensor,
@@ -60,13 +61,22 @@ function typeName(v: unknown): string {
   return typeof v;
 }
 
-/** Collects the leaves of a (possibly nested) JSON array, row-major. */
-function flatten(value: unknown, out: unknown[]): void {
+/**
+ * Collects the leaves of a (possibly nested) JSON array, row-major.
+ * @throws ServerError INVALID_ARG when the arrays nest deeper than MAX_JSON_DATA_DEPTH
+ */
+function flatten(name: string, value: unknown, out: unknown[], depth: number): void {
   if (!Array.isArray(value)) {
     out.push(value);
     return;
   }
-  for (let i = 0; i < value.length; i++) flatten(value[i], out);
+  if (depth > MAX_JSON_DATA_DEPTH) {
+    throw invalidArg(
+      ERR_GENERATE_JSON,
+      `Input '${name}' nests arrays deeper than ${MAX_JSON_DATA_DEPTH} levels`,
+    );
+  }
+  for (let i = 0; i < value.length; i++) flatten(name, value[i], out, depth + 1);
 }
 
 /**
@@ -100,7 +110,7 @@ export function generateInputShape(name: string, metadataShape: readonly number[
 
 function toTensor(spec: GenerateInputSpec, value: unknown): Tensor {
   const leaves: unknown[] = [];
-  flatten(value, leaves);
+  flatten(spec.name, value, leaves, 1);
   const shape = generateInputShape(spec.name, spec.clientShape, leaves.length);
   const data = jsonDataToWire(spec.name, spec.datatype, shape, leaves);
   return { name: spec.name, datatype: spec.datatype, shape, data };

@@ -1,47 +1,110 @@
 /**
- * The KServe v2 HTTP/REST frontend on node:http: routes Triton's endpoints (and the OpenAI-compatible
- * `/v1/` API, frontends/openai) to the core facade,
- * reads bodies with a size limit and compression, answers errors as `{"error": "..."}` with
- * Triton's status mapping, and cancels queued requests of clients that disconnect. It holds no
- * scheduling state.
+ * The KServe v2 HTTP/REST frontend on node:http (or node:https with TLS): routes Triton's endpoints
+ * (and the OpenAI-compatible `/v1/` API, frontends/openai) to the core facade, reads bodies with a
+ * size limit, an in-flight byte budget and compression, answers errors as `{"error": "..."}` with
+ * Triton's status mapping, and cancels queued requests of clients that disconnect. Connections are
+ * bounded in number and in the time a request may take to arrive (http-limits.ts); shutdown drains
+ * them without resetting a request (http-drain.ts). It holds no scheduling state.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerOptions,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { invalidArg, notFound, unsupported } from '../../common/errors.js';
 import { modelConfigToJson } from '../../config/index.js';
 import type { InferenceServer } from '../../core/index.js';
+import { carriesRestrictionValue, type Restriction, type Restrictions } from '../access/index.js';
 import {
   handleOpenAiGeneration,
   handleOpenAiModel,
   handleOpenAiModels,
   OpenAiEndpoint,
   sendOpenAiError,
+  sendOpenAiRefusal,
 } from '../openai/index.js';
-import { collectBody, decodeContent, pickResponseEncoding, readBody } from './http-body.js';
+import { checkServerTls, type ServerTlsOptions } from '../server-tls.js';
+import { collectBody } from './http-body.js';
+import { HttpConnectionGuard } from './http-connection-guard.js';
+import { drainHttpServer } from './http-drain.js';
 import { handleGenerate } from './http-generate.js';
 import { HttpInferExchange } from './http-infer-exchange.js';
-import { sendBodyError, sendEmpty, sendError, sendErrorStatus, sendJson } from './http-reply.js';
+import { type HttpLimits, type HttpLimitsOptions, resolveHttpLimits } from './http-limits.js';
+import { readBodyOrAnswer, sendEmpty, sendError, sendErrorStatus, sendJson } from './http-reply.js';
 import { handleRepositoryControl } from './http-repository.js';
-import { matchRoute, type Route, RouteKind } from './http-router.js';
+import { matchRoute, ROUTE_CATEGORY, type Route, RouteKind } from './http-router.js';
 import { handleSharedMemory } from './http-shared-memory.js';
+import { InflightBytes } from './inflight-bytes.js';
 
-/** HTTP frontend options (tritonserver's flag names in brackets). */
-export interface HttpFrontendOptions {
+/** HTTP frontend options (tritonserver's flag names in brackets; the bounds are HttpLimitsOptions). */
+export interface HttpFrontendOptions extends HttpLimitsOptions {
   /** Port [--http-port]; 0 picks a free one; default 8000. */
   port?: number;
   /** Address to bind [--http-address]; default '0.0.0.0'. */
   address?: string;
   /** Largest accepted request body, also after decompression [--http-max-input-size]; default 64 MiB. */
   maxInputSizeBytes?: number;
+  /** Categories that need a header [--http-restricted-api]; default none (every API open). */
+  restrictions?: Restrictions;
+  /** Serve HTTPS with these [--http-use-ssl and the --http-*-cert flags]; default none (plain HTTP). */
+  tls?: ServerTlsOptions;
 }
 
 const kExchange = Symbol('nereid.exchange');
-type TrackedSocket = Socket & { [kExchange]?: HttpInferExchange | null };
+const kSockets = Symbol('nereid.sockets');
+type TrackedSocket = Socket & {
+  [kExchange]?: HttpInferExchange | null;
+  /** The frontend's set of open connections, which the socket leaves when it closes. */
+  [kSockets]?: Set<Socket>;
+};
+
+// Shared 'close' listener of every connection; `this` is the socket.
+function onConnectionClose(this: TrackedSocket): void {
+  this[kExchange]?.onClientGone();
+  this[kSockets]!.delete(this);
+}
+
+/** node:http or node:https, with the timeouts of `limits` (one server per frontend). */
+function createNodeServer(
+  limits: HttpLimits,
+  tls: ServerTlsOptions | undefined,
+  listener: (req: IncomingMessage, res: ServerResponse) => void,
+): Server {
+  const options: ServerOptions = {
+    keepAlive: true,
+    noDelay: true,
+    headersTimeout: limits.headerTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionsCheckingInterval: limits.timeoutCheckIntervalMs,
+  };
+  if (tls === undefined) return createServer(options, listener);
+  const mutual = tls.mutual === true;
+  const https = createHttpsServer(
+    {
+      ...options,
+      cert: tls.certPem,
+      key: tls.keyPem,
+      ca: tls.rootCertPem,
+      requestCert: mutual,
+      rejectUnauthorized: mutual,
+      // The handshake comes before any header: the header timeout bounds it too (node: 120 s).
+      handshakeTimeout: limits.headerTimeoutMs || 120_000,
+    },
+    listener,
+  );
+  return https as unknown as Server;
+}
 
 /** The message of an unknown `/v1/` path. */
 function unknownOpenAiPath(url: string): string {
   const q = url.indexOf('?');
-  return `Unknown OpenAI endpoint '${q === -1 ? url : url.slice(0, q)}': served are /v1/models, /v1/completions, /v1/chat/completions`;
+  const path = q === -1 ? url : url.slice(0, q);
+  return `Unknown OpenAI endpoint '${path.length > 80 ? `${path.slice(0, 80)}…` : path}': served are /v1/models, /v1/completions, /v1/chat/completions`;
 }
 
 /** The HTTP frontend. */
@@ -51,6 +114,16 @@ export class HttpFrontend {
   private readonly port: number;
   private readonly address: string;
   private readonly maxInputSizeBytes: number;
+  /** The restriction of each route kind (index = RouteKind), null where open. */
+  private readonly restrictionByRoute: readonly (Restriction | null)[];
+  /** The bounds in force. */
+  readonly limits: HttpLimits;
+  /** Whether the frontend serves HTTPS. */
+  readonly tls: boolean;
+  private readonly budget: InflightBytes;
+  private readonly guard: HttpConnectionGuard;
+  /** Open connections (TLS: those past the handshake), for the drain. */
+  private readonly sockets = new Set<Socket>();
   private closing = false;
 
   constructor(server: InferenceServer, options: HttpFrontendOptions = {}) {
@@ -58,14 +131,26 @@ export class HttpFrontend {
     this.port = options.port ?? 8000;
     this.address = options.address ?? '0.0.0.0';
     this.maxInputSizeBytes = options.maxInputSizeBytes ?? 64 * 1024 * 1024;
-    this.http = createServer({ keepAlive: true, noDelay: true, requestTimeout: 0 }, (req, res) =>
-      this.onRequest(req, res),
-    );
-    this.http.keepAliveTimeout = 65_000;
-    this.http.on('connection', (socket: TrackedSocket) => {
+    const restrictions = options.restrictions ?? new Map();
+    this.restrictionByRoute = ROUTE_CATEGORY.map((c) => (c === null ? null : (restrictions.get(c) ?? null)));
+    this.limits = resolveHttpLimits(options, this.maxInputSizeBytes);
+    this.budget = new InflightBytes(this.limits.maxInflightBytes);
+    if (options.tls !== undefined) checkServerTls(options.tls, '--http-root-cert');
+    this.tls = options.tls !== undefined;
+    this.http = createNodeServer(this.limits, options.tls, (req, res) => this.onRequest(req, res));
+    this.http.maxConnections = this.limits.maxConnections;
+    this.guard = new HttpConnectionGuard(this.http, this.limits, server.logger);
+    this.http.on(this.tls ? 'secureConnection' : 'connection', (socket: TrackedSocket) => {
       socket[kExchange] = null;
-      socket.on('close', () => socket[kExchange]?.onClientGone());
+      socket[kSockets] = this.sockets;
+      this.sockets.add(socket);
+      socket.on('close', onConnectionClose);
     });
+  }
+
+  /** Bytes of request bodies held now (of limits.maxInflightBytes). */
+  get heldBodyBytes(): number {
+    return this.budget.heldBytes;
   }
 
   /** Starts listening; resolves with the bound address and port. */
@@ -80,19 +165,14 @@ export class HttpFrontend {
   }
 
   /**
-   * Stops accepting connections; in-flight requests finish first. Keep-alive connections are
-   * answered with `Connection: close` from now on and closed as soon as they are idle.
+   * Stops accepting connections; in-flight requests finish first. Requests on open connections
+   * are answered with `Connection: close` from now on, and a connection is closed once it has
+   * been quiet with nothing pending (http-drain.ts): a request already sent is answered, not reset.
    */
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.closing = true;
-    return new Promise((resolve) => {
-      const sweep = setInterval(() => this.http.closeIdleConnections(), 20);
-      this.http.close(() => {
-        clearInterval(sweep);
-        resolve();
-      });
-      this.http.closeIdleConnections();
-    });
+    await drainHttpServer(this.http, this.sockets);
+    this.guard.close();
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -107,7 +187,16 @@ export class HttpFrontend {
       return;
     }
     if (!route.methods.includes(req.method ?? '')) {
-      sendErrorStatus(res, 405, 'Method Not Allowed', { Allow: route.methods.join(', ') });
+      const allow = { Allow: route.methods.join(', ') };
+      if (route.kind >= RouteKind.OPENAI_MODELS) sendOpenAiRefusal(res, 405, 'Method Not Allowed', allow);
+      else sendErrorStatus(res, 405, 'Method Not Allowed', allow);
+      return;
+    }
+    const restriction = this.restrictionByRoute[route.kind];
+    if (restriction != null && !carriesRestrictionValue(restriction, req.headers[restriction.key])) {
+      // The `/v1/` routes answer in OpenAI's shape, which their clients read.
+      if (route.kind >= RouteKind.OPENAI_MODELS) sendOpenAiRefusal(res, 403, restriction.message);
+      else sendErrorStatus(res, 403, restriction.message);
       return;
     }
     try {
@@ -119,7 +208,6 @@ export class HttpFrontend {
 
   private dispatch(route: Route, req: IncomingMessage, res: ServerResponse): void {
     const server = this.server;
-    const encoding = pickResponseEncoding(req.headers['accept-encoding']);
     switch (route.kind) {
       case RouteKind.HEALTH_LIVE:
         sendEmpty(res, server.isLive() ? 200 : 400);
@@ -128,29 +216,29 @@ export class HttpFrontend {
         sendEmpty(res, server.isReady() ? 200 : 400);
         return;
       case RouteKind.SERVER_METADATA:
-        sendJson(res, 200, server.serverMetadata(), encoding);
+        sendJson(res, 200, server.serverMetadata());
         return;
       case RouteKind.MODEL_METADATA:
-        sendJson(res, 200, server.modelMetadata(route.model, route.version), encoding);
+        sendJson(res, 200, server.modelMetadata(route.model, route.version));
         return;
       case RouteKind.MODEL_READY:
         if (server.isModelReady(route.model, route.version)) sendEmpty(res, 200);
         else sendErrorStatus(res, 400, 'Model version not ready');
         return;
       case RouteKind.MODEL_CONFIG:
-        sendJson(res, 200, modelConfigToJson(server.modelConfig(route.model, route.version)), encoding);
+        sendJson(res, 200, modelConfigToJson(server.modelConfig(route.model, route.version)));
         return;
       case RouteKind.MODEL_STATS:
-        sendJson(res, 200, server.statistics(route.model, route.version), encoding);
+        sendJson(res, 200, server.statistics(route.model, route.version));
         return;
       case RouteKind.ALL_STATS:
-        sendJson(res, 200, server.statistics(), encoding);
+        sendJson(res, 200, server.statistics());
         return;
       case RouteKind.INFER:
         this.handleInfer(route, req, res);
         return;
       case RouteKind.REPOSITORY_INDEX:
-        void this.handleRepositoryIndex(req, res, encoding);
+        void this.handleRepositoryIndex(req, res);
         return;
       case RouteKind.GENERATE:
       case RouteKind.GENERATE_STREAM:
@@ -162,15 +250,16 @@ export class HttpFrontend {
           route.version,
           route.kind === RouteKind.GENERATE_STREAM,
           this.maxInputSizeBytes,
+          this.budget,
         );
         return;
       case RouteKind.REPOSITORY_LOAD:
       case RouteKind.REPOSITORY_UNLOAD:
-        void handleRepositoryControl(server, route, req, res, this.maxInputSizeBytes);
+        void handleRepositoryControl(server, route, req, res, this.maxInputSizeBytes, this.budget);
         return;
       case RouteKind.SYSTEM_SHM:
       case RouteKind.CUDA_SHM:
-        void handleSharedMemory(server, route, req, res, this.maxInputSizeBytes);
+        void handleSharedMemory(server, route, req, res, this.maxInputSizeBytes, this.budget);
         return;
       case RouteKind.TRACE:
         throw unsupported('ERR_UNSUPPORTED_ENDPOINT', 'The trace extension is not available on this server');
@@ -193,14 +282,10 @@ export class HttpFrontend {
           res,
           route.kind === RouteKind.OPENAI_CHAT_COMPLETIONS ? OpenAiEndpoint.CHAT : OpenAiEndpoint.COMPLETIONS,
           this.maxInputSizeBytes,
+          this.budget,
         );
         return;
     }
-  }
-
-  private async readDecodedBody(req: IncomingMessage): Promise<Buffer> {
-    const raw = await readBody(req, this.maxInputSizeBytes);
-    return decodeContent(raw, req.headers['content-encoding'], this.maxInputSizeBytes);
   }
 
   private handleInfer(route: Route, req: IncomingMessage, res: ServerResponse): void {
@@ -212,20 +297,18 @@ export class HttpFrontend {
       route.model,
       route.version,
       this.maxInputSizeBytes,
+      this.budget,
     );
     // The socket's close cancels this exchange until the next request on the connection replaces
     // it; a finished exchange ignores the cancel (onClientGone checks `finished`).
     socket[kExchange] = exchange;
-    collectBody(req, this.maxInputSizeBytes, exchange);
+    collectBody(req, this.maxInputSizeBytes, this.budget, exchange);
   }
 
-  private async handleRepositoryIndex(
-    req: IncomingMessage,
-    res: ServerResponse,
-    encoding: 'gzip' | 'deflate' | null,
-  ): Promise<void> {
+  private async handleRepositoryIndex(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBodyOrAnswer(req, res, this.maxInputSizeBytes, this.budget);
+    if (body === null) return;
     try {
-      const body = await this.readDecodedBody(req);
       let readyOnly = false;
       if (body.length > 0) {
         let parsed: unknown;
@@ -246,9 +329,11 @@ export class HttpFrontend {
         }
         readyOnly = ready === true;
       }
-      sendJson(res, 200, this.server.repositoryIndex(readyOnly), encoding);
+      sendJson(res, 200, this.server.repositoryIndex(readyOnly));
     } catch (err) {
-      sendBodyError(res, err);
+      sendError(res, err);
+    } finally {
+      this.budget.release(body.length);
     }
   }
 }

@@ -4,10 +4,12 @@
  * decoupled models. Failures before the first event are ordinary JSON errors with Triton's status
  * mapping; later ones are `{"error": ...}` events on the 200 stream. A client that disconnects
  * cancels its request (a queued request leaves its queue; a running one's answers are dropped).
+ * The body's bytes stay taken from the in-flight byte budget until the exchange is over.
+ * Responses are not compressed (Triton's generate path does not compress either).
  * The JSON mapping lives in generate-mapping.ts, SSE framing in sse-writer.ts.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { internal, invalidArg, ServerError, toServerError } from '../../common/errors.js';
+import { internal, type ServerError, toServerError } from '../../common/errors.js';
 import {
   InferenceRequest as CoreRequest,
   type InferenceRequest,
@@ -16,8 +18,8 @@ import {
   type ResponseSink,
 } from '../../core/index.js';
 import { encodeGenerateResponse, parseGenerateRequest } from './generate-mapping.js';
-import { BodyTooLargeError, decodeContent, readBody } from './http-body.js';
-import { sendError } from './http-reply.js';
+import { readBodyOrAnswer, sendError } from './http-reply.js';
+import type { InflightBytes } from './inflight-bytes.js';
 import { SSE_MAX_UNSENT_BYTES, SseWriter } from './sse-writer.js';
 
 /** Message of a `/generate` call whose model answered with other than exactly one response (Triton's). */
@@ -44,12 +46,17 @@ export class HttpGenerateExchange implements ResponseSink {
   private readonly server: InferenceServer;
   private readonly res: ServerResponse;
   private readonly sse: SseWriter | null;
+  private readonly budget: InflightBytes;
+  /** Bytes of `budget` this exchange holds (its body), given back when it is over. */
+  private heldBytes: number;
   /** Non-streaming: the JSON text of the first response. */
   private single: string | null;
 
-  constructor(server: InferenceServer, res: ServerResponse, streaming: boolean) {
+  constructor(server: InferenceServer, res: ServerResponse, streaming: boolean, budget: InflightBytes) {
     this.server = server;
     this.res = res;
+    this.budget = budget;
+    this.heldBytes = 0;
     this.sse = streaming ? new SseWriter(res, { onOverflow: (bytes) => this.onSlowClient(bytes) }) : null;
     this.request = null;
     this.finished = false;
@@ -57,6 +64,19 @@ export class HttpGenerateExchange implements ResponseSink {
     this.single = null;
     (res as TrackedResponse)[kGenerate] = this;
     res.on('close', onResponseClose);
+  }
+
+  /** Takes over `bytes` of the budget (the request body) until the exchange is over. */
+  holdBody(bytes: number): void {
+    if (this.finished) this.budget.release(bytes);
+    else this.heldBytes = bytes;
+  }
+
+  /** Marks the exchange over and gives its body bytes back to the budget. */
+  finish(): void {
+    this.finished = true;
+    this.budget.release(this.heldBytes);
+    this.heldBytes = 0;
   }
 
   /** Maps `body` onto the model's inputs and submits the request; throws ServerError before streaming. */
@@ -78,7 +98,7 @@ export class HttpGenerateExchange implements ResponseSink {
   /** The client closed the connection: cancel the request and write nothing more. */
   onClientGone(): void {
     if (this.finished) return;
-    this.finished = true;
+    this.finish();
     this.sse?.abandon();
     if (this.request !== null) this.server.cancel(this.request);
     // A half-closed socket would otherwise wait for a response that will never be written.
@@ -121,7 +141,7 @@ export class HttpGenerateExchange implements ResponseSink {
   }
 
   private complete(): void {
-    this.finished = true;
+    this.finish();
     if (this.sse !== null) {
       this.sse.end();
       return;
@@ -136,7 +156,7 @@ export class HttpGenerateExchange implements ResponseSink {
   }
 
   private fail(error: ServerError): void {
-    this.finished = true;
+    this.finish();
     const sse = this.sse;
     if (sse?.isStarted) {
       sse.event(JSON.stringify({ error: error.message }));
@@ -149,8 +169,8 @@ export class HttpGenerateExchange implements ResponseSink {
 
 /**
  * Handles one generate (`streaming` false) or generate_stream request: reads the body (limit
- * `maxInputSizeBytes`, gzip/deflate accepted), maps it, submits it and answers through the
- * exchange. Every failure before streaming becomes a JSON error reply.
+ * `maxInputSizeBytes`, gzip/deflate accepted, bytes taken from `budget`), maps it, submits it and
+ * answers through the exchange. Every failure before streaming becomes a JSON error reply.
  */
 export async function handleGenerate(
   server: InferenceServer,
@@ -160,26 +180,20 @@ export async function handleGenerate(
   version: string,
   streaming: boolean,
   maxInputSizeBytes: number,
+  budget: InflightBytes,
 ): Promise<void> {
-  const exchange = new HttpGenerateExchange(server, res, streaming);
-  let body: Buffer;
-  try {
-    const raw = await readBody(req, maxInputSizeBytes);
-    body = await decodeContent(raw, req.headers['content-encoding'], maxInputSizeBytes);
-  } catch (err) {
-    exchange.finished = true;
-    if (err instanceof BodyTooLargeError) {
-      res.setHeader('Connection', 'close');
-      res.on('finish', () => res.socket?.destroy());
-    }
-    sendError(res, err instanceof ServerError ? err : invalidArg('ERR_BAD_BODY', String(err)));
+  const exchange = new HttpGenerateExchange(server, res, streaming, budget);
+  const body = await readBodyOrAnswer(req, res, maxInputSizeBytes, budget);
+  if (body === null) {
+    exchange.finish();
     return;
   }
+  exchange.holdBody(body.length);
   if (exchange.finished) return;
   try {
     exchange.submit(body, model, version);
   } catch (err) {
-    exchange.finished = true;
+    exchange.finish();
     sendError(res, err);
   }
 }

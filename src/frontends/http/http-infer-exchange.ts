@@ -2,7 +2,8 @@
  * One HTTP inference exchange: decodes the body into an InferenceRequest, is its ResponseSink,
  * and encodes the answer (JSON or binary tensors, optionally compressed) with a `Server-Timing`
  * header saying where the server's time went. If the client disconnects first, the request is
- * cancelled: removed from its queue if it has not started.
+ * cancelled: removed from its queue if it has not started. The body's bytes stay taken from the
+ * in-flight byte budget until the exchange is over.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServerError } from '../../common/errors.js';
@@ -31,6 +32,7 @@ import {
   pickResponseEncoding,
 } from './http-body.js';
 import { sendBodyError, sendError } from './http-reply.js';
+import type { InflightBytes } from './inflight-bytes.js';
 
 /** Responses up to this size are sent as one buffer (copied together) rather than chunk by chunk. */
 const SINGLE_WRITE_MAX_BYTES = 64 * 1024;
@@ -72,6 +74,9 @@ export class HttpInferExchange implements ResponseSink, BodySink {
   private readonly model: string;
   private readonly version: string;
   private readonly maxInputSizeBytes: number;
+  private readonly budget: InflightBytes;
+  /** Bytes of `budget` this exchange holds (its body, decoded), given back when it finishes. */
+  private heldBytes: number;
   private decoded: DecodedHttpInferRequest | null;
 
   constructor(
@@ -81,6 +86,7 @@ export class HttpInferExchange implements ResponseSink, BodySink {
     model: string,
     version: string,
     maxInputSizeBytes: number,
+    budget: InflightBytes,
   ) {
     this.server = server;
     this.req = req;
@@ -89,6 +95,8 @@ export class HttpInferExchange implements ResponseSink, BodySink {
     this.model = model;
     this.version = version;
     this.maxInputSizeBytes = maxInputSizeBytes;
+    this.budget = budget;
+    this.heldBytes = 0;
     this.request = null;
     this.finished = false;
     this.decoded = null;
@@ -96,21 +104,25 @@ export class HttpInferExchange implements ResponseSink, BodySink {
 
   /** The body arrived (collectBody): undo its Content-Encoding if any, then submit. */
   onBody(body: Buffer): void {
+    this.heldBytes = body.length;
     const encoding = this.req.headers['content-encoding'];
     // Plain bodies are submitted at once: decodeContent would answer them a microtask later.
     if (isIdentityEncoding(encoding)) {
       this.submitOrAnswer(body);
       return;
     }
-    decodeContent(body, encoding, this.maxInputSizeBytes).then(
-      (decoded) => this.submitOrAnswer(decoded),
+    decodeContent(body, encoding, this.maxInputSizeBytes, this.budget).then(
+      (decoded) => {
+        this.heldBytes = decoded.length;
+        this.submitOrAnswer(decoded);
+      },
       (err: unknown) => this.onBodyError(err),
     );
   }
 
-  /** The body could not be read (too large, stream error) or decoded. */
+  /** The body could not be read (too large, over the budget, stream error) or decoded. */
   onBodyError(err: unknown): void {
-    this.finished = true;
+    this.finish();
     sendBodyError(this.res, err);
   }
 
@@ -118,9 +130,16 @@ export class HttpInferExchange implements ResponseSink, BodySink {
     try {
       this.submit(body, headerValue(this.req, 'inference-header-content-length'), this.model, this.version);
     } catch (err) {
-      this.finished = true;
+      this.finish();
       sendError(this.res, err);
     }
+  }
+
+  /** Marks the exchange over and gives its body bytes back to the budget. */
+  private finish(): void {
+    this.finished = true;
+    this.budget.release(this.heldBytes);
+    this.heldBytes = 0;
   }
 
   /**
@@ -158,13 +177,13 @@ export class HttpInferExchange implements ResponseSink, BodySink {
   /** The client went away: cancel the request if it is still waiting. */
   onClientGone(): void {
     if (this.finished || this.request === null) return;
-    this.finished = true;
+    this.finish();
     this.server.cancel(this.request);
   }
 
   onResponse(_request: InferenceRequest, response: InferenceResponse | null, _final: boolean): void {
     if (this.finished || response === null) return;
-    this.finished = true;
+    this.finish();
     let encoded: ReturnType<typeof encodeHttpInferResponse>;
     try {
       encoded = encodeHttpInferResponse(
@@ -223,7 +242,7 @@ export class HttpInferExchange implements ResponseSink, BodySink {
 
   onError(_request: InferenceRequest, error: ServerError): void {
     if (this.finished) return;
-    this.finished = true;
+    this.finish();
     sendError(this.res, error);
   }
 }

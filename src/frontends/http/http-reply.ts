@@ -1,39 +1,21 @@
 /**
  * Writing HTTP replies: JSON bodies, Triton-style `{"error": "..."}` errors with the exhaustive
- * status mapping and `Retry-After` on overload, and optional response compression.
+ * status mapping and `Retry-After` on overload, and the answer to a body that was not read whole.
  */
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ServerError, Status, toServerError } from '../../common/errors.js';
 import { httpStatusOf } from '../../protocol/status-codes.js';
-import { BodyTooLargeError, compress } from './http-body.js';
+import { BodyTooLargeError, readRequestBody } from './http-body.js';
+import { type InflightBytes, InflightBytesError } from './inflight-bytes.js';
 
-/** Sends a JSON body (compressed when `encoding` is set). */
-export function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  encoding: 'gzip' | 'deflate' | null = null,
-): void {
+/**
+ * Sends a JSON body, never compressed: Triton compresses inference responses only, and clients
+ * such as tritonclient.http.aio decompress nothing else.
+ */
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = Buffer.from(JSON.stringify(body));
-  if (encoding === null) {
-    res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': text.length });
-    res.end(text);
-    return;
-  }
-  void compress(text, encoding).then(
-    (packed) => {
-      res.writeHead(status, {
-        'Content-Type': 'application/json',
-        'Content-Encoding': encoding,
-        'Content-Length': packed.length,
-      });
-      res.end(packed);
-    },
-    () => {
-      res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': text.length });
-      res.end(text);
-    },
-  );
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': text.length });
+  res.end(text);
 }
 
 /** Sends an empty body with a status (health endpoints). */
@@ -68,18 +50,37 @@ export function sendError(res: ServerResponse, err: unknown): void {
 }
 
 /**
- * Answers a request whose body could not be read or decoded: a body over the limit closes the
- * connection once answered (the rest of it is never read); anything else is a 400.
+ * Answers a request whose body could not be read or decoded. A body over the size limit or the
+ * in-flight byte budget is answered with `Connection: close`: node:http then ends the connection
+ * after the answer (a FIN, not a reset that could lose the answer) and drops whatever the client
+ * still sends, which the request timeout bounds. Anything else is a 400.
  */
 export function sendBodyError(res: ServerResponse, err: unknown): void {
-  if (err instanceof BodyTooLargeError) {
+  if (err instanceof BodyTooLargeError || err instanceof InflightBytesError) {
     res.setHeader('Connection', 'close');
     sendError(res, err);
-    res.on('finish', () => res.socket?.destroy());
     return;
   }
   sendError(
     res,
     err instanceof ServerError ? err : new ServerError(Status.INVALID_ARG, 'ERR_BAD_BODY', String(err)),
   );
+}
+
+/**
+ * Reads and decodes a request body (readRequestBody), or answers why it could not and returns
+ * null. The caller holds `body.length` bytes of `budget` until it releases them.
+ */
+export async function readBodyOrAnswer(
+  req: IncomingMessage,
+  res: ServerResponse,
+  limitBytes: number,
+  budget: InflightBytes,
+): Promise<Buffer | null> {
+  try {
+    return await readRequestBody(req, limitBytes, budget);
+  } catch (err) {
+    sendBodyError(res, err);
+    return null;
+  }
 }

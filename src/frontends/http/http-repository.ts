@@ -8,9 +8,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { invalidArg } from '../../common/errors.js';
 import type { InferenceServer, LoadParameterValue } from '../../core/index.js';
-import { BodyTooLargeError, decodeContent, readBody } from './http-body.js';
-import { sendEmpty, sendError } from './http-reply.js';
+import { readBodyOrAnswer, sendEmpty, sendError } from './http-reply.js';
 import { type Route, RouteKind } from './http-router.js';
+import type { InflightBytes } from './inflight-bytes.js';
 
 /** Reads `{"parameters": {...}}` from a repository request body; an empty body has none. */
 function readParameters(body: Buffer, what: string): Record<string, unknown> {
@@ -50,18 +50,22 @@ function loadParameters(parameters: Record<string, unknown>): Record<string, Loa
   return out;
 }
 
-/** Answers a load or unload route for `route.model`; failures use Triton's status mapping. */
+/**
+ * Answers a load or unload route for `route.model`; failures use Triton's status mapping. The
+ * body's bytes are taken from `budget` until the answer.
+ */
 export async function handleRepositoryControl(
   server: InferenceServer,
   route: Route,
   req: IncomingMessage,
   res: ServerResponse,
   maxInputSizeBytes: number,
+  budget: InflightBytes,
 ): Promise<void> {
   const load = route.kind === RouteKind.REPOSITORY_LOAD;
+  const body = await readBodyOrAnswer(req, res, maxInputSizeBytes, budget);
+  if (body === null) return;
   try {
-    const raw = await readBody(req, maxInputSizeBytes);
-    const body = await decodeContent(raw, req.headers['content-encoding'], maxInputSizeBytes);
     const parameters = readParameters(body, load ? 'load' : 'unload');
     if (load) {
       await server.loadModel(route.model, loadParameters(parameters));
@@ -77,7 +81,8 @@ export async function handleRepositoryControl(
     }
     sendEmpty(res, 200);
   } catch (err) {
-    if (err instanceof BodyTooLargeError) res.setHeader('Connection', 'close');
     sendError(res, err);
+  } finally {
+    budget.release(body.length);
   }
 }

@@ -1,10 +1,12 @@
 /**
  * Maps a request path to one of Triton's HTTP routes (server `http_server.cc` route table), or to
- * one of the OpenAI-compatible routes under `/v1/`, with its captured model name and version. Query strings are ignored. It decides the route only; the
- * method check and the handling are the frontend's.
+ * one of the OpenAI-compatible routes under `/v1/`, with its captured model name and version, and
+ * files each route under a restricted-API category. Query strings are ignored. It decides the route
+ * only; the method and restriction checks and the handling are the frontend's.
  */
+import type { ApiCategory } from '../access/index.js';
 
-/** Route kinds, one per endpoint family. */
+/** Route kinds, one per endpoint family; the OpenAI ones (`/v1/`) come last, from OPENAI_MODELS on. */
 export const RouteKind = {
   NOT_FOUND: 0,
   HEALTH_LIVE: 1,
@@ -33,6 +35,37 @@ export const RouteKind = {
 
 /** A route kind. */
 export type RouteKind = (typeof RouteKind)[keyof typeof RouteKind];
+
+/**
+ * The restricted-API category of each route kind (index = RouteKind), as Triton's http_server.cc
+ * files them; the OpenAI routes as Triton's OpenAI frontend does (completions are inference,
+ * `/v1/models` is model-repository).
+ */
+export const ROUTE_CATEGORY: readonly (ApiCategory | null)[] = [
+  null, // NOT_FOUND
+  'health', // HEALTH_LIVE
+  'health', // HEALTH_READY
+  'metadata', // SERVER_METADATA
+  'metadata', // MODEL_METADATA
+  'health', // MODEL_READY
+  'model-config', // MODEL_CONFIG
+  'statistics', // MODEL_STATS
+  'statistics', // ALL_STATS
+  'inference', // INFER
+  'inference', // GENERATE
+  'inference', // GENERATE_STREAM
+  'trace', // TRACE
+  'model-repository', // REPOSITORY_INDEX
+  'model-repository', // REPOSITORY_LOAD
+  'model-repository', // REPOSITORY_UNLOAD
+  'shared-memory', // SYSTEM_SHM
+  'shared-memory', // CUDA_SHM
+  'logging', // LOGGING
+  'model-repository', // OPENAI_MODELS
+  'model-repository', // OPENAI_MODEL
+  'inference', // OPENAI_COMPLETIONS
+  'inference', // OPENAI_CHAT_COMPLETIONS
+];
 
 /** A matched route. */
 export interface Route {

@@ -8,9 +8,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { invalidArg } from '../../common/errors.js';
 import type { InferenceServer } from '../../core/index.js';
-import { decodeContent, readBody } from './http-body.js';
-import { sendError, sendJson } from './http-reply.js';
+import { readBodyOrAnswer, sendError, sendJson } from './http-reply.js';
 import { type Route, RouteKind } from './http-router.js';
+import type { InflightBytes } from './inflight-bytes.js';
 
 /** A JSON number usable as a uint64 byte count or offset. */
 function isUInt(v: unknown): v is number {
@@ -59,7 +59,8 @@ function parseRegisterBody(body: Buffer): { key: string; offset: number; byteSiz
 
 /**
  * Answers one shared-memory route (`route.model` is the region name, '' when absent;
- * `route.version` the action). Every failure is answered with Triton's status mapping.
+ * `route.version` the action). Every failure is answered with Triton's status mapping. The body's
+ * bytes are taken from `budget` until the answer.
  */
 export async function handleSharedMemory(
   server: InferenceServer,
@@ -67,12 +68,14 @@ export async function handleSharedMemory(
   req: IncomingMessage,
   res: ServerResponse,
   maxInputSizeBytes: number,
+  budget: InflightBytes,
 ): Promise<void> {
   const manager = server.sharedMemory;
   const system = route.kind === RouteKind.SYSTEM_SHM;
   const region = route.model;
+  const body = await readBodyOrAnswer(req, res, maxInputSizeBytes, budget);
+  if (body === null) return;
   try {
-    const body = await readBody(req, maxInputSizeBytes);
     switch (route.version) {
       case 'status':
         sendJson(res, 200, system ? manager.systemStatus(region) : manager.cudaStatus(region));
@@ -83,9 +86,7 @@ export async function handleSharedMemory(
         // Without a region name the manager answers Triton's "'region name' is necessary" error.
         if (region === '') manager.registerSystem('', '', 0, 0);
         else {
-          const parsed = parseRegisterBody(
-            await decodeContent(body, req.headers['content-encoding'], maxInputSizeBytes),
-          );
+          const parsed = parseRegisterBody(body);
           manager.registerSystem(region, parsed.key, parsed.offset, parsed.byteSize);
         }
         break;
@@ -97,5 +98,7 @@ export async function handleSharedMemory(
     res.end();
   } catch (err) {
     sendError(res, err);
+  } finally {
+    budget.release(body.length);
   }
 }

@@ -59,6 +59,8 @@ export class ModelSeries {
   execCount!: number;
   /** Requests waiting in the scheduler, as of the last scrape. */
   pending!: number;
+  /** Requests waiting in or executing from the scheduler, as of the last scrape. */
+  inflight!: number;
   /** Summed end-to-end time of successful requests, ns. */
   requestNs!: number;
   /** Summed queue time of successful requests, ns. */
@@ -133,6 +135,7 @@ export class ModelSeries {
     this.inferenceCount = 0;
     this.execCount = 0;
     this.pending = 0;
+    this.inflight = 0;
     this.requestNs = 0;
     this.queueNs = 0;
     this.computeInputNs = 0;
@@ -183,15 +186,17 @@ export class SeriesStore {
   }
 
   /**
-   * Records the loaded versions and their queue lengths (and generation load): each listed
-   * version gets a series (so its zero counters and four failure reasons appear, as Triton
-   * pre-creates them) and its gauges; versions no longer listed keep their totals with gauges 0.
+   * Records the loaded versions, their queue lengths and generation load: each listed version gets
+   * a series (so its zero counters and four failure reasons appear, as Triton pre-creates them),
+   * its pending and in-flight counts and LLM gauges; versions no longer listed keep their totals
+   * with every gauge at 0.
    */
   sync(rows: readonly ModelPendingCount[]): void {
     const generation = ++this.generation;
     for (const row of rows) {
       const series = this.get(row.model, row.version);
       series.pending = row.pending;
+      series.inflight = row.pending + row.executing;
       series.seenGeneration = generation;
       const load = row.generation;
       if (load !== undefined) {
@@ -208,6 +213,7 @@ export class SeriesStore {
       series.llmRunning = 0;
       series.llmWaiting = 0;
       series.slotsUsed = 0;
+      series.inflight = 0;
     }
   }
 

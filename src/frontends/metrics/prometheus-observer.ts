@@ -19,6 +19,13 @@ import { CpuMetrics } from './cpu-metrics.js';
 import { failureIndex, type ModelSeries, SeriesStore } from './model-series.js';
 import { SeriesMetric, type SeriesMetricOptions } from './series-metric.js';
 
+/** prom-client default metrics whose names break Prometheus' naming rules (gauges ending in `_total`). */
+const LINT_FAILING_DEFAULT_METRICS = [
+  'nereid_nodejs_active_handles_total',
+  'nereid_nodejs_active_requests_total',
+  'nereid_nodejs_active_resources_total',
+];
+
 /** Options of a PrometheusObserver (tritonserver's flags in brackets). */
 export interface PrometheusObserverOptions {
   /** Render the cumulative `nv_inference_*_duration_us` counters [--metrics-config counter_latencies]; default true. */
@@ -51,8 +58,12 @@ export class PrometheusObserver implements RequestObserver {
     this.cpu = options.cpuMetrics === false ? null : new CpuMetrics(this.registry);
     const intervalMs = options.metricsIntervalMs ?? 2000;
     if (this.cpu !== null && intervalMs > 0) this.cpu.start(intervalMs);
-    if (options.processMetrics !== false)
+    if (options.processMetrics !== false) {
       collectDefaultMetrics({ register: this.registry, prefix: 'nereid_' });
+      // prom-client names these gauges `..._total`, which Prometheus reserves for counters
+      // (`promtool check metrics` refuses them); the per-type gauges without the suffix stay.
+      for (const name of LINT_FAILING_DEFAULT_METRICS) this.registry.removeSingleMetric(name);
+    }
   }
 
   /** `Content-Type` of rendered metrics (Prometheus text format 0.0.4). */
@@ -121,9 +132,9 @@ export class PrometheusObserver implements RequestObserver {
   }
 
   /**
-   * Renders every metric. `models` lists the loaded versions with their queue lengths
-   * (`InferenceServer.pendingCounts()`): they get zero series before their first request and
-   * the pending gauge.
+   * Renders every metric. `models` lists the loaded versions with their queue lengths and
+   * executing requests (`InferenceServer.pendingCounts()`): they get zero series before their
+   * first request, the pending gauge and the in-flight gauge.
    */
   async render(models: readonly ModelPendingCount[] = []): Promise<string> {
     this.store.sync(models);
@@ -264,6 +275,13 @@ const REQUEST_METRICS: readonly (SeriesMetricOptions & { group: MetricGroup })[]
     'gauge',
     'Instantaneous number of pending requests awaiting execution per-model',
     (s) => s.pending,
+  ),
+  scalar(
+    'always',
+    'nereid_inference_inflight_requests',
+    'gauge',
+    'Instantaneous number of requests per-model accepted by the scheduler and not yet answered (pending plus executing)',
+    (s) => s.inflight,
   ),
   scalar(
     'counter-latency',

@@ -4,7 +4,14 @@ export {
   OpenAiParamError,
   openAiErrorBody,
   sendOpenAiError,
+  sendOpenAiRefusal,
 } from './openai-error.js';
 export { OpenAiExchange } from './openai-exchange.js';
 export { handleOpenAiGeneration, handleOpenAiModel, handleOpenAiModels } from './openai-handler.js';
-export { OpenAiEndpoint, type OpenAiRequest, openAiInputs, parseOpenAiRequest } from './openai-request.js';
+export {
+  checkOpenAiModelName,
+  OpenAiEndpoint,
+  type OpenAiRequest,
+  openAiInputs,
+  parseOpenAiRequest,
+} from './openai-request.js';

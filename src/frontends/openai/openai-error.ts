@@ -68,6 +68,27 @@ export function openAiErrorBody(err: unknown, prompt: 'prompt' | 'messages' = 'p
   };
 }
 
+/**
+ * Answers an HTTP-level refusal (403 of a restricted API, 405) in OpenAI's shape, for the `/v1/`
+ * paths whose clients read it; `headers` are added (e.g. `Allow`).
+ */
+export function sendOpenAiRefusal(
+  res: ServerResponse,
+  httpStatus: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  const text = Buffer.from(
+    JSON.stringify({ error: { message, type: 'invalid_request_error', param: null, code: null } }),
+  );
+  res.writeHead(httpStatus, {
+    ...headers,
+    'Content-Type': 'application/json',
+    'Content-Length': text.length,
+  });
+  res.end(text);
+}
+
 /** Answers with the OpenAI error of `err` (connection destroyed when headers already went out). */
 export function sendOpenAiError(
   res: ServerResponse,

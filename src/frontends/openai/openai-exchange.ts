@@ -12,6 +12,7 @@ import { type ServerError, toServerError } from '../../common/errors.js';
 import { GenerationTensor } from '../../config/index.js';
 import type { InferenceRequest, InferenceResponse, InferenceServer, ResponseSink } from '../../core/index.js';
 import { decodeBytesStrings, type Tensor } from '../../protocol/index.js';
+import type { InflightBytes } from '../http/inflight-bytes.js';
 import { SSE_MAX_UNSENT_BYTES, SseWriter } from '../http/sse-writer.js';
 import { openAiErrorBody, sendOpenAiError } from './openai-error.js';
 import { OpenAiEndpoint, type OpenAiRequest } from './openai-request.js';
@@ -20,9 +21,12 @@ const kExchange = Symbol('nereid.openAiExchange');
 type TrackedResponse = ServerResponse & { [kExchange]?: OpenAiExchange };
 
 // Shared 'close' listener; `this` is the response. Closing before the end means the client left.
+// Either way the exchange is over: its body bytes go back to the budget.
 function onResponseClose(this: TrackedResponse): void {
   const exchange = this[kExchange];
-  if (exchange !== undefined && !this.writableFinished) exchange.onClientGone();
+  if (exchange === undefined) return;
+  if (!this.writableFinished) exchange.onClientGone();
+  exchange.releaseBody();
 }
 
 const T = GenerationTensor;
@@ -67,9 +71,21 @@ export class OpenAiExchange implements ResponseSink {
   private promptTokens: number;
   private completionTokens: number;
   private roleSent: boolean;
+  private readonly budget: InflightBytes;
+  /** Bytes of `budget` the exchange holds (its request body) until the response closes. */
+  private heldBytes: number;
 
-  constructor(server: InferenceServer, res: ServerResponse, openai: OpenAiRequest) {
+  /** `bodyBytes` of `budget` (the request body) pass to the exchange, which gives them back when the response closes. */
+  constructor(
+    server: InferenceServer,
+    res: ServerResponse,
+    openai: OpenAiRequest,
+    budget: InflightBytes,
+    bodyBytes: number,
+  ) {
     this.server = server;
+    this.budget = budget;
+    this.heldBytes = bodyBytes;
     this.res = res;
     this.openai = openai;
     this.chat = openai.endpoint === OpenAiEndpoint.CHAT;
@@ -89,6 +105,12 @@ export class OpenAiExchange implements ResponseSink {
     this.roleSent = false;
     (res as TrackedResponse)[kExchange] = this;
     res.on('close', onResponseClose);
+  }
+
+  /** Gives the request body's bytes back to the in-flight budget (once). */
+  releaseBody(): void {
+    this.budget.release(this.heldBytes);
+    this.heldBytes = 0;
   }
 
   /** The client closed the connection: cancel the request and write nothing more. */

@@ -8,10 +8,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { invalidArg, notFound } from '../../common/errors.js';
 import { InferenceRequest as CoreRequest, type InferenceServer } from '../../core/index.js';
-import { BodyTooLargeError, decodeContent, readBody } from '../http/http-body.js';
+import { BodyTooLargeError, readRequestBody } from '../http/http-body.js';
+import { type InflightBytes, InflightBytesError } from '../http/inflight-bytes.js';
 import { sendOpenAiError } from './openai-error.js';
 import { OpenAiExchange } from './openai-exchange.js';
-import { OpenAiEndpoint, openAiInputs, parseOpenAiRequest } from './openai-request.js';
+import { checkOpenAiModelName, OpenAiEndpoint, openAiInputs, parseOpenAiRequest } from './openai-request.js';
 
 /** The generation model `name`, ready; throws OpenAI-mappable errors otherwise. */
 function generationModel(server: InferenceServer, name: string): void {
@@ -53,6 +54,12 @@ export function handleOpenAiModels(server: InferenceServer, res: ServerResponse)
 /** `GET /v1/models/{id}`: one ready generation model, or OpenAI's model_not_found. */
 export function handleOpenAiModel(server: InferenceServer, res: ServerResponse, name: string): void {
   try {
+    checkOpenAiModelName(name);
+  } catch (err) {
+    sendOpenAiError(res, err);
+    return;
+  }
+  try {
     generationModel(server, name);
   } catch {
     sendOpenAiError(res, notFound('ERR_UNKNOWN_MODEL', `The model '${name}' does not exist`));
@@ -62,7 +69,8 @@ export function handleOpenAiModel(server: InferenceServer, res: ServerResponse, 
 }
 
 /**
- * `POST /v1/completions` (`endpoint` COMPLETIONS) or `POST /v1/chat/completions` (CHAT): reads,
+ * `POST /v1/completions` (`endpoint` COMPLETIONS) or `POST /v1/chat/completions` (CHAT): reads the
+ * body (at most `maxInputSizeBytes`, its bytes taken from `budget` until the response closes),
  * checks and submits the request; the exchange answers it.
  */
 export async function handleOpenAiGeneration(
@@ -71,14 +79,22 @@ export async function handleOpenAiGeneration(
   res: ServerResponse,
   endpoint: OpenAiEndpoint,
   maxInputSizeBytes: number,
+  budget: InflightBytes,
 ): Promise<void> {
   const prompt = endpoint === OpenAiEndpoint.CHAT ? 'messages' : 'prompt';
+  let heldBytes = 0;
   try {
-    const raw = await readBody(req, maxInputSizeBytes);
-    const body = await decodeContent(raw, req.headers['content-encoding'], maxInputSizeBytes);
+    const body = await readRequestBody(req, maxInputSizeBytes, budget);
+    heldBytes = body.length;
     const openai = parseOpenAiRequest(body, endpoint);
     generationModel(server, openai.model);
-    const exchange = new OpenAiExchange(server, res, openai);
+    if (res.destroyed) {
+      // The client left while its body was read: nothing to answer, and no 'close' to come.
+      budget.release(heldBytes);
+      return;
+    }
+    const exchange = new OpenAiExchange(server, res, openai, budget, heldBytes);
+    heldBytes = 0; // the exchange holds them now
     const request = new CoreRequest({
       modelName: openai.model,
       inputs: openAiInputs(openai),
@@ -92,12 +108,11 @@ export async function handleOpenAiGeneration(
       throw err;
     }
   } catch (err) {
+    budget.release(heldBytes);
     if (res.headersSent) return;
-    if (err instanceof BodyTooLargeError) {
-      // The rest of the body is never read: close the connection once answered.
+    // The rest of a refused body is never read: the answer closes the connection.
+    if (err instanceof BodyTooLargeError || err instanceof InflightBytesError)
       res.setHeader('Connection', 'close');
-      res.on('finish', () => res.socket?.destroy());
-    }
     sendOpenAiError(res, err, prompt);
   }
 }

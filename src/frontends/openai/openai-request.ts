@@ -7,6 +7,7 @@
  * Fields OpenAI defines that change nothing here (`user`, `metadata`, `store`) are ignored.
  */
 import type { ChatMessage } from '../../backends/index.js';
+import { modelNameError, modelNameProblem } from '../../common/model-name.js';
 import { GenerationTensor } from '../../config/index.js';
 import { encodeBytesElements, type Tensor } from '../../protocol/index.js';
 import { OpenAiParamError } from './openai-error.js';
@@ -50,6 +51,17 @@ function typeName(v: unknown): string {
 
 function bad(param: string, message: string): OpenAiParamError {
   return new OpenAiParamError(param, message);
+}
+
+/**
+ * Checks a model name from an OpenAI request with the server's one model-name rule (one plain path
+ * segment of at most 255 bytes, no control characters), before it is looked up or quoted.
+ * @throws OpenAiParamError 'model' (ERR_MODEL_NAME) saying what is wrong with it
+ */
+export function checkOpenAiModelName(name: string): void {
+  const problem = modelNameProblem(name);
+  if (problem !== null)
+    throw new OpenAiParamError('model', modelNameError(name, problem).message, 'ERR_MODEL_NAME');
 }
 
 function optionalNumber(
@@ -188,6 +200,7 @@ export function parseOpenAiRequest(body: Uint8Array, endpoint: OpenAiEndpoint): 
   if (typeof b.model !== 'string' || b.model === '') {
     throw bad('model', `'model' must be a non-empty string: received ${typeName(b.model)}`);
   }
+  checkOpenAiModelName(b.model);
   const chat = endpoint === OpenAiEndpoint.CHAT;
   if (!chat && b.prompt === undefined) throw bad('prompt', "'prompt' is required");
   if (chat && b.messages === undefined) throw bad('messages', "'messages' is required");

@@ -11,6 +11,7 @@ import { ProtocolErrorCode } from '../error-codes.js';
 import type { DecodedHttpInferRequest, DecodedInferInput, RequestedOutput } from '../http-infer-request.js';
 import { readSharedMemory } from '../http-parameters.js';
 import type { Parameters, Tensor } from '../tensor.js';
+import { checkUniqueNames } from '../unique-names.js';
 import type {
   InferInputTensorMessage,
   InferOutputTensorMessage,
@@ -76,6 +77,7 @@ export function decodeGrpcInferRequest(message: ModelInferRequestMessage): GrpcD
     if (raw.length > 0 && input.sharedMemory === null) rawIndex++;
     inputs[i] = input;
   }
+  checkUniqueNames(inputs, 'Input');
   if (raw.length > 0 && rawIndex !== raw.length) {
     throw invalidArg(
       ProtocolErrorCode.INPUT_CONTENT,
@@ -87,6 +89,7 @@ export function decodeGrpcInferRequest(message: ModelInferRequestMessage): GrpcD
   if (outputMessages.length > 0) {
     outputs = new Array(outputMessages.length);
     for (let i = 0; i < outputMessages.length; i++) outputs[i] = decodeOutput(outputMessages[i]!, modelName);
+    checkUniqueNames(outputs, 'Output');
   }
   const id = message.id ?? '';
   return {

@@ -89,7 +89,8 @@ function wrongType(key: string, expected: string): never {
 
 /**
  * Request-level parameters with Triton's gRPC checks of the reserved keys: sequence_id integer or
- * string; sequence_start, sequence_end and triton_enable_empty_final_response bool; priority and
+ * string; sequence_start, sequence_end, binary_data_output (HTTP's, refused in the same cases)
+ * and triton_enable_empty_final_response bool; priority and
  * timeout non-negative integers (int64_param or uint64_param); other `triton_` keys refused.
  */
 export function decodeRequestParameters(
@@ -106,6 +107,7 @@ export function decodeRequestParameters(
         break;
       case 'sequence_start':
       case 'sequence_end':
+      case 'binary_data_output':
         if (choice !== 'bool_param') wrongType(key, 'bool_param');
         break;
       case 'priority':

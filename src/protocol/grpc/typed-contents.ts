@@ -2,7 +2,8 @@
  * Converts gRPC typed tensor contents (`InferTensorContents`) into the server's wire-byte tensor
  * form, with Triton's rules: each datatype has exactly one field (INT8/16/32 → int_contents,
  * UINT8/16/32 → uint_contents, ...), data in any other field is an error, and FP16/BF16 can only
- * travel raw. Narrow integer types keep the low bits of each 32-bit value, as Triton does.
+ * travel raw. A value outside a narrow integer type's range (300 for INT8) is refused, as the HTTP
+ * JSON path refuses it; Triton would keep its low bits, silently changing the value.
  * Element-count checks against the shape are done by the caller (tensor-bytes-check.ts).
  */
 import { invalidArg } from '../../common/errors.js';
@@ -71,7 +72,37 @@ export function typedContentsToBytes(
     );
   }
   if (expected === null) return new Uint8Array(0);
-  return convert(datatype, contents[expected] ?? []);
+  const values = contents[expected] ?? [];
+  const range = NARROW_RANGE[datatype];
+  if (range !== undefined)
+    checkRange(values as readonly number[], range, datatype, expected, inputName, modelName);
+  return convert(datatype, values);
+}
+
+/** The value range of the integer types narrower than their 32-bit contents field. */
+const NARROW_RANGE: Partial<Record<DataType, readonly [number, number]>> = {
+  INT8: [-128, 127],
+  INT16: [-32768, 32767],
+  UINT8: [0, 255],
+  UINT16: [0, 65535],
+};
+
+function checkRange(
+  values: readonly number[],
+  [min, max]: readonly [number, number],
+  datatype: DataType,
+  field: ContentsField,
+  inputName: string,
+  modelName: string,
+): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v >= min && v <= max) continue;
+    throw invalidArg(
+      ProtocolErrorCode.INPUT_CONTENT,
+      `Input '${inputName}' for model '${modelName}': element ${i} of ${field} is ${v}, outside the range of ${datatype} [${min}, ${max}]`,
+    );
+  }
 }
 
 function convert(datatype: DataType, values: readonly unknown[]): Uint8Array {

@@ -34,7 +34,8 @@ export function chartJsSource(): string {
   );
 }
 
-function escapeHtml(text: string): string {
+/** `text` with &, <, > and " escaped for HTML text and attribute values. */
+export function escapeHtml(text: string): string {
   return text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 }
 
@@ -116,22 +117,10 @@ export function perfReportHtml(report: PerfReport, chartJs: string = chartJsSour
     ...report.warnings,
     ...report.levels.flatMap((l) => l.warnings.map((w) => `${l.level}: ${w}`)),
   ];
-  const title = `nereid perf: ${s.model}`;
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>${escapeHtml(title)}</title>
-<style>
-body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
-.chart { max-width: 900px; margin-bottom: 2.5rem; }
-table { border-collapse: collapse; font-size: 0.85rem; }
-td, th { border: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: right; }
-</style>
-</head>
-<body>
-<h1>${escapeHtml(title)}</h1>
-<p>${escapeHtml(`${s.protocol.toUpperCase()} ${s.url}, batch size ${s.batchSize}, ${s.mode === 'concurrency' ? 'concurrency' : `request rate (${s.requestDistribution})`} ${report.levels.map((l) => l.level).join(', ')}, ${s.measurementIntervalMs} ms windows, ${s.threads} load threads, started ${report.startedAt}`)}</p>
+  return chartPageHtml(
+    {
+      title: `nereid perf: ${s.model}`,
+      body: `<p>${escapeHtml(`${s.protocol.toUpperCase()} ${s.url}, batch size ${s.batchSize}, ${s.mode === 'concurrency' ? 'concurrency' : `request rate (${s.requestDistribution})`} ${report.levels.map((l) => l.level).join(', ')}, ${s.measurementIntervalMs} ms windows, ${s.threads} load threads, started ${report.startedAt}`)}</p>
 <h2>Throughput vs p99 latency</h2>
 <div class="chart"><canvas id="chart-throughput-latency"></canvas></div>
 <h2>Latency percentiles per load level</h2>
@@ -142,10 +131,51 @@ td, th { border: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: right; }
 <table><thead><tr>${header}</tr></thead><tbody>
 ${rows}
 </tbody></table>
-${warnings.length > 0 ? `<h2>Warnings</h2><ul>${warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>` : ''}
-<script type="application/json" id="perf-data">${json}</script>
+${warnings.length > 0 ? `<h2>Warnings</h2><ul>${warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>` : ''}`,
+      dataId: 'perf-data',
+      json,
+      script: PAGE_SCRIPT,
+    },
+    chartJs,
+  );
+}
+
+/** The parts of a self-contained chart page (`nereid perf` and `nereid tune` reports). */
+export interface ChartPage {
+  /** Page title, also its h1 (escaped here). */
+  title: string;
+  /** HTML after the h1 (already escaped). */
+  body: string;
+  /** Id of the JSON data script the page script reads. */
+  dataId: string;
+  /** The data as JSON text with '<' escaped. */
+  json: string;
+  /** The script that draws the charts. */
+  script: string;
+  /** CSS rules added after the common ones; default none. */
+  style?: string;
+}
+
+/** A page that loads nothing from another URL: styles, h1, `body`, the data, Chart.js inlined, the page script. */
+export function chartPageHtml(page: ChartPage, chartJs: string): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>${escapeHtml(page.title)}</title>
+<style>
+body { font-family: system-ui, sans-serif; margin: 2rem; color: #222; }
+.chart { max-width: 900px; margin-bottom: 2.5rem; }
+table { border-collapse: collapse; font-size: 0.85rem; }
+td, th { border: 1px solid #ccc; padding: 0.25rem 0.5rem; text-align: right; }
+${page.style === undefined ? '' : `${page.style}\n`}</style>
+</head>
+<body>
+<h1>${escapeHtml(page.title)}</h1>
+${page.body}
+<script type="application/json" id="${page.dataId}">${page.json}</script>
 <script>${chartJs.replace(/<\/script/gi, '<\\/script')}</script>
-<script>${PAGE_SCRIPT}</script>
+<script>${page.script}</script>
 </body>
 </html>
 `;

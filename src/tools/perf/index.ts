@@ -6,7 +6,14 @@
 
 export { formatLevel, formatRate, formatSettings, formatSummary } from './console-report.js';
 export { csvColumns, perfReportCsv } from './csv-report.js';
-export { chartData, chartJsSource, perfReportHtml } from './html-report.js';
+export {
+  type ChartPage,
+  chartData,
+  chartJsSource,
+  chartPageHtml,
+  escapeHtml,
+  perfReportHtml,
+} from './html-report.js';
 export { buildInputStreams, type InputDataOptions, resolveShape } from './input-data.js';
 export {
   type JsonStep,
@@ -40,7 +47,7 @@ export {
   summaryLatencyUs,
   type TrialResult,
 } from './perf-report.js';
-export { type PerfIo, runPerf, SATURATED_ELU } from './perf-runner.js';
+export { type PerfHooks, type PerfIo, runPerf, SATURATED_ELU } from './perf-runner.js';
 export {
   addCounters,
   countersOf,

@@ -29,10 +29,10 @@ export interface PerfOptions {
   url?: string;
   /** Batch size of every request [-b]; default 1. */
   batchSize?: number;
-  /** Concurrency levels [--concurrency-range], `start:end:step` or a range; default 1:1:1. */
-  concurrencyRange?: string | PerfRange;
-  /** Request rates in requests/s [--request-rate-range]; default none (concurrency mode). */
-  requestRateRange?: string | PerfRange;
+  /** Concurrency levels [--concurrency-range], `start:end:step`, a range or a list in order; default 1:1:1. */
+  concurrencyRange?: string | PerfRange | readonly number[];
+  /** Request rates in requests/s [--request-rate-range] (or a list in order); default none (concurrency mode). */
+  requestRateRange?: string | PerfRange | readonly number[];
   /** Inter-arrival distribution in request-rate mode [--request-distribution]; default 'constant'. */
   requestDistribution?: 'constant' | 'poisson';
   /** Length of one measurement window in milliseconds [-p]; default 5000. */
@@ -163,6 +163,20 @@ function asRange(name: string, value: string | PerfRange, integers: boolean): Pe
     : parseRange(name, `${value.start}:${value.end}:${value.step}`, integers);
 }
 
+/** The levels of a range option: a `start:end:step` string or range, or a list kept in its order. */
+function levelsOf(name: string, value: string | PerfRange | readonly number[], integers: boolean): number[] {
+  if (!Array.isArray(value)) return rangeLevels(asRange(name, value as string | PerfRange, integers));
+  const list = value as readonly number[];
+  if (
+    list.length === 0 ||
+    list.some((n) => !Number.isFinite(n) || n <= 0 || (integers && !Number.isInteger(n)))
+  )
+    throw optionError(
+      `Option ${name} must list ${integers ? 'positive integers' : 'positive numbers'}: received [${list.join(', ')}]`,
+    );
+  return [...list];
+}
+
 function idRange(value: PerfOptions['sequenceIdRange']): { start: number; end: number } {
   if (value === undefined) return { start: 1, end: 2 ** 32 };
   const range = typeof value === 'string' ? value.split(':').map(Number) : [value.start, value.end];
@@ -189,8 +203,8 @@ export function resolvePerfOptions(options: PerfOptions): ResolvedPerfOptions {
   const mode = options.requestRateRange !== undefined ? 'request_rate' : 'concurrency';
   const levels =
     mode === 'request_rate'
-      ? rangeLevels(asRange('request-rate-range', options.requestRateRange!, false))
-      : rangeLevels(asRange('concurrency-range', options.concurrencyRange ?? '1:1:1', true));
+      ? levelsOf('request-rate-range', options.requestRateRange!, false)
+      : levelsOf('concurrency-range', options.concurrencyRange ?? '1:1:1', true);
   const distribution = options.requestDistribution ?? 'constant';
   if (distribution !== 'constant' && distribution !== 'poisson') {
     throw optionError(

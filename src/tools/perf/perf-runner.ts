@@ -46,13 +46,25 @@ export interface PerfIo {
   warn(text: string): void;
 }
 
+/** Controls that a tool built on perf (`nereid tune`) passes to a run; both optional. */
+export interface PerfHooks {
+  /** Aborting it ends the run at once (workers stopped): runPerf rejects with CANCELLED `ERR_PERF_ABORTED`. */
+  signal?: AbortSignal;
+  /** Called after each load level with its result; resolving false skips the higher levels. */
+  afterLevel?(result: LevelResult): boolean | Promise<boolean>;
+}
+
 /** Event-loop utilisation above which a load worker counts as saturated. */
 export const SATURATED_ELU = 0.9;
 
 const NOOP = () => {};
 
 /** Runs `nereid perf` with `options`; resolves with the report once every file is written. */
-export async function runPerf(options: PerfOptions, io: Partial<PerfIo> = {}): Promise<PerfReport> {
+export async function runPerf(
+  options: PerfOptions,
+  io: Partial<PerfIo> = {},
+  hooks: PerfHooks = {},
+): Promise<PerfReport> {
   const opts = resolvePerfOptions(options);
   const sink: PerfIo = { out: io.out ?? NOOP, progress: io.progress ?? NOOP, warn: io.warn ?? NOOP };
   const control: ControlClient & { close(): unknown } =
@@ -61,7 +73,7 @@ export async function runPerf(options: PerfOptions, io: Partial<PerfIo> = {}): P
       : new GrpcClient(opts.url, { headers: opts.headers });
   try {
     const profile = await loadModelProfile(control, opts.model, opts.modelVersion, opts.batchSize);
-    return await measure(opts, profile, control, sink);
+    return await measure(opts, profile, control, sink, hooks);
   } finally {
     await control.close();
   }
@@ -80,6 +92,7 @@ async function measure(
   profile: ModelProfile,
   control: ControlClient,
   io: PerfIo,
+  hooks: PerfHooks,
 ): Promise<PerfReport> {
   if (profile.decoupled && !opts.streaming) {
     throw new ServerError(
@@ -167,10 +180,11 @@ async function measure(
   let stopped = false;
   try {
     for (const level of opts.levels) {
-      const result = await measureLevel(opts, profile, control, coordinator, level, io);
+      const result = await measureLevel(opts, profile, control, coordinator, level, io, hooks.signal);
       report.levels.push(result);
       io.progress('');
       io.out(`${formatLevel(report, result)}\n`);
+      if (hooks.afterLevel !== undefined && !(await hooks.afterLevel(result))) break;
       const latencyMs = stabilizingLatencyUs(result.client, opts.percentile) / 1000;
       if (opts.latencyThresholdMs > 0 && latencyMs > opts.latencyThresholdMs) {
         warn(
@@ -189,6 +203,15 @@ async function measure(
   io.out(formatSummary(report));
   writeOutputs(opts, report);
   return report;
+}
+
+function throwIfAborted(opts: ResolvedPerfOptions, signal: AbortSignal | undefined): void {
+  if (signal?.aborted === true)
+    throw new ServerError(
+      Status.CANCELLED,
+      'ERR_PERF_ABORTED',
+      `Measurement of model '${opts.model}' was aborted`,
+    );
 }
 
 function warn(io: PerfIo, into: string[], message: string): void {
@@ -216,7 +239,9 @@ async function measureLevel(
   coordinator: LoadCoordinator,
   level: number,
   io: PerfIo,
+  signal: AbortSignal | undefined,
 ): Promise<LevelResult> {
+  throwIfAborted(opts, signal);
   const percentiles = percentileList(opts.percentile);
   if (opts.mode === 'concurrency') coordinator.setConcurrency(level);
   else coordinator.setRate(level, opts.requestDistribution);
@@ -229,7 +254,9 @@ async function measureLevel(
   const trials: TrialResult[] = [];
   let stable = false;
   for (let trial = 1; trial <= opts.maxTrials && !stable; trial++) {
-    await sleep(Math.max(0, opts.measurementIntervalMs - (performance.now() - startMs)));
+    await sleep(Math.max(0, opts.measurementIntervalMs - (performance.now() - startMs)), undefined, {
+      signal,
+    }).catch(() => throwIfAborted(opts, signal));
     const [samples, after] = await Promise.all([coordinator.rotate(), snapshot(control, opts, profile)]);
     const endMs = performance.now();
     const window = windowFromSamples(samples, endMs - startMs, opts.batchSize, percentiles);

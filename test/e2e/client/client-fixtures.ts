@@ -3,7 +3,9 @@
  * (one ONNX Identity per datatype ORT supports except FP16, IN_<DT> → OUT_<DT>, dims [-1]),
  * `identity_fp16` (the same for FP16, which cannot travel as JSON) and `slow` (an
  * FP32 [1] input expanded to a 2048×2048 matrix multiplied by itself, so a call stays in flight
- * long enough to cancel or time out). Plus symlinks to the bundled example models.
+ * long enough to cancel or time out) and `reshape` (X reshaped to the shape in S, so a request
+ * whose S does not fit X fails inside ONNX Runtime: a model run that fails, a 500). Plus symlinks
+ * to the bundled example models.
  */
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -78,6 +80,22 @@ instance_group [ { kind: KIND_CPU count: 1 } ]
   return { model: b.toBytes(), config };
 }
 
+function reshape(): { model: Uint8Array; config: string } {
+  const b = new OnnxGraphBuilder({ graphName: 'reshape' });
+  b.input('X', 'float32', ['n']);
+  b.input('S', 'int64', [2]);
+  b.node('Reshape', ['X', 'S'], ['Y']);
+  b.output('Y', 'float32', ['a', 'b']);
+  const config = `name: "reshape"
+backend: "onnxruntime"
+max_batch_size: 0
+input [ { name: "X" data_type: TYPE_FP32 dims: [ -1 ] }, { name: "S" data_type: TYPE_INT64 dims: [ 2 ] } ]
+output [ { name: "Y" data_type: TYPE_FP32 dims: [ -1, -1 ] } ]
+instance_group [ { kind: KIND_CPU count: 1 } ]
+`;
+  return { model: b.toBytes(), config };
+}
+
 /** A temporary repository with the client test models; `remove()` deletes it. */
 export interface ClientRepository {
   /** Repository directory. */
@@ -86,13 +104,14 @@ export interface ClientRepository {
   remove(): void;
 }
 
-/** Writes the client test repository (identity_all, identity_fp16, slow, and the bundled examples linked in). */
+/** Writes the client test repository (identity_all, identity_fp16, slow, reshape, and the bundled examples linked in). */
 export function writeClientRepository(): ClientRepository {
   const dir = mkdtempSync(join(tmpdir(), 'nereid-client-'));
   const models = {
     identity_all: identity('identity_all', IDENTITY_TYPES),
     identity_fp16: identity('identity_fp16', { FP16: 'float16' }),
     slow: slow(),
+    reshape: reshape(),
   };
   for (const [name, built] of Object.entries(models)) {
     mkdirSync(join(dir, name, '1'), { recursive: true });

@@ -294,11 +294,11 @@ describe('HttpClient reports server errors as InferenceServerError', () => {
   });
 
   it('HttpClient rejects a failing model run with the server-side error', async () => {
-    const a = Array.from({ length: 16 }, () => 'abc');
+    // Three values cannot take the shape [2, 2]: ONNX Runtime's Reshape fails the run.
     const err = await rejection(
-      client.infer('simple_string', [
-        tensor('INPUT0', 'BYTES', [1, 16], a),
-        tensor('INPUT1', 'BYTES', [1, 16], a),
+      client.infer('reshape', [
+        tensor('X', 'FP32', [3], new Float32Array([1, 2, 3])),
+        tensor('S', 'INT64', [2], new BigInt64Array([2n, 2n])),
       ]),
     );
     expect(err.httpStatus).toBe(500);

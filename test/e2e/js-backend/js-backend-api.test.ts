@@ -13,7 +13,13 @@ import {
 import { Logger } from '../../../src/common/logger.js';
 import { DATATYPES } from '../../../src/protocol/datatypes.js';
 import { startTestServer, type TestServer } from '../../helpers/test-server.js';
-import { jsConfig, type TempRepository, tensorEntry, writeJsRepository } from './js-repository.js';
+import {
+  inferError,
+  jsConfig,
+  type TempRepository,
+  tensorEntry,
+  writeJsRepository,
+} from './js-repository.js';
 
 const ints = (result: InferResult, name: string): number[] => Array.from(result.output<Int32Array>(name));
 const configType = (dt: string) => (dt === 'BYTES' ? 'TYPE_STRING' : `TYPE_${dt}`);
@@ -78,6 +84,26 @@ export default class Picky {
       if (x[0] < 0) return new ModelError('X must be >= 0: received ' + x[0], 'INVALID_ARG');
       return [createTensor('Y', 'INT32', [r.batchSize, 1], Array.from(x, (v) => v * 10))];
     });
+  }
+}
+`,
+  },
+  malformed: {
+    config: jsConfig(
+      'malformed',
+      0,
+      `input [ ${tensorEntry('X', 'TYPE_INT32', '1')} ]
+output [ ${tensorEntry('Y', 'TYPE_INT32', '1')} ]`,
+    ),
+    source: `import { createTensor, toTypedArray } from '__API__';
+export default class Malformed {
+  execute(requests) {
+    const x = toTypedArray(requests[0].input('X'))[0];
+    if (x === 1) return [[{ name: 'Y', datatype: 'INT32', shape: [2], data: new Uint8Array(4) }]];
+    if (x === 2) return [[createTensor('Y', 'FP32', [1], [1])]];
+    if (x === 3) return [[]];
+    if (x === 4) return [[createTensor('Y', 'INT32', [1], [1, 2, 3])]];
+    return [[createTensor('Y', 'INT32', [1], [x])]];
   }
 }
 `,
@@ -171,15 +197,6 @@ afterAll(async () => {
   await t?.close();
   repo?.remove();
 });
-
-async function inferError(promise: Promise<unknown>): Promise<InferenceServerError> {
-  try {
-    await promise;
-  } catch (err) {
-    return err as InferenceServerError;
-  }
-  throw new Error('The inference succeeded but an error was expected');
-}
 
 describe('JavaScript backend model API', () => {
   it('loads every JS model of the repository', () => {
@@ -282,6 +299,24 @@ describe('JavaScript backend model API', () => {
     ]);
     expect(ints(a, 'Y')).toEqual([20]);
     expect(ints(b, 'Y')).toEqual([30]);
+  });
+
+  it('a malformed output (bytes not matching the shape, wrong datatype, missing requested output, bad helper values) is a 500, never a 400', async () => {
+    const expected: [number, string][] = [
+      [1, "Tensor 'Y' has 4 bytes but shape [2] of INT32 needs 8"],
+      [2, "Model returned output 'Y' as FP32 but the config declares INT32"],
+      [3, "Model 'malformed' did not produce output 'Y'"],
+      [4, "Tensor 'Y' has 3 elements but shape [1] needs 1"],
+    ];
+    for (const [x, message] of expected) {
+      // The client names its output, so a model that leaves it out cannot answer without it.
+      const error = await inferError(
+        client.infer('malformed', [tensor('X', 'INT32', [1], [x])], { outputs: ['Y'] }),
+      );
+      expect(error.httpStatus, `X=${x}`).toBe(500);
+      expect(error.message).toContain(message);
+    }
+    expect(ints(await client.infer('malformed', [tensor('X', 'INT32', [1], [7])]), 'Y')).toEqual([7]);
   });
 
   it('a JS model calls the ONNX model "simple" through the server and post-processes its output', async () => {

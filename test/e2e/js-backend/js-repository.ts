@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { InferenceServerError } from '../../../src/client/index.js';
 import { REPO_ROOT } from '../../conformance/bundle-worker.js';
 import { EXAMPLES_REPOSITORY } from '../../helpers/test-server.js';
 
@@ -53,4 +54,14 @@ export function jsConfig(name: string, maxBatchSize: number, io: string, extra =
 /** A config tensor entry. */
 export function tensorEntry(name: string, type: string, dims: string): string {
   return `{ name: "${name}" data_type: ${type} dims: [ ${dims} ] }`;
+}
+
+/** The error `promise` rejects with; throws when it resolves. */
+export async function inferError(promise: Promise<unknown>): Promise<InferenceServerError> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as InferenceServerError;
+  }
+  throw new Error('The inference succeeded but an error was expected');
 }

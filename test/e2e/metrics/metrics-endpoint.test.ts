@@ -146,6 +146,13 @@ describe('metrics of failed requests', () => {
         version: '1',
       }),
     ).toBe(1);
+    // The autoscaling signal: the one executing plus the one queued.
+    expect(
+      sampleValue(pending, 'nereid_inference_inflight_requests', {
+        model: 'custom_identity_int32',
+        version: '1',
+      }),
+    ).toBe(2);
     expect(t.server.cancel(queued)).toBe(true);
     await sink.done;
     const m = await scrape();
@@ -154,6 +161,7 @@ describe('metrics of failed requests', () => {
     expect(sampleValue(m, 'nv_inference_request_success', labels)).toBe(1);
     expect(sampleValue(m, 'nv_inference_exec_count', labels)).toBe(1);
     expect(sampleValue(m, 'nv_inference_pending_request_count', labels)).toBe(0);
+    expect(sampleValue(m, 'nereid_inference_inflight_requests', labels)).toBe(0);
   });
 });
 
@@ -219,7 +227,12 @@ describe('a server with metrics off', () => {
       const res = await inferJson(off.baseUrl, 'simple', simpleBody(2));
       expect(res.status).toBe(200);
       expect(res.json.outputs[0].shape).toEqual([2, 16]);
-      expect(off.server.pendingCounts()).toContainEqual({ model: 'simple', version: '1', pending: 0 });
+      expect(off.server.pendingCounts()).toContainEqual({
+        model: 'simple',
+        version: '1',
+        pending: 0,
+        executing: 0,
+      });
     } finally {
       await off.close();
     }

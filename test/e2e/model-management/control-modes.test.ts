@@ -81,7 +81,8 @@ describe('model control mode explicit', () => {
     const grpcMissing = await rejection(s.grpc.loadModel('nope'));
     expect(grpcMissing.message).toBe(missing.message);
     const outside = await rejection(s.http.loadModel('..'));
-    expect(outside.message).toBe("failed to load '..', failed to poll from model repository");
+    expect(outside.message).toBe(`Invalid model name "..": it starts with '.'`);
+    expect(outside.httpStatus).toBe(400);
     await s.http.unloadModel('nope');
   });
 

@@ -281,6 +281,15 @@ describe('validateModelConfig', () => {
     );
   });
 
+  it('validateModelConfig refuses an ensemble step whose model name could leave the repository', () => {
+    const message = issues(
+      'platform: "ensemble" ensemble_scheduling { step [ { model_name: "../x" input_map { key: "i" value: "x" } output_map { key: "o" value: "y" } } ] }',
+    );
+    expect(message).toContain(
+      `ensemble_scheduling.step[0].model_name must be a valid model name: received "../x" (it starts with '.')`,
+    );
+  });
+
   it('validateModelConfig forbids instance groups and warmup on an ensemble and requires steps', () => {
     const message = issues(
       'platform: "ensemble" ensemble_scheduling { } instance_group [ { kind: KIND_CPU } ] model_warmup [ { batch_size: 1 } ]',

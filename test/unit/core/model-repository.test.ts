@@ -46,6 +46,17 @@ describe('model repository', () => {
     expect(scan.duplicates).toEqual([{ name: 'dup', repositories: [a, b] }]);
   });
 
+  it('skips directories whose names cannot be model names and says why', async () => {
+    const repo = tempRepo();
+    for (const name of ['ok', 'bad..name', 'tab\tname']) mkdirSync(join(repo, name));
+    const scan = await scanRepositories([repo]);
+    expect(scan.models.map((m) => m.name)).toEqual(['ok']);
+    expect(scan.invalid).toEqual([
+      { name: 'bad..name', problem: "it contains '..'" },
+      { name: 'tab\tname', problem: 'it contains a path separator or a control character' },
+    ]);
+  });
+
   it('fails clearly for a repository that does not exist', async () => {
     await expect(scanRepositories(['/no/such/dir'])).rejects.toThrow(
       "Cannot read model repository '/no/such/dir'",

@@ -142,16 +142,76 @@ describe('decodeGrpcInferRequest', () => {
     expect(new Uint8Array(bytes.inputs[0]!.data)).toEqual(bytesWire(BYTES_SAMPLE));
   });
 
-  it('decodeGrpcInferRequest keeps the low bits of 32-bit typed values for INT8 and UINT16 as Triton does', () => {
+  it('decodeGrpcInferRequest refuses typed values outside a narrow integer type, as HTTP JSON does, and keeps the ones inside', () => {
+    const cases: [string, string, Record<string, number[]>, string][] = [
+      [
+        'INT8',
+        'int_contents',
+        { int_contents: [1, 0x1ff] },
+        'element 1 of int_contents is 511, outside the range of INT8 [-128, 127]',
+      ],
+      [
+        'INT8',
+        'int_contents',
+        { int_contents: [-129] },
+        'element 0 of int_contents is -129, outside the range of INT8 [-128, 127]',
+      ],
+      [
+        'INT16',
+        'int_contents',
+        { int_contents: [40000] },
+        'element 0 of int_contents is 40000, outside the range of INT16 [-32768, 32767]',
+      ],
+      [
+        'UINT8',
+        'uint_contents',
+        { uint_contents: [256] },
+        'element 0 of uint_contents is 256, outside the range of UINT8 [0, 255]',
+      ],
+      [
+        'UINT16',
+        'uint_contents',
+        { uint_contents: [0x12345] },
+        'element 0 of uint_contents is 74565, outside the range of UINT16 [0, 65535]',
+      ],
+    ];
+    for (const [datatype, , contents, message] of cases) {
+      const shape = [Object.values(contents)[0]!.length];
+      const err = serverErrorOf(() =>
+        decode({ model_name: 'narrow', inputs: [{ name: 'A', datatype, shape, contents }] }),
+      );
+      expect(err.status).toBe('INVALID_ARG');
+      expect(err.message).toBe(`Input 'A' for model 'narrow': ${message}`);
+    }
     const decoded = decode({
       model_name: 'narrow',
       inputs: [
-        { name: 'A', datatype: 'INT8', shape: [2], contents: { int_contents: [0x1ff, -129] } },
-        { name: 'B', datatype: 'UINT16', shape: [1], contents: { uint_contents: [0x12345] } },
+        { name: 'A', datatype: 'INT8', shape: [2], contents: { int_contents: [-128, 127] } },
+        { name: 'B', datatype: 'UINT16', shape: [1], contents: { uint_contents: [65535] } },
       ],
     });
-    expect(new Uint8Array(decoded.inputs[0]!.data)).toEqual(bytesOf(Int8Array.from([0x1ff & 0xff, 127])));
-    expect(new Uint8Array(decoded.inputs[1]!.data)).toEqual(bytesOf(Uint16Array.from([0x2345])));
+    expect(new Uint8Array(decoded.inputs[0]!.data)).toEqual(bytesOf(Int8Array.from([-128, 127])));
+    expect(new Uint8Array(decoded.inputs[1]!.data)).toEqual(bytesOf(Uint16Array.from([65535])));
+  });
+
+  it('decodeGrpcInferRequest refuses an input or output named twice and a binary_data_output that is not a bool, as HTTP does', () => {
+    const input = { name: 'A', datatype: 'INT32', shape: [1], contents: { int_contents: [1] } };
+    expect(serverErrorOf(() => decode({ model_name: 'm', inputs: [input, input] })).message).toBe(
+      "Input 'A' appears more than once in the request",
+    );
+    const twice = serverErrorOf(() =>
+      decode({ model_name: 'm', inputs: [input], outputs: [{ name: 'Y' }, { name: 'Y' }] }),
+    );
+    expect(twice.code).toBe('ERR_DUPLICATE_TENSOR');
+    expect(twice.message).toBe("Output 'Y' appears more than once in the request");
+    const flag = serverErrorOf(() =>
+      decode({
+        model_name: 'm',
+        inputs: [input],
+        parameters: { binary_data_output: { string_param: 'true' } },
+      }),
+    );
+    expect(flag.message).toBe("invalid value type for 'binary_data_output' parameter, expected bool_param");
   });
 
   it('decodeGrpcInferRequest rejects typed contents for FP16 and BF16', () => {

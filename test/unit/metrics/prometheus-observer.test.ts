@@ -1,12 +1,12 @@
 /**
  * Unit: PrometheusObserver applies Triton's counting rules (success, failure by reason, inference
  * and execution counts, µs duration counters, cache hits) and renders them with Nereid's
- * histograms, the pending gauge, host gauges and process metrics from a real prom-client registry,
+ * histograms, the pending and in-flight gauges, host gauges and process metrics from a real prom-client registry,
  * checked by parsing the rendered text.
  */
 import { register as globalRegistry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RequestTiming } from '../../../src/core/index.js';
+import type { ModelPendingCount, RequestTiming } from '../../../src/core/index.js';
 import {
   BATCH_SIZE_BUCKETS,
   LATENCY_BUCKETS_S,
@@ -43,10 +43,7 @@ function timing(
   };
 }
 
-async function scrape(
-  o: PrometheusObserver,
-  models: { model: string; version: string; pending: number }[] = [],
-): Promise<PromText> {
+async function scrape(o: PrometheusObserver, models: ModelPendingCount[] = []): Promise<PromText> {
   return parsePromText(await o.render(models));
 }
 
@@ -118,8 +115,8 @@ describe('PrometheusObserver', () => {
   it('pre-creates zero series for listed model versions before their first request', async () => {
     const o = observer();
     const t = await scrape(o, [
-      { model: 'simple', version: '1', pending: 0 },
-      { model: 'simple', version: '2', pending: 0 },
+      { model: 'simple', version: '1', pending: 0, executing: 0 },
+      { model: 'simple', version: '2', pending: 0, executing: 0 },
     ]);
     for (const version of ['1', '2']) {
       const labels = { model: 'simple', version };
@@ -132,14 +129,28 @@ describe('PrometheusObserver', () => {
   it('reports the pending count of listed versions and 0 for versions no longer listed', async () => {
     const o = observer();
     let t = await scrape(o, [
-      { model: 'a', version: '1', pending: 3 },
-      { model: 'b', version: '1', pending: 1 },
+      { model: 'a', version: '1', pending: 3, executing: 0 },
+      { model: 'b', version: '1', pending: 1, executing: 0 },
     ]);
     expect(sampleValue(t, 'nv_inference_pending_request_count', { model: 'a', version: '1' })).toBe(3);
     expect(sampleValue(t, 'nv_inference_pending_request_count', { model: 'b', version: '1' })).toBe(1);
-    t = await scrape(o, [{ model: 'a', version: '1', pending: 2 }]);
+    t = await scrape(o, [{ model: 'a', version: '1', pending: 2, executing: 0 }]);
     expect(sampleValue(t, 'nv_inference_pending_request_count', { model: 'a', version: '1' })).toBe(2);
     expect(sampleValue(t, 'nv_inference_pending_request_count', { model: 'b', version: '1' })).toBe(0);
+  });
+
+  it('reports pending plus executing requests as the in-flight gauge, and 0 for versions no longer listed', async () => {
+    const o = observer();
+    let t = await scrape(o, [
+      { model: 'a', version: '1', pending: 3, executing: 2 },
+      { model: 'b', version: '1', pending: 0, executing: 4 },
+    ]);
+    expect(t.types.get('nereid_inference_inflight_requests')).toBe('gauge');
+    expect(sampleValue(t, 'nereid_inference_inflight_requests', { model: 'a', version: '1' })).toBe(5);
+    expect(sampleValue(t, 'nereid_inference_inflight_requests', { model: 'b', version: '1' })).toBe(4);
+    t = await scrape(o, [{ model: 'a', version: '1', pending: 0, executing: 1 }]);
+    expect(sampleValue(t, 'nereid_inference_inflight_requests', { model: 'a', version: '1' })).toBe(1);
+    expect(sampleValue(t, 'nereid_inference_inflight_requests', { model: 'b', version: '1' })).toBe(0);
   });
 
   it('sums duration counters in whole microseconds of the nanosecond totals', async () => {

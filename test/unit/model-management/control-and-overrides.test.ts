@@ -2,11 +2,20 @@
  * Unit: model control mode parsing, --load-model checks, Triton's refusal, and load-request
  * overrides (config JSON, file paths that must stay inside the model directory, private staging).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Status } from '../../../src/common/errors.js';
+import { type ServerError, Status } from '../../../src/common/errors.js';
 import {
   checkOverridePath,
   checkStartupModels,
@@ -15,6 +24,7 @@ import {
   parseModelControlMode,
   removeStagedModel,
   stageOverrideFiles,
+  sweepStaleOverrideCopies,
 } from '../../../src/core/model-management/index.js';
 import { serverErrorOf } from '../../helpers/server-error-of.js';
 
@@ -81,11 +91,79 @@ describe('load overrides', () => {
   });
 
   it('stageOverrideFiles writes a private copy under the temp directory and removeStagedModel deletes it', async () => {
-    const dir = await stageOverrideFiles('m', new Map([['1/model.onnx', new Uint8Array([1, 2])]]));
-    expect(dir.startsWith(tmpdir())).toBe(true);
-    expect(dir.endsWith(join('', 'm'))).toBe(true);
-    expect([...readFileSync(join(dir, '1', 'model.onnx'))]).toEqual([1, 2]);
-    await removeStagedModel(dir);
-    expect(existsSync(dirname(dir))).toBe(false);
+    const staged = await stageOverrideFiles('m', new Map([['1/model.onnx', new Uint8Array([1, 2])]]));
+    expect(dirname(staged.root)).toBe(tmpdir());
+    expect(staged.dir).toBe(join(staged.root, 'm'));
+    expect((statSync(staged.root).mode & 0o777).toString(8)).toBe('700');
+    expect([...readFileSync(join(staged.dir, '1', 'model.onnx'))]).toEqual([1, 2]);
+    await removeStagedModel(staged);
+    expect(existsSync(staged.root)).toBe(false);
+  });
+
+  it('stageOverrideFiles refuses an invalid model name before it creates anything', async () => {
+    for (const bad of ['../../tmp/victim/x', '..', 'a/b', '.hidden', 'a\\b', 'x\u0001y']) {
+      const err = await stageOverrideFiles(bad, new Map([['a', new Uint8Array(1)]])).then(
+        () => null,
+        (e: unknown) => e as ServerError,
+      );
+      expect(err?.code).toBe('ERR_MODEL_NAME');
+    }
+  });
+
+  it('removeStagedModel refuses to remove anything that is not a private override copy', async () => {
+    const victim = mkdtempSync(join(tmpdir(), 'victim-'));
+    writeFileSync(join(victim, 'keep'), 'data');
+    for (const staged of [
+      { root: victim, dir: join(victim, 'm') },
+      { root: dirname(victim), dir: victim },
+      { root: join(tmpdir(), 'nereid-override-1-abcdef', '..'), dir: join(tmpdir(), 'm') },
+      { root: '/', dir: '/tmp' },
+    ]) {
+      const err = await removeStagedModel(staged).then(
+        () => null,
+        (e: unknown) => e as ServerError,
+      );
+      expect(err?.code).toBe('ERR_OVERRIDE_WRITE');
+    }
+    expect(readFileSync(join(victim, 'keep'), 'utf8')).toBe('data');
+    rmSync(victim, { recursive: true });
+  });
+
+  it('stageOverrideFiles answers a file it cannot write with the override path and no server path', async () => {
+    const err = await stageOverrideFiles(
+      'm',
+      new Map([
+        ['a', new Uint8Array(1)],
+        ['a/b', new Uint8Array(1)],
+      ]),
+    ).then(
+      () => null,
+      (e: unknown) => e as ServerError,
+    );
+    expect(err?.code).toBe('ERR_OVERRIDE_WRITE');
+    expect(err?.message).toBe(
+      `failed to load 'm', failed to poll from model repository: cannot write file override "a/b" (EEXIST)`,
+    );
+    expect(readdirSync(tmpdir()).filter((n) => n.startsWith(`nereid-override-${process.pid}-`))).toEqual([]);
+  });
+
+  it('checkOverridePath refuses a segment longer than a file name may be, before anything is written', () => {
+    const err = serverErrorOf(() => checkOverridePath('m', `1/${'x'.repeat(256)}`));
+    expect(err.code).toBe('ERR_OVERRIDE_PATH');
+    expect(err.message).toMatch(/a segment is longer than 255 bytes/);
+  });
+
+  it('sweepStaleOverrideCopies removes copies of dead processes and keeps live ones', async () => {
+    const dead = join(tmpdir(), 'nereid-override-2147483646-abcdef');
+    mkdirSync(join(dead, 'm'), { recursive: true });
+    const live = await stageOverrideFiles('m', new Map([['a', new Uint8Array(1)]]));
+    const other = join(tmpdir(), 'nereid-override-2147483646-toolong7');
+    mkdirSync(other);
+    expect(await sweepStaleOverrideCopies()).toBeGreaterThanOrEqual(1);
+    expect(existsSync(dead)).toBe(false);
+    expect(existsSync(live.dir)).toBe(true);
+    expect(existsSync(other)).toBe(true);
+    await removeStagedModel(live);
+    rmSync(other, { recursive: true });
   });
 });

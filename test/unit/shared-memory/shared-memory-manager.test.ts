@@ -51,6 +51,24 @@ describe('SharedMemoryManager', () => {
     m.close();
   });
 
+  it('refuses a region past --max-shared-memory-regions with UNAVAILABLE and opens no descriptor for it', () => {
+    const m = new SharedMemoryManager({ enabled: true, maxRegions: 2 });
+    const key = shmObject(64);
+    m.registerSystem('a', key, 0, 32);
+    m.registerSystem('b', key, 32, 32);
+    const err = serverErrorOf(() => m.registerSystem('c', key, 0, 32));
+    expect(err.status).toBe(Status.UNAVAILABLE);
+    expect(err.code).toBe('ERR_SHM_TOO_MANY_REGIONS');
+    expect(err.message).toBe(
+      "Cannot register shared memory region 'c': 2 regions are registered already (--max-shared-memory-regions); unregister one first",
+    );
+    expect(openFilesOf(`/dev/shm${key}`)).toBe(2);
+    m.unregisterSystem('a');
+    m.registerSystem('c', key, 0, 32);
+    expect(m.size).toBe(2);
+    m.close();
+  });
+
   it('refuses a second region with the same name with ALREADY_EXISTS and keeps the first', () => {
     const m = new SharedMemoryManager({ enabled: true });
     const key = shmObject(64);

@@ -87,7 +87,6 @@ describe('buildExampleRepository', () => {
       const text = readFileSync(join(modelDir, 'config.pbtxt'), 'utf8');
       const config = validateModelConfig(parseModelConfig(text, join(modelDir, 'config.pbtxt')), {
         modelName: name,
-        modelDir,
       });
       expect(config.name).toBe(name);
       expect(config.backend).toBe('onnxruntime');

@@ -38,9 +38,9 @@ describe('OutputChecker', () => {
     );
   });
 
-  it('OutputChecker rejects a tensor whose bytes do not match its shape', () => {
-    expect(() =>
-      checker.check([{ name: 'A', datatype: 'INT32', shape: [2], data: new Uint8Array(4) }]),
-    ).toThrow("Tensor 'A' has 4 bytes but shape [2] of INT32 needs 8");
+  it('OutputChecker rejects a tensor whose bytes do not match its shape with INTERNAL, not INVALID_ARG', () => {
+    const bad = { name: 'A', datatype: 'INT32', shape: [2], data: new Uint8Array(4) } as const;
+    expect(() => checker.check([bad])).toThrow("Tensor 'A' has 4 bytes but shape [2] of INT32 needs 8");
+    expect(() => checker.check([bad])).toThrow(expect.objectContaining({ status: 'INTERNAL' }));
   });
 });

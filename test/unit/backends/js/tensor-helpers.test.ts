@@ -58,7 +58,7 @@ describe('JS model tensor helpers', () => {
     );
   });
 
-  it('createTensor rejects an element count the shape does not hold', () => {
+  it('createTensor rejects an element count the shape does not hold with INTERNAL (the model is at fault)', () => {
     const err = (() => {
       try {
         createTensor('T', 'FP32', [2, 2], [1, 2, 3]);
@@ -68,7 +68,7 @@ describe('JS model tensor helpers', () => {
       throw new Error('no error');
     })();
     expect(err).toBeInstanceOf(ModelError);
-    expect(err.status).toBe('INVALID_ARG');
+    expect(err.status).toBe('INTERNAL');
     expect(err.message).toBe("Tensor 'T' has 3 elements but shape [2,2] needs 4");
   });
 

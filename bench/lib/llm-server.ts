@@ -5,7 +5,7 @@
  * measures nothing by itself.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +26,8 @@ export interface LlmServer {
 export function writeLlmRepository(slots: number, threads: number, withSimple: boolean): string {
   const dir = mkdtempSync(join(tmpdir(), 'nereid-bench-llm-'));
   mkdirSync(join(dir, 'stories', '1'), { recursive: true });
-  symlinkSync(STORIES_GGUF, join(dir, 'stories', '1', 'model.gguf'));
+  // A copy: the server refuses a model file reached through a symbolic link.
+  copyFileSync(STORIES_GGUF, join(dir, 'stories', '1', 'model.gguf'));
   writeFileSync(
     join(dir, 'stories', 'config.pbtxt'),
     [

@@ -1,11 +1,12 @@
 /**
  * The LLM example of the bundled repository: `stories`, the 260K-parameter TinyStories LLaMA (MIT)
  * served by the llama.cpp backend with 32 sequence slots. The GGUF file comes from no npm package,
- * so it is linked in from `../shared/models/stories260K.gguf` (beside the package) when that file
- * exists, config.pbtxt included; the folder is generated and git-ignored. Without the file the
- * example is left out and a one-line note says how to get it; everything else serves as before.
+ * so it is copied in from `../shared/models/stories260K.gguf` (beside the package) when that file
+ * exists, config.pbtxt included; the folder is generated and git-ignored. A copy, not a link: the
+ * server refuses a model file reached through a symbolic link (docs/security.md). Without the file
+ * the example is left out and a one-line note says how to get it; everything else serves as before.
  */
-import { existsSync, lstatSync, mkdirSync, readlinkSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from './package-root.js';
 import { writeFileIfChanged } from './write-file-if-changed.js';
@@ -39,15 +40,19 @@ export interface LlmExampleResult {
   note: string | null;
 }
 
-/** Places the LLM example into `repository`, linking to `source` (default sharedGgufPath()). */
+/**
+ * Places the LLM example into `repository`, copying `source` (default sharedGgufPath()); a model
+ * file already there (a copy, or a GGUF the user put there) stays, a link an earlier version left
+ * is replaced by a copy.
+ */
 export function placeLlmExample(repository: string, source: string = sharedGgufPath()): LlmExampleResult {
   const result: LlmExampleResult = { written: [], unchanged: [], note: null };
   const modelDir = join(repository, LLM_EXAMPLE);
-  const link = join(modelDir, '1', 'model.gguf');
+  const file = join(modelDir, '1', 'model.gguf');
   if (!existsSync(source)) {
-    // A link left from an earlier run would point nowhere: drop the generated folder.
-    if (isSymlink(link) && !existsSync(link)) rmSync(modelDir, { recursive: true, force: true });
-    if (!existsSync(link)) {
+    // A link left by an earlier version would point nowhere: drop the generated folder.
+    if (isSymlink(file) && !existsSync(file)) rmSync(modelDir, { recursive: true, force: true });
+    if (!existsSync(file)) {
       result.note = `LLM example '${LLM_EXAMPLE}' left out: ../shared/models/stories260K.gguf was not found (get stories260K.gguf from Hugging Face ggml-org/models, tinyllamas/stories260K.gguf, MIT, into that folder and run npm run examples again; see docs/llm.md)`;
     }
     return result;
@@ -57,19 +62,14 @@ export function placeLlmExample(repository: string, source: string = sharedGgufP
     ? result.written
     : result.unchanged
   ).push(config);
-  const target = realpathSync(source);
   const relative = join(LLM_EXAMPLE, '1', 'model.gguf');
-  if (isSymlink(link) && readlinkSync(link) === target) {
+  if (existsSync(file) && !isSymlink(file)) {
     result.unchanged.push(relative);
     return result;
   }
-  if (existsSync(link) && !isSymlink(link)) {
-    result.unchanged.push(relative); // a GGUF the user put there himself stays
-    return result;
-  }
-  rmSync(link, { force: true });
+  rmSync(file, { force: true });
   mkdirSync(join(modelDir, '1'), { recursive: true });
-  symlinkSync(target, link);
+  copyFileSync(source, file);
   result.written.push(relative);
   return result;
 }

@@ -4,9 +4,18 @@
  * message when the file is absent outside CI and fails in CI, temporary repositories of llama.cpp
  * models, and in-process greedy decoding with node-llama-cpp as the reference output.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import OpenAI from 'openai';
 import { describe, it } from 'vitest';
 import { REPO_ROOT } from '../../conformance/bundle-worker.js';
 import { EXAMPLES_REPOSITORY } from '../../helpers/test-server.js';
@@ -52,12 +61,12 @@ export interface LlmRepository {
 export interface LlmModelSpec {
   /** config.pbtxt contents, or null to rely on auto-complete. */
   config: string | null;
-  /** Bytes of 1/model.gguf instead of a link to the real model; default the real model. */
+  /** Bytes of 1/model.gguf instead of a copy of the real model; default the real model. */
   file?: Uint8Array;
 }
 
 /**
- * Writes `models` into a temp repository (1/model.gguf links to the real model unless given), with
+ * Writes `models` into a temp repository (1/model.gguf a copy of the real model unless given), with
  * links to the example models named in `examples`.
  */
 export function writeLlmRepository(
@@ -71,7 +80,7 @@ export function writeLlmRepository(
     if (spec.config !== null) writeFileSync(join(dir, name, 'config.pbtxt'), spec.config);
     const file = join(dir, name, '1', 'model.gguf');
     if (spec.file !== undefined) writeFileSync(file, spec.file);
-    else symlinkSync(STORIES_GGUF, file);
+    else copyFileSync(STORIES_GGUF, file); // a copy: the server refuses model files reached through links
   }
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
@@ -122,4 +131,18 @@ export async function inProcessGreedy(prompts: readonly string[], maxTokens: num
   } finally {
     await llama.dispose();
   }
+}
+
+/** The status and OpenAI error body of a refused call of the `openai` client. */
+export async function openAiRefusal(
+  call: Promise<unknown>,
+): Promise<{ status: number; error: Record<string, unknown> }> {
+  try {
+    await call;
+  } catch (err) {
+    if (err instanceof OpenAI.APIError)
+      return { status: err.status ?? 0, error: err.error as Record<string, unknown> };
+    throw err;
+  }
+  throw new Error('the call succeeded');
 }

@@ -1,9 +1,19 @@
 /**
- * Unit: the LLM example of the bundled repository is linked in from the shared GGUF when it
- * exists (config and link written once), and left out with a one-line note when it does not (a
- * stale link removed, a GGUF the user put there kept).
+ * Unit: the LLM example of the bundled repository is copied in from the shared GGUF when it
+ * exists (config and copy written once, a link of an earlier version replaced: the server refuses
+ * model files reached through links), and left out with a one-line note when it does not (a stale
+ * link removed, a GGUF the user put there kept).
  */
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -17,7 +27,7 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('placeLlmExample', () => {
-  it('links the shared GGUF and writes the config once', () => {
+  it('copies the shared GGUF in as a regular file and writes the config once', () => {
     const gguf = join(dir, 'stories260K.gguf');
     writeFileSync(gguf, 'GGUF');
     const repo = join(dir, 'repo');
@@ -26,7 +36,7 @@ describe('placeLlmExample', () => {
       unchanged: [],
       note: null,
     });
-    expect(lstatSync(join(repo, 'stories', '1', 'model.gguf')).isSymbolicLink()).toBe(true);
+    expect(lstatSync(join(repo, 'stories', '1', 'model.gguf')).isFile()).toBe(true);
     expect(readFileSync(join(repo, 'stories', '1', 'model.gguf'), 'utf8')).toBe('GGUF');
     expect(parseModelConfig(readFileSync(join(repo, 'stories', 'config.pbtxt'), 'utf8'))).toMatchObject({
       name: 'stories',
@@ -39,11 +49,23 @@ describe('placeLlmExample', () => {
     expect(LLM_EXAMPLE_CONFIG).toContain('"max_num_seqs" value { string_value: "32" }');
   });
 
+  it('replaces a link left by an earlier version with a copy', () => {
+    const gguf = join(dir, 'stories260K.gguf');
+    writeFileSync(gguf, 'GGUF');
+    const repo = join(dir, 'repo');
+    mkdirSync(join(repo, 'stories', '1'), { recursive: true });
+    symlinkSync(gguf, join(repo, 'stories', '1', 'model.gguf'));
+    expect(placeLlmExample(repo, gguf).written).toContain('stories/1/model.gguf');
+    expect(lstatSync(join(repo, 'stories', '1', 'model.gguf')).isFile()).toBe(true);
+    expect(readFileSync(join(repo, 'stories', '1', 'model.gguf'), 'utf8')).toBe('GGUF');
+  });
+
   it('leaves the example out with a note on how to get the GGUF, dropping a stale link but keeping a file put there', () => {
     const gguf = join(dir, 'stories260K.gguf');
     writeFileSync(gguf, 'GGUF');
     const repo = join(dir, 'repo');
-    placeLlmExample(repo, gguf);
+    mkdirSync(join(repo, 'stories', '1'), { recursive: true });
+    symlinkSync(gguf, join(repo, 'stories', '1', 'model.gguf'));
     rmSync(gguf);
     const result = placeLlmExample(repo, gguf);
     expect(result.note).toMatch(

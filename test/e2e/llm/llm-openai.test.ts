@@ -13,6 +13,7 @@ import {
   inProcessGreedy,
   type LlmRepository,
   llamaConfig,
+  openAiRefusal,
   writeLlmRepository,
 } from './llm-fixtures.js';
 
@@ -25,18 +26,6 @@ const MESSAGES = [
   { role: 'system' as const, content: 'You tell stories.' },
   { role: 'user' as const, content: 'Tell me about a cat.' },
 ];
-
-/** The status and OpenAI error body of a refused call. */
-async function refusal(call: Promise<unknown>): Promise<{ status: number; error: Record<string, unknown> }> {
-  try {
-    await call;
-  } catch (err) {
-    if (err instanceof OpenAI.APIError)
-      return { status: err.status ?? 0, error: err.error as Record<string, unknown> };
-    throw err;
-  }
-  throw new Error('the call succeeded');
-}
 
 describeWithGguf('the OpenAI-compatible API with the openai client', () => {
   beforeAll(async () => {
@@ -58,7 +47,7 @@ describeWithGguf('the OpenAI-compatible API with the openai client', () => {
     const models = await openai.models.list();
     expect(models.data.map((m) => m.id)).toEqual(['stories']);
     expect((await openai.models.retrieve('stories')).id).toBe('stories');
-    const missing = await refusal(openai.models.retrieve('simple'));
+    const missing = await openAiRefusal(openai.models.retrieve('simple'));
     expect(missing).toMatchObject({ status: 404, error: { code: 'model_not_found' } });
   });
 
@@ -139,19 +128,21 @@ describeWithGguf('the OpenAI-compatible API with the openai client', () => {
   });
 
   it("refuses n > 1, unknown or non-generation models and prompts beyond the context in OpenAI's error shape", async () => {
-    expect(await refusal(openai.completions.create({ model: 'stories', prompt: 'x', n: 2 }))).toMatchObject({
+    expect(
+      await openAiRefusal(openai.completions.create({ model: 'stories', prompt: 'x', n: 2 })),
+    ).toMatchObject({
       status: 400,
       error: { type: 'invalid_request_error', param: 'n', code: null },
     });
-    expect(await refusal(openai.completions.create({ model: 'nope', prompt: 'x' }))).toMatchObject({
+    expect(await openAiRefusal(openai.completions.create({ model: 'nope', prompt: 'x' }))).toMatchObject({
       status: 404,
       error: { param: 'model', code: 'model_not_found' },
     });
-    expect(await refusal(openai.completions.create({ model: 'simple', prompt: 'x' }))).toMatchObject({
+    expect(await openAiRefusal(openai.completions.create({ model: 'simple', prompt: 'x' }))).toMatchObject({
       status: 400,
       error: { message: expect.stringContaining("Model 'simple' is not a generation model") },
     });
-    const long = await refusal(
+    const long = await openAiRefusal(
       openai.chat.completions.create({
         model: 'stories',
         messages: [{ role: 'user', content: 'a cat sat '.repeat(200) }],

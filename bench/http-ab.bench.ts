@@ -7,7 +7,9 @@
  * minute moves far less than raw throughput. It answers "what did this change buy", not the issue
  * targets (`npm run bench:http` does those).
  *
- * Run: `npm run bench:ab -- --base REV [--pairs 6] [--seconds 2] [--model simple]`.
+ * Run: `npm run bench:ab -- --base REV [--pairs 6] [--seconds 2] [--model simple] [--head-args 'FLAGS']`
+ * (`--head-args` adds `nereid serve` flags to this build's server only, e.g. to price a feature
+ * that is off by default against the same code with it off).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -33,6 +35,8 @@ interface AbOptions {
   seconds: number;
   /** Model of the example repository to load; default `simple` (two INT32[1,16] inputs). */
   model: string;
+  /** Extra `nereid serve` flags of this build's server, space-separated; default none. */
+  headArgs: string[];
 }
 
 function readOptions(argv: readonly string[]): AbOptions {
@@ -47,6 +51,7 @@ function readOptions(argv: readonly string[]): AbOptions {
     pairs: Number(get('pairs') ?? 6),
     seconds: Number(get('seconds') ?? 2),
     model: get('model') ?? 'simple',
+    headArgs: (get('head-args') ?? '').split(' ').filter((a) => a !== ''),
   };
 }
 
@@ -114,7 +119,7 @@ async function main(): Promise<void> {
     ]);
     const base = await startNereid(repo, [], join(baseDir, 'dist/src/cli/main.js'));
     servers.push(base);
-    const head = await startNereid(repo);
+    const head = await startNereid(repo, options.headArgs);
     servers.push(head);
     const bare = await startBareMirror(head.port, options.model, request);
     servers.push(bare);
@@ -142,7 +147,7 @@ async function main(): Promise<void> {
       runs[`${name}${c}`]!.map((r, i) => f(r, runs[`bare${c}`]![i]!));
     const summary = {
       date: new Date().toISOString(),
-      command: `npm run bench:ab -- --base ${options.base} --pairs ${options.pairs} --seconds ${options.seconds}`,
+      command: `npm run bench:ab -- --base ${options.base} --pairs ${options.pairs} --seconds ${options.seconds}${options.headArgs.length > 0 ? ` --head-args '${options.headArgs.join(' ')}'` : ''}`,
       model: options.model,
       c16RatioToBare: {
         base: median(perPair('base', 16, (r, bare) => r.throughputPerS / bare.throughputPerS)),

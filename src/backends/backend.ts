@@ -16,6 +16,8 @@ export interface ExecutionRequestInfo {
   readonly rows: number;
   /** Request parameters (reserved keys included). */
   readonly parameters: Parameters;
+  /** Its trace id when the request is traced (model-to-model calls pass it on); absent or 0 = not traced. */
+  readonly traceId?: number;
 }
 
 /** One execution: the batched inputs the scheduler assembled. */
@@ -38,6 +40,13 @@ export interface ExecutionTiming {
   computeInferNs: number;
   /** Preparing outputs (framework tensors → bytes). */
   computeOutputNs: number;
+  /**
+   * When the instance started this execution, on the core clock's time line (Clock.nowNs of the
+   * system clock); absent or -1 when the backend cannot say. An execution handed to a busy
+   * instance waits inside it first (pipelining, docs/adr/0005): that wait ends here, so the core
+   * counts it as queue time rather than as nothing.
+   */
+  computeStartNs?: number;
 }
 
 /** The outcome of a successful non-decoupled execution. */
@@ -112,6 +121,8 @@ export interface ModelCallRequest {
   readonly inputs: Tensor[];
   /** Requested outputs (classCount 0), or null for all. */
   readonly outputs: { readonly name: string; readonly classCount: number }[] | null;
+  /** The trace id of the calling request, when the model passed it (its child trace); absent or 0 = none. */
+  readonly parentTraceId?: number;
 }
 
 /** One answer of a model-to-model call (the core's InferenceResponse fits it). */

@@ -151,6 +151,8 @@ export interface ResultMessage {
   computeInferNs: number;
   /** Time spent preparing outputs, in ns. */
   computeOutputNs: number;
+  /** When the worker started the execution: process.hrtime in ns (one clock for every thread). */
+  computeStartNs: number;
   /**
    * Backends that answer per request: each request's tensor count (its tensors follow each other
    * in the packed buffer) or -1 when it failed with the next entry of `errors`. Absent or null: the
@@ -203,6 +205,8 @@ export interface CallMessage {
   requestId: string;
   /** Request parameters. */
   parameters: Record<string, string | number | boolean | bigint>;
+  /** Trace id of the calling request when the model passed it (`InferOptions.trace`); 0 = none. */
+  parentTraceId: number;
   /** Packed inputs (tensors) and requested output names (names, empty = all); transferred. */
   buffer: ArrayBuffer;
   /** Bytes of `buffer` in use. */

@@ -2,6 +2,7 @@
  * Turns a worker's RESULT message into the ExecutionResult a scheduler sees: the timings it
  * carries and, for per-request answers (JavaScript models), each request's tensors or error.
  */
+import { hrtimeToClockNs } from '../common/clock.js';
 import { ServerError, Status } from '../common/errors.js';
 import type { Tensor } from '../protocol/tensor.js';
 import type { ExecutionResult } from './backend.js';
@@ -19,6 +20,7 @@ export function timedResult(
     computeInputNs: msg.computeInputNs,
     computeInferNs: msg.computeInferNs,
     computeOutputNs: msg.computeOutputNs,
+    computeStartNs: hrtimeToClockNs(msg.computeStartNs),
   };
 }
 

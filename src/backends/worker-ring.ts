@@ -7,7 +7,7 @@
  *
  *   EXECUTE (main → worker):  [f64 id][f64 batchSize] packed inputs and output names (worker-protocol)
  *   RESULT  (worker → main):  [f64 id][f64 computeInputNs][f64 computeInferNs][f64 computeOutputNs]
- *                             packed outputs
+ *                             [f64 computeStartNs] packed outputs
  *   ERROR   (worker → main):  [f64 id][u32 JSON bytes][u32 0] JSON of {status, code, message}
  *   PORT    (either way):     empty; the next message on the port takes this record's place
  */
@@ -37,7 +37,7 @@ const RING_BYTES = 1024 * 1024;
 /** Ring bytes set aside per record at least, so that PORT records always fit. */
 const MIN_SLOT_BYTES = 32;
 const EXECUTE_HEADER_BYTES = 16;
-const RESULT_HEADER_BYTES = 32;
+const RESULT_HEADER_BYTES = 40;
 const ERROR_HEADER_BYTES = 16;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -102,6 +102,8 @@ export interface RecordTimings {
   computeInputNs: number;
   computeInferNs: number;
   computeOutputNs: number;
+  /** When the execution started, process.hrtime in ns. */
+  computeStartNs: number;
 }
 
 /** Worker: writes a RESULT record; false when it is larger than `maxRecordBytes` or the ring is full. */
@@ -120,6 +122,7 @@ export function writeResultRecord(
   ring.view.setFloat64(at + 8, timings.computeInputNs, true);
   ring.view.setFloat64(at + 16, timings.computeInferNs, true);
   ring.view.setFloat64(at + 24, timings.computeOutputNs, true);
+  ring.view.setFloat64(at + 32, timings.computeStartNs, true);
   packTensorsInto(outputs, [], ring.view, ring.bytes, at + RESULT_HEADER_BYTES);
   ring.commit(RingTag.RESULT);
   return true;
@@ -150,6 +153,7 @@ export function readResultRecord(ring: SharedRing): ResultMessage {
     computeInputNs: ring.view.getFloat64(at + 8, true),
     computeInferNs: ring.view.getFloat64(at + 16, true),
     computeOutputNs: ring.view.getFloat64(at + 24, true),
+    computeStartNs: ring.view.getFloat64(at + 32, true),
   };
 }
 

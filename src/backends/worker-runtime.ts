@@ -32,6 +32,7 @@ import {
   type WorkerRings,
 } from './worker-protocol.js';
 import {
+  type RecordTimings,
   RingTag,
   readExecuteRecord,
   writeErrorRecord,
@@ -277,17 +278,14 @@ export class WorkerRuntime {
   }
 
   /** The compute timings of an execution that started at `startNs` and just ended. */
-  private timingsSince(startNs: number): {
-    computeInputNs: number;
-    computeInferNs: number;
-    computeOutputNs: number;
-  } {
+  private timingsSince(startNs: number): RecordTimings {
     const inferStart = this.timing.inferStartNs || startNs;
     const inferEnd = this.timing.inferEndNs || inferStart;
     return {
       computeInputNs: inferStart - startNs,
       computeInferNs: inferEnd - inferStart,
       computeOutputNs: nowNs() - inferEnd,
+      computeStartNs: startNs,
     };
   }
 

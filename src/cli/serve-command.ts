@@ -3,6 +3,7 @@
  * Triton's startup table of models, and on SIGINT/SIGTERM stops accepting, finishes in-flight
  * requests (up to --exit-timeout-secs) and exits.
  */
+import type { AddressInfo } from 'node:net';
 import {
   createDefaultBackendRegistry,
   type JsBackendSettings,
@@ -10,7 +11,7 @@ import {
 } from '../backends/index.js';
 import { systemClock } from '../common/clock.js';
 import { ServerError } from '../common/errors.js';
-import { Logger } from '../common/logger.js';
+import type { Logger } from '../common/logger.js';
 import { createResponseCache, parseCacheConfig } from '../core/cache/index.js';
 import {
   checkStartupModels,
@@ -23,6 +24,7 @@ import {
 } from '../core/index.js';
 import {
   API_CATEGORIES,
+  DEFAULT_DASHBOARD_MAX_SUBSCRIBERS,
   DEFAULT_GRPC_MAX_RECEIVE_BYTES,
   DEFAULT_HEADER_TIMEOUT_MS,
   DEFAULT_KEEPALIVE_TIMEOUT_MS,
@@ -40,6 +42,7 @@ import {
 } from '../frontends/index.js';
 import { FlagError, type FlagSpec, formatHelp, type ParsedFlags, parseFlags } from './cli-flags.js';
 import { grpcDetails, httpDetails, logListening, networkOptions } from './network-options.js';
+import { loggerFromFlags, OBSERVABILITY_FLAGS, traceConfigFromFlags } from './observability-options.js';
 
 /** The flags of `nereid serve` (tritonserver's names where the concept matches). */
 export const SERVE_FLAGS: FlagSpec[] = [
@@ -318,6 +321,19 @@ export const SERVE_FLAGS: FlagSpec[] = [
     default: [],
   },
   {
+    name: 'dashboard',
+    kind: 'bool',
+    help: 'Serve the live dashboard at /dashboard/ on the HTTP port (restricted with the statistics API of --http-restricted-api)',
+    default: true,
+  },
+  {
+    name: 'dashboard-max-clients',
+    kind: 'int',
+    metavar: 'N',
+    help: 'Most dashboard pages open at once (one event stream each); one more gets 503',
+    default: DEFAULT_DASHBOARD_MAX_SUBSCRIBERS,
+  },
+  {
     name: 'strict-model-config',
     kind: 'bool',
     help: 'Require a complete config.pbtxt (no auto-complete from the model file)',
@@ -363,10 +379,7 @@ export const SERVE_FLAGS: FlagSpec[] = [
     help: 'Deprecated: same as --cache-config local,size=BYTES',
     default: 0,
   },
-  { name: 'log-verbose', kind: 'int', metavar: 'LEVEL', help: 'Verbose logging level (0 = off)', default: 0 },
-  { name: 'log-info', kind: 'bool', help: 'Print info log lines', default: true },
-  { name: 'log-warning', kind: 'bool', help: 'Print warning log lines', default: true },
-  { name: 'log-error', kind: 'bool', help: 'Print error log lines', default: true },
+  ...OBSERVABILITY_FLAGS,
   { name: 'help', short: 'h', kind: 'bool', help: 'Show this help', default: false },
 ];
 
@@ -517,6 +530,13 @@ async function responseCache(flags: ParsedFlags, logger: Logger): Promise<Respon
   }
 }
 
+/** The URL a browser on this host opens the dashboard at (a wildcard address becomes localhost). */
+export function dashboardUrl(address: AddressInfo, tls: boolean): string {
+  const wildcard = address.address === '0.0.0.0' || address.address === '::';
+  const host = wildcard ? 'localhost' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `${tls ? 'https' : 'http'}://${host}:${address.port}/dashboard/`;
+}
+
 /** Renders the startup table of models. */
 export function modelTable(
   rows: { name: string; version?: string; state: string; reason: string }[],
@@ -549,14 +569,11 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
     );
   }
   const control = modelControl(flags);
+  const dashboardClients = flags.values.dashboard === true ? positiveFlag(flags, 'dashboard-max-clients') : 0;
   const httpRestrictions = parseRestrictions(flags.values['http-restricted-api'] as string[], 'http');
   const grpcRestrictions = parseRestrictions(flags.values['grpc-restricted-protocol'] as string[], 'grpc');
-  const logger = new Logger({
-    info: flags.values['log-info'] as boolean,
-    warning: flags.values['log-warning'] as boolean,
-    error: flags.values['log-error'] as boolean,
-    verboseLevel: flags.values['log-verbose'] as number,
-  });
+  const logger = loggerFromFlags(flags);
+  const trace = traceConfigFromFlags(flags);
   const network = networkOptions(flags, logger);
   const maxBatchSize = defaultMaxBatchSize(flags);
   const backends = createDefaultBackendRegistry({ javascript: javascriptBackendSettings(flags) });
@@ -580,6 +597,7 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
     modelLoadConcurrency: positiveFlag(flags, 'model-load-thread-count'),
     maxInstancesPerModel: autoFlag(flags, 'max-instances-per-model'),
     maxTotalInstances: autoFlag(flags, 'max-total-instances'),
+    trace,
   });
   process.stderr.write(`${modelTable(server.repositoryIndex())}\n`);
   const frontends: { close(): Promise<void> }[] = [];
@@ -627,6 +645,7 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
       address: flags.values['http-address'] as string,
       maxInputSizeBytes: flags.values['http-max-input-size'] as number,
       restrictions: httpRestrictions,
+      dashboard: dashboardClients > 0 ? { maxSubscribers: dashboardClients, latency: observer } : false,
       ...network.http,
     });
     const address = await http.listen();
@@ -638,6 +657,7 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
       '--http-address',
       httpDetails(http.limits, network.http.tls, flags.values['http-max-input-size'] as number),
     );
+    if (http.dashboard !== null) logger.logInfo(`Dashboard at ${dashboardUrl(address, http.tls)}`);
     logger.logInfo(`Started HTTPService at ${address.address}:${address.port}`);
   }
   logAccess(logger, flags, control.modelControlMode, httpRestrictions, grpcRestrictions);
@@ -658,6 +678,9 @@ export async function serveCommand(argv: readonly string[]): Promise<number> {
         .then(() => {
           clearTimeout(timer);
           logger.logInfo('Server stopped');
+          return logger.close();
+        })
+        .then(() => {
           resolve(0);
         });
     };

@@ -131,3 +131,40 @@ export interface ClientTlsOptions {
 
 /** One event of the generate extension (the JSON object of an answer or SSE event). */
 export type GenerateEvent = Record<string, any>;
+
+/**
+ * `GET v2[/models/{m}]/trace/setting` — the trace setting in force, Triton's form: `trace_level` a
+ * list (`["OFF"]`, `["TIMESTAMPS"]`, ...), every other value a string (`trace_rate: "1000"`).
+ */
+export type TraceSettings = Record<string, string | string[]>;
+
+/**
+ * New trace setting values: a string (or number, sent as its decimal string), a list of strings
+ * (`trace_level`), or null to clear the value (a model's then follows the global setting).
+ */
+export type TraceSettingsUpdate = Record<string, string | number | readonly string[] | null>;
+
+/** `GET v2/logging` — the server log's settings. */
+export interface LogSettings {
+  /** The log file ('' = stderr); read-only. */
+  log_file: string;
+  /** Whether info lines print. */
+  log_info: boolean;
+  /** Whether warning lines print. */
+  log_warning: boolean;
+  /** Whether error lines print. */
+  log_error: boolean;
+  /** Verbose level (0 = off; 1 logs each inference request). */
+  log_verbose_level: number;
+  /** Line format: 'default' or 'ISO8601'. */
+  log_format: string;
+}
+
+/** New log setting values; settings left out (or null) are unchanged. */
+export type LogSettingsUpdate = Partial<Record<keyof LogSettings, string | number | boolean | null>>;
+
+/** Options of the trace setting calls. */
+export interface TraceSettingsOptions {
+  /** The model whose setting to read or change; default '' (the global setting). */
+  model?: string;
+}

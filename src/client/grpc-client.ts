@@ -17,12 +17,17 @@ import {
 import type {
   ClientTlsOptions,
   LoadModelOptions,
+  LogSettings,
+  LogSettingsUpdate,
   ModelConfigJson,
   ModelMetadata,
   ModelStatisticsResponse,
   RepositoryIndexEntry,
   RepositoryIndexOptions,
   ServerMetadata,
+  TraceSettings,
+  TraceSettingsOptions,
+  TraceSettingsUpdate,
   UnloadModelOptions,
 } from './client-types.js';
 import { decodeGrpcInferResponse, encodeGrpcInferRequest } from './grpc-infer-codec.js';
@@ -300,6 +305,48 @@ export class GrpcClient {
     return new InferStream(call, options);
   }
 
+  /** The trace setting in force, global or a model's (TraceSetting with no settings). */
+  async getTraceSettings(options: TraceSettingsOptions & CallOptions = {}): Promise<TraceSettings> {
+    const request = { settings: {}, model_name: options.model ?? '' };
+    return traceSettingsOf(await this.unary('TraceSetting', request, options, 'Trace setting request'));
+  }
+
+  /**
+   * Changes the trace setting, global or a model's (TraceSetting with `settings`, each value a
+   * list of strings, an empty list clearing it, as Triton's clients send); answers the setting now
+   * in force.
+   */
+  async updateTraceSettings(
+    settings: TraceSettingsUpdate,
+    options: TraceSettingsOptions & CallOptions = {},
+  ): Promise<TraceSettings> {
+    const values: Record<string, { value: string[] }> = {};
+    for (const [key, value] of Object.entries(settings)) {
+      values[key] = {
+        value: value === null ? [] : typeof value === 'object' ? [...value] : [String(value)],
+      };
+    }
+    const request = { settings: values, model_name: options.model ?? '' };
+    return traceSettingsOf(await this.unary('TraceSetting', request, options, 'Trace setting update'));
+  }
+
+  /** The server log's settings (LogSettings with no settings). */
+  async getLogSettings(options: CallOptions = {}): Promise<LogSettings> {
+    return logSettingsOf(await this.unary('LogSettings', { settings: {} }, options, 'Log setting request'));
+  }
+
+  /** Changes the server log's settings (LogSettings); answers every setting now in force. */
+  async updateLogSettings(settings: LogSettingsUpdate, options: CallOptions = {}): Promise<LogSettings> {
+    const values: Record<string, object> = {};
+    for (const [key, value] of Object.entries(settings)) {
+      if (typeof value === 'boolean') values[key] = { bool_param: value };
+      else if (typeof value === 'number') values[key] = { uint32_param: value };
+      else if (typeof value === 'string') values[key] = { string_param: value };
+    }
+    const answer = await this.unary('LogSettings', { settings: values }, options, 'Log setting update');
+    return logSettingsOf(answer);
+  }
+
   /** Closes the channel; calls in flight fail with UNAVAILABLE or CANCELLED. */
   close(): void {
     this.client.close();
@@ -341,6 +388,38 @@ export class GrpcClient {
       }
     });
   }
+}
+
+/** A TraceSettingResponse in the HTTP form: `trace_level` a list, the others strings. */
+function traceSettingsOf(answer: unknown): TraceSettings {
+  const settings = (answer as { settings?: Record<string, { value?: string[] }> }).settings ?? {};
+  const out: TraceSettings = {};
+  for (const [key, v] of Object.entries(settings)) {
+    const values = v.value ?? [];
+    out[key] = key === 'trace_level' ? values : (values[0] ?? '');
+  }
+  return out;
+}
+
+/** A LogSettingsResponse in the HTTP form. */
+function logSettingsOf(answer: unknown): LogSettings {
+  type Value = {
+    parameter_choice?: string;
+    bool_param?: boolean;
+    uint32_param?: number;
+    string_param?: string;
+  };
+  const settings = (answer as { settings?: Record<string, Value> }).settings ?? {};
+  const out: Record<string, string | number | boolean> = {};
+  for (const [key, v] of Object.entries(settings)) {
+    out[key] =
+      v.parameter_choice === 'bool_param'
+        ? v.bool_param === true
+        : v.parameter_choice === 'uint32_param'
+          ? (v.uint32_param ?? 0)
+          : (v.string_param ?? '');
+  }
+  return out as unknown as LogSettings;
 }
 
 function unaryError(

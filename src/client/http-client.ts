@@ -15,12 +15,17 @@ import type {
   ClientTlsOptions,
   GenerateEvent,
   LoadModelOptions,
+  LogSettings,
+  LogSettingsUpdate,
   ModelConfigJson,
   ModelMetadata,
   ModelStatisticsResponse,
   RepositoryIndexEntry,
   RepositoryIndexOptions,
   ServerMetadata,
+  TraceSettings,
+  TraceSettingsOptions,
+  TraceSettingsUpdate,
   UnloadModelOptions,
 } from './client-types.js';
 import { decodeAnswerBody, errorFromAnswer, type HttpAnswer, headerValue } from './http-answer.js';
@@ -68,6 +73,10 @@ function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
 function modelPath(model: string, version: string | undefined): string {
   const base = `/v2/models/${encodeURIComponent(model)}`;
   return version === undefined || version === '' ? base : `${base}/versions/${encodeURIComponent(version)}`;
+}
+
+function tracePath(model: string | undefined): string {
+  return model === undefined || model === '' ? '/v2/trace/setting' : `${modelPath(model, '')}/trace/setting`;
 }
 
 function shmPath(kind: 'system' | 'cuda', region: string): string {
@@ -354,6 +363,37 @@ export class HttpClient {
     } finally {
       if (!res.body.destroyed) res.body.destroy();
     }
+  }
+
+  /** The trace setting in force, global or a model's (`GET v2[/models/{m}]/trace/setting`). */
+  getTraceSettings(options: TraceSettingsOptions & CallOptions = {}): Promise<TraceSettings> {
+    return this.json('GET', tracePath(options.model), null, options, 'Trace setting request');
+  }
+
+  /**
+   * Changes the trace setting, global or a model's (`POST v2[/models/{m}]/trace/setting`), with the
+   * JSON Triton's clients send (`{"trace_level": ["TIMESTAMPS"], "trace_rate": "1000"}`); answers
+   * the setting now in force.
+   */
+  updateTraceSettings(
+    settings: TraceSettingsUpdate,
+    options: TraceSettingsOptions & CallOptions = {},
+  ): Promise<TraceSettings> {
+    const body: Record<string, string | readonly string[] | null> = {};
+    for (const [key, value] of Object.entries(settings)) {
+      body[key] = typeof value === 'number' ? String(value) : value;
+    }
+    return this.json('POST', tracePath(options.model), JSON.stringify(body), options, 'Trace setting update');
+  }
+
+  /** The server log's settings (`GET v2/logging`). */
+  getLogSettings(options: CallOptions = {}): Promise<LogSettings> {
+    return this.json('GET', '/v2/logging', null, options, 'Log setting request');
+  }
+
+  /** Changes the server log's settings (`POST v2/logging`); answers every setting now in force. */
+  updateLogSettings(settings: LogSettingsUpdate, options: CallOptions = {}): Promise<LogSettings> {
+    return this.json('POST', '/v2/logging', JSON.stringify(settings), options, 'Log setting update');
   }
 
   /** Closes the pool after in-flight requests finish. */

@@ -11,6 +11,8 @@ export type {
   ClientTlsOptions,
   GenerateEvent,
   LoadModelOptions,
+  LogSettings,
+  LogSettingsUpdate,
   ModelConfigJson,
   ModelMetadata,
   ModelStatistics,
@@ -20,6 +22,9 @@ export type {
   ServerMetadata,
   StatisticDuration,
   TensorMetadata,
+  TraceSettings,
+  TraceSettingsOptions,
+  TraceSettingsUpdate,
   UnloadModelOptions,
 } from './client-types.js';
 export { GrpcClient, type GrpcClientOptions } from './grpc-client.js';

@@ -17,6 +17,25 @@ export const systemClock: Clock = {
   wallMs: () => Date.now(),
 };
 
+/**
+ * `process.hrtime` minus the system clock's nowNs, in ns: a constant within a thread, since both
+ * read the same monotonic clock (performance.now() is hrtime since the thread's time origin).
+ */
+const HRTIME_OFFSET_NS = Number(process.hrtime.bigint()) - systemClock.nowNs();
+
+/**
+ * A `process.hrtime` reading in ns (what worker threads and child processes stamp, one clock for
+ * the whole machine) on the system clock's time line (systemClock.nowNs of this thread).
+ */
+export function hrtimeToClockNs(hrtimeNs: number): number {
+  return hrtimeNs - HRTIME_OFFSET_NS;
+}
+
+/** A system clock reading in ns (systemClock.nowNs) as a `process.hrtime` reading in ns. */
+export function clockToHrtimeNs(clockNs: number): number {
+  return clockNs + HRTIME_OFFSET_NS;
+}
+
 /** A clock that moves only when told to; for tests. */
 export class ManualClock implements Clock {
   /** Current monotonic time in nanoseconds. */

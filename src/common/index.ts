@@ -1,5 +1,6 @@
 /** Shared building blocks with no dependencies inside src/: errors, clock, queues, logging. */
 export * from './async-permits.js';
+export * from './chart-js-file.js';
 export * from './clock.js';
 export * from './errors.js';
 export * from './fixed-queue.js';

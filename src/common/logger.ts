@@ -1,7 +1,16 @@
 /**
- * The server log: Triton-like single lines (`I1124 22:35:00.123456 nereid] message`) on stderr,
- * with info/warning/error switches and a verbose level. One logger per process, injectable.
+ * The server log: Triton-like single lines (`I1124 22:35:00.123456 nereid] message`, or with
+ * `--log-format ISO8601` `2024-11-24T22:35:00.123456Z I nereid] message`) on stderr or appended to
+ * `--log-file`, with info/warning/error switches and a verbose level that the logging extension
+ * changes at run time. One logger per process, injectable.
  */
+import { createWriteStream, type WriteStream } from 'node:fs';
+
+/** Log line formats (Triton's `--log-format`). */
+export const LOG_FORMATS = ['default', 'ISO8601'] as const;
+
+/** A log line format. */
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /** Log settings (Triton's `--log-*` flags). */
 export interface LoggerOptions {
@@ -13,7 +22,11 @@ export interface LoggerOptions {
   error?: boolean;
   /** Verbose level; lines logged with `verbose(n, ...)` print when n <= level; default 0. */
   verboseLevel?: number;
-  /** Where lines go; default process.stderr. */
+  /** Line format; default 'default'. */
+  format?: LogFormat;
+  /** File the lines are appended to instead of stderr; default '' (stderr). Ignored with `write`. */
+  file?: string;
+  /** Where lines go; default process.stderr (or `file`). */
   write?: (line: string) => void;
 }
 
@@ -25,36 +38,69 @@ export class Logger {
   warning: boolean;
   /** Whether error lines print. */
   error: boolean;
-  /** Current verbose level. */
+  /** Current verbose level (0 = no verbose lines). */
   verboseLevel: number;
+  /** Current line format. */
+  format: LogFormat;
+  /** The log file ('' = stderr); fixed at startup. */
+  readonly file: string;
   private readonly write: (line: string) => void;
+  private readonly stream: WriteStream | null;
 
   constructor(options: LoggerOptions = {}) {
     this.info = options.info ?? true;
     this.warning = options.warning ?? true;
     this.error = options.error ?? true;
     this.verboseLevel = options.verboseLevel ?? 0;
-    this.write = options.write ?? ((line) => process.stderr.write(line));
+    this.format = options.format ?? 'default';
+    this.file = options.write === undefined ? (options.file ?? '') : '';
+    if (options.write !== undefined) {
+      this.stream = null;
+      this.write = options.write;
+    } else if (this.file !== '') {
+      const stream = createWriteStream(this.file, { flags: 'a' });
+      // A log file that fails later (disk full) must not take the server down: lines go to stderr.
+      stream.on('error', (err: NodeJS.ErrnoException) => {
+        process.stderr.write(
+          `E nereid] Cannot write the log file '${this.file}': ${err.code ?? err.message}\n`,
+        );
+      });
+      this.stream = stream;
+      this.write = (line) => {
+        if (stream.writable) stream.write(line);
+        else process.stderr.write(line);
+      };
+    } else {
+      this.stream = null;
+      this.write = (line) => process.stderr.write(line);
+    }
   }
 
   /** Logs an info line. */
   logInfo(message: string): void {
-    if (this.info) this.write(format('I', message));
+    if (this.info) this.write(format(this.format, 'I', message));
   }
 
   /** Logs a warning line. */
   logWarning(message: string): void {
-    if (this.warning) this.write(format('W', message));
+    if (this.warning) this.write(format(this.format, 'W', message));
   }
 
   /** Logs an error line. */
   logError(message: string): void {
-    if (this.error) this.write(format('E', message));
+    if (this.error) this.write(format(this.format, 'E', message));
   }
 
   /** Logs a verbose line when `level` <= the verbose level. */
   verbose(level: number, message: string): void {
-    if (level <= this.verboseLevel) this.write(format('I', message));
+    if (level <= this.verboseLevel) this.write(format(this.format, 'I', message));
+  }
+
+  /** Flushes and closes the log file (no-op on stderr). */
+  close(): Promise<void> {
+    const stream = this.stream;
+    if (stream === null || stream.closed) return Promise.resolve();
+    return new Promise((resolve) => stream.end(resolve));
   }
 }
 
@@ -62,8 +108,12 @@ function pad(n: number, width: number): string {
   return String(n).padStart(width, '0');
 }
 
-function format(severity: string, message: string): string {
+function format(style: LogFormat, severity: string, message: string): string {
   const d = new Date();
+  if (style === 'ISO8601') {
+    // Triton's ISO8601 lines: UTC date and time, then the severity letter.
+    return `${d.toISOString().slice(0, -1)}Z ${severity} nereid] ${message}\n`;
+  }
   const stamp = `${pad(d.getMonth() + 1, 2)}${pad(d.getDate(), 2)} ${pad(d.getHours(), 2)}:${pad(d.getMinutes(), 2)}:${pad(d.getSeconds(), 2)}.${pad(d.getMilliseconds(), 3)}`;
   return `${severity}${stamp} nereid] ${message}\n`;
 }

@@ -24,6 +24,7 @@ import type { InstanceSlot } from './instance-pool.js';
 import { answerFailure, answerSuccess } from './request-outcome.js';
 import type { SchedulerContext } from './scheduler.js';
 import { concatRows, findTensor, sliceRows } from './tensor-rows.js';
+import { executionRequestInfo, traceEnded, traceExecuted } from './trace/trace-hooks.js';
 
 /** Told when a batch has finished (successfully or not), so the scheduler can reuse the slot. */
 export interface BatchListener {
@@ -72,7 +73,7 @@ export class BatchExecution implements ExecutionSink {
       r.startNs = now;
       r.state = RequestState.EXECUTING;
       rows += r.batchSize;
-      infos[i] = { id: r.id, rows: r.batchSize, parameters: r.parameters };
+      infos[i] = executionRequestInfo(r, r.batchSize);
     }
     this.batchSize = rows;
     this.outputNames = collectOutputNames(requests, plan.allOutputNames);
@@ -188,6 +189,7 @@ export class BatchExecution implements ExecutionSink {
       request.state = RequestState.DONE;
       stats.recordFailure(end - request.arrivalNs, clock.wallMs());
       observer?.onFailure(modelName, versionString, 'BACKEND', end - request.arrivalNs);
+      if (request.trace !== null) traceEnded(request.trace, end);
       sink.onError(request, failure);
       return;
     }
@@ -202,6 +204,10 @@ export class BatchExecution implements ExecutionSink {
         { queueNs, computeInputNs: 0, computeInferNs: end - request.startNs, computeOutputNs: 0, totalNs },
         false,
       );
+      if (request.trace !== null) {
+        const timing = { computeInputNs: 0, computeInferNs: end - request.startNs, computeOutputNs: 0 };
+        traceExecuted(request.trace, timing, request.startNs, end, null);
+      }
     }
     sink.onResponse(request, response, final);
   }

@@ -56,13 +56,24 @@ export function buildExecutionResponse(
     parameters: null,
     outputs: result,
     timing: {
-      queueNs: request.startNs - request.arrivalNs,
+      queueNs: computeStartOf(request, timing, endNs) - request.arrivalNs,
       computeInputNs: timing.computeInputNs,
       computeInferNs: timing.computeInferNs,
       computeOutputNs: timing.computeOutputNs,
       totalNs: endNs - request.arrivalNs,
     },
   };
+}
+
+/**
+ * When `request`'s execution started computing: the instance's own report, or the moment it was
+ * handed over (`request.startNs`) when the backend gave none or one outside [startNs, endNs]
+ * (another clock: tests with a ManualClock). Everything before it is queue time, Triton's
+ * definition: a batch pipelined behind a busy execution waits inside the instance, not nowhere.
+ */
+export function computeStartOf(request: InferenceRequest, timing: ExecutionTiming, endNs: number): number {
+  const start = timing.computeStartNs;
+  return start !== undefined && start >= request.startNs && start <= endNs ? start : request.startNs;
 }
 
 /** The tensor named `name` in `outputs`; throws when the model did not produce it. */

@@ -18,6 +18,12 @@ export * from './inference-request.js';
 export * from './inference-server.js';
 export { defaultMaxInstancesPerModel, defaultMaxTotalInstances } from './instance-budget.js';
 export {
+  applyLogSettings,
+  type LogSettingsJson,
+  type LogSettingValue,
+  logSettingsOf,
+} from './log-settings.js';
+export {
   checkStartupModels,
   DEFAULT_MODEL_LOAD_CONCURRENCY,
   DEFAULT_REPOSITORY_POLL_SECS,
@@ -29,3 +35,4 @@ export type { FailureReason, RequestObserver } from './request-observer.js';
 export type { GenerationLoad, Scheduler, SchedulerContext, SchedulerFactory } from './scheduler.js';
 export { SchedulerRegistry } from './scheduler.js';
 export * from './shared-memory/index.js';
+export * from './trace/index.js';

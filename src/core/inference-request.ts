@@ -6,6 +6,7 @@
  */
 import type { ServerError } from '../common/errors.js';
 import type { Parameters, Tensor } from '../protocol/tensor.js';
+import type { RequestTrace } from './trace/request-trace.js';
 
 /** An output the client asked for. */
 export interface RequestedOutput {
@@ -82,6 +83,8 @@ export interface InferenceRequestOptions {
   sink: ResponseSink;
   /** Arrival time in ns on the core's clock; default: when `infer` is called. */
   arrivalNs?: number;
+  /** Its trace when the frontend sampled it (Tracer.sample); default null (not traced). */
+  trace?: RequestTrace | null;
 }
 
 /** One inference request inside the core. */
@@ -116,6 +119,8 @@ export class InferenceRequest {
   cancelled: boolean;
   /** Opaque slot for the scheduler that owns the request. */
   schedulerData: unknown;
+  /** Its trace when sampled, else null (then tracing costs this request null checks only). */
+  trace: RequestTrace | null;
 
   constructor(options: InferenceRequestOptions) {
     this.modelName = options.modelName;
@@ -133,5 +138,6 @@ export class InferenceRequest {
     this.state = RequestState.CREATED;
     this.cancelled = false;
     this.schedulerData = undefined;
+    this.trace = options.trace ?? null;
   }
 }

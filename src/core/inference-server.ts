@@ -36,6 +36,10 @@ import { validateRequest } from './request-validator.js';
 import { type GenerationLoad, SchedulerRegistry } from './scheduler.js';
 import { sequenceBatcherFactory } from './sequence/index.js';
 import { SharedMemoryManager } from './shared-memory/index.js';
+import type { TraceConfig } from './trace/trace-config.js';
+import { traceAdmitted } from './trace/trace-hooks.js';
+import type { TraceSettingUpdate } from './trace/trace-setting-update.js';
+import { Tracer } from './trace/tracer.js';
 
 /** Reads the version from the nearest package.json above this module (works from src/ and dist/). */
 function readPackageVersion(): string {
@@ -102,6 +106,8 @@ export interface InferenceServerOptions {
   maxInstancesPerModel?: number;
   /** Most instances across the server (`--max-total-instances`); default 16 per core, at least 64. */
   maxTotalInstances?: number;
+  /** Request tracing (`--trace-config`); default off, Triton's defaults (docs/trace.md). */
+  trace?: TraceConfig;
 }
 
 /** Queue length and executing requests of one ready model version (the scrape-time gauges). */
@@ -142,15 +148,19 @@ export interface ModelMetadataJson {
   outputs: TensorMetadataJson[];
 }
 
-/** The extensions every build of the core supports. */
+/** The extensions every build of the core supports, as Triton names them. */
 const CORE_EXTENSIONS = [
   'classification',
+  'sequence',
   'model_repository',
   'model_repository(unload_dependents)',
+  'schedule_policy',
   'model_configuration',
   'binary_tensor_data',
   'parameters',
   'statistics',
+  'trace',
+  'logging',
 ];
 
 /** The server core. */
@@ -174,12 +184,20 @@ export class InferenceServer {
   private readonly cached: CachedInference | null;
   /** Registered shared-memory regions (the system and CUDA shared-memory extensions). */
   readonly sharedMemory: SharedMemoryManager;
+  /** Request tracing (the trace extension); frontends sample requests through it. */
+  readonly tracer: Tracer;
 
   private constructor(options: InferenceServerOptions) {
     this.options = options;
     this.id = options.id ?? 'nereid';
     this.logger = options.logger ?? new Logger();
     this.clock = options.clock ?? systemClock;
+    this.tracer = new Tracer({
+      ...options.trace,
+      clock: this.clock,
+      logger: this.logger,
+      version: NEREID_VERSION,
+    });
     this.extensions = [...new Set([...CORE_EXTENSIONS, ...(options.extensions ?? [])])];
     this.sharedMemory = new SharedMemoryManager({
       enabled: options.allowClientShm ?? false,
@@ -202,6 +220,7 @@ export class InferenceServer {
       logger: this.logger,
       observer: options.observer ?? null,
       infer: (request) => this.infer(request),
+      traceChild: (parentId, model) => this.tracer.child(parentId, model),
       // An ensemble's steps need to be loaded, not healthy: one restarting must not fail its load.
       isModelReady: (name, version) => this.isModelLoaded(name, version),
       instanceBudget: new InstanceBudget({
@@ -235,6 +254,7 @@ export class InferenceServer {
   static async start(options: InferenceServerOptions): Promise<InferenceServer> {
     const server = new InferenceServer(options);
     try {
+      await server.tracer.start();
       await server.manager.start();
     } catch (err) {
       await server.shutdown();
@@ -391,6 +411,7 @@ export class InferenceServer {
     const mv = this.getModel(request.modelName, request.modelVersion);
     try {
       validateRequest(request, mv.plan);
+      if (request.trace !== null) traceAdmitted(request.trace, request, mv.versionString, this.clock);
       const scheduler = mv.scheduler;
       if (scheduler.prepare !== undefined) scheduler.prepare(request);
       if (this.cached !== null && mv.config.response_cache.enable) {
@@ -484,6 +505,27 @@ export class InferenceServer {
     await this.manager.shutdown('unloaded: server stopped');
     await this.cached?.cache.close();
     this.sharedMemory.close();
+    await this.tracer.close();
+  }
+
+  /**
+   * The trace setting in force (Triton's JSON form: values as strings), globally (model '') or
+   * for `model`.
+   * @throws ServerError NOT_FOUND / UNAVAILABLE for a model that is not loaded
+   */
+  traceSettings(model = ''): Record<string, string | string[]> {
+    if (model !== '') this.getModel(model);
+    return this.tracer.settings(model);
+  }
+
+  /**
+   * Changes the trace setting globally (model '') or for `model` and returns the one now in force.
+   * @throws ServerError NOT_FOUND / UNAVAILABLE for a model that is not loaded; INVALID_ARG for a
+   *   setting that cannot trace (see Tracer.update)
+   */
+  updateTraceSettings(model: string, update: TraceSettingUpdate): Record<string, string | string[]> {
+    if (model !== '') this.getModel(model);
+    return this.tracer.update(model, update);
   }
 }
 

@@ -43,6 +43,7 @@ import { ModelStatistics } from './model-statistics.js';
 import { ModelVersion } from './model-version.js';
 import type { RequestObserver } from './request-observer.js';
 import type { SchedulerRegistry } from './scheduler.js';
+import type { RequestTrace } from './trace/request-trace.js';
 
 /** Routes a backend's log lines (worker stderr, warnings) into the server log, tagged with the model. */
 function backendLogger(ctx: LoaderContext, model: string): BackendLogger {
@@ -77,6 +78,8 @@ export interface LoaderContext {
   readonly isModelReady?: (name: string, version: string) => boolean;
   /** The server-wide bound on instances; default none (unbounded, for tests of the loader alone). */
   readonly instanceBudget?: InstanceBudget;
+  /** A child trace of live trace `parentId` for a call to `model` (Tracer.child); default none. */
+  readonly traceChild?: (parentId: number, model: string) => RequestTrace | null;
 }
 
 /** The ModelCaller handed to backends: builds core requests and admits them through `ctx.infer`. */
@@ -95,6 +98,10 @@ function modelCaller(ctx: LoaderContext): ModelCaller | undefined {
           inputs: request.inputs,
           outputs: request.outputs,
           sink,
+          trace:
+            request.parentTraceId !== undefined && request.parentTraceId !== 0 && ctx.traceChild !== undefined
+              ? ctx.traceChild(request.parentTraceId, request.modelName)
+              : null,
         }),
       );
     },

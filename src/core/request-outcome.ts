@@ -7,6 +7,7 @@ import type { ExecutionTiming } from '../backends/backend.js';
 import { ServerError, Status } from '../common/errors.js';
 import type { InferenceRequest, InferenceResponse, ResponseSink } from './inference-request.js';
 import type { SchedulerContext } from './scheduler.js';
+import { traceEnded, traceExecuted } from './trace/trace-hooks.js';
 
 /** What recording an outcome needs from the scheduler context. */
 export type OutcomeContext = Pick<SchedulerContext, 'stats' | 'observer' | 'modelName' | 'versionString'>;
@@ -29,6 +30,11 @@ export function answerSuccess(
     wallMs,
   );
   context.observer?.onSuccess(context.modelName, context.versionString, response.timing, false);
+  if (request.trace !== null) {
+    const t = response.timing;
+    const endNs = request.arrivalNs + t.totalNs;
+    traceExecuted(request.trace, timing, request.arrivalNs + t.queueNs, endNs, response.outputs);
+  }
   sink.onResponse(request, response, true);
 }
 
@@ -48,5 +54,6 @@ export function answerFailure(
     err instanceof ServerError ? err : new ServerError(Status.INTERNAL, 'ERR_BACKEND', String(err));
   context.stats.recordFailure(endNs - request.arrivalNs, wallMs);
   context.observer?.onFailure(context.modelName, context.versionString, 'BACKEND', endNs - request.arrivalNs);
+  if (request.trace !== null) traceEnded(request.trace, endNs);
   sink.onError(request, error);
 }

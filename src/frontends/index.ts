@@ -2,6 +2,11 @@
 
 export { API_CATEGORIES, type ApiCategory, parseRestrictions, type Restrictions } from './access/index.js';
 export {
+  Dashboard,
+  type DashboardOptions,
+  DEFAULT_DASHBOARD_MAX_SUBSCRIBERS,
+} from './dashboard/index.js';
+export {
   DEFAULT_GRPC_MAX_RECEIVE_BYTES,
   GRPC_COMPRESSION_LEVELS,
   type GrpcCompressionLevel,

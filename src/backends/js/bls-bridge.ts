@@ -128,6 +128,7 @@ export class BlsBridge implements WorkerExtension {
           parameters: msg.parameters,
           inputs: tensors,
           outputs: names.length === 0 ? null : names.map((name) => ({ name, classCount: 0 })),
+          parentTraceId: msg.parentTraceId ?? 0,
         },
         call,
       );

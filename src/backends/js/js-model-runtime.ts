@@ -239,6 +239,7 @@ export class JsModelRuntime {
       computeInputNs: inferStart - start,
       computeInferNs: inferEnd - inferStart,
       computeOutputNs: nowNs() - inferEnd,
+      computeStartNs: start,
       perRequestCounts: counts,
       errors,
       decoupled,
@@ -278,7 +279,15 @@ export class JsModelRuntime {
     for (let i = 0; i < count; i++) {
       const info = infos[i]!;
       const sender = this.decoupled ? new JsResponseSender(executionId, i, this.checker!) : null;
-      requests[i] = new JsRequest(info.id, info.parameters, info.rows, perRequest[i]!, outputNames, sender);
+      requests[i] = new JsRequest(
+        info.id,
+        info.parameters,
+        info.rows,
+        perRequest[i]!,
+        outputNames,
+        sender,
+        info.traceId ?? 0,
+      );
     }
     return requests;
   }

@@ -18,6 +18,7 @@ export class JsRequest implements ModelRequest {
   readonly batchSize: number;
   readonly inputs: readonly Tensor[];
   readonly requestedOutputNames: readonly string[];
+  readonly trace: number;
   private readonly sender: JsResponseSender | null;
 
   constructor(
@@ -27,8 +28,10 @@ export class JsRequest implements ModelRequest {
     inputs: readonly Tensor[],
     requestedOutputNames: readonly string[],
     sender: JsResponseSender | null,
+    trace = 0,
   ) {
     this.id = id;
+    this.trace = trace;
     this.parameters = parameters;
     this.batchSize = batchSize;
     this.inputs = inputs;

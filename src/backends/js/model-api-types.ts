@@ -60,6 +60,8 @@ export interface ModelRequest {
   readonly inputs: readonly Tensor[];
   /** Outputs the batch asked for, in the config's order. */
   readonly requestedOutputNames: readonly string[];
+  /** The request's trace id when the server traces it, else 0: pass it as `infer({ trace })` to trace a call as its child. */
+  readonly trace: number;
   /** The input named `name`; throws an INVALID_ARG ModelError naming the inputs present when absent. */
   input(name: string): Tensor;
   /** The input named `name`, or null when the request lacks it (optional inputs). */
@@ -109,6 +111,11 @@ export interface InferOptions {
   id?: string;
   /** Request parameters; default none. */
   parameters?: Parameters;
+  /**
+   * The calling request's `trace` (ModelRequest.trace): the call is then traced as its child, as
+   * Triton's `trace=request.trace()`; default none (the call is not traced).
+   */
+  trace?: number;
 }
 
 /** One answer of another model. */

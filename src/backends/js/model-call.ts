@@ -69,6 +69,14 @@ function send(options: InferOptions, call: PendingCall): void {
   ) {
     throw new ModelError('infer() needs options with a model name', Status.INVALID_ARG, 'ERR_BLS_REQUEST');
   }
+  const trace = options.trace ?? 0;
+  if (!Number.isSafeInteger(trace) || trace < 0) {
+    throw new ModelError(
+      `infer() option 'trace' must be a request's trace (ModelRequest.trace): received ${String(trace)}`,
+      Status.INVALID_ARG,
+      'ERR_BLS_REQUEST',
+    );
+  }
   const port = hostPort();
   const table = callTable(port);
   const callId = ++table.nextId;
@@ -80,6 +88,7 @@ function send(options: InferOptions, call: PendingCall): void {
     version: options.version ?? '',
     requestId: options.id ?? '',
     parameters: options.parameters ?? {},
+    parentTraceId: trace,
     buffer: packed.buffer,
     byteLength: packed.byteLength,
   };

@@ -18,6 +18,7 @@ import {
 } from '../inference-request.js';
 import type { ModelVersion } from '../model-version.js';
 import type { RequestObserver } from '../request-observer.js';
+import { traceEnded } from '../trace/trace-hooks.js';
 import { CacheInsertSink } from './cache-insert-sink.js';
 import { cacheKey } from './cache-key.js';
 import { type CacheEntry, isPendingLookup, type ResponseCache } from './response-cache.js';
@@ -109,6 +110,7 @@ export class CachedInference {
     request.state = RequestState.DONE;
     mv.stats.recordFailure(totalNs, this.clock.wallMs());
     this.observer?.onFailure(mv.name, mv.versionString, reason, totalNs);
+    if (request.trace !== null) traceEnded(request.trace, request.arrivalNs + totalNs);
     request.sink.onError(request, error);
   }
 
@@ -131,6 +133,7 @@ export class CachedInference {
     mv.stats.recordCacheHit(timing.totalNs, timing.queueNs, lookupNs, this.clock.wallMs());
     this.observer?.onCacheLookup?.(mv.name, mv.versionString, true, lookupNs);
     this.observer?.onSuccess(mv.name, mv.versionString, timing, true);
+    if (request.trace !== null) traceEnded(request.trace, endNs);
     const sink = request.sink;
     const responses = entry.responses;
     for (let i = 0; i < responses.length; i++) {

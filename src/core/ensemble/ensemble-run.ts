@@ -10,6 +10,7 @@ import { classify } from '../../protocol/classification.js';
 import type { Tensor } from '../../protocol/tensor.js';
 import { InferenceRequest, type InferenceResponse, RequestState } from '../inference-request.js';
 import { findTensor } from '../tensor-rows.js';
+import { traceEnded } from '../trace/trace-hooks.js';
 import type { EnsembleStepPlan } from './ensemble-graph.js';
 import type { EnsembleScheduler } from './ensemble-scheduler.js';
 import { StepCall } from './step-call.js';
@@ -140,6 +141,7 @@ export class EnsembleRun {
       inputs,
       outputs: step.requestedOutputs,
       sink: call,
+      trace: this.request.trace === null ? null : this.request.trace.spawn(step.modelName),
     });
     this.outstanding++;
     try {
@@ -218,6 +220,7 @@ export class EnsembleRun {
       },
       false,
     );
+    if (request.trace !== null) traceEnded(request.trace, request.arrivalNs + totalNs);
     this.scheduler.onRunDone(this);
     request.sink.onResponse(request, response, true);
   }
@@ -291,6 +294,7 @@ export class EnsembleRun {
     const totalNs = clock.nowNs() - request.arrivalNs;
     if (reason === 'OTHER') stats.recordFailure(totalNs, clock.wallMs());
     observer?.onFailure(context.modelName, context.versionString, reason, totalNs);
+    if (request.trace !== null) traceEnded(request.trace, request.arrivalNs + totalNs);
     this.scheduler.onRunDone(this);
     request.sink.onError(request, error);
   }

@@ -16,6 +16,7 @@ import type { InstanceSlot } from '../instance-pool.js';
 import { answerFailure, answerSuccess } from '../request-outcome.js';
 import type { SchedulerContext } from '../scheduler.js';
 import { concatRows, findTensor } from '../tensor-rows.js';
+import { executionRequestInfo } from '../trace/trace-hooks.js';
 import type { BatchRow } from './batch-row.js';
 import type { ControlInputs } from './control-inputs.js';
 import { buildSequenceResponse } from './sequence-response.js';
@@ -75,7 +76,7 @@ export class SequenceBatch implements ExecutionSink {
         r.state = RequestState.EXECUTING;
         representative ??= r;
         this.requestCount++;
-        infos[i] = { id: r.id, rows: 1, parameters: r.parameters };
+        infos[i] = executionRequestInfo(r, 1);
       } else {
         infos[i] = { id: '', rows: 1, parameters: NO_PARAMETERS };
       }

@@ -25,6 +25,7 @@ import { repositoryHandlers } from './grpc-repository.js';
 import { sharedMemoryHandlers } from './grpc-shared-memory.js';
 import { grpcErrorOf, unavailableFeature } from './grpc-status.js';
 import { GrpcStreamSession, type ModelStreamInferCall } from './grpc-stream-session.js';
+import { traceLogHandlers } from './grpc-trace-log.js';
 import { GrpcUnaryInfer, type ModelInferCall } from './grpc-unary-infer.js';
 import { statisticsToMessage } from './statistics-message.js';
 
@@ -54,12 +55,6 @@ function query<T>(answer: (request: T) => unknown): Unary {
     }
     callback(null, response);
   };
-}
-
-/** An RPC that always ends with UNIMPLEMENTED and the given explanation. */
-function missing(rpc: string, what: string, why: string): Unary {
-  const error = unavailableFeature(rpc, what, why);
-  return (_call, callback) => callback(grpcErrorOf(error));
 }
 
 /** The implementation object of inference.GRPCInferenceService. */
@@ -100,16 +95,7 @@ export function inferenceServiceHandlers(
     ModelStreamInfer: modelStreamInfer,
     ...repositoryHandlers(server),
     ...sharedMemoryHandlers(server),
-    TraceSetting: missing(
-      'TraceSetting',
-      'the trace extension',
-      'request tracing is not implemented; use the Server-Timing header over HTTP or the statistics extension',
-    ),
-    LogSettings: missing(
-      'LogSettings',
-      'the logging extension',
-      'log settings can only be set with the --log-* command-line flags',
-    ),
+    ...traceLogHandlers(server),
   };
 }
 

@@ -14,6 +14,7 @@
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { ServerError, Status, toServerError } from '../../common/errors.js';
 import { FixedQueue } from '../../common/fixed-queue.js';
+import type { Logger } from '../../common/logger.js';
 import {
   type InferenceRequest,
   type InferenceResponse,
@@ -28,8 +29,10 @@ import {
   type ModelInferRequestMessage,
   type ModelStreamInferResponseMessage,
 } from '../../protocol/grpc/index.js';
+import { logRequestOutcome } from '../request-log.js';
 import { GrpcInferRpc, prepareGrpcRequest } from './grpc-infer-request.js';
 import { grpcErrorOf } from './grpc-status.js';
+import { sampleGrpcRequest, traceGrpcSendEnd, traceGrpcSendStart } from './grpc-trace.js';
 
 /** A ModelStreamInfer call as grpc-js hands it to the handler. */
 export type ModelStreamInferCall = ServerDuplexStream<
@@ -93,11 +96,26 @@ class StreamEntry implements ResponseSink {
   }
 
   onResponse(request: InferenceRequest, response: InferenceResponse | null, final: boolean): void {
+    const trace = final ? request.trace : null;
+    if (trace !== null) traceGrpcSendStart(trace);
+    const logger = this.session.logger;
+    if (final && logger.verboseLevel !== 0) {
+      logRequestOutcome(logger, 'gRPC stream', this.modelName, this.versionString, request.id, 'OK');
+    }
     this.session.onEntryResponse(this, request, response, final);
+    if (trace !== null) traceGrpcSendEnd(trace);
   }
 
-  onError(_request: InferenceRequest, error: ServerError): void {
+  onError(request: InferenceRequest, error: ServerError): void {
+    const trace = request.trace;
+    if (trace !== null) traceGrpcSendStart(trace);
+    const logger = this.session.logger;
+    if (logger.verboseLevel !== 0) {
+      const outcome = `${error.status}: ${error.message}`;
+      logRequestOutcome(logger, 'gRPC stream', this.modelName, this.versionString, request.id, outcome);
+    }
     this.session.onEntryError(this, error);
+    if (trace !== null) traceGrpcSendEnd(trace);
   }
 }
 
@@ -130,6 +148,11 @@ export class GrpcStreamSession {
     call.on('cancelled', onStreamCancelled);
   }
 
+  /** The server log (verbose request lines). */
+  get logger(): Logger {
+    return this.server.logger;
+  }
+
   /** Requests admitted and not yet fully answered. */
   get activeCount(): number {
     return this.active.size;
@@ -143,6 +166,8 @@ export class GrpcStreamSession {
     try {
       const prepared = prepareGrpcRequest(this.server, message, entry, GrpcInferRpc.STREAM);
       request = prepared.request;
+      const tracer = this.server.tracer;
+      if (tracer.on !== 0) request.trace = sampleGrpcRequest(tracer, prepared.model.name, this.call.metadata);
       entry.request = request;
       entry.decoupled = prepared.model.plan.decoupled;
       entry.modelName = prepared.model.name;

@@ -10,6 +10,7 @@ import {
   type InferenceRequest,
   type InferenceResponse,
   type InferenceServer,
+  type RequestTrace,
   type ResponseSink,
   writeSharedMemoryOutputs,
 } from '../../core/index.js';
@@ -18,8 +19,10 @@ import {
   type ModelInferRequestMessage,
   type ModelInferResponseMessage,
 } from '../../protocol/grpc/index.js';
+import { logRequestOutcome } from '../request-log.js';
 import { GrpcInferRpc, prepareGrpcRequest } from './grpc-infer-request.js';
 import { grpcErrorOf } from './grpc-status.js';
+import { sampleGrpcRequest, traceGrpcSendEnd, traceGrpcSendStart } from './grpc-trace.js';
 
 /** A unary ModelInfer call as grpc-js hands it to the handler. */
 export type ModelInferCall = ServerUnaryCall<ModelInferRequestMessage, ModelInferResponseMessage>;
@@ -38,18 +41,24 @@ export class GrpcUnaryInfer implements ResponseSink {
   private readonly callback: sendUnaryData<ModelInferResponseMessage>;
   private request: InferenceRequest | null;
   private finished: boolean;
+  /** The call's trace when sampled, else null. */
+  private trace: RequestTrace | null;
 
   constructor(server: InferenceServer, callback: sendUnaryData<ModelInferResponseMessage>) {
     this.server = server;
     this.callback = callback;
     this.request = null;
     this.finished = false;
+    this.trace = null;
   }
 
   /** Decodes and submits the call's request; failures answer the call at once. */
   start(call: ModelInferCall): void {
+    const tracer = this.server.tracer;
+    if (tracer.on !== 0) this.trace = sampleGrpcRequest(tracer, call.request.model_name ?? '', call.metadata);
     try {
       const { request } = prepareGrpcRequest(this.server, call.request, this, GrpcInferRpc.UNARY);
+      request.trace = this.trace;
       this.request = request;
       (call as TrackedCall)[kUnaryInfer] = this;
       call.on('cancelled', onUnaryCancelled);
@@ -57,7 +66,7 @@ export class GrpcUnaryInfer implements ResponseSink {
     } catch (err) {
       if (this.finished) return;
       this.finished = true;
-      this.callback(grpcErrorOf(err));
+      this.answerError(err, call.request.model_name ?? '');
     }
   }
 
@@ -76,9 +85,15 @@ export class GrpcUnaryInfer implements ResponseSink {
       // Outputs sent to shared memory are written there and answered with an empty raw entry.
       outputs = writeSharedMemoryOutputs(this.server.sharedMemory, request.outputs, response.outputs);
     } catch (err) {
-      this.callback(grpcErrorOf(err));
+      this.answerError(err, request.modelName);
       return;
     }
+    const logger = this.server.logger;
+    if (logger.verboseLevel !== 0) {
+      logRequestOutcome(logger, 'gRPC', response.modelName, response.modelVersion, response.id, 'OK');
+    }
+    const trace = this.trace;
+    if (trace !== null) traceGrpcSendStart(trace);
     this.callback(
       null,
       encodeGrpcInferResponse({
@@ -89,11 +104,33 @@ export class GrpcUnaryInfer implements ResponseSink {
         outputs,
       }),
     );
+    if (trace !== null) traceGrpcSendEnd(trace);
   }
 
-  onError(_request: InferenceRequest, error: ServerError): void {
+  onError(request: InferenceRequest, error: ServerError): void {
     if (this.finished) return;
     this.finished = true;
-    this.callback(grpcErrorOf(error));
+    this.answerError(error, request.modelName);
+  }
+
+  /** Ends the call with `err`, logging and tracing it. */
+  private answerError(err: unknown, model: string): void {
+    const logger = this.server.logger;
+    if (logger.verboseLevel !== 0) {
+      const e = err as { status?: string; message?: string };
+      const outcome = `${e.status ?? 'ERROR'}: ${e.message ?? String(err)}`;
+      logRequestOutcome(
+        logger,
+        'gRPC',
+        model,
+        this.request?.modelVersion ?? '',
+        this.request?.id ?? '',
+        outcome,
+      );
+    }
+    const trace = this.trace;
+    if (trace !== null) traceGrpcSendStart(trace);
+    this.callback(grpcErrorOf(err));
+    if (trace !== null) traceGrpcSendEnd(trace);
   }
 }

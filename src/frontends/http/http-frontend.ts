@@ -4,7 +4,8 @@
  * size limit, an in-flight byte budget and compression, answers errors as `{"error": "..."}` with
  * Triton's status mapping, and cancels queued requests of clients that disconnect. Connections are
  * bounded in number and in the time a request may take to arrive (http-limits.ts); shutdown drains
- * them without resetting a request (http-drain.ts). It holds no scheduling state.
+ * them without resetting a request (http-drain.ts). The live dashboard (../dashboard/) is served
+ * under `/dashboard` unless turned off. It holds no scheduling state.
  */
 import {
   createServer,
@@ -15,10 +16,11 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { invalidArg, notFound, unsupported } from '../../common/errors.js';
+import { invalidArg, notFound } from '../../common/errors.js';
 import { modelConfigToJson } from '../../config/index.js';
-import type { InferenceServer } from '../../core/index.js';
+import type { InferenceServer, Tracer } from '../../core/index.js';
 import { carriesRestrictionValue, type Restriction, type Restrictions } from '../access/index.js';
+import { Dashboard, type DashboardOptions } from '../dashboard/index.js';
 import {
   handleOpenAiGeneration,
   handleOpenAiModel,
@@ -34,10 +36,13 @@ import { drainHttpServer } from './http-drain.js';
 import { handleGenerate } from './http-generate.js';
 import { HttpInferExchange } from './http-infer-exchange.js';
 import { type HttpLimits, type HttpLimitsOptions, resolveHttpLimits } from './http-limits.js';
+import { handleLogging } from './http-logging.js';
 import { readBodyOrAnswer, sendEmpty, sendError, sendErrorStatus, sendJson } from './http-reply.js';
 import { handleRepositoryControl } from './http-repository.js';
 import { matchRoute, ROUTE_CATEGORY, type Route, RouteKind } from './http-router.js';
 import { handleSharedMemory } from './http-shared-memory.js';
+import { sampleHttpRequest } from './http-trace.js';
+import { handleTraceSetting } from './http-trace-setting.js';
 import { InflightBytes } from './inflight-bytes.js';
 
 /** HTTP frontend options (tritonserver's flag names in brackets; the bounds are HttpLimitsOptions). */
@@ -52,6 +57,8 @@ export interface HttpFrontendOptions extends HttpLimitsOptions {
   restrictions?: Restrictions;
   /** Serve HTTPS with these [--http-use-ssl and the --http-*-cert flags]; default none (plain HTTP). */
   tls?: ServerTlsOptions;
+  /** The live dashboard at `/dashboard`, or false for none [--dashboard]; default on with its defaults. */
+  dashboard?: DashboardOptions | false;
 }
 
 const kExchange = Symbol('nereid.exchange');
@@ -110,6 +117,8 @@ function unknownOpenAiPath(url: string): string {
 /** The HTTP frontend. */
 export class HttpFrontend {
   private readonly server: InferenceServer;
+  /** The server's tracer (read once per inference request: `on` is all an untraced server checks). */
+  private readonly tracer: Tracer;
   private readonly http: Server;
   private readonly port: number;
   private readonly address: string;
@@ -125,9 +134,12 @@ export class HttpFrontend {
   /** Open connections (TLS: those past the handshake), for the drain. */
   private readonly sockets = new Set<Socket>();
   private closing = false;
+  /** The live dashboard, or null when turned off. */
+  readonly dashboard: Dashboard | null;
 
   constructor(server: InferenceServer, options: HttpFrontendOptions = {}) {
     this.server = server;
+    this.tracer = server.tracer;
     this.port = options.port ?? 8000;
     this.address = options.address ?? '0.0.0.0';
     this.maxInputSizeBytes = options.maxInputSizeBytes ?? 64 * 1024 * 1024;
@@ -140,6 +152,7 @@ export class HttpFrontend {
     this.http = createNodeServer(this.limits, options.tls, (req, res) => this.onRequest(req, res));
     this.http.maxConnections = this.limits.maxConnections;
     this.guard = new HttpConnectionGuard(this.http, this.limits, server.logger);
+    this.dashboard = options.dashboard === false ? null : new Dashboard(server, this, options.dashboard);
     this.http.on(this.tls ? 'secureConnection' : 'connection', (socket: TrackedSocket) => {
       socket[kExchange] = null;
       socket[kSockets] = this.sockets;
@@ -151,6 +164,11 @@ export class HttpFrontend {
   /** Bytes of request bodies held now (of limits.maxInflightBytes). */
   get heldBodyBytes(): number {
     return this.budget.heldBytes;
+  }
+
+  /** Open connections now (TLS: those past the handshake). */
+  get openConnections(): number {
+    return this.sockets.size;
   }
 
   /** Starts listening; resolves with the bound address and port. */
@@ -171,6 +189,8 @@ export class HttpFrontend {
    */
   async close(): Promise<void> {
     this.closing = true;
+    // Event streams never finish on their own: end them so the drain can close their connections.
+    this.dashboard?.close();
     await drainHttpServer(this.http, this.sockets);
     this.guard.close();
   }
@@ -262,12 +282,15 @@ export class HttpFrontend {
         void handleSharedMemory(server, route, req, res, this.maxInputSizeBytes, this.budget);
         return;
       case RouteKind.TRACE:
-        throw unsupported('ERR_UNSUPPORTED_ENDPOINT', 'The trace extension is not available on this server');
+        void handleTraceSetting(server, route, req, res, this.maxInputSizeBytes, this.budget);
+        return;
       case RouteKind.LOGGING:
-        throw unsupported(
-          'ERR_UNSUPPORTED_ENDPOINT',
-          'The logging extension is not available on this server',
-        );
+        void handleLogging(server, req, res, this.maxInputSizeBytes, this.budget);
+        return;
+      case RouteKind.DASHBOARD:
+        if (this.dashboard === null) sendErrorStatus(res, 404, 'Not Found');
+        else this.dashboard.handle(req, res, this.closing);
+        return;
       case RouteKind.OPENAI_MODELS:
         handleOpenAiModels(server, res);
         return;
@@ -290,6 +313,7 @@ export class HttpFrontend {
 
   private handleInfer(route: Route, req: IncomingMessage, res: ServerResponse): void {
     const socket = req.socket as TrackedSocket;
+    const tracer = this.tracer;
     const exchange = new HttpInferExchange(
       this.server,
       req,
@@ -298,6 +322,7 @@ export class HttpFrontend {
       route.version,
       this.maxInputSizeBytes,
       this.budget,
+      tracer.on === 0 ? null : sampleHttpRequest(tracer, route.model, req),
     );
     // The socket's close cancels this exchange until the next request on the connection replaces
     // it; a finished exchange ignores the cancel (onClientGone checks `finished`).

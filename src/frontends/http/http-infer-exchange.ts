@@ -14,8 +14,10 @@ import {
   type InferenceRequest,
   type InferenceResponse,
   type InferenceServer,
+  type RequestTrace,
   type ResponseSink,
   resolveSharedMemoryInputs,
+  TraceActivity,
   writeSharedMemoryOutputs,
 } from '../../core/index.js';
 import {
@@ -24,6 +26,7 @@ import {
   encodeHttpInferResponse,
   parseInferenceHeaderLength,
 } from '../../protocol/index.js';
+import { logRequestOutcome } from '../request-log.js';
 import {
   type BodySink,
   compress,
@@ -32,6 +35,7 @@ import {
   pickResponseEncoding,
 } from './http-body.js';
 import { sendBodyError, sendError } from './http-reply.js';
+import { traceHttpSend } from './http-trace.js';
 import type { InflightBytes } from './inflight-bytes.js';
 
 /** Responses up to this size are sent as one buffer (copied together) rather than chunk by chunk. */
@@ -78,6 +82,8 @@ export class HttpInferExchange implements ResponseSink, BodySink {
   /** Bytes of `budget` this exchange holds (its body, decoded), given back when it finishes. */
   private heldBytes: number;
   private decoded: DecodedHttpInferRequest | null;
+  /** The request's trace when sampled (HttpFrontend), else null. */
+  private readonly trace: RequestTrace | null;
 
   constructor(
     server: InferenceServer,
@@ -87,8 +93,10 @@ export class HttpInferExchange implements ResponseSink, BodySink {
     version: string,
     maxInputSizeBytes: number,
     budget: InflightBytes,
+    trace: RequestTrace | null = null,
   ) {
     this.server = server;
+    this.trace = trace;
     this.req = req;
     this.res = res;
     this.acceptEncoding = req.headers['accept-encoding'];
@@ -105,6 +113,7 @@ export class HttpInferExchange implements ResponseSink, BodySink {
   /** The body arrived (collectBody): undo its Content-Encoding if any, then submit. */
   onBody(body: Buffer): void {
     this.heldBytes = body.length;
+    if (this.trace !== null) this.trace.stampNow(TraceActivity.HTTP_RECV_END);
     const encoding = this.req.headers['content-encoding'];
     // Plain bodies are submitted at once: decodeContent would answer them a microtask later.
     if (isIdentityEncoding(encoding)) {
@@ -123,6 +132,7 @@ export class HttpInferExchange implements ResponseSink, BodySink {
   /** The body could not be read (too large, over the budget, stream error) or decoded. */
   onBodyError(err: unknown): void {
     this.finish();
+    if (this.trace !== null) traceHttpSend(this.trace, this.res);
     sendBodyError(this.res, err);
   }
 
@@ -131,8 +141,25 @@ export class HttpInferExchange implements ResponseSink, BodySink {
       this.submit(body, headerValue(this.req, 'inference-header-content-length'), this.model, this.version);
     } catch (err) {
       this.finish();
-      sendError(this.res, err);
+      this.answerError(err);
     }
+  }
+
+  /** Answers `err` (a request that failed before or in the core), logging and tracing it. */
+  private answerError(err: unknown): void {
+    if (this.server.logger.verboseLevel !== 0) {
+      const e = err as { status?: string; message?: string };
+      logRequestOutcome(
+        this.server.logger,
+        'HTTP',
+        this.model,
+        this.version,
+        this.request?.id ?? '',
+        `${e.status ?? 'ERROR'}: ${e.message ?? String(err)}`,
+      );
+    }
+    if (this.trace !== null) traceHttpSend(this.trace, this.res);
+    sendError(this.res, err);
   }
 
   /** Marks the exchange over and gives its body bytes back to the budget. */
@@ -169,6 +196,7 @@ export class HttpInferExchange implements ResponseSink, BodySink {
       inputs: resolveSharedMemoryInputs(this.server.sharedMemory, decoded.inputs),
       outputs: decoded.outputs,
       sink: this,
+      trace: this.trace,
     });
     this.request = request;
     this.server.infer(request);
@@ -202,9 +230,20 @@ export class HttpInferExchange implements ResponseSink, BodySink {
       );
     } catch (err) {
       // E.g. an FP16 output asked for as JSON or a too small shared-memory output: an error, never a hang.
-      sendError(this.res, err);
+      this.answerError(err);
       return;
     }
+    if (this.server.logger.verboseLevel !== 0) {
+      logRequestOutcome(
+        this.server.logger,
+        'HTTP',
+        response.modelName,
+        response.modelVersion,
+        response.id,
+        'OK',
+      );
+    }
+    if (this.trace !== null) traceHttpSend(this.trace, this.res);
     const headers: Record<string, string | number> = {
       'Content-Type': encoded.contentType,
       'Server-Timing': serverTiming(response),
@@ -243,6 +282,6 @@ export class HttpInferExchange implements ResponseSink, BodySink {
   onError(_request: InferenceRequest, error: ServerError): void {
     if (this.finished) return;
     this.finish();
-    sendError(this.res, error);
+    this.answerError(error);
   }
 }

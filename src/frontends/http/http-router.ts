@@ -1,8 +1,10 @@
 /**
- * Maps a request path to one of Triton's HTTP routes (server `http_server.cc` route table), or to
- * one of the OpenAI-compatible routes under `/v1/`, with its captured model name and version, and
- * files each route under a restricted-API category. Query strings are ignored. It decides the route
- * only; the method and restriction checks and the handling are the frontend's.
+ * Maps a request path to one of Triton's HTTP routes (server `http_server.cc` route table), to
+ * one of the OpenAI-compatible routes under `/v1/`, or to Nereid's dashboard (every path under
+ * `/dashboard`, whose files the dashboard resolves from its own allow-list), with its captured
+ * model name and version, and files each route under a restricted-API category. Query strings
+ * are ignored. It decides the route only; the method and restriction checks and the handling are
+ * the frontend's.
  */
 import type { ApiCategory } from '../access/index.js';
 
@@ -27,10 +29,11 @@ export const RouteKind = {
   SYSTEM_SHM: 16,
   CUDA_SHM: 17,
   LOGGING: 18,
-  OPENAI_MODELS: 19,
-  OPENAI_MODEL: 20,
-  OPENAI_COMPLETIONS: 21,
-  OPENAI_CHAT_COMPLETIONS: 22,
+  DASHBOARD: 19,
+  OPENAI_MODELS: 20,
+  OPENAI_MODEL: 21,
+  OPENAI_COMPLETIONS: 22,
+  OPENAI_CHAT_COMPLETIONS: 23,
 } as const;
 
 /** A route kind. */
@@ -61,6 +64,7 @@ export const ROUTE_CATEGORY: readonly (ApiCategory | null)[] = [
   'shared-memory', // SYSTEM_SHM
   'shared-memory', // CUDA_SHM
   'logging', // LOGGING
+  'statistics', // DASHBOARD: Nereid's live view of the statistics (docs/dashboard.md)
   'model-repository', // OPENAI_MODELS
   'model-repository', // OPENAI_MODEL
   'inference', // OPENAI_COMPLETIONS
@@ -137,6 +141,9 @@ export function matchRoute(url: string): Route {
     if (m[3] === undefined) return { kind: RouteKind.MODEL_METADATA, model, version, methods: GET };
     const [kind, methods] = MODEL_SUFFIX[m[3]]!;
     return { kind, model, version, methods };
+  }
+  if (path === '/dashboard' || path.startsWith('/dashboard/')) {
+    return { kind: RouteKind.DASHBOARD, model: '', version: '', methods: GET };
   }
   if (path.startsWith('/v2/repository')) {
     const m = REPOSITORY_ROUTE.exec(path);

@@ -185,6 +185,11 @@ export class SeriesStore {
     return series;
   }
 
+  /** The series of `model` `version`, or undefined before its first use (nothing is created). */
+  find(model: string, version: string): ModelSeries | undefined {
+    return this.byModel.get(model)?.get(version);
+  }
+
   /**
    * Records the loaded versions, their queue lengths and generation load: each listed version gets
    * a series (so its zero counters and four failure reasons appear, as Triton pre-creates them),

@@ -141,6 +141,16 @@ export class PrometheusObserver implements RequestObserver {
     return this.registry.metrics();
   }
 
+  /**
+   * The end-to-end duration histogram of successful requests of `model` `version` (seconds, the
+   * `nereid_request_duration_seconds` series), or null when histograms are off or the version
+   * has no series yet. The live object is returned: read it, never change it.
+   */
+  requestDurationHistogram(model: string, version: string): BucketCounts | null {
+    if (!this.histograms) return null;
+    return this.store.find(model, version)?.requestSeconds ?? null;
+  }
+
   /** Samples the host gauges now (the timer does it every `metricsIntervalMs`). */
   refreshHostMetrics(): void {
     this.cpu?.refresh();

@@ -4,33 +4,20 @@
  * (throughput vs p99 latency, latency percentiles per level, server-side latency breakdown per
  * level), the CSV table and the warnings. It only renders a PerfReport.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { CHART_JS_FILES, findChartJsFile } from '../../common/chart-js-file.js';
 import { ServerError, Status } from '../../common/errors.js';
 import { csvColumns, perfReportCsv } from './csv-report.js';
 import type { PerfReport } from './perf-report.js';
 
-/** The Chart.js UMD files looked for, in order, inside the package's `dist/`. */
-const CHART_FILES = ['chart.umd.min.js', 'chart.umd.js'];
-
 /** The Chart.js UMD bundle's text; throws ERR_PERF_CHART_LIBRARY when the package is missing. */
 export function chartJsSource(): string {
-  const require = createRequire(import.meta.url);
-  let dist: string | null = null;
-  try {
-    dist = dirname(require.resolve('chart.js'));
-  } catch {
-    dist = null;
-  }
-  for (const file of CHART_FILES) {
-    const path = dist === null ? null : join(dist, file);
-    if (path !== null && existsSync(path)) return readFileSync(path, 'utf8');
-  }
+  const { file, dist } = findChartJsFile();
+  if (file !== null) return readFileSync(file, 'utf8');
   throw new ServerError(
     Status.UNAVAILABLE,
     'ERR_PERF_CHART_LIBRARY',
-    `Cannot write the HTML report: the chart library "chart.js" is not installed (looked for ${CHART_FILES.join(' or ')} in ${dist ?? 'node_modules/chart.js/dist'}): run "npm install chart.js"`,
+    `Cannot write the HTML report: the chart library "chart.js" is not installed (looked for ${CHART_JS_FILES.join(' or ')} in ${dist ?? 'node_modules/chart.js/dist'}): run "npm install chart.js"`,
   );
 }
 

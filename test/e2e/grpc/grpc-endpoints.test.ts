@@ -71,7 +71,7 @@ describe('gRPC health and metadata', () => {
     const grpcMeta = await unary(t.client, 'ServerMetadata');
     expect(grpcMeta).toEqual(await httpJson('/v2'));
     expect(grpcMeta.extensions).not.toContain('system_shared_memory');
-    expect(grpcMeta.extensions).not.toContain('sequence');
+    expect(grpcMeta.extensions).toContain('sequence');
   });
 
   it('ModelMetadata equals the HTTP model metadata for every example model', async () => {
@@ -144,8 +144,6 @@ describe('gRPC RPCs of missing features', () => {
     ['CudaSharedMemoryStatus', {}, 'CUDA'],
     ['CudaSharedMemoryRegister', { name: 'r' }, 'CUDA'],
     ['CudaSharedMemoryUnregister', { name: 'r' }, 'CUDA'],
-    ['TraceSetting', {}, 'trace'],
-    ['LogSettings', {}, 'logging'],
   ];
   for (const [rpc, request, mention] of cases) {
     it(`${rpc} answers UNIMPLEMENTED with a message that says what is missing`, async () => {

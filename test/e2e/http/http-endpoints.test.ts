@@ -40,11 +40,21 @@ describe('health and metadata', () => {
     const body = await res.json();
     expect(body.name).toBe('nereid');
     expect(body.version).toMatch(/^\d+\.\d+\.\d+/);
-    expect(body.extensions).toEqual(
-      expect.arrayContaining(['binary_tensor_data', 'classification', 'statistics']),
-    );
-    expect(body.extensions).not.toContain('system_shared_memory');
-    expect(body.extensions).toContain('model_repository');
+    // Triton's names for what works here, and no more (no shared memory without --allow-client-shm,
+    // no CUDA shared memory without a GPU).
+    expect(body.extensions).toEqual([
+      'classification',
+      'sequence',
+      'model_repository',
+      'model_repository(unload_dependents)',
+      'schedule_policy',
+      'model_configuration',
+      'binary_tensor_data',
+      'parameters',
+      'statistics',
+      'trace',
+      'logging',
+    ]);
   });
 
   it('answers model metadata with a leading -1 batch dim for batching models', async () => {

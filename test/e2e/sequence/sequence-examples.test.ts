@@ -61,6 +61,16 @@ describe('sequence batching examples', () => {
     expect(await runSequence(grpc, 'simple_string_dyna_sequence', 'session-a', [4, 4])).toEqual([4, 8]);
   });
 
+  it('simple_string_dyna_sequence wraps its sum to int32 as perf_analyzer random data needs', async () => {
+    const big = 2_000_000_000;
+    // 2e9 + 2e9 wraps to -294967296; END adds the id 7: every answer fits INT32, as Triton's does.
+    expect(await runSequence(http, 'simple_string_dyna_sequence', '7', [big, big, -1])).toEqual([
+      big,
+      (big + big) | 0,
+      (big + big - 1 + 7) | 0,
+    ]);
+  });
+
   it('many interleaved sequences on gRPC streams each keep their own sum', async () => {
     const streams = 4;
     const perStream = 6;

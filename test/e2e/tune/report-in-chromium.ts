@@ -4,35 +4,13 @@
  * and painted, that the page logged no error, and that it asked for nothing but its own file.
  * Where /usr/bin/chromium is missing the test skips with a message, except under CI=true.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
 import { expect } from 'vitest';
 import { chosenPoint, type TuneReport } from '../../../src/tools/tune/index.js';
-
-/** Debian's Chromium. */
-export const CHROMIUM_PATH = '/usr/bin/chromium';
+import { launchChromium, skipWithoutChromium } from '../../helpers/chromium.js';
 
 /** Whether the Chromium test must skip: the browser is missing and this is not CI. */
-export const SKIP_CHROMIUM = !existsSync(CHROMIUM_PATH) && process.env.CI !== 'true';
-if (SKIP_CHROMIUM) {
-  process.stderr.write(
-    `Skipping the tune report's Chromium test: ${CHROMIUM_PATH} is missing (apt-get install chromium); with CI=true it fails instead\n`,
-  );
-}
-
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+export const SKIP_CHROMIUM = skipWithoutChromium("the tune report's Chromium test");
 
 /** What the page scripts below touch, typed as far as they use it (the tsconfig has no DOM library). */
 interface PageCanvas {
@@ -58,14 +36,9 @@ interface ChartState {
 
 /** Loads `htmlPath` and checks its charts against `report`. */
 export async function checkReportInChromium(htmlPath: string, report: TuneReport): Promise<void> {
-  const profile = mkdtempSync(join(tmpdir(), 'nereid-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM_PATH,
-    headless: true,
-    args: FLAGS,
-  });
+  const browser = await launchChromium();
   try {
-    const page = await context.newPage();
+    const page = await browser.context.newPage();
     const errors: string[] = [];
     const requests: string[] = [];
     page.on('console', (m) => {
@@ -123,7 +96,6 @@ export async function checkReportInChromium(htmlPath: string, report: TuneReport
     for (const c of charts) expect(c.paintedPixels).toBeGreaterThan(2000);
     expect(heading).toBe(`Recommended: ${report.results[report.winner!]!.label}`);
   } finally {
-    await context.close();
-    rmSync(profile, { recursive: true, force: true });
+    await browser.close();
   }
 }

@@ -10,6 +10,7 @@ import { WorkerInstance, type WorkerInstanceOptions } from '../../../src/backend
 import { packedByteLength } from '../../../src/backends/worker-protocol.js';
 import { createWorkerRings } from '../../../src/backends/worker-ring.js';
 import { ANSWER_HOLD_MAX_COUNT } from '../../../src/backends/worker-runtime.js';
+import { systemClock } from '../../../src/common/clock.js';
 import { ServerError } from '../../../src/common/errors.js';
 import type { Tensor } from '../../../src/protocol/tensor.js';
 import { bundleWorker } from '../../conformance/bundle-worker.js';
@@ -79,6 +80,18 @@ describe('WorkerInstance', () => {
     for (const key of ['computeInputNs', 'computeInferNs', 'computeOutputNs'] as const) {
       expect(result![key]).toBeGreaterThanOrEqual(0);
     }
+  });
+
+  it('WorkerInstance reports when the worker started each execution on the main thread clock', async () => {
+    const instance = await start();
+    const before = systemClock.nowNs();
+    const { result } = await execute(instance, makeBatch(1, [x(4)], []));
+    const after = systemClock.nowNs();
+    // The worker stamps process.hrtime; converted, it falls between handing over and answering.
+    expect(result!.computeStartNs).toBeGreaterThanOrEqual(before);
+    expect(result!.computeStartNs! + result!.computeInputNs + result!.computeInferNs).toBeLessThanOrEqual(
+      after,
+    );
   });
 
   it('WorkerInstance reuses the returned input buffer and grows it when a batch does not fit', async () => {

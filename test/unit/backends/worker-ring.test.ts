@@ -17,7 +17,7 @@ import { bytesTensorOf, stringsOf, tensorOf } from '../../conformance/execute.js
 
 /** Header bytes of an EXECUTE and a RESULT record before the packed tensors (see worker-ring.ts). */
 const EXECUTE_HEADER_BYTES = 16;
-const RESULT_HEADER_BYTES = 32;
+const RESULT_HEADER_BYTES = 40;
 const MAX = 64 * 1024;
 
 function ringOf(capacityBytes = 256 * 1024): SharedRing {
@@ -78,7 +78,12 @@ describe('worker-ring records', () => {
 
   it('writeResultRecord and readResultRecord round-trip the id, the timings and every output into a private buffer', () => {
     const ring = ringOf();
-    const timings = { computeInputNs: 1234.5, computeInferNs: 98_765_432, computeOutputNs: 0 };
+    const timings = {
+      computeInputNs: 1234.5,
+      computeInferNs: 98_765_432,
+      computeOutputNs: 0,
+      computeStartNs: 5e14 + 0.5,
+    };
     expect(writeResultRecord(ring, MAX, 41, timings, inputs)).toBe(true);
     expect(ring.peek()).toBe(true);
     expect(ring.recordTag).toBe(RingTag.RESULT);
@@ -103,7 +108,7 @@ describe('worker-ring records', () => {
 
   it("readResultRecord copies a small result into node's shared Buffer pool, not into an ArrayBuffer of its own", () => {
     const ring = ringOf();
-    const timings = { computeInputNs: 1, computeInferNs: 2, computeOutputNs: 3 };
+    const timings = { computeInputNs: 1, computeInferNs: 2, computeOutputNs: 3, computeStartNs: 4 };
     expect(writeResultRecord(ring, MAX, 7, timings, inputs)).toBe(true);
     ring.peek();
     const msg = readResultRecord(ring);
@@ -116,7 +121,7 @@ describe('worker-ring records', () => {
 
   it('writeResultRecord writes a result without outputs', () => {
     const ring = ringOf();
-    const timings = { computeInputNs: 1, computeInferNs: 2, computeOutputNs: 3 };
+    const timings = { computeInputNs: 1, computeInferNs: 2, computeOutputNs: 3, computeStartNs: 4 };
     expect(writeResultRecord(ring, MAX, 5, timings, [])).toBe(true);
     ring.peek();
     const msg = readResultRecord(ring);
@@ -149,7 +154,7 @@ describe('worker-ring records', () => {
 
   it('Records of every kind come out of one ring in the order they went in', () => {
     const ring = ringOf();
-    const timings = { computeInputNs: 1, computeInferNs: 2, computeOutputNs: 3 };
+    const timings = { computeInputNs: 1, computeInferNs: 2, computeOutputNs: 3, computeStartNs: 4 };
     writeResultRecord(ring, MAX, 1, timings, inputs);
     writePortRecord(ring);
     writeErrorRecord(ring, MAX, 3, { status: 'INTERNAL', code: 'ERR_X', message: 'Failed' });
@@ -177,7 +182,7 @@ describe('worker-ring records', () => {
 
   it('writeResultRecord and writeErrorRecord return false and write nothing above maxRecordBytes', () => {
     const ring = ringOf();
-    const timings = { computeInputNs: 1, computeInferNs: 2, computeOutputNs: 3 };
+    const timings = { computeInputNs: 1, computeInferNs: 2, computeOutputNs: 3, computeStartNs: 4 };
     const payload = RESULT_HEADER_BYTES + packedByteLength(inputs, []);
     expect(writeResultRecord(ring, payload - 1, 1, timings, inputs)).toBe(false);
     const error = { status: 'INTERNAL' as const, code: 'ERR_LONG', message: 'x'.repeat(200) };
@@ -189,7 +194,7 @@ describe('worker-ring records', () => {
   it('Record writers return false when the ring is full', () => {
     const ring = ringOf(1024);
     const big = [tensorOf('b', 'UINT8', [400], new Uint8Array(400))];
-    const timings = { computeInputNs: 1, computeInferNs: 2, computeOutputNs: 3 };
+    const timings = { computeInputNs: 1, computeInferNs: 2, computeOutputNs: 3, computeStartNs: 4 };
     expect(writeExecuteRecord(ring, MAX, 1, 1, big, [])).toBe(true);
     expect(writeResultRecord(ring, MAX, 2, timings, big)).toBe(true);
     expect(writeExecuteRecord(ring, MAX, 3, 1, big, [])).toBe(false);

@@ -61,8 +61,11 @@ export class HeldInstance implements BackendInstance {
     this.held.push({ batch, sink });
   }
 
-  /** Finishes the oldest running batch: OUTPUT0 = INPUT0, with the given compute times (ns). */
-  finish(inputNs = 10, inferNs = 20, outputNs = 30): void {
+  /**
+   * Finishes the oldest running batch: OUTPUT0 = INPUT0, with the given compute times (ns) and,
+   * when given, the time the instance started it (default: not reported).
+   */
+  finish(inputNs = 10, inferNs = 20, outputNs = 30, computeStartNs?: number): void {
     const next = this.held.shift();
     if (next === undefined) throw new Error(`Instance ${this.name} is idle`);
     const { batch, sink } = next;
@@ -73,6 +76,7 @@ export class HeldInstance implements BackendInstance {
       computeInputNs: inputNs,
       computeInferNs: inferNs,
       computeOutputNs: outputNs,
+      ...(computeStartNs === undefined ? {} : { computeStartNs }),
     });
   }
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { carriesRestrictionValue, parseRestrictions } from '../../../src/frontends/access/index.js';
 import { RPC_CATEGORY } from '../../../src/frontends/grpc/grpc-restrictions.js';
-import { ROUTE_CATEGORY, RouteKind } from '../../../src/frontends/http/http-router.js';
+import { matchRoute, ROUTE_CATEGORY, RouteKind } from '../../../src/frontends/http/http-router.js';
 import { loadProtos } from '../../../src/protocol/grpc/index.js';
 import { serverErrorOf } from '../../helpers/server-error-of.js';
 
@@ -58,6 +58,16 @@ describe('restricted APIs', () => {
     expect(ROUTE_CATEGORY.slice(1).every((c) => c !== null)).toBe(true);
     expect(ROUTE_CATEGORY[RouteKind.REPOSITORY_LOAD]).toBe('model-repository');
     expect(ROUTE_CATEGORY[RouteKind.GENERATE_STREAM]).toBe('inference');
+  });
+
+  it('routes every path under /dashboard to the dashboard, filed under statistics', () => {
+    for (const path of ['/dashboard', '/dashboard/', '/dashboard/events?x', '/dashboard/../v2/health/live']) {
+      expect([path, matchRoute(path).kind]).toEqual([path, RouteKind.DASHBOARD]);
+    }
+    for (const path of ['/dashboards', '/dashboardx/', '/v2/dashboard']) {
+      expect([path, matchRoute(path).kind]).toEqual([path, RouteKind.NOT_FOUND]);
+    }
+    expect(ROUTE_CATEGORY[RouteKind.DASHBOARD]).toBe('statistics');
   });
 
   it('files every gRPC method of both services under a category', () => {

@@ -1,6 +1,7 @@
 // simple_string_dyna_sequence: one running sum per correlation id (a string). START sets the sum
-// to INPUT, other requests add INPUT, END also adds the id read as a number; OUTPUT = the sum.
-// The sum of a sequence is dropped at its END.
+// to INPUT, other requests add INPUT, END also adds the id read as a number; OUTPUT = the sum,
+// wrapped to int32 (`| 0`) like its sibling simple_dyna_sequence and Triton's C++ original, so
+// any INT32 inputs give an INT32 answer. The sum of a sequence is dropped at its END.
 import { createTensor, stringElements, toTypedArray } from 'nereid/backend';
 
 export default class SimpleStringDynaSequence {
@@ -18,10 +19,10 @@ export default class SimpleStringDynaSequence {
       const start = toTypedArray(request.input('START'))[0];
       const end = toTypedArray(request.input('END'))[0];
       const corrid = stringElements(request.input('CORRID'))[0];
-      let sum = (start === 1 ? 0 : (this.sums.get(corrid) ?? 0)) + input;
+      let sum = ((start === 1 ? 0 : (this.sums.get(corrid) ?? 0)) + input) | 0;
       if (end === 1) {
         const asNumber = Number(corrid);
-        sum += Number.isInteger(asNumber) ? asNumber : 0;
+        sum = (sum + (Number.isInteger(asNumber) ? asNumber : 0)) | 0;
         this.sums.delete(corrid);
       } else {
         this.sums.set(corrid, sum);

@@ -10,14 +10,16 @@
 ARG NODE_IMAGE=node:20-bookworm-slim
 
 FROM ${NODE_IMAGE} AS deps
-# onnxruntime-node must not download its CUDA binaries at install (also set in .npmrc).
-ENV ONNXRUNTIME_NODE_INSTALL=skip
+# onnxruntime-node must not download its CUDA binaries at install (also set in .npmrc), and
+# node-llama-cpp must neither download nor build llama.cpp (package.json's
+# config.nodeLlamaCppPostinstall "skip" says so too): both use prebuilt binaries from the registry.
+ENV ONNXRUNTIME_NODE_INSTALL=skip NODE_LLAMA_CPP_SKIP_DOWNLOAD=true
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
 FROM ${NODE_IMAGE} AS build
-ENV ONNXRUNTIME_NODE_INSTALL=skip
+ENV ONNXRUNTIME_NODE_INSTALL=skip NODE_LLAMA_CPP_SKIP_DOWNLOAD=true
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund

@@ -22,6 +22,15 @@ export type {
   TensorMetadata,
 } from './backend.js';
 export {
+  type ChatMessage,
+  FINISH_REASON_TEXT,
+  FinishCode,
+  type GenerationInstance,
+  type GenerationListener,
+  type GenerationStart,
+  isGenerationInstance,
+} from './generation.js';
+export {
   EXECUTION_TIMEOUT_PARAMETER,
   JsBackend,
   type JsBackendOptions,
@@ -29,6 +38,7 @@ export {
   parseJsBackendConfig,
   resolveExecutionTimeoutMs,
 } from './js/index.js';
+export { LlamaCppBackend, type LlamaCppBackendOptions } from './llama-cpp/index.js';
 export {
   CPU_FALLBACK_PARAMETER,
   OnnxBackend,

@@ -7,6 +7,7 @@ import { ServerError, Status } from '../common/errors.js';
 import type { ModelConfig } from '../config/model-config.js';
 import type { Backend } from './backend.js';
 import { JsBackend, type JsBackendOptions } from './js/js-backend.js';
+import { LlamaCppBackend, type LlamaCppBackendOptions } from './llama-cpp/llama-cpp-backend.js';
 import { OnnxBackend, type OnnxBackendOptions } from './onnxruntime/onnx-backend.js';
 
 /** The config fields that choose a backend. */
@@ -103,12 +104,15 @@ export interface DefaultBackendRegistryOptions {
   onnx?: OnnxBackendOptions;
   /** Options of the built-in JavaScript backend. Default {}. */
   javascript?: JsBackendOptions;
+  /** Options of the built-in llama.cpp backend. Default {}. */
+  llamaCpp?: LlamaCppBackendOptions;
 }
 
-/** A registry holding the built-in backends (`onnxruntime`, `javascript`). */
+/** A registry holding the built-in backends (`onnxruntime`, `javascript`, `llamacpp`). */
 export function createDefaultBackendRegistry(options: DefaultBackendRegistryOptions = {}): BackendRegistry {
   const registry = new BackendRegistry();
   registry.register(new OnnxBackend(options.onnx));
   registry.register(new JsBackend(options.javascript));
+  registry.register(new LlamaCppBackend(options.llamaCpp));
   return registry;
 }

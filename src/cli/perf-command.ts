@@ -5,7 +5,14 @@
  * src/tools/perf/.
  */
 import { ServerError } from '../common/errors.js';
-import { type PerfOptions, runPerf } from '../tools/perf/index.js';
+import {
+  LLM_ENDPOINT_LIST,
+  type LlmEndpoint,
+  type LlmPerfOptions,
+  type PerfOptions,
+  runLlmPerf,
+  runPerf,
+} from '../tools/perf/index.js';
 import { FlagError, type FlagSpec, formatHelp, parseFlags } from './cli-flags.js';
 
 const PERF_FLAGS: readonly FlagSpec[] = [
@@ -184,6 +191,27 @@ const PERF_FLAGS: readonly FlagSpec[] = [
     help: 'Write the whole run as JSON',
   },
   { name: 'report', kind: 'string', metavar: 'FILE', help: 'Write a self-contained HTML report with charts' },
+  {
+    name: 'llm',
+    kind: 'string',
+    metavar: 'openai|generate|grpc',
+    help: "LLM mode (genai-perf's figures: TTFT, inter-token latency, output tokens/s) over /v1/completions, generate_stream or gRPC streams",
+  },
+  {
+    name: 'prompt',
+    kind: 'string',
+    metavar: 'TEXT',
+    help: 'LLM mode: the prompt of every request',
+    default: 'Once upon a time',
+  },
+  {
+    name: 'output-tokens',
+    kind: 'int',
+    metavar: 'N',
+    help: 'LLM mode: output tokens per request (max_tokens, greedy)',
+    default: 128,
+  },
+  { name: 'ignore-eos', kind: 'bool', help: 'LLM mode: generate past the end-of-generation token' },
 ];
 
 /** A flag of `nereid perf` by name, for commands that take the same load flags (`nereid tune`). */
@@ -281,8 +309,34 @@ export function perfOptionsFromArgs(argv: readonly string[]): PerfOptions | null
   return options;
 }
 
+/** The LlmPerfOptions of a command line with `--llm`, or null without it (exported for tests). */
+export function llmPerfOptionsFromArgs(argv: readonly string[]): LlmPerfOptions | null {
+  const { values: v } = parseFlags(argv, PERF_FLAGS);
+  if (typeof v.llm !== 'string' || v.help === true) return null;
+  if (!LLM_ENDPOINT_LIST.split(', ').includes(v.llm))
+    throw new FlagError(`Flag --llm takes one of ${LLM_ENDPOINT_LIST}: received '${v.llm}'`);
+  if (typeof v['model-name'] !== 'string')
+    throw new FlagError("Flag -m (the model name) is required; see 'nereid perf --help'");
+  return {
+    model: v['model-name'],
+    endpoint: v.llm as LlmEndpoint,
+    url: v.url as string | undefined,
+    concurrencyRange: v['concurrency-range'] as string,
+    measurementIntervalMs: v['measurement-interval'] as number,
+    prompt: v.prompt as string,
+    outputTokens: v['output-tokens'] as number,
+    ignoreEos: v['ignore-eos'] === true,
+    headers: headersFromFlags((v.header as string[] | undefined) ?? []),
+    csvFile: v.filename as string | undefined,
+    jsonFile: v.json as string | undefined,
+    reportFile: v.report as string | undefined,
+  };
+}
+
 /** Runs `nereid perf`; returns the exit code (1 when the run failed). */
 export async function perfCommand(argv: string[]): Promise<number> {
+  const llm = llmPerfOptionsFromArgs(argv);
+  if (llm !== null) return llmPerfCommand(llm);
   const options = perfOptionsFromArgs(argv);
   if (options === null) {
     process.stdout.write(formatHelp(USAGE, DESCRIPTION, PERF_FLAGS));
@@ -303,6 +357,24 @@ export async function perfCommand(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (progressShown) process.stderr.write('\n');
+    if (!(err instanceof ServerError)) throw err;
+    process.stderr.write(`nereid perf: ${err.message} (${err.code})\n`);
+    return 1;
+  }
+}
+
+/** Runs `nereid perf --llm`; returns the exit code (1 when the run failed). */
+async function llmPerfCommand(options: LlmPerfOptions): Promise<number> {
+  const tty = process.stderr.isTTY === true;
+  try {
+    await runLlmPerf(options, {
+      out: (text) => process.stdout.write(text),
+      progress: (text) => {
+        if (tty) process.stderr.write(text === '' ? '\r\x1b[K' : `\r\x1b[K${text}`);
+      },
+    });
+    return 0;
+  } catch (err) {
     if (!(err instanceof ServerError)) throw err;
     process.stderr.write(`nereid perf: ${err.message} (${err.code})\n`);
     return 1;

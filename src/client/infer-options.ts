@@ -4,7 +4,7 @@
  * set (non-zero, non-empty), `priority` only when non-zero, `timeout` only when given. Values are
  * checked here once for both transports; encoding them (JSON or InferParameter) is the codecs' job.
  */
-import type { Parameters, ParameterValue } from '../protocol/index.js';
+import { type Parameters, type ParameterValue, RESERVED_REQUEST_PARAMETERS } from '../protocol/index.js';
 import { invalidInput } from './inference-server-error.js';
 
 /** Options every call accepts. */
@@ -92,14 +92,7 @@ export interface InferOptions extends CallOptions {
 }
 
 /** Request parameter keys that have dedicated options and may not appear in `parameters`. */
-export const RESERVED_PARAMETERS: ReadonlySet<string> = new Set([
-  'sequence_id',
-  'sequence_start',
-  'sequence_end',
-  'priority',
-  'timeout',
-  'binary_data_output',
-]);
+export const RESERVED_PARAMETERS: ReadonlySet<string> = RESERVED_REQUEST_PARAMETERS;
 
 const UINT64_MAX = 2n ** 64n - 1n;
 const INT64_MAX = 2n ** 63n - 1n;

@@ -21,6 +21,7 @@ export {
   type ValueType,
 } from './config-schema.js';
 export { formatTextProto } from './format-text-proto.js';
+export * from './llama-cpp-parameters.js';
 export type * from './model-config.js';
 export { modelConfigToJson } from './model-config-json.js';
 export {
@@ -33,6 +34,7 @@ export {
   SEQUENCE_IDLE_DEFAULT_US,
 } from './normalize-model-config.js';
 export { parseModelConfig, parsePartialModelConfig } from './parse-model-config.js';
+export * from './sampling-parameters.js';
 export {
   parseTextProto,
   type TextField,

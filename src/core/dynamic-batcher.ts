@@ -5,7 +5,7 @@
  * merging requests whose non-batch shapes differ. One Timer serves both the batch delay and the
  * request timeouts. It decides *which* requests run together and *when*; BatchExecution runs them.
  */
-import { ServerError, Status, unavailable } from '../common/errors.js';
+import { unavailable } from '../common/errors.js';
 import { realTimerFactory, type Timer, type TimerFactory, type TimerTarget } from '../common/timer.js';
 import type { DynamicBatching, ModelConfig } from '../config/model-config.js';
 import { BatchExecution, type BatchListener } from './batch-execution.js';
@@ -13,6 +13,7 @@ import { type BatchShapeRule, batchShapeRule, sameBatchShape } from './batch-sha
 import { type InferenceRequest, RequestState } from './inference-request.js';
 import type { InstanceSlot, PoolListener } from './instance-pool.js';
 import { PriorityQueue } from './priority-queue.js';
+import { rejectExpired, rejectUnloaded } from './queue-answers.js';
 import { ResponseOrderGate } from './response-order-gate.js';
 import type { Scheduler, SchedulerContext, SchedulerFactory } from './scheduler.js';
 import { SchedulingLoop } from './scheduling-loop.js';
@@ -150,11 +151,7 @@ export class DynamicBatcher implements Scheduler, PoolListener, BatchListener, T
   close(): void {
     this.closed = true;
     this.timer.cancel();
-    const message = `Model '${this.context.modelName}' was unloaded before the request ran`;
-    for (const request of this.queue.drain()) {
-      request.state = RequestState.DONE;
-      request.sink.onError(request, unavailable('ERR_MODEL_UNLOADING', message));
-    }
+    rejectUnloaded(this.queue, this.context.modelName);
     this.notifyIdle();
   }
 
@@ -232,28 +229,7 @@ export class DynamicBatcher implements Scheduler, PoolListener, BatchListener, T
 
   /** Answers the REJECT timeouts due at `now` (DELAY ones only move to the back). */
   private rejectExpired(now: number): void {
-    const rejected = this.rejected;
-    this.queue.expire(now, rejected);
-    if (rejected.length === 0) return;
-    const { stats, observer, modelName, versionString, clock } = this.context;
-    const wallMs = clock.wallMs();
-    for (let i = 0; i < rejected.length; i++) {
-      const r = rejected[i]!;
-      const waitedNs = now - r.arrivalNs;
-      r.state = RequestState.DONE;
-      stats.recordFailure(waitedNs, wallMs);
-      observer?.onFailure(modelName, versionString, 'REJECTED', waitedNs);
-      r.sink.onError(
-        r,
-        new ServerError(
-          Status.UNAVAILABLE,
-          'ERR_QUEUE_TIMEOUT',
-          `Request timeout expired: the request waited ${Math.round(waitedNs / 1000)} us in the queue of model '${modelName}'`,
-        ),
-      );
-    }
-    rejected.length = 0;
-    this.notifyIdle();
+    if (rejectExpired(this.queue, now, this.context, this.rejected) > 0) this.notifyIdle();
   }
 
   /** One timer for the earliest of the pending batch's delay and the closest request timeout. */

@@ -8,6 +8,12 @@ export {
   type DynamicBatcherOptions,
   dynamicBatcherFactory,
 } from './dynamic-batcher.js';
+export {
+  createGenerationSchedulerFactory,
+  GenerationScheduler,
+  type GenerationSchedulerOptions,
+  generationSchedulerFactory,
+} from './generation/index.js';
 export * from './inference-request.js';
 export * from './inference-server.js';
 export { defaultMaxInstancesPerModel, defaultMaxTotalInstances } from './instance-budget.js';
@@ -26,7 +32,7 @@ export {
 } from './model-management/index.js';
 export type { ModelStatisticsJson } from './model-statistics.js';
 export type { FailureReason, RequestObserver } from './request-observer.js';
-export type { Scheduler, SchedulerContext, SchedulerFactory } from './scheduler.js';
+export type { GenerationLoad, Scheduler, SchedulerContext, SchedulerFactory } from './scheduler.js';
 export { SchedulerRegistry } from './scheduler.js';
 export * from './shared-memory/index.js';
 export * from './trace/index.js';

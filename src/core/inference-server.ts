@@ -18,6 +18,7 @@ import type { ResponseCache } from './cache/response-cache.js';
 import { defaultSchedulerFactory } from './default-scheduler.js';
 import { dynamicBatcherFactory } from './dynamic-batcher.js';
 import { ensembleSchedulerFactory } from './ensemble/index.js';
+import { generationSchedulerFactory } from './generation/index.js';
 import { type InferenceRequest, RequestState } from './inference-request.js';
 import { InstanceBudget } from './instance-budget.js';
 import type { LoaderContext } from './model-loader.js';
@@ -32,7 +33,7 @@ import type { ModelStatisticsJson } from './model-statistics.js';
 import type { ModelVersion } from './model-version.js';
 import type { RequestObserver } from './request-observer.js';
 import { validateRequest } from './request-validator.js';
-import { SchedulerRegistry } from './scheduler.js';
+import { type GenerationLoad, SchedulerRegistry } from './scheduler.js';
 import { sequenceBatcherFactory } from './sequence/index.js';
 import { SharedMemoryManager } from './shared-memory/index.js';
 import type { TraceConfig } from './trace/trace-config.js';
@@ -83,7 +84,7 @@ export interface InferenceServerOptions {
   defaultMaxBatchSize?: number;
   /** Backends; default ONNX Runtime (+ whatever the registry has). */
   backends?: BackendRegistry;
-  /** Scheduling policies; default: the default scheduler and the dynamic batcher. */
+  /** Scheduling policies; default: the default scheduler, the dynamic, sequence and ensemble schedulers and the generation scheduler. */
   schedulers?: SchedulerRegistry;
   /** Time source; default the process clock. */
   clock?: Clock;
@@ -119,6 +120,8 @@ export interface ModelPendingCount {
   pending: number;
   /** Requests executing now; pending + executing is `nereid_inference_inflight_requests`. */
   executing: number;
+  /** Sequences running and waiting and slots in use, for generation models only. */
+  generation?: GenerationLoad;
 }
 
 /** Row of the repository index. */
@@ -209,7 +212,8 @@ export class InferenceServer {
           .register(defaultSchedulerFactory)
           .register(dynamicBatcherFactory)
           .register(ensembleSchedulerFactory)
-          .register(sequenceBatcherFactory),
+          .register(sequenceBatcherFactory)
+          .register(generationSchedulerFactory),
       strictModelConfig: options.strictModelConfig ?? false,
       defaultMaxBatchSize: options.defaultMaxBatchSize ?? 4,
       clock: this.clock,
@@ -408,8 +412,13 @@ export class InferenceServer {
     try {
       validateRequest(request, mv.plan);
       if (request.trace !== null) traceAdmitted(request.trace, request, mv.versionString, this.clock);
-      if (this.cached !== null && mv.config.response_cache.enable) this.cached.admit(request, mv);
-      else mv.scheduler.enqueue(request);
+      const scheduler = mv.scheduler;
+      if (scheduler.prepare !== undefined) scheduler.prepare(request);
+      if (this.cached !== null && mv.config.response_cache.enable) {
+        const salt = scheduler.cacheSalt === undefined ? '' : scheduler.cacheSalt(request);
+        if (salt === null) scheduler.enqueue(request);
+        else this.cached.admit(request, mv, salt);
+      } else scheduler.enqueue(request);
     } catch (err) {
       const end = this.clock.nowNs();
       mv.stats.recordFailure(end - request.arrivalNs, this.clock.wallMs());
@@ -425,29 +434,33 @@ export class InferenceServer {
 
   /**
    * Cancels a request whose client went away. A queued request is removed and never runs
-   * (true is returned; the caller answers it); a running one finishes and its answer is dropped.
+   * (true is returned; the caller answers it). A running one is stopped when its scheduler can
+   * stop it (a generation sequence ends within one decode step and is answered CANCELLED);
+   * otherwise it finishes and its answer is dropped.
    */
   cancel(request: InferenceRequest): boolean {
     request.cancelled = true;
-    if (request.state !== RequestState.QUEUED) return false;
+    if (request.state !== RequestState.QUEUED && request.state !== RequestState.EXECUTING) return false;
     const entry = this.manager.entry(request.modelName);
     if (entry === undefined) return false;
     for (const mv of entry.versions.values()) if (mv.scheduler.cancel(request)) return true;
     return false;
   }
 
-  /** Requests waiting in and executing from each ready version's scheduler, read when metrics are scraped. */
+  /** Requests waiting in and executing from each ready version's scheduler (and generation load), read when metrics are scraped. */
   pendingCounts(): ModelPendingCount[] {
     const rows: ModelPendingCount[] = [];
     for (const entry of this.manager.allEntries()) {
       for (const mv of entry.versions.values()) {
         const scheduler = mv.scheduler;
-        rows.push({
+        const row: ModelPendingCount = {
           model: mv.name,
           version: mv.versionString,
           pending: scheduler.pendingCount,
           executing: scheduler.executingCount,
-        });
+        };
+        if (scheduler.generationLoad !== undefined) row.generation = scheduler.generationLoad();
+        rows.push(row);
       }
     }
     return rows;

@@ -4,6 +4,7 @@
  * Requests are checked against it (request-validator.ts) without touching the config again.
  */
 import type { NumericText } from '../backends/backend.js';
+import { isLlamaCppConfig } from '../config/llama-cpp-parameters.js';
 import type { ModelConfig } from '../config/model-config.js';
 import { configToWire, type DataType } from '../protocol/datatypes.js';
 import type { RawInputSpec } from '../protocol/index.js';
@@ -64,6 +65,11 @@ export class ModelPlan {
   readonly requiredInputCount: number;
   /** Whether the model may send 0..n responses per request. */
   readonly decoupled: boolean;
+  /**
+   * Whether the model generates text (llama.cpp): decoupled, but a request whose `stream` input is
+   * not true gets exactly one response, so unary calls (gRPC ModelInfer, HTTP generate) serve it.
+   */
+  readonly generation: boolean;
   /** All output names in config order (the default request). */
   readonly allOutputNames: readonly string[];
   /** The inputs as the raw single-input HTTP body form needs them. */
@@ -78,6 +84,7 @@ export class ModelPlan {
     this.maxBatchSize = config.max_batch_size;
     this.batched = config.max_batch_size > 0;
     this.decoupled = config.model_transaction_policy.decoupled;
+    this.generation = isLlamaCppConfig(config);
     const batchPrefix = this.batched ? [-1] : [];
     this.inputs = config.input.map((input) => ({
       name: input.name,

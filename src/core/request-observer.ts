@@ -21,4 +21,13 @@ export interface RequestObserver {
    * (`durationNs` = lookup + insert time, reported when the request ends). Optional.
    */
   onCacheLookup?(model: string, version: string, hit: boolean, durationNs: number): void;
+  /**
+   * A generation request produced its first token `ttftNs` after it arrived, from a prompt of
+   * `promptTokens` tokens. Optional.
+   */
+  onFirstToken?(model: string, version: string, promptTokens: number, ttftNs: number): void;
+  /** A generation request produced `tokens` more tokens, `intervalNs` after its previous ones. Optional. */
+  onNextTokens?(model: string, version: string, tokens: number, intervalNs: number): void;
+  /** A generation request ended `e2eNs` after it arrived (any outcome, cache hits excluded). Optional. */
+  onGenerationEnd?(model: string, version: string, e2eNs: number): void;
 }

@@ -30,6 +30,32 @@ export interface Scheduler {
   idle(): Promise<void>;
   /** Stops scheduling; queued requests fail with UNAVAILABLE. */
   close(): void;
+  /**
+   * Optional: reads and checks what this policy needs from a validated request before the cache
+   * and the queue see it (a generation request's prompt and sampling parameters).
+   * @throws ServerError when the request is malformed for this policy
+   */
+  prepare?(request: InferenceRequest): void;
+  /**
+   * Optional, after `prepare`: what besides the inputs decides the answer, hashed into the
+   * response-cache key ('' when nothing), or null when the answer must not be cached (sampling
+   * that is not deterministic). Without it every request is cacheable on its inputs.
+   */
+  cacheSalt?(request: InferenceRequest): string | null;
+  /** Optional: the generation load (sequences running and waiting, slots) read when metrics are scraped. */
+  generationLoad?(): GenerationLoad;
+}
+
+/** What a generation scheduler reports to the metrics. */
+export interface GenerationLoad {
+  /** Requests decoding now (each holds a sequence slot). */
+  readonly running: number;
+  /** Requests waiting for a slot. */
+  readonly waiting: number;
+  /** Sequence slots in use (their KV cells). */
+  readonly slotsUsed: number;
+  /** Sequence slots of all instances. */
+  readonly slotsTotal: number;
 }
 
 /** What a scheduler is built with. */

@@ -21,6 +21,16 @@ export interface SharedMemoryRef {
 
 const EMPTY: Parameters = Object.freeze({}) as Parameters;
 
+/** Triton's reserved request parameter keys (typed by the protocol, read by the core's schedulers). */
+export const RESERVED_REQUEST_PARAMETERS: ReadonlySet<string> = new Set([
+  'sequence_id',
+  'sequence_start',
+  'sequence_end',
+  'priority',
+  'timeout',
+  'binary_data_output',
+]);
+
 function typeName(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'array';

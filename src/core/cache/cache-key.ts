@@ -68,16 +68,19 @@ function sortedInputs(inputs: readonly Tensor[]): readonly Tensor[] {
 
 /**
  * The cache key of a request for `model` `version` (the version that will answer, as a decimal
- * string) with `inputs` and the requested `outputs` (null = all outputs, raw).
+ * string) with `inputs` and the requested `outputs` (null = all outputs, raw). `salt` is what else
+ * decides the answer that the inputs do not carry (a generation request's effective sampling
+ * parameters, which may come from request parameters); '' when nothing does.
  */
 export function cacheKey(
   model: string,
   version: string,
   inputs: readonly Tensor[],
   outputs: readonly RequestedOutput[] | null,
+  salt = '',
 ): string {
   const sorted = sortedInputs(inputs);
-  ensureScratch(metadataBound(model, version, sorted, outputs));
+  ensureScratch(metadataBound(model, version, sorted, outputs) + 4 + 3 * salt.length);
   // Metadata first (one update), lengths included so the byte stream parses one way only.
   let o = writeString(0, model);
   o = writeString(o, version);
@@ -104,6 +107,8 @@ export function cacheKey(
       o += 4;
     }
   }
+  // Without a salt the bytes hashed are the same as before salts existed (keys stay valid).
+  if (salt !== '') o = writeString(o, salt);
   const hash = createHash('sha256');
   hash.update(DOMAIN_BYTES);
   hash.update(scratch.subarray(0, o));

@@ -41,13 +41,13 @@ export class CachedInference {
   }
 
   /**
-   * Looks `request` (already validated against `mv`) up and answers it or queues it. A local
-   * cache decides at once (queue errors then throw, as from `scheduler.enqueue`); a remote one
+   * Looks `request` (already validated against `mv`) up and answers it or queues it; `salt` is
+   * hashed into its key (see cacheKey). A local cache decides at once (queue errors then throw, as from `scheduler.enqueue`); a remote one
    * decides later, and every later failure reaches the request's sink instead.
    */
-  admit(request: InferenceRequest, mv: ModelVersion): void {
+  admit(request: InferenceRequest, mv: ModelVersion, salt = ''): void {
     const startNs = this.clock.nowNs();
-    const key = cacheKey(mv.name, mv.versionString, request.inputs, request.outputs);
+    const key = cacheKey(mv.name, mv.versionString, request.inputs, request.outputs, salt);
     const found = this.cache.lookup(key);
     if (!isPendingLookup(found)) {
       this.decide(request, mv, key, startNs, found);

@@ -3,9 +3,10 @@
  * handlers: finds the model version first (Triton's order, so a bad version string or an unknown
  * model is reported before anything about the tensors), decodes the tensors with the protocol
  * codec, reads shared-memory inputs from their regions, checks shared-memory outputs' regions and
- * refuses decoupled models on unary ModelInfer. It does not submit the request or answer the call.
+ * refuses decoupled models on unary ModelInfer (generation models only when asked to stream). It does not submit the request or answer the call.
  */
 import { unsupported } from '../../common/errors.js';
+import { GenerationTensor } from '../../config/index.js';
 import {
   checkSharedMemoryOutputs,
   InferenceRequest,
@@ -14,6 +15,14 @@ import {
   resolveSharedMemoryInputs,
 } from '../../core/index.js';
 import { decodeGrpcInferRequest, type ModelInferRequestMessage } from '../../protocol/grpc/index.js';
+import type { Tensor } from '../../protocol/index.js';
+
+/** Whether a generation request's `stream` input is true. */
+function streamRequested(inputs: readonly Tensor[]): boolean {
+  for (const t of inputs)
+    if (t.name === GenerationTensor.STREAM) return t.data.byteLength > 0 && t.data[0] !== 0;
+  return false;
+}
 
 /** The model version a request resolved to (what getModel returns). */
 export type ResolvedModelVersion = ReturnType<InferenceServer['getModel']>;
@@ -50,13 +59,20 @@ export function prepareGrpcRequest(
   const modelName = message.model_name ?? '';
   const modelVersion = message.model_version ?? '';
   const model = server.getModel(modelName, modelVersion);
-  if (rpc === GrpcInferRpc.UNARY && model.plan.decoupled) {
+  if (rpc === GrpcInferRpc.UNARY && model.plan.decoupled && !model.plan.generation) {
     throw unsupported(
       'ERR_DECOUPLED_UNARY',
       "ModelInfer RPC doesn't support models with decoupled transaction policy",
     );
   }
   const decoded = decodeGrpcInferRequest(message);
+  // A generation model answers once unless asked to stream, which only ModelStreamInfer can carry.
+  if (rpc === GrpcInferRpc.UNARY && model.plan.generation && streamRequested(decoded.inputs)) {
+    throw unsupported(
+      'ERR_DECOUPLED_UNARY',
+      `ModelInfer RPC cannot stream the tokens of model '${modelName}': set input '${GenerationTensor.STREAM}' to false or use ModelStreamInfer`,
+    );
+  }
   const inputs = resolveSharedMemoryInputs(server.sharedMemory, decoded.inputs);
   checkSharedMemoryOutputs(server.sharedMemory, decoded.outputs);
   const request = new InferenceRequest({

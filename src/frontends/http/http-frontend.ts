@@ -1,11 +1,11 @@
 /**
  * The KServe v2 HTTP/REST frontend on node:http (or node:https with TLS): routes Triton's endpoints
- * to the core facade, reads bodies with a size limit, an in-flight byte budget and compression,
- * answers errors as `{"error": "..."}` with Triton's status mapping, and cancels queued requests of
- * clients that disconnect. Connections are bounded in number and in the time a request may take
- * to arrive (http-limits.ts); shutdown drains them without resetting a request (http-drain.ts).
- * The live dashboard (../dashboard/) is served under `/dashboard` unless turned off. It holds no
- * scheduling state.
+ * (and the OpenAI-compatible `/v1/` API, frontends/openai) to the core facade, reads bodies with a
+ * size limit, an in-flight byte budget and compression, answers errors as `{"error": "..."}` with
+ * Triton's status mapping, and cancels queued requests of clients that disconnect. Connections are
+ * bounded in number and in the time a request may take to arrive (http-limits.ts); shutdown drains
+ * them without resetting a request (http-drain.ts). The live dashboard (../dashboard/) is served
+ * under `/dashboard` unless turned off. It holds no scheduling state.
  */
 import {
   createServer,
@@ -16,11 +16,19 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg, notFound } from '../../common/errors.js';
 import { modelConfigToJson } from '../../config/index.js';
 import type { InferenceServer, Tracer } from '../../core/index.js';
 import { carriesRestrictionValue, type Restriction, type Restrictions } from '../access/index.js';
 import { Dashboard, type DashboardOptions } from '../dashboard/index.js';
+import {
+  handleOpenAiGeneration,
+  handleOpenAiModel,
+  handleOpenAiModels,
+  OpenAiEndpoint,
+  sendOpenAiError,
+  sendOpenAiRefusal,
+} from '../openai/index.js';
 import { checkServerTls, type ServerTlsOptions } from '../server-tls.js';
 import { collectBody } from './http-body.js';
 import { HttpConnectionGuard } from './http-connection-guard.js';
@@ -97,6 +105,13 @@ function createNodeServer(
     listener,
   );
   return https as unknown as Server;
+}
+
+/** The message of an unknown `/v1/` path. */
+function unknownOpenAiPath(url: string): string {
+  const q = url.indexOf('?');
+  const path = q === -1 ? url : url.slice(0, q);
+  return `Unknown OpenAI endpoint '${path.length > 80 ? `${path.slice(0, 80)}…` : path}': served are /v1/models, /v1/completions, /v1/chat/completions`;
 }
 
 /** The HTTP frontend. */
@@ -184,16 +199,24 @@ export class HttpFrontend {
     if (this.closing) res.shouldKeepAlive = false;
     const route = matchRoute(req.url ?? '/');
     if (route.kind === RouteKind.NOT_FOUND) {
-      sendErrorStatus(res, 404, 'Not Found');
+      // OpenAI clients read OpenAI's error shape on their own paths.
+      const url = req.url ?? '/';
+      if (url.startsWith('/v1/'))
+        sendOpenAiError(res, notFound('ERR_OPENAI_ENDPOINT', unknownOpenAiPath(url)));
+      else sendErrorStatus(res, 404, 'Not Found');
       return;
     }
     if (!route.methods.includes(req.method ?? '')) {
-      sendErrorStatus(res, 405, 'Method Not Allowed', { Allow: route.methods.join(', ') });
+      const allow = { Allow: route.methods.join(', ') };
+      if (route.kind >= RouteKind.OPENAI_MODELS) sendOpenAiRefusal(res, 405, 'Method Not Allowed', allow);
+      else sendErrorStatus(res, 405, 'Method Not Allowed', allow);
       return;
     }
     const restriction = this.restrictionByRoute[route.kind];
     if (restriction != null && !carriesRestrictionValue(restriction, req.headers[restriction.key])) {
-      sendErrorStatus(res, 403, restriction.message);
+      // The `/v1/` routes answer in OpenAI's shape, which their clients read.
+      if (route.kind >= RouteKind.OPENAI_MODELS) sendOpenAiRefusal(res, 403, restriction.message);
+      else sendErrorStatus(res, 403, restriction.message);
       return;
     }
     try {
@@ -267,6 +290,23 @@ export class HttpFrontend {
       case RouteKind.DASHBOARD:
         if (this.dashboard === null) sendErrorStatus(res, 404, 'Not Found');
         else this.dashboard.handle(req, res, this.closing);
+        return;
+      case RouteKind.OPENAI_MODELS:
+        handleOpenAiModels(server, res);
+        return;
+      case RouteKind.OPENAI_MODEL:
+        handleOpenAiModel(server, res, route.model);
+        return;
+      case RouteKind.OPENAI_COMPLETIONS:
+      case RouteKind.OPENAI_CHAT_COMPLETIONS:
+        void handleOpenAiGeneration(
+          server,
+          req,
+          res,
+          route.kind === RouteKind.OPENAI_CHAT_COMPLETIONS ? OpenAiEndpoint.CHAT : OpenAiEndpoint.COMPLETIONS,
+          this.maxInputSizeBytes,
+          this.budget,
+        );
         return;
     }
   }

@@ -1,12 +1,14 @@
 /**
- * Maps a request path to one of Triton's HTTP routes (server `http_server.cc` route table) with
- * its captured model name and version, or to Nereid's dashboard (every path under `/dashboard`,
- * whose files the dashboard resolves from its own allow-list). Query strings are ignored. It decides the route only; the
- * method check and the handling are the frontend's.
+ * Maps a request path to one of Triton's HTTP routes (server `http_server.cc` route table), to
+ * one of the OpenAI-compatible routes under `/v1/`, or to Nereid's dashboard (every path under
+ * `/dashboard`, whose files the dashboard resolves from its own allow-list), with its captured
+ * model name and version, and files each route under a restricted-API category. Query strings
+ * are ignored. It decides the route only; the method and restriction checks and the handling are
+ * the frontend's.
  */
 import type { ApiCategory } from '../access/index.js';
 
-/** Route kinds, one per endpoint family. */
+/** Route kinds, one per endpoint family; the OpenAI ones (`/v1/`) come last, from OPENAI_MODELS on. */
 export const RouteKind = {
   NOT_FOUND: 0,
   HEALTH_LIVE: 1,
@@ -28,12 +30,20 @@ export const RouteKind = {
   CUDA_SHM: 17,
   LOGGING: 18,
   DASHBOARD: 19,
+  OPENAI_MODELS: 20,
+  OPENAI_MODEL: 21,
+  OPENAI_COMPLETIONS: 22,
+  OPENAI_CHAT_COMPLETIONS: 23,
 } as const;
 
 /** A route kind. */
 export type RouteKind = (typeof RouteKind)[keyof typeof RouteKind];
 
-/** The restricted-API category of each route kind (index = RouteKind), as Triton's http_server.cc files them. */
+/**
+ * The restricted-API category of each route kind (index = RouteKind), as Triton's http_server.cc
+ * files them; the OpenAI routes as Triton's OpenAI frontend does (completions are inference,
+ * `/v1/models` is model-repository).
+ */
 export const ROUTE_CATEGORY: readonly (ApiCategory | null)[] = [
   null, // NOT_FOUND
   'health', // HEALTH_LIVE
@@ -55,6 +65,10 @@ export const ROUTE_CATEGORY: readonly (ApiCategory | null)[] = [
   'shared-memory', // CUDA_SHM
   'logging', // LOGGING
   'statistics', // DASHBOARD: Nereid's live view of the statistics (docs/dashboard.md)
+  'model-repository', // OPENAI_MODELS
+  'model-repository', // OPENAI_MODEL
+  'inference', // OPENAI_COMPLETIONS
+  'inference', // OPENAI_CHAT_COMPLETIONS
 ];
 
 /** A matched route. */
@@ -140,6 +154,7 @@ export function matchRoute(url: string): Route {
     const kind = m[4] === 'load' ? RouteKind.REPOSITORY_LOAD : RouteKind.REPOSITORY_UNLOAD;
     return { kind, model, version: '', methods: POST };
   }
+  if (path.startsWith('/v1/')) return matchOpenAiRoute(path);
   const shm = SHM_ROUTE.exec(path);
   if (shm !== null) {
     const kind = shm[1] === 'systemsharedmemory' ? RouteKind.SYSTEM_SHM : RouteKind.CUDA_SHM;
@@ -149,6 +164,25 @@ export function matchRoute(url: string): Route {
       version: shm[3]!,
       methods: shm[3] === 'status' ? GET : POST,
     };
+  }
+  return NOT_FOUND;
+}
+
+/** The OpenAI-compatible routes (`/v1/...`). */
+function matchOpenAiRoute(path: string): Route {
+  switch (path) {
+    case '/v1/models':
+      return { kind: RouteKind.OPENAI_MODELS, model: '', version: '', methods: GET };
+    case '/v1/completions':
+      return { kind: RouteKind.OPENAI_COMPLETIONS, model: '', version: '', methods: POST };
+    case '/v1/chat/completions':
+      return { kind: RouteKind.OPENAI_CHAT_COMPLETIONS, model: '', version: '', methods: POST };
+  }
+  if (path.startsWith('/v1/models/')) {
+    const model = decode(path.slice('/v1/models/'.length));
+    if (model !== null && model !== '' && !model.includes('/')) {
+      return { kind: RouteKind.OPENAI_MODEL, model, version: '', methods: GET };
+    }
   }
   return NOT_FOUND;
 }

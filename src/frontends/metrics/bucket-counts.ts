@@ -10,6 +10,14 @@ export const LATENCY_BUCKETS_S: readonly number[] = Object.freeze([
   0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ]);
 
+/**
+ * Bounds (seconds) of the `nereid_llm_*_seconds` histograms: 0.5 ms .. 5 min, so a tiny model's
+ * inter-token latency and a long generation's end-to-end latency both land inside.
+ */
+export const LLM_LATENCY_BUCKETS_S: readonly number[] = Object.freeze([
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300,
+]);
+
 /** Bounds (milliseconds) of `nv_inference_first_response_histogram_ms`: Triton's defaults. */
 export const FIRST_RESPONSE_BUCKETS_MS: readonly number[] = Object.freeze([100, 500, 2000, 5000]);
 

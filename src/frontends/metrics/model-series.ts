@@ -4,12 +4,13 @@
  * Durations are kept in nanoseconds and converted when rendered. It neither decides what to
  * count (PrometheusObserver) nor renders text (SeriesMetric).
  */
-import type { FailureReason } from '../../core/index.js';
+import type { FailureReason, ModelPendingCount } from '../../core/index.js';
 import {
   BATCH_SIZE_BUCKETS,
   BucketCounts,
   FIRST_RESPONSE_BUCKETS_MS,
   LATENCY_BUCKETS_S,
+  LLM_LATENCY_BUCKETS_S,
 } from './bucket-counts.js';
 
 /** Triton's failure reasons in label order; every one is rendered, zero or not. */
@@ -88,6 +89,24 @@ export class ModelSeries {
   readonly firstResponseMs: BucketCounts;
   /** Rows per execution. */
   readonly batchSize: BucketCounts;
+  /** Whether the version is a generation (LLM) model: the `nereid_llm_*` families render it. */
+  isGeneration!: boolean;
+  /** Prompt tokens of generation requests (counted at their first token). */
+  promptTokens!: number;
+  /** Tokens generated. */
+  generationTokens!: number;
+  /** Generation requests decoding now / waiting for a slot, as of the last scrape. */
+  llmRunning!: number;
+  llmWaiting!: number;
+  /** Sequence slots in use and in all, as of the last scrape. */
+  slotsUsed!: number;
+  slotsTotal!: number;
+  /** Seconds from a generation request's arrival to its first token. */
+  readonly timeToFirstTokenSeconds: BucketCounts;
+  /** Seconds between consecutive tokens of a generation request. */
+  readonly timePerOutputTokenSeconds: BucketCounts;
+  /** Seconds from a generation request's arrival to its end. */
+  readonly e2eRequestSeconds: BucketCounts;
   /** Scrape generation in which the server last listed this version (for the pending gauge). */
   seenGeneration: number;
 
@@ -100,6 +119,10 @@ export class ModelSeries {
     this.computeInferSeconds = new BucketCounts(LATENCY_BUCKETS_S);
     this.firstResponseMs = new BucketCounts(FIRST_RESPONSE_BUCKETS_MS);
     this.batchSize = new BucketCounts(BATCH_SIZE_BUCKETS);
+    this.timeToFirstTokenSeconds = new BucketCounts(LLM_LATENCY_BUCKETS_S);
+    this.timePerOutputTokenSeconds = new BucketCounts(LLM_LATENCY_BUCKETS_S);
+    this.e2eRequestSeconds = new BucketCounts(LLM_LATENCY_BUCKETS_S);
+    this.isGeneration = false;
     this.seenGeneration = 0;
     // The numeric totals (declared with `!`) start at zero here, so every field is set in the constructor.
     this.reset();
@@ -127,6 +150,15 @@ export class ModelSeries {
     this.computeInferSeconds.reset();
     this.firstResponseMs.reset();
     this.batchSize.reset();
+    this.promptTokens = 0;
+    this.generationTokens = 0;
+    this.llmRunning = 0;
+    this.llmWaiting = 0;
+    this.slotsUsed = 0;
+    this.slotsTotal = 0;
+    this.timeToFirstTokenSeconds.reset();
+    this.timePerOutputTokenSeconds.reset();
+    this.e2eRequestSeconds.reset();
   }
 }
 
@@ -159,21 +191,33 @@ export class SeriesStore {
   }
 
   /**
-   * Records the loaded versions and their queue lengths: each listed version gets a series (so
-   * its zero counters and four failure reasons appear, as Triton pre-creates them), its pending
-   * and its in-flight count; versions no longer listed keep their totals with both gauges at 0.
+   * Records the loaded versions, their queue lengths and generation load: each listed version gets
+   * a series (so its zero counters and four failure reasons appear, as Triton pre-creates them),
+   * its pending and in-flight counts and LLM gauges; versions no longer listed keep their totals
+   * with every gauge at 0.
    */
-  sync(rows: readonly { model: string; version: string; pending: number; executing: number }[]): void {
+  sync(rows: readonly ModelPendingCount[]): void {
     const generation = ++this.generation;
     for (const row of rows) {
       const series = this.get(row.model, row.version);
       series.pending = row.pending;
       series.inflight = row.pending + row.executing;
       series.seenGeneration = generation;
+      const load = row.generation;
+      if (load !== undefined) {
+        series.isGeneration = true;
+        series.llmRunning = load.running;
+        series.llmWaiting = load.waiting;
+        series.slotsUsed = load.slotsUsed;
+        series.slotsTotal = load.slotsTotal;
+      }
     }
     for (const series of this.all) {
       if (series.seenGeneration === generation) continue;
       series.pending = 0;
+      series.llmRunning = 0;
+      series.llmWaiting = 0;
+      series.slotsUsed = 0;
       series.inflight = 0;
     }
   }

@@ -103,6 +103,27 @@ export class PrometheusObserver implements RequestObserver {
     }
   }
 
+  onFirstToken(model: string, version: string, promptTokens: number, ttftNs: number): void {
+    const s = this.store.get(model, version);
+    s.isGeneration = true;
+    s.promptTokens += promptTokens;
+    s.generationTokens++;
+    s.timeToFirstTokenSeconds.observe(ttftNs / 1e9);
+  }
+
+  onNextTokens(model: string, version: string, tokens: number, intervalNs: number): void {
+    const s = this.store.get(model, version);
+    s.generationTokens += tokens;
+    const perToken = intervalNs / tokens / 1e9;
+    for (let i = 0; i < tokens; i++) s.timePerOutputTokenSeconds.observe(perToken);
+  }
+
+  onGenerationEnd(model: string, version: string, e2eNs: number): void {
+    const s = this.store.get(model, version);
+    s.isGeneration = true;
+    s.e2eRequestSeconds.observe(e2eNs / 1e9);
+  }
+
   onExecution(model: string, version: string, batchSize: number): void {
     const s = this.store.get(model, version);
     s.execCount++;
@@ -152,6 +173,81 @@ export class PrometheusObserver implements RequestObserver {
 
 /** Which switch a metric depends on: none, `counter_latencies`, `histogram_latencies` or a configured cache. */
 type MetricGroup = 'always' | 'counter-latency' | 'histogram-latency' | 'cache';
+
+/** Renders a family for generation (LLM) models only. */
+function generationOnly(
+  def: SeriesMetricOptions & { group: MetricGroup },
+): SeriesMetricOptions & { group: MetricGroup } {
+  return { ...def, only: isGenerationSeries };
+}
+
+function isGenerationSeries(series: ModelSeries): boolean {
+  return series.isGeneration;
+}
+
+/** The `nereid_llm_*` families of generation models (vLLM's figures under Nereid's names). */
+const LLM_METRICS: readonly (SeriesMetricOptions & { group: MetricGroup })[] = [
+  histogram(
+    'always',
+    'nereid_llm_time_to_first_token_seconds',
+    "Time from a generation request's arrival to its first output token, in seconds (cache hits excluded)",
+    (s) => s.timeToFirstTokenSeconds,
+  ),
+  histogram(
+    'always',
+    'nereid_llm_time_per_output_token_seconds',
+    'Time between consecutive output tokens of a generation request (inter-token latency), in seconds',
+    (s) => s.timePerOutputTokenSeconds,
+  ),
+  histogram(
+    'always',
+    'nereid_llm_e2e_request_latency_seconds',
+    "Time from a generation request's arrival to its end (any outcome, cache hits excluded), in seconds",
+    (s) => s.e2eRequestSeconds,
+  ),
+  scalar(
+    'always',
+    'nereid_llm_prompt_tokens_total',
+    'counter',
+    'Prompt tokens of generation requests that produced a token',
+    (s) => s.promptTokens,
+  ),
+  scalar(
+    'always',
+    'nereid_llm_generation_tokens_total',
+    'counter',
+    'Output tokens generated',
+    (s) => s.generationTokens,
+  ),
+  scalar(
+    'always',
+    'nereid_llm_requests_running',
+    'gauge',
+    'Generation requests decoding now (each holds a sequence slot)',
+    (s) => s.llmRunning,
+  ),
+  scalar(
+    'always',
+    'nereid_llm_requests_waiting',
+    'gauge',
+    'Generation requests waiting in the queue for a sequence slot',
+    (s) => s.llmWaiting,
+  ),
+  scalar(
+    'always',
+    'nereid_llm_slots_used',
+    'gauge',
+    'Sequence slots (with their KV cache cells) in use',
+    (s) => s.slotsUsed,
+  ),
+  scalar(
+    'always',
+    'nereid_llm_slot_usage_ratio',
+    'gauge',
+    'Share of the sequence slots (and KV cache) in use, 0 to 1',
+    (s) => (s.slotsTotal === 0 ? 0 : s.slotsUsed / s.slotsTotal),
+  ),
+].map(generationOnly);
 
 /** Every request metric, in exposition order. */
 const REQUEST_METRICS: readonly (SeriesMetricOptions & { group: MetricGroup })[] = [
@@ -290,6 +386,7 @@ const REQUEST_METRICS: readonly (SeriesMetricOptions & { group: MetricGroup })[]
     'Rows per model execution (does not include cached requests)',
     (s) => s.batchSize,
   ),
+  ...LLM_METRICS,
 ];
 
 function scalar(

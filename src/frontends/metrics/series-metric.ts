@@ -27,6 +27,8 @@ export interface SeriesMetricOptions {
   type: 'counter' | 'gauge' | 'histogram';
   /** Where the values come from. */
   source: SeriesSource;
+  /** Only series it accepts are rendered (e.g. generation models for `nereid_llm_*`); default all. */
+  only?: (series: ModelSeries) => boolean;
 }
 
 /** A rendered sample, in prom-client's collector shape. */
@@ -48,6 +50,7 @@ export class SeriesMetric {
   readonly aggregator = 'sum';
   private readonly store: SeriesStore;
   private readonly source: SeriesSource;
+  private readonly only: ((series: ModelSeries) => boolean) | null;
 
   constructor(store: SeriesStore, options: SeriesMetricOptions) {
     this.store = store;
@@ -55,6 +58,7 @@ export class SeriesMetric {
     this.help = options.help;
     this.type = options.type;
     this.source = options.source;
+    this.only = options.only ?? null;
   }
 
   /** Adds this family to `registry`. */
@@ -90,6 +94,7 @@ export class SeriesMetric {
     const values: Sample[] = [];
     const source = this.source;
     for (const series of this.store.all) {
+      if (this.only !== null && !this.only(series)) continue;
       if (source.kind === 'scalar') {
         values.push({ value: source.read(series), labels: { ...series.labels } });
       } else if (source.kind === 'failure') {

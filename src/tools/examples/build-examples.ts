@@ -32,6 +32,7 @@ export function main(argv: readonly string[]): number {
       `Example repository ${result.outDir}: ${result.written.length} written, ${result.unchanged.length} unchanged\n`,
     );
     for (const file of result.written) process.stdout.write(`  wrote ${file}\n`);
+    for (const note of result.notes) process.stdout.write(`${note}\n`);
     return 0;
   } catch (err) {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);

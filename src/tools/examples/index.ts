@@ -16,6 +16,13 @@ export {
   type ExampleRepositoryResult,
   SILERO_VAD_EXAMPLE,
 } from './example-repository.js';
+export {
+  LLM_EXAMPLE,
+  LLM_EXAMPLE_CONFIG,
+  type LlmExampleResult,
+  placeLlmExample,
+  sharedGgufPath,
+} from './llm-example.js';
 export { type MlpModelFiles, type MlpModelWriterOptions, writeMlpModel } from './mlp-model-writer.js';
 export { packageRoot } from './package-root.js';
 export {

@@ -1,6 +1,7 @@
 /**
  * `nereid perf`, a perf_analyzer-compatible load generator and analyzer: options, the runner,
- * the report and its writers (console, CSV, JSON, HTML), input data and the statistics helpers
+ * the report and its writers (console, CSV, JSON, HTML), its LLM mode (genai-perf's figures over
+ * the OpenAI, generate_stream and gRPC stream endpoints), input data and the statistics helpers
  * tests and other tools build on. Worker threads are started by the runner, never from here.
  */
 
@@ -21,6 +22,21 @@ export {
   parsePerfInputJson,
   readPerfInputFile,
 } from './json-input-file.js';
+export {
+  formatLlmReport,
+  LLM_CSV_COLUMNS,
+  LLM_ENDPOINT_LIST,
+  type LlmLevelResult,
+  type LlmPerfIo,
+  type LlmPerfOptions,
+  type LlmPerfReport,
+  type LlmStat,
+  llmLevelResult,
+  llmReportCsv,
+  llmReportHtml,
+  runLlmPerf,
+} from './llm-perf.js';
+export { LLM_ENDPOINTS, type LlmEndpoint, type LlmRequestTiming } from './llm-stream-client.js';
 export { LoadCoordinator, type LoadJobTemplate, splitEvenly } from './load-coordinator.js';
 export {
   type ControlClient,

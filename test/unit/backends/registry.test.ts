@@ -13,14 +13,15 @@ function fakeBackend(name: string, platforms: string[]): Backend {
 }
 
 describe('BackendRegistry', () => {
-  it('createDefaultBackendRegistry registers the onnxruntime backend for onnxruntime_onnx and the javascript backend', () => {
+  it('createDefaultBackendRegistry registers the onnxruntime backend for onnxruntime_onnx, the javascript and the llamacpp backends', () => {
     const registry = createDefaultBackendRegistry();
     const onnx = registry.resolve({ name: 'm', backend: '', platform: 'onnxruntime_onnx' });
     expect(onnx.name).toBe('onnxruntime');
     expect(onnx.defaultModelFilename).toBe('model.onnx');
     expect(registry.resolve({ name: 'm', backend: 'onnxruntime', platform: '' })).toBe(onnx);
-    expect(registry.list().map((b) => b.name)).toEqual(['onnxruntime', 'javascript']);
+    expect(registry.list().map((b) => b.name)).toEqual(['onnxruntime', 'javascript', 'llamacpp']);
     expect(registry.get('javascript')?.defaultModelFilename).toBe('model.js');
+    expect(registry.get('llamacpp')?.defaultModelFilename).toBe('model.gguf');
     expect(registry.get('onnxruntime')).toBe(onnx);
   });
 
@@ -40,14 +41,14 @@ describe('BackendRegistry', () => {
       expect.objectContaining({
         status: 'INVALID_ARG',
         code: 'ERR_UNKNOWN_BACKEND',
-        message: 'Unknown backend "python" for model "m": available "onnxruntime", "javascript"',
+        message: 'Unknown backend "python" for model "m": available "onnxruntime", "javascript", "llamacpp"',
       }),
     );
     expect(() => registry.resolve({ name: 'm', backend: '', platform: 'tensorrt_plan' })).toThrow(
       'Unknown platform "tensorrt_plan" for model "m": available "onnxruntime_onnx"',
     );
     expect(() => registry.resolve({ name: 'm', backend: '', platform: '' })).toThrow(
-      'Model "m" sets neither backend nor platform: set backend to one of "onnxruntime", "javascript"',
+      'Model "m" sets neither backend nor platform: set backend to one of "onnxruntime", "javascript", "llamacpp"',
     );
   });
 

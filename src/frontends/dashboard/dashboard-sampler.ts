@@ -1,8 +1,8 @@
 /**
  * Reads what the server already keeps (the statistics extension, the repository index, the
  * scheduler queues and generation load, the metrics' latency histograms and LLM token totals when
- * metrics are on) and process figures
- * (CPU, memory, event-loop delay) into the dashboard's models rows and frames. It remembers the
+ * metrics are on) and process figures (CPU, memory, event-loop delay) into the dashboard's models
+ * rows and frames. It remembers the
  * previous reading to turn counters into per-window figures. Its only I/O is the repository index's
  * listing of the repository directories (once per sample), and it runs only when the feed asks: the
  * event-loop monitor is enabled between start() and stop().

@@ -2,10 +2,11 @@
  * What the dashboard's event stream carries: the models table (a row per model version with its
  * state and serving settings) and, once a second, a frame of per-model and server-wide figures.
  * `modelWindow` turns two readings of Triton's statistics extension into the figures of the
- * window between them; this file does no I/O and keeps no state.
+ * window between them, `llmWindow` two readings of a generation model's token totals; this file
+ * does no I/O and keeps no state.
  */
 import type { ModelConfig } from '../../config/index.js';
-import type { ModelStatisticsJson, RepositoryIndexEntry } from '../../core/index.js';
+import type { GenerationLoad, ModelStatisticsJson, RepositoryIndexEntry } from '../../core/index.js';
 
 /** How a model schedules its requests, as the table shows it. */
 export interface BatchingSummary {
@@ -42,20 +43,38 @@ export interface ModelRow {
 }
 
 /**
- * LLM figures of a generation model. The LLM backend fills them; no backend does yet, so the
- * field is absent today and the page draws the LLM chart only when it is present.
+ * LLM figures of a generation model (one whose scheduler reports a generation load). The token
+ * figures come from the `nereid_llm_*` totals, so they are null when metrics are off.
  */
 export interface LlmFigures {
-  /** Generated tokens per second over the window. */
-  tokensPerS: number;
-  /** Mean time to first token over the window in ms, or null without new requests. */
+  /** Output tokens generated per second over the window, or null without metrics. */
+  tokensPerS: number | null;
+  /** Mean time to first token of the window's requests in ms, or null without first tokens (or metrics). */
   timeToFirstTokenMs: number | null;
-  /** Mean time between tokens over the window in ms, or null without tokens. */
+  /** Mean time between consecutive output tokens over the window in ms, or null without any (or metrics). */
   interTokenLatencyMs: number | null;
   /** Sequences decoding now. */
   runningSequences: number;
   /** Sequences waiting for a slot now. */
   waitingSequences: number;
+}
+
+/**
+ * Running totals of a generation model's tokens since the server started (the counter and the
+ * histogram sums and counts behind `nereid_llm_generation_tokens_total`,
+ * `nereid_llm_time_to_first_token_seconds` and `nereid_llm_time_per_output_token_seconds`).
+ */
+export interface GenerationTotals {
+  /** Output tokens generated. */
+  outputTokens: number;
+  /** First tokens observed (one per request that produced a token). */
+  firstTokens: number;
+  /** Summed time to first token of those requests in seconds. */
+  firstTokenSeconds: number;
+  /** Gaps between consecutive output tokens observed. */
+  tokenGaps: number;
+  /** Summed length of those gaps in seconds. */
+  tokenGapSeconds: number;
 }
 
 /** Figures of one model version over one window. */
@@ -254,4 +273,42 @@ export function modelWindow(
     pending: 0,
     executing: 0,
   };
+}
+
+/**
+ * The LLM figures of the window between `prev` and `cur` token totals, `windowNs` long, with the
+ * scheduler's `load` now. `cur` null (metrics off) leaves the token figures null. Without `prev`,
+ * or when a total went down (the version was reloaded), the window starts from zero.
+ */
+export function llmWindow(
+  prev: GenerationTotals | undefined,
+  cur: GenerationTotals | null,
+  windowNs: number,
+  load: GenerationLoad,
+): LlmFigures {
+  const figures: LlmFigures = {
+    tokensPerS: null,
+    timeToFirstTokenMs: null,
+    interTokenLatencyMs: null,
+    runningSequences: load.running,
+    waitingSequences: load.waiting,
+  };
+  if (cur === null) return figures;
+  const p =
+    prev !== undefined &&
+    prev.outputTokens <= cur.outputTokens &&
+    prev.firstTokens <= cur.firstTokens &&
+    prev.tokenGaps <= cur.tokenGaps
+      ? prev
+      : undefined;
+  const firstTokens = cur.firstTokens - (p?.firstTokens ?? 0);
+  const tokenGaps = cur.tokenGaps - (p?.tokenGaps ?? 0);
+  figures.tokensPerS = windowNs > 0 ? (cur.outputTokens - (p?.outputTokens ?? 0)) / (windowNs / 1e9) : 0;
+  if (firstTokens > 0) {
+    figures.timeToFirstTokenMs = ((cur.firstTokenSeconds - (p?.firstTokenSeconds ?? 0)) / firstTokens) * 1000;
+  }
+  if (tokenGaps > 0) {
+    figures.interTokenLatencyMs = ((cur.tokenGapSeconds - (p?.tokenGapSeconds ?? 0)) / tokenGaps) * 1000;
+  }
+  return figures;
 }

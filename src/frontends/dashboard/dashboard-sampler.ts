@@ -1,7 +1,8 @@
 /**
  * Reads what the server already keeps (the statistics extension, the repository index, the
- * scheduler queues, the metrics' latency histograms when metrics are on) and process figures
- * (CPU, memory, event-loop delay) into the dashboard's models rows and frames. It remembers the
+ * scheduler queues and generation load, the metrics' latency histograms and LLM token totals when
+ * metrics are on) and process figures (CPU, memory, event-loop delay) into the dashboard's models
+ * rows and frames. It remembers the
  * previous reading to turn counters into per-window figures. Its only I/O is the repository index's
  * listing of the repository directories (once per sample), and it runs only when the feed asks: the
  * event-loop monitor is enabled between start() and stop().
@@ -12,6 +13,8 @@ import type { Clock } from '../../common/clock.js';
 import type { InferenceServer, ModelStatisticsJson } from '../../core/index.js';
 import {
   type DashboardFrame,
+  type GenerationTotals,
+  llmWindow,
   type ModelFigures,
   type ModelRow,
   type ModelsEvent,
@@ -24,13 +27,15 @@ import { type BucketView, windowQuantile } from './histogram-window.js';
 export interface LatencyHistograms {
   /** Duration histogram of successful requests of one version in seconds, or null. */
   requestDurationHistogram(model: string, version: string): BucketView | null;
+  /** A snapshot of the token totals of one generation model version; optional (LLM token figures null without it). */
+  generationTotals?(model: string, version: string): GenerationTotals;
 }
 
 /** What the sampler reads besides the core. */
 export interface DashboardSamplerOptions {
   /** Time source of the windows; default the server's clock. */
   clock?: Clock;
-  /** Latency histograms for p50/p99; default none (the percentiles are null). */
+  /** Latency histograms for p50/p99 and LLM token totals; default none (the percentiles and token figures are null). */
   latency?: LatencyHistograms | null;
   /** The open HTTP connections now; default none (reported as 0). */
   connections?: { readonly openConnections: number } | null;
@@ -73,6 +78,8 @@ export class DashboardSampler implements DashboardSource {
   private lastStats = new Map<string, ModelStatisticsJson>();
   /** Previous latency bucket counts by `name\0version`. */
   private lastBuckets = new Map<string, Float64Array>();
+  /** Previous token totals of generation models by `name\0version`. */
+  private lastTokens = new Map<string, GenerationTotals>();
 
   constructor(server: InferenceServer, options: DashboardSamplerOptions = {}) {
     this.server = server;
@@ -92,6 +99,11 @@ export class DashboardSampler implements DashboardSource {
     this.lastBuckets = new Map();
     for (const s of this.server.statistics().model_stats) this.lastStats.set(keyOf(s.name, s.version), s);
     this.readLatency(new Map(), this.lastStats.keys());
+    this.lastTokens = new Map();
+    for (const p of this.server.pendingCounts()) {
+      const totals = p.generation === undefined ? null : this.generationTotals(p.model, p.version);
+      if (totals !== null) this.lastTokens.set(keyOf(p.model, p.version), totals);
+    }
   }
 
   stop(): void {
@@ -140,14 +152,21 @@ export class DashboardSampler implements DashboardSource {
     const byKey = new Map(models.map((m) => [keyOf(m.name, m.version), m]));
     this.readLatency(byKey, byKey.keys());
     let inflight = 0;
+    const tokens = new Map<string, GenerationTotals>();
     for (const p of this.server.pendingCounts()) {
       inflight += p.pending + p.executing;
-      const m = byKey.get(keyOf(p.model, p.version));
-      if (m !== undefined) {
-        m.pending = p.pending;
-        m.executing = p.executing;
+      const key = keyOf(p.model, p.version);
+      const m = byKey.get(key);
+      if (m === undefined) continue;
+      m.pending = p.pending;
+      m.executing = p.executing;
+      if (p.generation !== undefined) {
+        const totals = this.generationTotals(p.model, p.version);
+        m.llm = llmWindow(this.lastTokens.get(key), totals, windowNs, p.generation);
+        if (totals !== null) tokens.set(key, totals);
       }
     }
+    this.lastTokens = tokens;
     const cpu = process.cpuUsage(this.lastCpu);
     this.lastCpu = process.cpuUsage();
     const memory = process.memoryUsage();
@@ -173,6 +192,11 @@ export class DashboardSampler implements DashboardSource {
       models,
     };
     return { models: table, frame };
+  }
+
+  /** The token totals of a generation model now, or null without metrics. */
+  private generationTotals(model: string, version: string): GenerationTotals | null {
+    return this.latency?.generationTotals?.(model, version) ?? null;
   }
 
   /** Fills p50/p99 of `figures` from the histograms of `keys` and remembers their counts. */

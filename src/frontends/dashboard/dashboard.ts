@@ -20,7 +20,7 @@ export interface DashboardOptions {
   intervalMs?: number;
   /** Most bytes queued on one stream before it is dropped; default 1 MiB. */
   maxUnsentBytes?: number;
-  /** Latency histograms for p50/p99 (the metrics observer); default none (percentiles absent). */
+  /** Latency histograms for p50/p99 and LLM token totals (the metrics observer); default none (percentiles and token figures absent). */
   latency?: LatencyHistograms | null;
   /** Timer maker; default setTimeout-based. */
   timerFactory?: TimerFactory;

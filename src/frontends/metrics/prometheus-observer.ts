@@ -13,6 +13,7 @@ import type {
   RequestTiming,
   ResponseCache,
 } from '../../core/index.js';
+import type { GenerationTotals } from '../dashboard/dashboard-frame.js';
 import type { BucketCounts } from './bucket-counts.js';
 import { registerCacheMetrics } from './cache-metrics.js';
 import { CpuMetrics } from './cpu-metrics.js';
@@ -149,6 +150,24 @@ export class PrometheusObserver implements RequestObserver {
   requestDurationHistogram(model: string, version: string): BucketCounts | null {
     if (!this.histograms) return null;
     return this.store.find(model, version)?.requestSeconds ?? null;
+  }
+
+  /**
+   * A snapshot of the token totals of generation model `model` `version` (the dashboard's LLM
+   * figures): zeros when the version has no series yet. Read once a second, off the token path.
+   */
+  generationTotals(model: string, version: string): GenerationTotals {
+    const s = this.store.find(model, version);
+    if (s === undefined) {
+      return { outputTokens: 0, firstTokens: 0, firstTokenSeconds: 0, tokenGaps: 0, tokenGapSeconds: 0 };
+    }
+    return {
+      outputTokens: s.generationTokens,
+      firstTokens: s.timeToFirstTokenSeconds.count,
+      firstTokenSeconds: s.timeToFirstTokenSeconds.sum,
+      tokenGaps: s.timePerOutputTokenSeconds.count,
+      tokenGapSeconds: s.timePerOutputTokenSeconds.sum,
+    };
   }
 
   /** Samples the host gauges now (the timer does it every `metricsIntervalMs`). */

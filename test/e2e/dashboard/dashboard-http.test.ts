@@ -2,14 +2,16 @@
  * E2E: the dashboard's HTTP surface on a real server serving the example `simple`: the page and
  * its files from the allow-list with a Content-Security-Policy, nothing else under /dashboard,
  * the event stream's frames counting requests sent with the project's client, the bound on open
- * streams (503), the statistics restriction, --dashboard=false, and shutdown ending the streams.
+ * streams (503), the statistics restriction, --dashboard=false, and shutdown ending the streams;
+ * and, with the real GGUF model present, the LLM figures of the example `stories` in its frames.
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpClient, InferInput } from '../../../src/client/index.js';
-import { parseRestrictions } from '../../../src/frontends/index.js';
+import { PrometheusObserver, parseRestrictions } from '../../../src/frontends/index.js';
 import { simpleInputs } from '../../helpers/kserve-http.js';
 import { exampleSubset, startTestServer, type TestServer } from '../../helpers/test-server.js';
+import { describeWithGguf } from '../llm/llm-fixtures.js';
 
 /** An open event stream read from node:http. */
 interface EventStream {
@@ -229,4 +231,58 @@ describe('dashboard switches', () => {
     await ended;
     expect(Date.now() - started).toBeLessThan(5000);
   });
+});
+
+interface LlmFrame {
+  models: {
+    name: string;
+    llm?: {
+      tokensPerS: number | null;
+      timeToFirstTokenMs: number | null;
+      interTokenLatencyMs: number | null;
+      runningSequences: number;
+      waitingSequences: number;
+    };
+  }[];
+}
+
+describeWithGguf('dashboard LLM figures', () => {
+  it("gives 'stories' an llm block with output tokens/s, time to first token and inter-token latency while it streams, and none to 'simple'", async () => {
+    const repo = exampleSubset(['simple', 'stories']);
+    const observer = new PrometheusObserver({
+      cpuMetrics: false,
+      processMetrics: false,
+      metricsIntervalMs: 0,
+    });
+    const llm = await startTestServer({
+      modelRepositories: [repo.dir],
+      observer,
+      http: { dashboard: { maxSubscribers: 1, latency: observer } },
+    });
+    const stream = await openEvents(llm.baseUrl);
+    const client = new HttpClient(llm.baseUrl);
+    try {
+      const body = { text_input: 'Once upon a time', parameters: { max_tokens: 48 } };
+      for (let i = 0; i < 4; i++) {
+        for await (const _ of client.generateStream('stories', body)) {
+          // Each event is one step of tokens; the frame counts them.
+        }
+      }
+      const frame = await stream.next<LlmFrame>('frame', (f) =>
+        f.models.some((m) => m.name === 'stories' && (m.llm?.tokensPerS ?? 0) > 0),
+      );
+      const stories = frame.models.find((m) => m.name === 'stories')!.llm!;
+      expect(stories.timeToFirstTokenMs).toBeGreaterThan(0);
+      expect(stories.interTokenLatencyMs).toBeGreaterThan(0);
+      expect(stories.runningSequences).toBeGreaterThanOrEqual(0);
+      expect(stories.waitingSequences).toBe(0);
+      expect(frame.models.find((m) => m.name === 'simple')?.llm).toBeUndefined();
+    } finally {
+      stream.close();
+      await client.close();
+      await llm.close();
+      observer.close();
+      repo.remove();
+    }
+  }, 120_000);
 });

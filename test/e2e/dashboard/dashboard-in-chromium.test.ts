@@ -6,6 +6,8 @@
  * under load, shows the reason of a model whose load failed (as text, markup included), fits a
  * phone-width window, has a dark scheme, and reconnects by itself after the server restarts on
  * the same port. It saves a screenshot (docs/images/dashboard.png with NEREID_UPDATE_SCREENSHOT=1).
+ * With the real GGUF model present (so the bundled repository holds the LLM example `stories`),
+ * its LLM charts show tokens/s, time to first token and inter-token latency while it generates.
  */
 import {
   copyFileSync,
@@ -27,6 +29,7 @@ import { type ChromiumSession, launchChromium, skipWithoutChromium } from '../..
 import { type CliServer, startCliServer } from '../../helpers/cli-server.js';
 import { simpleInputs } from '../../helpers/kserve-http.js';
 import { EXAMPLES_REPOSITORY } from '../../helpers/test-server.js';
+import { describeWithGguf } from '../llm/llm-fixtures.js';
 
 const SKIP = skipWithoutChromium("the dashboard's Chromium test");
 
@@ -254,4 +257,42 @@ describe.skipIf(SKIP)('the dashboard in Chromium', () => {
     ).toEqual([]);
     expect(foreign).toEqual([]);
   }, 240_000);
+
+  describeWithGguf('with the LLM model stories', () => {
+    it('shows the LLM charts of stories with tokens/s, time to first token and inter-token latency above zero', async () => {
+      const origin = `http://127.0.0.1:${server.httpPort}`;
+      const page = await browser.context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(`${origin}/dashboard/`);
+      await page.waitForSelector('#status[data-state="live"]');
+      await page.waitForSelector('#model-select option[value="stories/1"]', { state: 'attached' });
+      await page.selectOption('#model-select', 'stories/1');
+      const client = new HttpClient(origin);
+      try {
+        for (let i = 0; i < 3; i++) {
+          await client.generate('stories', {
+            text_input: 'Once upon a time',
+            parameters: { max_tokens: 48 },
+          });
+        }
+        await page.waitForFunction(
+          () =>
+            ['chart-llm', 'chart-llm-latency'].every((id) =>
+              window.Chart.getChart(id).data.datasets[0]!.data.some((v) => (v ?? 0) > 0),
+            ),
+          undefined,
+          { timeout: 15_000 },
+        );
+      } finally {
+        await client.close();
+      }
+      expect(await page.isVisible('#llm-figure')).toBe(true);
+      const itl = await page.evaluate(
+        () => window.Chart.getChart('chart-llm-latency').data.datasets[1]!.data,
+      );
+      expect(itl.some((v) => (v ?? 0) > 0)).toBe(true);
+      expect(errors).toEqual([]);
+    }, 120_000);
+  });
 });

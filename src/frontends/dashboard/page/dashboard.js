@@ -93,6 +93,7 @@ function createCharts() {
     }),
     busy: lineChart('chart-busy', ['Instance busy', 'Cache hit ratio'], { max: 100 }),
     llm: lineChart('chart-llm', ['Tokens/s', 'Running sequences', 'Waiting sequences']),
+    llmLatency: lineChart('chart-llm-latency', ['Time to first token', 'Inter-token latency']),
   };
 }
 
@@ -167,11 +168,16 @@ function renderModelCharts() {
   ]);
   const llm = h.some((p) => p.m.llm !== undefined);
   $('llm-figure').hidden = !llm;
+  $('llm-latency-figure').hidden = !llm;
   if (llm) {
     setSeries(charts.llm, labels, [
       h.map((p) => p.m.llm?.tokensPerS ?? null),
       h.map((p) => p.m.llm?.runningSequences ?? null),
       h.map((p) => p.m.llm?.waitingSequences ?? null),
+    ]);
+    setSeries(charts.llmLatency, labels, [
+      h.map((p) => p.m.llm?.timeToFirstTokenMs ?? null),
+      h.map((p) => p.m.llm?.interTokenLatencyMs ?? null),
     ]);
   }
 }

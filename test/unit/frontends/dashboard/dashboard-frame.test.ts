@@ -1,11 +1,18 @@
 /**
  * Unit: the dashboard's per-window figures from two readings of the statistics extension, the
- * models table rows from configs, and latency percentiles of one window of a bucket histogram.
+ * models table rows from configs, latency percentiles of one window of a bucket histogram, and
+ * the LLM figures of a generation model from two readings of its token totals.
  */
 import { describe, expect, it } from 'vitest';
 import { parseModelConfig } from '../../../../src/config/index.js';
 import type { ModelStatisticsJson } from '../../../../src/core/index.js';
-import { modelRow, modelWindow, windowQuantile } from '../../../../src/frontends/dashboard/index.js';
+import {
+  type GenerationTotals,
+  llmWindow,
+  modelRow,
+  modelWindow,
+  windowQuantile,
+} from '../../../../src/frontends/dashboard/index.js';
 
 type Counts = Partial<Record<keyof ModelStatisticsJson['inference_stats'], [number, number]>>;
 
@@ -111,6 +118,59 @@ describe('modelWindow', () => {
     const after = reading({}, 1, [[8, 1, 3e9]]);
     expect(modelWindow(undefined, after, 1e9, 2).busyFraction).toBe(1);
     expect(modelWindow(undefined, after, 1e9, null).busyFraction).toBeNull();
+  });
+});
+
+describe('llmWindow', () => {
+  const load = { running: 3, waiting: 2, slotsUsed: 3, slotsTotal: 4 };
+  const totals = (
+    outputTokens: number,
+    first: [number, number],
+    gaps: [number, number],
+  ): GenerationTotals => ({
+    outputTokens,
+    firstTokens: first[0],
+    firstTokenSeconds: first[1],
+    tokenGaps: gaps[0],
+    tokenGapSeconds: gaps[1],
+  });
+
+  it('gives output tokens per second, mean time to first token and inter-token latency of the window, and the load now', () => {
+    const before = totals(100, [10, 1], [90, 0.9]);
+    const after = totals(300, [14, 1.2], [286, 2.86]);
+    expect(llmWindow(before, after, 2e9, load)).toEqual({
+      tokensPerS: 100,
+      timeToFirstTokenMs: expect.closeTo(50, 9),
+      interTokenLatencyMs: expect.closeTo(10, 9),
+      runningSequences: 3,
+      waitingSequences: 2,
+    });
+  });
+
+  it('leaves the latencies null and the rate 0 for a window without tokens', () => {
+    const r = totals(100, [10, 1], [90, 0.9]);
+    expect(llmWindow(r, r, 1e9, load)).toMatchObject({
+      tokensPerS: 0,
+      timeToFirstTokenMs: null,
+      interTokenLatencyMs: null,
+    });
+  });
+
+  it('starts the window from zero when the totals went down (the model was reloaded)', () => {
+    const figures = llmWindow(totals(500, [50, 5], [450, 4.5]), totals(20, [2, 0.1], [18, 0.36]), 1e9, load);
+    expect(figures.tokensPerS).toBe(20);
+    expect(figures.timeToFirstTokenMs).toBeCloseTo(50, 9);
+    expect(figures.interTokenLatencyMs).toBeCloseTo(20, 9);
+  });
+
+  it('keeps the sequences but leaves the token figures null without metrics', () => {
+    expect(llmWindow(undefined, null, 1e9, load)).toEqual({
+      tokensPerS: null,
+      timeToFirstTokenMs: null,
+      interTokenLatencyMs: null,
+      runningSequences: 3,
+      waitingSequences: 2,
+    });
   });
 });
 

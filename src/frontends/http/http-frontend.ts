@@ -44,6 +44,7 @@ import { handleSharedMemory } from './http-shared-memory.js';
 import { sampleHttpRequest } from './http-trace.js';
 import { handleTraceSetting } from './http-trace-setting.js';
 import { InflightBytes } from './inflight-bytes.js';
+import { parseJsonObject } from './json-body.js';
 
 /** HTTP frontend options (tritonserver's flag names in brackets; the bounds are HttpLimitsOptions). */
 export interface HttpFrontendOptions extends HttpLimitsOptions {
@@ -336,16 +337,7 @@ export class HttpFrontend {
     try {
       let readyOnly = false;
       if (body.length > 0) {
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(body.toString('utf8'));
-        } catch (err) {
-          throw invalidArg('ERR_BAD_JSON', `Failed to parse the request JSON: ${(err as Error).message}`);
-        }
-        if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-          throw invalidArg('ERR_BAD_JSON', 'Repository index request must be a JSON object');
-        }
-        const ready = (parsed as { ready?: unknown }).ready;
+        const ready = parseJsonObject(body, 'Repository index').ready;
         if (ready !== undefined && typeof ready !== 'boolean') {
           throw invalidArg(
             'ERR_BAD_JSON',

@@ -12,8 +12,8 @@ import {
   logSettingsOf,
 } from '../../core/index.js';
 import { readBodyOrAnswer, sendError, sendJson } from './http-reply.js';
-import { parseJson } from './http-trace-setting.js';
 import type { InflightBytes } from './inflight-bytes.js';
+import { parseJsonObject } from './json-body.js';
 
 /** Answers `GET|POST v2/logging`. */
 export async function handleLogging(
@@ -30,10 +30,7 @@ export async function handleLogging(
   const body = await readBodyOrAnswer(req, res, maxInputSizeBytes, budget);
   if (body === null) return;
   try {
-    const parsed = parseJson(body);
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      throw invalidArg('ERR_BAD_JSON', 'Log setting request must be a JSON object');
-    }
+    const parsed = body.length === 0 ? {} : parseJsonObject(body, 'Log setting');
     for (const [key, value] of Object.entries(parsed)) {
       if (value !== null && typeof value === 'object') {
         throw invalidArg(

@@ -11,20 +11,12 @@ import type { InferenceServer, LoadParameterValue } from '../../core/index.js';
 import { readBodyOrAnswer, sendEmpty, sendError } from './http-reply.js';
 import { type Route, RouteKind } from './http-router.js';
 import type { InflightBytes } from './inflight-bytes.js';
+import { parseJsonObject } from './json-body.js';
 
 /** Reads `{"parameters": {...}}` from a repository request body; an empty body has none. */
 function readParameters(body: Buffer, what: string): Record<string, unknown> {
   if (body.length === 0) return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch (err) {
-    throw invalidArg('ERR_BAD_JSON', `Failed to parse the request JSON: ${(err as Error).message}`);
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw invalidArg('ERR_BAD_JSON', `Repository ${what} request must be a JSON object`);
-  }
-  const parameters = (parsed as { parameters?: unknown }).parameters;
+  const parameters = parseJsonObject(body, `Repository ${what}`).parameters;
   if (parameters === undefined) return {};
   if (parameters === null || typeof parameters !== 'object' || Array.isArray(parameters)) {
     throw invalidArg(

@@ -11,6 +11,7 @@ import type { InferenceServer } from '../../core/index.js';
 import { readBodyOrAnswer, sendError, sendJson } from './http-reply.js';
 import { type Route, RouteKind } from './http-router.js';
 import type { InflightBytes } from './inflight-bytes.js';
+import { parseJsonObject } from './json-body.js';
 
 /** A JSON number usable as a uint64 byte count or offset. */
 function isUInt(v: unknown): v is number {
@@ -19,16 +20,7 @@ function isUInt(v: unknown): v is number {
 
 /** Parses a register body into key, offset and byte size, with Triton's messages for missing fields. */
 function parseRegisterBody(body: Buffer): { key: string; offset: number; byteSize: number } {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch (err) {
-    throw invalidArg('ERR_BAD_JSON', `Failed to parse the request JSON: ${(err as Error).message}`);
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw invalidArg('ERR_BAD_JSON', 'Shared memory register request must be a JSON object');
-  }
-  const request = parsed as Record<string, unknown>;
+  const request = parseJsonObject(body, 'Shared memory register');
   if (request.key === undefined) {
     throw invalidArg('ERR_SHM_BAD_REQUEST', "Shared memory register request has no 'key' field");
   }

@@ -10,6 +10,7 @@ import { type InferenceServer, parseTraceSettingUpdate, traceSettingsFromJson } 
 import { readBodyOrAnswer, sendError, sendJson } from './http-reply.js';
 import type { Route } from './http-router.js';
 import type { InflightBytes } from './inflight-bytes.js';
+import { parseJsonObject } from './json-body.js';
 
 /** Answers a trace setting route for `route.model` ('' = global). */
 export async function handleTraceSetting(
@@ -31,21 +32,13 @@ export async function handleTraceSetting(
   const body = await readBodyOrAnswer(req, res, maxInputSizeBytes, budget);
   if (body === null) return;
   try {
-    const update = parseTraceSettingUpdate(traceSettingsFromJson(parseJson(body)));
+    const update = parseTraceSettingUpdate(
+      traceSettingsFromJson(body.length === 0 ? {} : parseJsonObject(body, 'Trace setting')),
+    );
     sendJson(res, 200, server.updateTraceSettings(route.model, update));
   } catch (err) {
     sendError(res, err);
   } finally {
     budget.release(body.length);
-  }
-}
-
-/** The body as JSON; an empty body is `{}` (no change). */
-export function parseJson(body: Buffer): unknown {
-  if (body.length === 0) return {};
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch (err) {
-    throw invalidArg('ERR_BAD_JSON', `Failed to parse the request JSON: ${(err as Error).message}`);
   }
 }

@@ -40,4 +40,12 @@ export class InFlightQueue {
     this.length--;
     return sink;
   }
+
+  /** Removes the newest execution (one that could not be sent after all); the caller checked there is one. */
+  pop(): void {
+    const at = (this.head + this.length - 1) % this.ids.length;
+    this.sinks[at] = null;
+    this.ids[at] = -1;
+    this.length--;
+  }
 }

@@ -39,6 +39,7 @@ export {
   resolveExecutionTimeoutMs,
 } from './js/index.js';
 export { LlamaCppBackend, type LlamaCppBackendOptions } from './llama-cpp/index.js';
+export { MessageTransport } from './message-transport.js';
 export {
   CPU_FALLBACK_PARAMETER,
   OnnxBackend,
@@ -53,6 +54,8 @@ export {
   createDefaultBackendRegistry,
   type DefaultBackendRegistryOptions,
 } from './registry.js';
+export { RingTransport, type RingTransportOptions } from './ring-transport.js';
+export type { Transport, TransportKind, TransportOwner } from './transport.js';
 export {
   defaultBackendLogger,
   type WorkerExtension,

@@ -4,7 +4,7 @@
  * V8 ("advanced") serialization, which carries the worker protocol's messages and their
  * ArrayBuffers as they are (copied, not transferred); it has its own heap limit and a minimal
  * environment, and it is killed when this process exits. The child side is process-entry.ts.
- * Shared memory (blocking mode, rings) cannot cross processes, so it is refused here.
+ * Shared memory (the ring transport) cannot cross processes, so it is refused here.
  */
 import { type ChildProcess, fork, type Serializable } from 'node:child_process';
 import { EventEmitter } from 'node:events';
@@ -75,11 +75,11 @@ class ProcessHost extends EventEmitter implements WorkerHost {
 
   constructor(options: ProcessHostOptions, init: WorkerInit) {
     super();
-    if (init.doorbell !== null || init.rings !== null) {
+    if (init.rings !== null) {
       throw new ServerError(
         Status.INTERNAL,
         'ERR_PROCESS_HOST_SHARED_MEMORY',
-        `Instance "${init.instanceName}" of model "${init.modelName}" cannot run in a child process: it needs shared memory (blocking mode)`,
+        `Instance "${init.instanceName}" of model "${init.modelName}" cannot run in a child process: it needs shared memory (ring transport)`,
       );
     }
     this.maxOldSpaceMb = options.maxOldSpaceMb ?? 0;

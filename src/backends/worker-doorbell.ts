@@ -1,6 +1,6 @@
 /**
  * WorkerDoorbell: how the main thread wakes a model worker that blocks in `Atomics.wait` instead of
- * sleeping in its event loop (see WorkerRuntime's blocking mode and docs/adr/0006).
+ * sleeping in its event loop (the ring transport, worker-ring-loop.ts and docs/adr/0006).
  *
  * Messages still travel over the worker's MessagePort; the worker takes them with
  * `receiveMessageOnPort` and never returns to its event loop, so the port's own wake-up (an

@@ -1,8 +1,9 @@
 /**
  * The messages between the main thread and a model worker, and the packing of a list of tensors
  * (plus a list of names) into one ArrayBuffer that is transferred, never cloned. Messages carry only
- * a few numbers and strings beside the buffers. Who sends what and when lives in worker-instance.ts
- * (main side) and worker-runtime.ts (worker side); model code lives in the backends.
+ * a few numbers and strings beside the buffers. Who sends what and when lives in the transports
+ * (message-transport.ts, ring-transport.ts; worker-runtime.ts on the worker side); model code lives
+ * in the backends.
  *
  *   packed buffer (little-endian; every record and data block starts at a multiple of 8):
  *   [u32 tensorCount][u32 nameCount]
@@ -38,10 +39,6 @@ export const MessageType = {
   CALL: 8,
   /** Main → worker: one answer to a CALL. */
   CALL_ANSWER: 9,
-  /** Main → worker: several executions at once, run one after the other (see ExecuteManyMessage). */
-  EXECUTE_MANY: 10,
-  /** Worker → main: several executions' RESULT or ERROR messages at once, oldest first. */
-  RESULT_MANY: 11,
   /**
    * Child process → main (process hosts only): an uncaught error is about to end the process; a
    * worker thread reports the same through its 'error' event.
@@ -60,19 +57,16 @@ export interface WorkerInit<TOptions = unknown> {
   /** Backend-specific load options (model path, session options, ...). */
   options: TOptions;
   /**
-   * The doorbell's shared buffer when the worker serves in blocking mode (it waits in
-   * `Atomics.wait` between executions, see worker-doorbell.ts); null for event-loop workers.
-   */
-  doorbell: SharedArrayBuffer | null;
-  /**
-   * With a doorbell: the SharedRings that carry executions and answers (worker-ring.ts), or null
-   * when every execution travels as a message.
+   * Ring transport: the SharedRings that carry executions and answers (worker-ring.ts) and the
+   * doorbell the blocked worker sleeps on; null on the message transport.
    */
   rings: WorkerRings | null;
 }
 
-/** The SharedRings of a blocking-mode instance (see worker-ring.ts), passed in WorkerInit. */
+/** The shared memory of a ring-transport instance (see worker-ring.ts), passed in WorkerInit. */
 export interface WorkerRings {
+  /** The doorbell's word (worker-doorbell.ts): the worker waits on it in `Atomics.wait`. */
+  doorbell: SharedArrayBuffer;
   /** Main → worker. */
   requests: SharedArrayBuffer;
   /** Worker → main. */
@@ -103,31 +97,13 @@ export interface ExecuteMessage {
   requests: ExecutionRequestInfo[] | null;
 }
 
-/**
- * Main → worker: executions queued on the main thread during one turn of its event loop, sent as
- * one message (one wake-up of the worker, one cross-thread write instead of one each); the worker
- * runs them in order exactly as if they had come one message each.
- */
-export interface ExecuteManyMessage {
-  type: typeof MessageType.EXECUTE_MANY;
-  /** The executions, oldest first. */
-  executions: ExecuteMessage[];
-}
-
-/** Worker → main: the answers of executions that finished back to back, oldest first. */
-export interface ResultManyMessage {
-  type: typeof MessageType.RESULT_MANY;
-  /** RESULT or ERROR messages, in execution order. */
-  results: (ResultMessage | ErrorMessage)[];
-}
-
 /** Main → worker: exit the thread (handled between calls, never inside a native one). */
 export interface StopMessage {
   type: typeof MessageType.STOP;
 }
 
 /** Any message the main thread sends. */
-export type MainMessage = ExecuteMessage | ExecuteManyMessage | StopMessage | CallAnswerMessage;
+export type MainMessage = ExecuteMessage | StopMessage | CallAnswerMessage;
 
 /** Worker → main: one execution's outputs. */
 export interface ResultMessage {
@@ -270,8 +246,7 @@ export type WorkerMessage =
   | ErrorMessage
   | LogMessage
   | ResponseMessage
-  | CallMessage
-  | ResultManyMessage;
+  | CallMessage;
 
 const HEADER_BYTES = 8;
 const RECORD_FIXED_BYTES = 24;

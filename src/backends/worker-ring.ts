@@ -13,6 +13,7 @@
  */
 import type { Tensor } from '../protocol/tensor.js';
 import { SharedRing } from './shared-ring.js';
+import { WorkerDoorbell } from './worker-doorbell.js';
 import {
   MessageType,
   packedByteLength,
@@ -52,6 +53,7 @@ export function createWorkerRings(maxInFlight: number): WorkerRings {
   const perRecord = Math.floor(ringBytes / (2 * (maxInFlight + 2)));
   const maxRecordBytes = Math.max(0, Math.min(MAX_RECORD_BYTES, (perRecord - 16) & ~7));
   return {
+    doorbell: WorkerDoorbell.create(),
     requests: SharedRing.create(ringBytes),
     results: SharedRing.create(ringBytes),
     maxRecordBytes,

@@ -8,7 +8,7 @@
 import { ServerError, Status, toServerError } from '../../common/errors.js';
 import type { Parameters } from '../../protocol/tensor.js';
 import type { ModelCaller, ModelCallResponse, ModelCallSink } from '../backend.js';
-import type { WorkerExtension, WorkerInstance } from '../worker-instance.js';
+import type { ExtensionHost, WorkerExtension } from '../worker-instance-options.js';
 import {
   type CallAnswerMessage,
   type CallMessage,
@@ -20,11 +20,11 @@ import {
 
 /** One call in flight: receives the target's answers and forwards them to the worker. */
 class BlsCall implements ModelCallSink {
-  readonly instance: WorkerInstance;
+  readonly instance: ExtensionHost;
   readonly callId: number;
   private done = false;
 
-  constructor(instance: WorkerInstance, callId: number) {
+  constructor(instance: ExtensionHost, callId: number) {
     this.instance = instance;
     this.callId = callId;
   }
@@ -73,7 +73,7 @@ class BlsCall implements ModelCallSink {
 }
 
 function postAnswer(
-  instance: WorkerInstance,
+  instance: ExtensionHost,
   callId: number,
   buffer: ArrayBuffer | null,
   byteLength: number,
@@ -103,16 +103,16 @@ export class BlsBridge implements WorkerExtension {
     this.caller = caller;
   }
 
-  onMessage(instance: WorkerInstance, message: WorkerMessage): void {
+  onMessage(instance: ExtensionHost, message: WorkerMessage): void {
     if (message.type !== MessageType.CALL) return;
     this.call(instance, message);
   }
 
-  onStop(_instance: WorkerInstance): void {
+  onStop(_instance: ExtensionHost): void {
     // Calls in flight finish in the core; their answers are dropped by WorkerInstance.post.
   }
 
-  private call(instance: WorkerInstance, msg: CallMessage): void {
+  private call(instance: ExtensionHost, msg: CallMessage): void {
     const call = new BlsCall(instance, msg.callId);
     if (this.caller === null) {
       call.onError(null, unavailableError());

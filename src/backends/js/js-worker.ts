@@ -1,7 +1,8 @@
 /**
  * Worker-thread entry of the JavaScript backend (compiled to dist/src/backends/js/js-worker.js):
- * runs one JsModelRuntime, which loads model.js and serves its executions. Nothing else.
+ * serves one model.js on the worker runtime (loadJsModel). Nothing else.
  */
-import { JsModelRuntime } from './js-model-runtime.js';
+import { serveWorker } from '../worker-runtime.js';
+import { type JsWorkerOptions, loadJsModel } from './js-model-runtime.js';
 
-void new JsModelRuntime().start();
+serveWorker<JsWorkerOptions>(loadJsModel);

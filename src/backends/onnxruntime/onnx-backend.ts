@@ -1,7 +1,7 @@
 /**
  * The ONNX Runtime backend (`backend: "onnxruntime"`, `platform: "onnxruntime_onnx"`): resolves
- * session options from the config and starts one worker thread per instance (and a short-lived
- * one to inspect a model file). It never imports onnxruntime-node itself: ORT loads and runs only
+ * session options from the config and starts one worker thread per instance on the ring transport
+ * (and a short-lived one to inspect a model file). It never imports onnxruntime-node itself: ORT loads and runs only
  * inside workers (onnx-worker.ts), because it blocks the thread that calls it.
  */
 import type {
@@ -11,6 +11,7 @@ import type {
   InstanceContext,
   ModelFileMetadata,
 } from '../backend.js';
+import { RingTransport } from '../ring-transport.js';
 import { defaultBackendLogger, WorkerInstance } from '../worker-instance.js';
 import { resolveWorkerUrl } from '../worker-url.js';
 import { type OnnxWorkerOptions, resolveOnnxSessionPlan } from './onnx-session-options.js';
@@ -90,9 +91,9 @@ export class OnnxBackend implements Backend {
       loadTimeoutMs: this.options.loadTimeoutMs ?? 0,
       logger: this.loggerFor(context),
       maxInFlight,
-      answerPollUs,
-      // ORT runs synchronously (NativeSession): the worker waits in Atomics.wait between runs.
-      blocking: true,
+      // ORT runs synchronously (NativeSession) on the worker's thread: the worker blocks in
+      // Atomics.wait between runs, fed through SharedRings (docs/adr/0017).
+      transport: new RingTransport({ maxInFlight, answerPollUs }),
     });
   }
 

@@ -1,6 +1,7 @@
 /**
- * Config A/B benchmark: the same build serving `simple` under several configurations at once (one
- * server per variant, each with config lines appended to `simple`'s config.pbtxt), against the bare
+ * Config A/B benchmark: the same build serving `simple` (or `text_orientation`) under several
+ * configurations at once (one server per variant, each with config lines appended to the model's
+ * config.pbtxt), against the bare
  * node:http server answering the same bytes. Every round runs the bare server, then each variant
  * (in reversed order every other round), so the machine's drift weighs on all alike; the figures
  * are medians of each variant's per-round ratio to the bare run of its round. It answers "which
@@ -8,26 +9,28 @@
  * issue targets.
  *
  * Run: `npm run bench:config -- --variant 'depth8=parameters { key: "nereid.max_in_flight" value {
- * string_value: "8" } }' --variant 'default=' [--concurrency 16] [--rounds 6] [--seconds 2.5]`.
+ * string_value: "8" } }' --variant 'default=' [--model simple|text_orientation] [--concurrency 16]
+ * [--rounds 6] [--seconds 2.5]`.
  */
 import { appendFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildExampleRepository } from '../src/tools/examples/index.js';
-import { binaryRequest } from './lib/binary-request.js';
 import { median, runInferLoad } from './lib/load-generator.js';
+import { benchRequest } from './lib/model-request.js';
 import { type ServerProcess, startBareMirror, startNereid } from './lib/server-process.js';
 
 /** One configuration under test. */
 interface Variant {
   /** Label in the output. */
   name: string;
-  /** Text appended to `simple`'s config.pbtxt (may be empty: the bundled config). */
+  /** Text appended to the model's config.pbtxt (may be empty: the bundled config). */
   config: string;
 }
 
 function readOptions(argv: readonly string[]): {
   variants: Variant[];
+  model: string;
   concurrency: number;
   rounds: number;
   seconds: number;
@@ -49,40 +52,36 @@ function readOptions(argv: readonly string[]): {
   }
   return {
     variants,
+    model: get('model') ?? 'simple',
     concurrency: Number(get('concurrency') ?? 16),
     rounds: Number(get('rounds') ?? 6),
     seconds: Number(get('seconds') ?? 2.5),
   };
 }
 
-/** A repository holding only `simple`, with `config` appended to its config.pbtxt. */
-function repositoryWith(config: string): string {
+/** A repository holding only `model`, with `config` appended to its config.pbtxt. */
+function repositoryWith(only: string, config: string): string {
   const repo = mkdtempSync(join(tmpdir(), 'nereid-config-ab-'));
   buildExampleRepository(repo);
   for (const model of readdirSync(repo)) {
-    if (model !== 'simple') rmSync(join(repo, model), { recursive: true, force: true });
+    if (model !== only) rmSync(join(repo, model), { recursive: true, force: true });
   }
-  if (config !== '') appendFileSync(join(repo, 'simple', 'config.pbtxt'), `\n${config}\n`);
+  if (config !== '') appendFileSync(join(repo, only, 'config.pbtxt'), `\n${config}\n`);
   return repo;
 }
 
 async function main(): Promise<void> {
-  const { variants, concurrency, rounds, seconds } = readOptions(process.argv.slice(2));
-  const a = new Int32Array(16).map((_, i) => i);
-  const b = new Int32Array(16).fill(1);
-  const request = binaryRequest([
-    { name: 'INPUT0', datatype: 'INT32', shape: [1, 16], data: new Uint8Array(a.buffer) },
-    { name: 'INPUT1', datatype: 'INT32', shape: [1, 16], data: new Uint8Array(b.buffer) },
-  ]);
-  const repos = variants.map((v) => repositoryWith(v.config));
+  const { variants, model, concurrency, rounds, seconds } = readOptions(process.argv.slice(2));
+  const request = benchRequest(model);
+  const repos = variants.map((v) => repositoryWith(model, v.config));
   const servers: ServerProcess[] = [];
   let bare: ServerProcess | null = null;
   try {
     for (const repo of repos) servers.push(await startNereid(repo));
     // The bare server answers with the bytes and headers Nereid sends for this request.
-    bare = await startBareMirror(servers[0]!.port, 'simple', request);
+    bare = await startBareMirror(servers[0]!.port, model, request);
     const load = (port: number) =>
-      runInferLoad(port, 'simple', request, {
+      runInferLoad(port, model, request, {
         concurrency,
         threads: concurrency === 1 ? 1 : 2,
         warmupMs: 1000,
@@ -105,7 +104,7 @@ async function main(): Promise<void> {
       }
       console.log(line);
     }
-    console.log(`\nsimple, concurrency ${concurrency}, ${rounds} rounds of ${seconds} s (medians):`);
+    console.log(`\n${model}, concurrency ${concurrency}, ${rounds} rounds of ${seconds} s (medians):`);
     for (let i = 0; i < variants.length; i++) {
       console.log(
         `${variants[i]!.name.padEnd(20)} ratio to bare ${median(ratios[i]!).toFixed(3)}  req/s ${median(throughputs[i]!).toFixed(0)}  p50 over bare ${median(addedP50Us[i]!).toFixed(0)} us`,

@@ -7,7 +7,7 @@
  * minute moves far less than raw throughput. It answers "what did this change buy", not the issue
  * targets (`npm run bench:http` does those).
  *
- * Run: `npm run bench:ab -- --base REV [--pairs 6] [--seconds 2] [--model simple] [--head-args 'FLAGS']`
+ * Run: `npm run bench:ab -- --base REV [--pairs 6] [--seconds 2] [--model simple|text_orientation] [--head-args 'FLAGS']`
  * (`--head-args` adds `nereid serve` flags to this build's server only, e.g. to price a feature
  * that is off by default against the same code with it off).
  */
@@ -17,9 +17,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildExampleRepository } from '../src/tools/examples/index.js';
-import { binaryRequest } from './lib/binary-request.js';
 import { CpuMeter, type CpuPerRequest } from './lib/cpu-accounting.js';
 import { type LoadResult, median, runInferLoad } from './lib/load-generator.js';
+import { benchRequest } from './lib/model-request.js';
 import { type ServerProcess, startBareMirror, startNereid } from './lib/server-process.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -33,7 +33,7 @@ interface AbOptions {
   pairs: number;
   /** Seconds per run; default 2. */
   seconds: number;
-  /** Model of the example repository to load; default `simple` (two INT32[1,16] inputs). */
+  /** Model of the example repository to load: simple or text_orientation (bench/lib/model-request.ts); default simple. */
   model: string;
   /** Extra `nereid serve` flags of this build's server, space-separated; default none. */
   headArgs: string[];
@@ -111,12 +111,7 @@ async function main(): Promise<void> {
   const servers: ServerProcess[] = [];
   try {
     buildExampleRepository(repo);
-    const a = new Int32Array(16).map((_, i) => i);
-    const b = new Int32Array(16).fill(1);
-    const request = binaryRequest([
-      { name: 'INPUT0', datatype: 'INT32', shape: [1, 16], data: new Uint8Array(a.buffer) },
-      { name: 'INPUT1', datatype: 'INT32', shape: [1, 16], data: new Uint8Array(b.buffer) },
-    ]);
+    const request = benchRequest(options.model);
     const base = await startNereid(repo, [], join(baseDir, 'dist/src/cli/main.js'));
     servers.push(base);
     const head = await startNereid(repo, options.headArgs);

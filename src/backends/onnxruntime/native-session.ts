@@ -9,11 +9,13 @@
  * turn and ~7 µs of CPU per execution (measured on `simple`: 17.6 µs per run through the public
  * API, 9.9 µs through the binding), more than the run itself for small models. Loading goes
  * through the same binding with the same options the public `InferenceSession.create` passes
- * (execution providers filtered to the backends onnxruntime-node registers, as it does).
- * Imported only by the ONNX worker, never on the main thread.
+ * (execution providers filtered to the backends onnxruntime-node registers, as it does). The
+ * binding is private: ort-binding.ts checks it at startup, and PublicSession stands in when it is
+ * not what this file expects. Runs only in ONNX workers.
  */
 import type * as ort from 'onnxruntime-node';
-import { binding, initOrt } from 'onnxruntime-node/dist/binding.js';
+import { ServerError, Status } from '../../common/errors.js';
+import { loadOrtBinding, type OrtBindingModule } from './ort-binding.js';
 
 /**
  * ORT type names by ONNX `TensorProto.DataType` number (the `type` the binding reports in its
@@ -57,7 +59,39 @@ export interface NativeValueMetadata {
   shape: number[];
 }
 
-type NativeHandle = InstanceType<typeof binding.InferenceSession>;
+type NativeHandle = InstanceType<OrtBindingModule['binding']['InferenceSession']>;
+
+/** A loaded session as the ONNX worker uses it: NativeSession, or PublicSession as the fallback. */
+export interface OrtSession {
+  /** Input names in graph order. */
+  readonly inputNames: readonly string[];
+  /** Output names in graph order. */
+  readonly outputNames: readonly string[];
+  /** Inputs' metadata. */
+  readonly inputMetadata: readonly NativeValueMetadata[];
+  /** Outputs' metadata. */
+  readonly outputMetadata: readonly NativeValueMetadata[];
+  /** Providers dropped from the options because onnxruntime-node has no backend for them. */
+  readonly droppedProviders: readonly string[];
+  /** Runs the model (synchronously for NativeSession); `fetches` empty = every output. */
+  run(
+    feeds: Record<string, ort.Tensor>,
+    fetches: readonly string[],
+  ): Record<string, ort.Tensor> | Promise<Record<string, ort.Tensor>>;
+  /** Frees the session. */
+  dispose(): void;
+}
+
+/** The checked binding, or a load error that names what is wrong with it. */
+function checkedBinding(): OrtBindingModule {
+  const check = loadOrtBinding();
+  if (check.module !== null) return check.module;
+  throw new ServerError(
+    Status.INTERNAL,
+    'ERR_ORT_BINDING',
+    `onnxruntime-node's native binding is not what Nereid expects: ${check.problem}`,
+  );
+}
 
 function toMetadata(raw: NativeHandle['inputMetadata'][number]): NativeValueMetadata {
   return {
@@ -69,12 +103,12 @@ function toMetadata(raw: NativeHandle['inputMetadata'][number]): NativeValueMeta
 }
 
 /** The execution providers onnxruntime-node can load on this platform (`cpu`, `cuda`, ...). */
-function supportedProviders(): Set<string> {
+function supportedProviders(binding: OrtBindingModule['binding']): Set<string> {
   return new Set(binding.listSupportedBackends().map((b) => b.name));
 }
 
 /** A loaded ONNX Runtime session that runs synchronously on the calling (worker) thread. */
-export class NativeSession {
+export class NativeSession implements OrtSession {
   /** Input names in graph order. */
   readonly inputNames: readonly string[];
   /** Output names in graph order. */
@@ -93,8 +127,9 @@ export class NativeSession {
    * provider library missing, ...). Blocks the calling thread: workers only.
    */
   constructor(modelPath: string, options: ort.InferenceSession.SessionOptions) {
+    const { binding, initOrt } = checkedBinding();
     initOrt();
-    const supported = supportedProviders();
+    const supported = supportedProviders(binding);
     const dropped: string[] = [];
     const providers = (options.executionProviders ?? []).filter((p) => {
       const name = typeof p === 'string' ? p : p.name;

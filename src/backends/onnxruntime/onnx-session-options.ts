@@ -56,6 +56,12 @@ export interface OnnxWorkerOptions {
   cpuFallback: boolean;
   /** EP options from the config that onnxruntime-node cannot apply (it takes only a device id), as `ep.key=value`. */
   unappliedProviderOptions: string[];
+  /**
+   * Run through the public InferenceSession (PublicSession) because the private binding failed
+   * its startup self-check (ort-binding.ts); the instance then uses the message transport.
+   * Default false.
+   */
+  publicSession?: boolean;
 }
 
 /** The resolved options plus warnings to log. */

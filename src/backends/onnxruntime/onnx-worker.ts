@@ -18,10 +18,11 @@ import {
   type WorkerExecutor,
   type WorkerLog,
 } from '../worker-runtime.js';
-import { NativeSession, type NativeValueMetadata } from './native-session.js';
+import { NativeSession, type NativeValueMetadata, type OrtSession } from './native-session.js';
 import { findNumericStringInputs } from './numeric-string-inputs.js';
 import type { OnnxWorkerOptions } from './onnx-session-options.js';
 import { fromOrtTensor, toOrtTensor, wireDatatypeOf } from './onnx-tensors.js';
+import { PublicSession } from './public-session.js';
 
 const PROVIDER_FAILURE =
   /AppendExecutionProvider|Failed to load shared library|providers_shared|backend not found|CUDA|TensorRT|cudart|cudnn/i;
@@ -30,11 +31,21 @@ function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-function createSession(init: WorkerInit<OnnxWorkerOptions>, log: WorkerLog): NativeSession {
+/** A NativeSession, or a PublicSession when the backend says the private binding cannot be used. */
+function openSession(
+  init: WorkerInit<OnnxWorkerOptions>,
+  sessionOptions: ort.InferenceSession.SessionOptions,
+): OrtSession | Promise<OrtSession> {
+  if (init.options.publicSession === true)
+    return PublicSession.create(init.options.modelPath, sessionOptions);
+  return new NativeSession(init.options.modelPath, sessionOptions);
+}
+
+async function createSession(init: WorkerInit<OnnxWorkerOptions>, log: WorkerLog): Promise<OrtSession> {
   const { modelPath, sessionOptions, gpu, cpuFallback, unappliedProviderOptions } = init.options;
   const where = `Cannot load model "${init.modelName}" on instance "${init.instanceName}" from "${modelPath}"`;
   try {
-    const session = new NativeSession(modelPath, sessionOptions);
+    const session = await openSession(init, sessionOptions);
     if (session.droppedProviders.length > 0) {
       log(
         'warn',
@@ -49,6 +60,7 @@ function createSession(init: WorkerInit<OnnxWorkerOptions>, log: WorkerLog): Nat
     }
     return session;
   } catch (err) {
+    if (err instanceof ServerError) throw err;
     const reason = errorMessage(err);
     if (gpu && PROVIDER_FAILURE.test(reason)) {
       if (!cpuFallback) {
@@ -63,7 +75,7 @@ function createSession(init: WorkerInit<OnnxWorkerOptions>, log: WorkerLog): Nat
         `CUDA is not available for model "${init.modelName}" (onnxruntime: ${reason}); running on the CPU because nereid.cpu_fallback is set`,
       );
       try {
-        return new NativeSession(modelPath, { ...sessionOptions, executionProviders: ['cpu'] });
+        return await openSession(init, { ...sessionOptions, executionProviders: ['cpu'] });
       } catch (cpuErr) {
         throw loadError(where, errorMessage(cpuErr));
       }
@@ -88,7 +100,7 @@ function toTensorMetadata(meta: NativeValueMetadata): TensorMetadata {
  * Reads the session's I/O metadata (symbolic dims → -1, ORT types → wire datatypes) and, for
  * string inputs the graph casts to numbers, the text their elements must be.
  */
-function readMetadata(session: NativeSession, modelPath: string): ModelFileMetadata {
+function readMetadata(session: OrtSession, modelPath: string): ModelFileMetadata {
   const inputs = session.inputMetadata.map(toTensorMetadata);
   const strings = inputs.filter((i) => i.datatype === 'BYTES').map((i) => i.name);
   const rules = findNumericStringInputs(modelPath, strings);
@@ -101,15 +113,16 @@ function readMetadata(session: NativeSession, modelPath: string): ModelFileMetad
 
 /** Runs batches on one session; outputs ordered by `session.outputNames`, never by object key order. */
 class OnnxExecutor implements WorkerExecutor {
-  private readonly session: NativeSession;
+  private readonly session: OrtSession;
   private readonly where: string;
 
-  constructor(session: NativeSession, init: WorkerInit<OnnxWorkerOptions>) {
+  constructor(session: OrtSession, init: WorkerInit<OnnxWorkerOptions>) {
     this.session = session;
     this.where = `Cannot execute model "${init.modelName}" on instance "${init.instanceName}"`;
   }
 
-  execute(batch: WorkerBatch, timing: ExecutorTiming): Tensor[] {
+  /** Synchronous on a NativeSession (ring transport); a Promise on a PublicSession. */
+  execute(batch: WorkerBatch, timing: ExecutorTiming): Tensor[] | Promise<Tensor[]> {
     const feeds: Record<string, ort.Tensor> = {};
     for (let i = 0; i < batch.inputs.length; i++) {
       const input = batch.inputs[i]!;
@@ -118,13 +131,39 @@ class OnnxExecutor implements WorkerExecutor {
     const all = this.session.outputNames;
     const fetches = batch.outputNames.length === 0 ? all : batch.outputNames;
     timing.inferStartNs = nowNs();
-    let results: Record<string, ort.Tensor>;
+    let results: Record<string, ort.Tensor> | Promise<Record<string, ort.Tensor>>;
     try {
       results = this.session.run(feeds, fetches);
     } catch (err) {
-      throw new ServerError(Status.INTERNAL, 'ERR_MODEL_EXECUTION', `${this.where}: ${errorMessage(err)}`);
+      throw this.executionError(err);
+    }
+    if (results instanceof Promise) return this.settle(results, fetches, timing);
+    timing.inferEndNs = nowNs();
+    return this.outputsOf(results, fetches);
+  }
+
+  private async settle(
+    pending: Promise<Record<string, ort.Tensor>>,
+    fetches: readonly string[],
+    timing: ExecutorTiming,
+  ): Promise<Tensor[]> {
+    let results: Record<string, ort.Tensor>;
+    try {
+      results = await pending;
+    } catch (err) {
+      throw this.executionError(err);
     }
     timing.inferEndNs = nowNs();
+    return this.outputsOf(results, fetches);
+  }
+
+  private executionError(err: unknown): ServerError {
+    return new ServerError(Status.INTERNAL, 'ERR_MODEL_EXECUTION', `${this.where}: ${errorMessage(err)}`);
+  }
+
+  /** The fetched outputs in the session's output order. */
+  private outputsOf(results: Record<string, ort.Tensor>, fetches: readonly string[]): Tensor[] {
+    const all = this.session.outputNames;
     const outputs: Tensor[] = [];
     for (let i = 0; i < all.length; i++) {
       const name = all[i]!;
@@ -136,7 +175,7 @@ class OnnxExecutor implements WorkerExecutor {
 }
 
 serveWorker<OnnxWorkerOptions>(async (init, log) => {
-  const session = createSession(init, log);
+  const session = await createSession(init, log);
   return {
     executor: new OnnxExecutor(session, init),
     metadata: readMetadata(session, init.options.modelPath),

@@ -32,17 +32,17 @@ export const DEFAULT_MAX_IN_FLIGHT = 16;
 
 /**
  * Model parameter: µs the main thread may watch for the answer of a fast model's only execution
- * in flight (WorkerInstanceOptions.answerPollUs, docs/adr/0008); 0 turns it off. Default 100.
+ * in flight (AnswerPollPolicy, docs/adr/0008 and 0017); 0 turns it off. Default 0.
  */
 export const ANSWER_POLL_PARAMETER = 'nereid.answer_poll_us';
 
 /**
- * Default of `nereid.answer_poll_us`: covers a sleeping worker's wake-up plus a run of a few tens
- * of µs on the 2-vCPU virtual machines we measure on (concurrency-1 latency of `simple` 91 → 69 µs
- * over the bare server with 80; see docs/adr/0008). Models whose executions take over half of it
- * are never watched for.
+ * Default of `nereid.answer_poll_us`: off. The watch helps only models whose runs take a few tens
+ * of µs (`simple` at concurrency 1, docs/adr/0008); a real model such as text_orientation (~1.5 ms
+ * per run) is never watched for, so no benchmark on it can show a win, and spinning is opt-in
+ * (docs/adr/0017). 100 is the value measured on `simple`.
  */
-export const DEFAULT_ANSWER_POLL_US = 100;
+export const DEFAULT_ANSWER_POLL_US = 0;
 
 /** What the ONNX worker needs to load one session (structured-cloneable). */
 export interface OnnxWorkerOptions {
@@ -70,7 +70,7 @@ export interface OnnxSessionPlan {
   worker: OnnxWorkerOptions;
   /** Executions the instance accepts at once (`nereid.max_in_flight`, default 16). */
   maxInFlight: number;
-  /** µs the main thread may watch for a fast model's single answer (`nereid.answer_poll_us`, default 100). */
+  /** µs the main thread may watch for a fast model's single answer (`nereid.answer_poll_us`, default 0 = never). */
   answerPollUs: number;
   /** ORT execution-provider options mapped from the config, by provider (`tensorrt`, `cuda`). */
   providerOptions: { tensorrt: Record<string, string>; cuda: Record<string, string> };

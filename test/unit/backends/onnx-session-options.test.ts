@@ -37,7 +37,7 @@ describe('resolveOnnxSessionPlan', () => {
   });
 
   for (const [key, field, what, byDefault, set, zero] of [
-    ['nereid.answer_poll_us', 'answerPollUs', 'lets the main thread watch for a fast answer', 100, 250, 0],
+    ['nereid.answer_poll_us', 'answerPollUs', 'lets the main thread watch for a fast answer', 0, 250, 0],
     ['nereid.max_in_flight', 'maxInFlight', 'pipelines executions per instance', 16, 1, 1],
   ] as const) {
     it(`resolveOnnxSessionPlan ${what} (${byDefault} by default) unless ${key} says otherwise`, () => {

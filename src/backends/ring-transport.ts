@@ -31,6 +31,8 @@ export interface RingTransportOptions {
   maxInFlight: number;
   /** µs the main thread may watch for a fast single answer (AnswerPollPolicy); 0 = never. Default 0. */
   answerPollUs?: number;
+  /** Ms an idle worker sleeps before looking at its port anyway (the doorbell wakes it sooner). Default 1000. */
+  idleWaitMs?: number;
 }
 
 /** Executions and answers through two SharedRings; see the file header. */
@@ -61,7 +63,7 @@ export class RingTransport implements Transport {
 
   constructor(options: RingTransportOptions) {
     this.maxInFlight = options.maxInFlight;
-    this.rings = createWorkerRings(options.maxInFlight);
+    this.rings = createWorkerRings(options.maxInFlight, options.idleWaitMs);
     this.requestRing = new SharedRing(this.rings.requests);
     this.resultRing = new SharedRing(this.rings.results);
     this.doorbell = new WorkerDoorbell(this.rings.doorbell);

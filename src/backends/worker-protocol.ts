@@ -73,6 +73,8 @@ export interface WorkerRings {
   results: SharedArrayBuffer;
   /** Largest record payload either side writes into a ring; bigger ones go over the port. */
   maxRecordBytes: number;
+  /** Ms a worker with nothing to do sleeps before it looks at its port anyway (the doorbell wakes it sooner). */
+  idleWaitMs: number;
 }
 
 /** Worker → main: loaded. */

@@ -49,9 +49,6 @@ export const ANSWER_HOLD_MAX_NS = 100_000;
  */
 export const ANSWER_HOLD_MAX_COUNT = 4;
 
-/** A worker with nothing to do wakes up this often (ms) to look at its port anyway. */
-const IDLE_WAIT_MS = 1000;
-
 const SYNC_EXECUTOR_NEEDED =
   'A ring-transport worker needs a synchronous executor, but execute() returned a Promise';
 
@@ -66,6 +63,7 @@ class RingLoop {
   private readonly results: SharedRing;
   private readonly doorbell: WorkerDoorbell;
   private readonly maxRecordBytes: number;
+  private readonly idleWaitMs: number;
   private readonly timing: ExecutorTiming = { inferStartNs: 0, inferEndNs: 0 };
   /**
    * Inputs are copied out of the ring into one buffer every execution reuses (records never
@@ -80,6 +78,7 @@ class RingLoop {
     this.results = new SharedRing(rings.results);
     this.doorbell = new WorkerDoorbell(rings.doorbell);
     this.maxRecordBytes = rings.maxRecordBytes;
+    this.idleWaitMs = rings.idleWaitMs;
     this.scratch = new Uint8Array(Math.max(8, rings.maxRecordBytes));
   }
 
@@ -93,7 +92,7 @@ class RingLoop {
           results.notifyConsumer();
           unsent = 0;
         }
-        this.doorbell.sleep(this.hasWork, IDLE_WAIT_MS);
+        this.doorbell.sleep(this.hasWork, this.idleWaitMs);
         continue;
       }
       if (requests.recordTag === RingTag.EXECUTE) {

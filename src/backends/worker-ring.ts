@@ -35,6 +35,8 @@ export const RingTag = {
 const MAX_RECORD_BYTES = 64 * 1024;
 /** Data bytes of each ring (more for a very large maxInFlight, see createWorkerRings). */
 const RING_BYTES = 1024 * 1024;
+/** Ms an idle worker sleeps before looking at its port anyway: a safety net, the doorbell wakes it. */
+const DEFAULT_IDLE_WAIT_MS = 1000;
 /** Ring bytes set aside per record at least, so that PORT records always fit. */
 const MIN_SLOT_BYTES = 32;
 const EXECUTE_HEADER_BYTES = 16;
@@ -48,7 +50,7 @@ const decoder = new TextDecoder();
  * record per execution in flight plus a PORT record, so records are sized to always fit:
  * a full ring is a protocol error, never back-pressure.
  */
-export function createWorkerRings(maxInFlight: number): WorkerRings {
+export function createWorkerRings(maxInFlight: number, idleWaitMs = DEFAULT_IDLE_WAIT_MS): WorkerRings {
   const ringBytes = Math.max(RING_BYTES, 2 * (maxInFlight + 2) * MIN_SLOT_BYTES);
   const perRecord = Math.floor(ringBytes / (2 * (maxInFlight + 2)));
   const maxRecordBytes = Math.max(0, Math.min(MAX_RECORD_BYTES, (perRecord - 16) & ~7));
@@ -57,6 +59,7 @@ export function createWorkerRings(maxInFlight: number): WorkerRings {
     requests: SharedRing.create(ringBytes),
     results: SharedRing.create(ringBytes),
     maxRecordBytes,
+    idleWaitMs,
   };
 }
 

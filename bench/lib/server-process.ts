@@ -120,6 +120,14 @@ export async function startBareHttp(
   return { port: port!, child, stop: stopper(child) };
 }
 
+/** Starts the LLM benchmark's HTTP floor (bench/lib/sse-floor-server.ts): one SSE token per request, at once. */
+export async function startSseFloor(): Promise<ServerProcess> {
+  const script = fileURLToPath(new URL('./sse-floor-server.js', import.meta.url));
+  const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const [port] = await waitForPorts(child, [/LISTENING (\d+)/], 'stdout');
+  return { port: port!, child, stop: stopper(child) };
+}
+
 /**
  * Starts the bare node:http server answering with exactly what Nereid (listening on 127.0.0.1:
  * `port`) answers to `request` on `model`: the same body bytes and the same Content-Type,

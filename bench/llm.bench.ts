@@ -106,7 +106,7 @@ async function served(server: LlmServer, n: number): Promise<Sample> {
 
 /** TTFT p50 of N streams against the HTTP floor (one SSE token per request, at once); median of 3 bursts. */
 async function floor(process_: ServerProcess, n: number): Promise<number> {
-  const server: LlmServer = { child: process_.child, http: process_.port, metrics: -1 };
+  const server: LlmServer = { child: process_.child, http: process_.port, metrics: -1, stop: process_.stop };
   const bursts: number[] = [];
   for (let i = 0; i < 3; i++) {
     const results = await Promise.all(Array.from({ length: n }, () => streamCompletion(server, 1)));

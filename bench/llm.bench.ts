@@ -7,7 +7,9 @@
  * first alternates too) and repeat BENCH_ROUNDS times; medians. Reported: output tokens/s, TTFT and
  * inter-token latency p50/p99 over the requests (genai-perf's per-request ITL: (last token - first
  * token) / (tokens - 1); timed where the tokens come out: in-process for L, at the SSE client for N),
- * and Nereid's CPU per output token (all threads, and its main thread) from /proc. Writes
+ * and Nereid's CPU per output token (all threads, and its main thread) from /proc. (H), alternated
+ * with them, is the HTTP floor of TTFT: the same N streams against a bare node:http child process
+ * that answers each with one SSE token at once (bench/lib/sse-floor-server.ts). Writes
  * bench/results/llm.json.
  * Run: `npm run bench:llm` (BENCH_ROUNDS default 5, BENCH_LEVELS default "1,8,32").
  */
@@ -29,6 +31,7 @@ import {
   streamCompletion,
   writeLlmRepository,
 } from './lib/llm-server.js';
+import { type ServerProcess, startSseFloor } from './lib/server-process.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const LEVELS = (process.env.BENCH_LEVELS ?? '1,8,32').split(',').map(Number);
@@ -101,6 +104,22 @@ async function served(server: LlmServer, n: number): Promise<Sample> {
   };
 }
 
+/** TTFT p50 of N streams against the HTTP floor (one SSE token per request, at once); median of 3 bursts. */
+async function floor(process_: ServerProcess, n: number): Promise<number> {
+  const server: LlmServer = { child: process_.child, http: process_.port, metrics: -1, stop: process_.stop };
+  const bursts: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const results = await Promise.all(Array.from({ length: n }, () => streamCompletion(server, 1)));
+    bursts.push(
+      quantile(
+        results.map((r) => r.ttftMs),
+        0.5,
+      ),
+    );
+  }
+  return quantile(bursts, 0.5);
+}
+
 function median(values: number[]): number {
   return quantile(values, 0.5);
 }
@@ -113,22 +132,27 @@ function medians(samples: Sample[]): Sample {
 async function main(): Promise<void> {
   const repository = writeLlmRepository(32, 1, false);
   const server = await startLlmServer(repository);
-  const samples: Record<number, { limit: Sample[]; nereid: Sample[] }> = {};
+  const httpFloor = await startSseFloor();
+  const samples: Record<number, { limit: Sample[]; nereid: Sample[]; floorTtftMs: number[] }> = {};
   try {
     await served(server, Math.max(...LEVELS)); // warm-up, and every connection opened
+    await floor(httpFloor, Math.max(...LEVELS));
     for (let round = 0; round < ROUNDS; round++) {
       for (const n of LEVELS) {
-        samples[n] ??= { limit: [], nereid: [] };
+        samples[n] ??= { limit: [], nereid: [], floorTtftMs: [] };
         const limitFirst = (round + n) % 2 === 0;
         for (const side of limitFirst ? ['limit', 'nereid'] : ['nereid', 'limit']) {
           const sample = side === 'limit' ? await limit(n) : await served(server, n);
           samples[n]![side as 'limit' | 'nereid'].push(sample);
           process.stderr.write(`round ${round + 1} N=${n} ${side}: ${JSON.stringify(sample)}\n`);
         }
+        // The floor right after N, so both see the same load.
+        samples[n]!.floorTtftMs.push(await floor(httpFloor, n));
       }
     }
   } finally {
     await stopLlmServer(server);
+    await httpFloor.stop();
     rmSync(repository, { recursive: true, force: true });
   }
   const f = (x: number | undefined) => (x === undefined ? '-' : x >= 100 ? x.toFixed(0) : x.toFixed(2));
@@ -138,15 +162,16 @@ async function main(): Promise<void> {
       .join(' ')}`,
   );
   console.log(
-    'N  | L tok/s | N tok/s | ratio | TTFT p50 L/N ms | TTFT p99 L/N ms | server TTFT mean N ms | ITL p50 L/N ms | ITL p99 L/N ms | CPU us/token (main)',
+    'N  | L tok/s | N tok/s | ratio | TTFT p50 L/N ms | HTTP floor H ms | (N-H)/L | TTFT p99 L/N ms | server TTFT mean N ms | ITL p50 L/N ms | ITL p99 L/N ms | CPU us/token (main)',
   );
-  const summary: Record<number, { limit: Sample; nereid: Sample }> = {};
+  const summary: Record<number, { limit: Sample; nereid: Sample; floorTtftMs: number }> = {};
   for (const n of LEVELS) {
     const l = medians(samples[n]!.limit);
     const s = medians(samples[n]!.nereid);
-    summary[n] = { limit: l, nereid: s };
+    const h = median(samples[n]!.floorTtftMs);
+    summary[n] = { limit: l, nereid: s, floorTtftMs: h };
     console.log(
-      `${String(n).padEnd(3)}| ${f(l.tokensPerS)} | ${f(s.tokensPerS)} | ${(s.tokensPerS / l.tokensPerS).toFixed(2)} | ${f(l.ttftP50Ms)} / ${f(s.ttftP50Ms)} | ${f(l.ttftP99Ms)} / ${f(s.ttftP99Ms)} | ${f(s.serverTtftMeanMs)} | ${f(l.itlP50Ms)} / ${f(s.itlP50Ms)} | ${f(l.itlP99Ms)} / ${f(s.itlP99Ms)} | ${f(s.cpuUsPerToken)} (${f(s.mainCpuUsPerToken)})`,
+      `${String(n).padEnd(3)}| ${f(l.tokensPerS)} | ${f(s.tokensPerS)} | ${(s.tokensPerS / l.tokensPerS).toFixed(2)} | ${f(l.ttftP50Ms)} / ${f(s.ttftP50Ms)} | ${f(h)} | ${((s.ttftP50Ms - h) / l.ttftP50Ms).toFixed(2)} | ${f(l.ttftP99Ms)} / ${f(s.ttftP99Ms)} | ${f(s.serverTtftMeanMs)} | ${f(l.itlP50Ms)} / ${f(s.itlP50Ms)} | ${f(l.itlP99Ms)} / ${f(s.itlP99Ms)} | ${f(s.cpuUsPerToken)} (${f(s.mainCpuUsPerToken)})`,
     );
   }
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });

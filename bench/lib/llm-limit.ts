@@ -5,7 +5,8 @@
  * measured round. Prints one JSON line: tokens/s and the TTFT and inter-token latency quantiles,
  * timed per token where the tokens come out. Usage: `node llm-limit.js <gguf> <N> <TOKENS>`.
  */
-import { getLlama, LlamaLogLevel, type Token } from 'node-llama-cpp';
+import type { Token } from 'node-llama-cpp';
+import { getOfflineLlama } from '../../src/backends/llama-cpp/offline-llama.js';
 
 const [gguf, nText, tokensText] = process.argv.slice(2);
 const N = Number(nText);
@@ -16,15 +17,7 @@ function quantile(values: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 }
 
-const llama = await getLlama({
-  gpu: false,
-  build: 'never',
-  skipDownload: true,
-  progressLogs: false,
-  logLevel: LlamaLogLevel.error,
-  logger: () => {},
-  maxThreads: 1,
-});
+const llama = await getOfflineLlama({ gpu: false, threads: 1 });
 const model = await llama.loadModel({ modelPath: gguf! });
 const context = await model.createContext({ sequences: N, contextSize: 256, threads: 1, batchSize: N + 256 });
 const prompt = [model.tokens.bos!, ...model.tokenize('Once upon a time')] as Token[];

@@ -4,11 +4,12 @@
  * HTTP and metrics ports, and one OpenAI SSE completion read token by token with its timings. It
  * measures nothing by itself.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startNereidWithMetrics } from './server-process.js';
 
 /** The repository root (benchmarks run from dist/bench). */
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -20,6 +21,7 @@ export interface LlmServer {
   child: ChildProcess;
   http: number;
   metrics: number;
+  stop(): Promise<void>;
 }
 
 /** Writes a repository with `stories` (`slots` sequences, `threads` threads, context 256) and, if asked, `simple`. */
@@ -44,46 +46,14 @@ export function writeLlmRepository(slots: number, threads: number, withSimple: b
 }
 
 /** Starts `nereid serve` (this build) on `repository` with HTTP and metrics on free ports, gRPC off. */
-export function startLlmServer(repository: string): Promise<LlmServer> {
-  const child = spawn(
-    process.execPath,
-    [
-      join(ROOT, 'dist', 'src', 'cli', 'main.js'),
-      'serve',
-      '--model-repository',
-      repository,
-      '--http-port',
-      '0',
-      '--http-address',
-      '127.0.0.1',
-      '--allow-grpc=false',
-      '--metrics-port',
-      '0',
-      '--allow-cpu-metrics=false',
-    ],
-    { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  return new Promise((resolve, reject) => {
-    let text = '';
-    child.stderr!.on('data', (d) => {
-      text += d;
-      const http = /Started HTTPService at [0-9.]+:(\d+)/.exec(text)?.[1];
-      const metrics = /Started Metrics Service at [0-9.]+:(\d+)/.exec(text)?.[1];
-      if (http !== undefined && metrics !== undefined) {
-        resolve({ child, http: Number(http), metrics: Number(metrics) });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with code ${code}:\n${text}`)));
-  });
+export async function startLlmServer(repository: string): Promise<LlmServer> {
+  const server = await startNereidWithMetrics(repository);
+  return { child: server.child, http: server.port, metrics: server.metricsPort, stop: server.stop };
 }
 
 /** Stops the server (SIGTERM) and resolves once it exited. */
-export async function stopLlmServer(server: LlmServer): Promise<void> {
-  if (server.child.exitCode !== null) return;
-  await new Promise<void>((resolve) => {
-    server.child.once('exit', () => resolve());
-    server.child.kill('SIGTERM');
-  });
+export function stopLlmServer(server: LlmServer): Promise<void> {
+  return server.stop();
 }
 
 /** What one streamed completion gave. */

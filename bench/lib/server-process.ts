@@ -18,6 +18,7 @@ const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
 const HTTP_STARTED = /Started HTTPService at [0-9.]+:(\d+)/;
 const GRPC_STARTED = /Started GRPCInferenceService at [0-9.]+:(\d+)/;
+const METRICS_STARTED = /Started Metrics Service at [0-9.]+:(\d+)/;
 
 /** Resolves with the first group of every pattern (a port) once all have appeared on `stream`. */
 function waitForPorts(
@@ -50,11 +51,17 @@ function serveFlags(cli: string): string {
   return execFileSync(process.execPath, [cli, 'serve', '--help'], { encoding: 'utf8' });
 }
 
+/** The optional frontends a benchmark's Nereid listens with besides HTTP. */
+interface Frontends {
+  grpc?: boolean;
+  metrics?: boolean;
+}
+
 /**
  * Spawns `nereid serve` (this build's CLI, or `cli`: another build's `dist/src/cli/main.js`) with
- * HTTP (and gRPC when `grpc`) on free ports, the other frontends off.
+ * HTTP (and gRPC or metrics when asked) on free ports, the other frontends off.
  */
-function spawnNereid(repository: string, grpc: boolean, extra: readonly string[], cli = CLI): ChildProcess {
+function spawnNereid(repository: string, on: Frontends, extra: readonly string[], cli = CLI): ChildProcess {
   const help = serveFlags(cli);
   const args = [
     cli,
@@ -66,9 +73,10 @@ function spawnNereid(repository: string, grpc: boolean, extra: readonly string[]
     '--http-address',
     '127.0.0.1',
   ];
-  if (grpc) args.push('--grpc-port', '0', '--grpc-address', '127.0.0.1');
+  if (on.grpc === true) args.push('--grpc-port', '0', '--grpc-address', '127.0.0.1');
   else if (help.includes('--allow-grpc')) args.push('--allow-grpc=false');
-  if (help.includes('--allow-metrics')) args.push('--allow-metrics=false');
+  if (on.metrics === true) args.push('--metrics-port', '0', '--allow-cpu-metrics=false');
+  else if (help.includes('--allow-metrics')) args.push('--allow-metrics=false');
   return spawn(process.execPath, [...args, ...extra], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -84,7 +92,7 @@ export async function startNereid(
   extra: string[] = [],
   cli: string = CLI,
 ): Promise<ServerProcess> {
-  const child = spawnNereid(repository, false, extra, cli);
+  const child = spawnNereid(repository, {}, extra, cli);
   const [port] = await waitForPorts(child, [HTTP_STARTED], 'stderr');
   return { port: port!, child, stop: stopper(child) };
 }
@@ -100,9 +108,25 @@ export async function startNereidWithGrpc(
   repository: string,
   extra: string[] = [],
 ): Promise<GrpcServerProcess> {
-  const child = spawnNereid(repository, true, extra);
+  const child = spawnNereid(repository, { grpc: true }, extra);
   const [port, grpcPort] = await waitForPorts(child, [HTTP_STARTED, GRPC_STARTED], 'stderr');
   return { port: port!, grpcPort: grpcPort!, child, stop: stopper(child) };
+}
+
+/** A running Nereid with the metrics frontend on too. */
+export interface MetricsServerProcess extends ServerProcess {
+  /** Its metrics port (`port` is the HTTP one). */
+  metricsPort: number;
+}
+
+/** Starts `nereid serve` with the HTTP and metrics frontends (CPU metrics off), each on a free port. */
+export async function startNereidWithMetrics(
+  repository: string,
+  extra: string[] = [],
+): Promise<MetricsServerProcess> {
+  const child = spawnNereid(repository, { metrics: true }, extra);
+  const [port, metricsPort] = await waitForPorts(child, [HTTP_STARTED, METRICS_STARTED], 'stderr');
+  return { port: port!, metricsPort: metricsPort!, child, stop: stopper(child) };
 }
 
 /** Starts the bare node:http server answering `body` with `headers`. */
@@ -116,6 +140,14 @@ export async function startBareHttp(
     [script, '0', Buffer.from(body).toString('base64'), JSON.stringify(headers)],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
+  const [port] = await waitForPorts(child, [/LISTENING (\d+)/], 'stdout');
+  return { port: port!, child, stop: stopper(child) };
+}
+
+/** Starts the LLM benchmark's HTTP floor (bench/lib/sse-floor-server.ts): one SSE token per request, at once. */
+export async function startSseFloor(): Promise<ServerProcess> {
+  const script = fileURLToPath(new URL('./sse-floor-server.js', import.meta.url));
+  const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [port] = await waitForPorts(child, [/LISTENING (\d+)/], 'stdout');
   return { port: port!, child, stop: stopper(child) };
 }

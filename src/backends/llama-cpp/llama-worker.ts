@@ -19,6 +19,7 @@ import {
   type LogMessage,
   type ToWorkerMessage,
 } from './llama-protocol.js';
+import { getOfflineLlama } from './offline-llama.js';
 import type { SlotSampler } from './sequence-slot.js';
 
 /** The parts of node-llama-cpp's addon context the engine drives (internal API of the pinned version). */
@@ -93,19 +94,10 @@ function reasonOf(err: unknown): string {
 }
 
 async function loadLlama(): Promise<{ llama: Llama; device: string } | null> {
-  const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
-  const common = {
-    build: 'never' as const,
-    skipDownload: true,
-    usePrebuiltBinaries: true,
-    progressLogs: false,
-    logLevel: LlamaLogLevel.warn,
-    logger: llamaLogger,
-    maxThreads: options.threads,
-  };
+  const common = { threads: options.threads, logLevel: 'warn' as const, logger: llamaLogger };
   if (options.gpu) {
     try {
-      const llama = await getLlama({ ...common, gpu: 'cuda' });
+      const llama = await getOfflineLlama({ ...common, gpu: 'cuda' });
       return { llama, device: 'cuda' };
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
@@ -123,7 +115,7 @@ async function loadLlama(): Promise<{ llama: Llama; device: string } | null> {
       );
     }
   }
-  return { llama: await getLlama({ ...common, gpu: false }), device: 'cpu' };
+  return { llama: await getOfflineLlama({ ...common, gpu: false }), device: 'cpu' };
 }
 
 function bindingsOf(

@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import OpenAI from 'openai';
 import { describe, it } from 'vitest';
+import { getOfflineLlama } from '../../../src/backends/llama-cpp/offline-llama.js';
 import { REPO_ROOT } from '../../conformance/bundle-worker.js';
 import { EXAMPLES_REPOSITORY } from '../../helpers/test-server.js';
 
@@ -99,16 +100,7 @@ export function llamaConfig(parameters: Record<string, string | number>, extra =
  * end-of-generation token, as text continuing the prompt.
  */
 export async function inProcessGreedy(prompts: readonly string[], maxTokens: number): Promise<string[]> {
-  const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
-  const llama = await getLlama({
-    gpu: false,
-    build: 'never',
-    skipDownload: true,
-    progressLogs: false,
-    logLevel: LlamaLogLevel.error,
-    logger: () => {},
-    maxThreads: 1,
-  });
+  const llama = await getOfflineLlama({ gpu: false, threads: 1 });
   try {
     const model = await llama.loadModel({ modelPath: STORIES_GGUF });
     const context = await model.createContext({ sequences: 1, contextSize: 256, threads: 1 });

@@ -172,7 +172,8 @@ dynamic_batching { ${dynamicBatching} }`;
   );
   const observer = new RecordingObserver();
   const context = testSchedulerContext(text, instances, observer);
-  const { clock, stats } = context;
+  const { clock } = context;
+  const stats = context.reporter.stats;
   const timers = new ManualTimers(clock);
   let timerCount = 0;
   const timerFactory: TimerFactory = (c, target) => {

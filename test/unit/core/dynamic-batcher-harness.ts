@@ -80,6 +80,13 @@ export class HeldInstance implements BackendInstance {
     });
   }
 
+  /** Fails the oldest running batch with `error`, as a backend whose run threw. */
+  fail(error: ServerError): void {
+    const next = this.held.shift();
+    if (next === undefined) throw new Error(`Instance ${this.name} is idle`);
+    next.sink.onError(error);
+  }
+
   onExit(): void {}
 
   async close(): Promise<void> {}

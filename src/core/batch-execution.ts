@@ -1,8 +1,8 @@
 /**
  * Runs one batch of requests on one instance: assembles the batched inputs, executes, slices the
- * outputs back to each request, builds the responses (buildExecutionResponse), records statistics and
- * answers every request exactly once. Shared by every scheduling policy; one object per batch
- * (it is the ExecutionSink, so no closure is made per request).
+ * outputs back to each request and answers every request exactly once (answerExecution, which
+ * reports each outcome). Shared by every scheduling policy; one object per batch (it is the
+ * ExecutionSink, so no closure is made per request).
  */
 
 import type {
@@ -11,9 +11,9 @@ import type {
   ExecutionResult,
   ExecutionSink,
 } from '../backends/backend.js';
-import { ServerError, Status } from '../common/errors.js';
+import type { ServerError } from '../common/errors.js';
 import type { Tensor } from '../protocol/tensor.js';
-import { buildExecutionResponse } from './execution-response.js';
+import { buildExecutionResponse, type OutputSlice, OWN_OUTPUTS } from './execution-response.js';
 import {
   type InferenceRequest,
   type InferenceResponse,
@@ -21,10 +21,10 @@ import {
   type ResponseSink,
 } from './inference-request.js';
 import type { InstanceSlot } from './instance-pool.js';
-import { answerFailure, answerSuccess } from './request-outcome.js';
+import { answerExecution, answerFailure } from './request-outcome.js';
 import type { SchedulerContext } from './scheduler.js';
-import { concatRows, findTensor, sliceRows } from './tensor-rows.js';
-import { executionRequestInfo, traceEnded, traceExecuted } from './trace/trace-hooks.js';
+import { concatRows, findTensor } from './tensor-rows.js';
+import { executionRequestInfo, traceExecuted } from './trace/trace-hooks.js';
 
 /** Told when a batch has finished (successfully or not), so the scheduler can reuse the slot. */
 export interface BatchListener {
@@ -43,6 +43,8 @@ export class BatchExecution implements ExecutionSink {
   private batchSize: number;
   private outputNames: readonly string[];
   private settled: boolean;
+  /** The answered request's rows of the batched outputs, moved from request to request. */
+  private readonly slice: OutputSlice;
 
   constructor(
     context: SchedulerContext,
@@ -59,6 +61,7 @@ export class BatchExecution implements ExecutionSink {
     this.batchSize = 0;
     this.outputNames = context.plan.allOutputNames;
     this.settled = false;
+    this.slice = { row: 0, rows: 0, defaultOutputs: null };
   }
 
   /** Assembles the batch and hands it to the instance. */
@@ -104,48 +107,24 @@ export class BatchExecution implements ExecutionSink {
   onResult(result: ExecutionResult): void {
     if (this.settled) return;
     this.settled = true;
-    const { stats, clock, plan, observer, modelName, versionString } = this.context;
-    stats.recordExecution(
-      this.batchSize,
-      result.computeInputNs,
-      result.computeInferNs,
-      result.computeOutputNs,
-    );
+    const { reporter, clock, plan } = this.context;
+    reporter.executed(this.batchSize, result);
     this.slot.recordCompute(result.computeInputNs + result.computeInferNs + result.computeOutputNs);
-    observer?.onExecution(modelName, versionString, this.batchSize);
     if (plan.decoupled && result.outputs === null && result.perRequest === null) {
       // Decoupled: the requests are answered through onResponse (possibly after this point).
       this.listener.onBatchDone(this.slot, this.requests);
       return;
     }
     const end = clock.nowNs();
-    const wallMs = clock.wallMs();
     const requests = this.requests;
-    let row = 0;
+    const slice = this.slice;
+    slice.rows = result.perRequest === null && plan.batched ? this.batchSize : 0;
+    slice.row = 0;
     for (let i = 0; i < requests.length; i++) {
       const request = requests[i]!;
       request.state = RequestState.DONE;
-      let outputs: Tensor[];
-      try {
-        if (result.perRequest !== null) {
-          const answer = result.perRequest[i];
-          if (answer instanceof ServerError) throw answer;
-          if (answer === undefined)
-            throw new ServerError(Status.INTERNAL, 'ERR_BACKEND', 'Backend gave no response');
-          outputs = answer;
-        } else if (result.outputs !== null) {
-          outputs = plan.batched
-            ? result.outputs.map((t) => sliceRows(t, row, request.batchSize, this.batchSize))
-            : result.outputs;
-        } else {
-          throw new ServerError(Status.INTERNAL, 'ERR_BACKEND', 'Backend returned no outputs');
-        }
-        const response = buildExecutionResponse(this.context, request, outputs, -1, 0, null, result, end);
-        answerSuccess(this.context, request, response, result, wallMs, this.responder ?? request.sink);
-      } catch (err) {
-        answerFailure(this.context, request, err, end, wallMs, this.responder ?? request.sink);
-      }
-      row += request.batchSize;
+      answerExecution(this.context, request, result, i, slice, end, this.responder ?? request.sink);
+      slice.row += request.batchSize;
     }
     this.listener.onBatchDone(this.slot, requests);
   }
@@ -153,13 +132,11 @@ export class BatchExecution implements ExecutionSink {
   onError(error: ServerError): void {
     if (this.settled) return;
     this.settled = true;
-    const { clock } = this.context;
-    const end = clock.nowNs();
-    const wallMs = clock.wallMs();
+    const end = this.context.clock.nowNs();
     for (const request of this.requests) {
       if (request.state === RequestState.DONE) continue; // a decoupled request already finished
       request.state = RequestState.DONE;
-      answerFailure(this.context, request, error, end, wallMs, this.responder ?? request.sink);
+      answerFailure(this.context, request, error, end, this.responder ?? request.sink);
     }
     this.listener.onBatchDone(this.slot, this.requests);
   }
@@ -171,41 +148,36 @@ export class BatchExecution implements ExecutionSink {
   onResponse(index: number, outputs: Tensor[] | null, final: boolean, error: ServerError | null): void {
     const request = this.requests[index];
     if (request === undefined || request.state === RequestState.DONE) return;
-    const { stats, clock, observer, modelName, versionString } = this.context;
+    const { reporter, clock } = this.context;
     const sink = this.responder ?? request.sink;
     const end = clock.nowNs();
     let response: InferenceResponse | null = null;
-    let failure = error;
+    let failure: unknown = error;
     if (failure === null && outputs !== null) {
       const timing = { computeInputNs: 0, computeInferNs: end - request.startNs, computeOutputNs: 0 };
       try {
-        response = buildExecutionResponse(this.context, request, outputs, -1, 0, null, timing, end);
+        response = buildExecutionResponse(this.context, request, outputs, OWN_OUTPUTS, timing, end);
       } catch (err) {
-        failure =
-          err instanceof ServerError ? err : new ServerError(Status.INTERNAL, 'ERR_BACKEND', String(err));
+        failure = err;
       }
     }
     if (failure !== null) {
       request.state = RequestState.DONE;
-      stats.recordFailure(end - request.arrivalNs, clock.wallMs());
-      observer?.onFailure(modelName, versionString, 'BACKEND', end - request.arrivalNs);
-      if (request.trace !== null) traceEnded(request.trace, end);
-      sink.onError(request, failure);
+      answerFailure(this.context, request, failure, end, sink);
       return;
     }
     if (final) {
       request.state = RequestState.DONE;
-      const queueNs = request.startNs - request.arrivalNs;
-      const totalNs = end - request.arrivalNs;
-      stats.recordSuccess(totalNs, queueNs, 0, end - request.startNs, 0, clock.wallMs());
-      observer?.onSuccess(
-        modelName,
-        versionString,
-        { queueNs, computeInputNs: 0, computeInferNs: end - request.startNs, computeOutputNs: 0, totalNs },
-        false,
-      );
+      const computeInferNs = end - request.startNs;
+      reporter.succeeded({
+        queueNs: request.startNs - request.arrivalNs,
+        computeInputNs: 0,
+        computeInferNs,
+        computeOutputNs: 0,
+        totalNs: end - request.arrivalNs,
+      });
       if (request.trace !== null) {
-        const timing = { computeInputNs: 0, computeInferNs: end - request.startNs, computeOutputNs: 0 };
+        const timing = { computeInputNs: 0, computeInferNs, computeOutputNs: 0 };
         traceExecuted(request.trace, timing, request.startNs, end, null);
       }
     }

@@ -45,9 +45,7 @@ export class DefaultScheduler implements Scheduler, PoolListener, BatchListener 
     const removed = this.queue.remove(request);
     if (removed) {
       request.state = RequestState.DONE;
-      const { stats, observer, modelName, versionString, clock } = this.context;
-      stats.cancelCount++;
-      observer?.onFailure(modelName, versionString, 'CANCELED', clock.nowNs() - request.arrivalNs);
+      this.context.reporter.cancelled(this.context.clock.nowNs() - request.arrivalNs);
       this.notifyIdle();
     }
     return removed;

@@ -111,10 +111,9 @@ export class DynamicBatcher implements Scheduler, PoolListener, BatchListener, T
 
   cancel(request: InferenceRequest): boolean {
     if (request.state !== RequestState.QUEUED || !this.queue.remove(request)) return false;
-    const { stats, observer, modelName, versionString, clock } = this.context;
+    const { reporter, clock } = this.context;
     request.state = RequestState.DONE;
-    stats.cancelCount++;
-    observer?.onFailure(modelName, versionString, 'CANCELED', clock.nowNs() - request.arrivalNs);
+    reporter.cancelled(clock.nowNs() - request.arrivalNs);
     // The pending batch may have lost its oldest request: re-evaluate it and the timer.
     this.schedule();
     this.notifyIdle();

@@ -17,24 +17,42 @@ import { findTensor, sliceRows } from './tensor-rows.js';
 export type ResponseContext = Pick<SchedulerContext, 'plan' | 'modelName' | 'versionString'>;
 
 /**
- * The response of `request`. With `row` >= 0, `outputs` are batched over `rows` rows and the
- * request's `request.batchSize` rows starting at `row` are sliced out; with -1 they are the
- * request's own. A request that names no outputs gets `defaultOutputs` (each must be in
- * `outputs`, in that order), or every tensor of `outputs` when `defaultOutputs` is null.
+ * Where one request's part of an execution's outputs is. An executor keeps one per batch and
+ * moves it from request to request (no allocation per request).
+ */
+export interface OutputSlice {
+  /** First row of the request in batched outputs (ignored when `rows` is 0). */
+  row: number;
+  /** Rows of the batched outputs; 0 = the outputs are the request's own (nothing is sliced). */
+  rows: number;
+  /**
+   * The outputs a request that names none gets, in this order (each must have been produced);
+   * null = every tensor the model produced.
+   */
+  defaultOutputs: readonly string[] | null;
+}
+
+/** The slice of outputs that are the request's own, every produced tensor by default. */
+export const OWN_OUTPUTS: Readonly<OutputSlice> = Object.freeze({ row: 0, rows: 0, defaultOutputs: null });
+
+/**
+ * The response of `request` from the `outputs` of its execution (its `slice` of them), which
+ * took `timing` and ended at `endNs`.
  * @throws ServerError INTERNAL (ERR_BACKEND) when the model did not produce a requested output
  */
 export function buildExecutionResponse(
   context: ResponseContext,
   request: InferenceRequest,
   outputs: readonly Tensor[],
-  row: number,
-  rows: number,
-  defaultOutputs: readonly string[] | null,
+  slice: Readonly<OutputSlice>,
   timing: ExecutionTiming,
   endNs: number,
 ): InferenceResponse {
   const { plan, modelName, versionString } = context;
   const result: Tensor[] = [];
+  const row = slice.rows === 0 ? -1 : slice.row;
+  const rows = slice.rows;
+  const defaultOutputs = slice.defaultOutputs;
   const wanted = request.outputs;
   if (wanted !== null) {
     for (const w of wanted) {

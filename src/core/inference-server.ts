@@ -228,10 +228,7 @@ export class InferenceServer {
         maxTotal: options.maxTotalInstances,
       }),
     };
-    this.cached =
-      options.cache == null
-        ? null
-        : new CachedInference(options.cache, this.clock, options.observer ?? null, this.logger);
+    this.cached = options.cache == null ? null : new CachedInference(options.cache, this.clock, this.logger);
     this.manager = new ModelManager({
       roots: options.modelRepositories,
       mode: options.modelControlMode,
@@ -421,10 +418,7 @@ export class InferenceServer {
       } else scheduler.enqueue(request);
     } catch (err) {
       const end = this.clock.nowNs();
-      mv.stats.recordFailure(end - request.arrivalNs, this.clock.wallMs());
-      this.loader.observer?.onFailure(
-        mv.name,
-        mv.versionString,
+      mv.reporter.failed(
         err instanceof ServerError && err.status === Status.UNAVAILABLE ? 'REJECTED' : 'OTHER',
         end - request.arrivalNs,
       );

@@ -38,8 +38,8 @@ import { InferenceRequest } from './inference-request.js';
 import type { InstanceBudget } from './instance-budget.js';
 import { InstancePool } from './instance-pool.js';
 import { ModelPlan } from './model-plan.js';
+import { ModelReporter } from './model-reporter.js';
 import { listVersions, type ModelSource, selectVersions } from './model-repository.js';
-import { ModelStatistics } from './model-statistics.js';
 import { ModelVersion } from './model-version.js';
 import type { RequestObserver } from './request-observer.js';
 import type { SchedulerRegistry } from './scheduler.js';
@@ -454,17 +454,22 @@ function servableVersion(
   ctx: LoaderContext,
   onReleased: (() => void) | null = null,
 ): ModelVersion {
-  const stats = new ModelStatistics();
+  const versionString = String(version);
+  const reporter = new ModelReporter({
+    modelName: source.name,
+    versionString,
+    clock: ctx.clock,
+    observer: ctx.observer,
+  });
   const scheduler = factory.create({
     modelName: source.name,
-    versionString: String(version),
+    versionString,
     config,
     plan,
     pool,
-    stats,
+    reporter,
     clock: ctx.clock,
     logger: ctx.logger,
-    observer: ctx.observer,
     infer: ctx.infer,
     modelDir: source.dir,
   });
@@ -475,7 +480,7 @@ function servableVersion(
     plan,
     pool,
     scheduler,
-    stats,
+    reporter,
     factory.name,
     onReleased,
   );

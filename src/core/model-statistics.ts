@@ -1,8 +1,11 @@
 /**
  * Triton's statistics extension for one model version: request counters and durations, per
  * batch-size execution stats, and the JSON shape of `GET /v2/models/{m}/stats`. Updated only on
- * the main thread, so counts are exact under any concurrency.
+ * the main thread, so counts are exact under any concurrency. Written only through the version's
+ * ModelReporter, which reports the same outcomes to the metrics.
  */
+import type { ExecutionTiming } from '../backends/backend.js';
+import type { RequestTiming } from './inference-request.js';
 
 /** A `{count, ns}` pair. */
 export interface Duration {
@@ -78,20 +81,13 @@ export class ModelStatistics {
   cancelCount = 0;
   private readonly batchStats = new Map<number, BatchStat>();
 
-  /** Records one successful request. */
-  recordSuccess(
-    totalNs: number,
-    queueNs: number,
-    inputNs: number,
-    inferNs: number,
-    outputNs: number,
-    wallMs: number,
-  ): void {
-    add(this.success, totalNs);
-    add(this.queue, queueNs);
-    add(this.computeInput, inputNs);
-    add(this.computeInfer, inferNs);
-    add(this.computeOutput, outputNs);
+  /** Records one successful request that ran with `timing`, ended at wall-clock `wallMs`. */
+  recordSuccess(timing: RequestTiming, wallMs: number): void {
+    add(this.success, timing.totalNs);
+    add(this.queue, timing.queueNs);
+    add(this.computeInput, timing.computeInputNs);
+    add(this.computeInfer, timing.computeInferNs);
+    add(this.computeOutput, timing.computeOutputNs);
     this.lastInferenceMs = wallMs;
   }
 
@@ -105,9 +101,9 @@ export class ModelStatistics {
    * Records one request answered from the response cache: it counts in success, queue and
    * cache_hit (its lookup time), never in compute_* or the inference/execution counts.
    */
-  recordCacheHit(totalNs: number, queueNs: number, lookupNs: number, wallMs: number): void {
-    add(this.success, totalNs);
-    add(this.queue, queueNs);
+  recordCacheHit(timing: RequestTiming, lookupNs: number, wallMs: number): void {
+    add(this.success, timing.totalNs);
+    add(this.queue, timing.queueNs);
     add(this.cacheHit, lookupNs);
     this.lastInferenceMs = wallMs;
   }
@@ -117,18 +113,23 @@ export class ModelStatistics {
     add(this.cacheMiss, ns);
   }
 
-  /** Records one model execution of `batchSize` rows. */
-  recordExecution(batchSize: number, inputNs: number, inferNs: number, outputNs: number): void {
-    this.executionCount++;
-    this.inferenceCount += batchSize;
+  /** Records one model execution of `batchSize` rows that took `timing`. */
+  recordExecution(batchSize: number, timing: ExecutionTiming): void {
+    this.countExecution(batchSize);
     let stat = this.batchStats.get(batchSize);
     if (stat === undefined) {
       stat = { batchSize, computeInput: duration(), computeInfer: duration(), computeOutput: duration() };
       this.batchStats.set(batchSize, stat);
     }
-    add(stat.computeInput, inputNs);
-    add(stat.computeInfer, inferNs);
-    add(stat.computeOutput, outputNs);
+    add(stat.computeInput, timing.computeInputNs);
+    add(stat.computeInfer, timing.computeInferNs);
+    add(stat.computeOutput, timing.computeOutputNs);
+  }
+
+  /** Counts one execution of `rows` rows in the execution and inference counts only. */
+  countExecution(rows: number): void {
+    this.executionCount++;
+    this.inferenceCount += rows;
   }
 
   /** Triton's JSON form. */

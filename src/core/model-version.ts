@@ -5,6 +5,7 @@
 import type { ModelConfig } from '../config/model-config.js';
 import type { InstancePool } from './instance-pool.js';
 import type { ModelPlan } from './model-plan.js';
+import type { ModelReporter } from './model-reporter.js';
 import type { ModelStatistics } from './model-statistics.js';
 import type { Scheduler } from './scheduler.js';
 
@@ -24,8 +25,8 @@ export class ModelVersion {
   readonly pool: InstancePool;
   /** Scheduling policy. */
   readonly scheduler: Scheduler;
-  /** Statistics. */
-  readonly stats: ModelStatistics;
+  /** Where its outcomes are reported (its statistics and the metrics). */
+  readonly reporter: ModelReporter;
   /** Name of the scheduling policy, for logs. */
   readonly schedulerName: string;
   /** Called once the instances are released (returns them to the server's instance budget). */
@@ -38,7 +39,7 @@ export class ModelVersion {
     plan: ModelPlan,
     pool: InstancePool,
     scheduler: Scheduler,
-    stats: ModelStatistics,
+    reporter: ModelReporter,
     schedulerName: string,
     onReleased: (() => void) | null = null,
   ) {
@@ -49,9 +50,14 @@ export class ModelVersion {
     this.plan = plan;
     this.pool = pool;
     this.scheduler = scheduler;
-    this.stats = stats;
+    this.reporter = reporter;
     this.schedulerName = schedulerName;
     this.onReleased = onReleased;
+  }
+
+  /** Statistics (Triton's statistics extension), as its reporter keeps them. */
+  get stats(): ModelStatistics {
+    return this.reporter.stats;
   }
 
   /** Finishes queued and running work, then releases the instances. */

@@ -16,20 +16,18 @@ import type { SchedulerContext } from './scheduler.js';
 export function rejectExpired(
   queue: PriorityQueue,
   nowNs: number,
-  context: Pick<SchedulerContext, 'stats' | 'observer' | 'modelName' | 'versionString' | 'clock'>,
+  context: Pick<SchedulerContext, 'reporter' | 'modelName' | 'clock'>,
   scratch: InferenceRequest[],
 ): number {
   queue.expire(nowNs, scratch);
   const count = scratch.length;
   if (count === 0) return 0;
-  const { stats, observer, modelName, versionString, clock } = context;
-  const wallMs = clock.wallMs();
+  const { reporter, modelName } = context;
   for (let i = 0; i < count; i++) {
     const r = scratch[i]!;
     const waitedNs = nowNs - r.arrivalNs;
     r.state = RequestState.DONE;
-    stats.recordFailure(waitedNs, wallMs);
-    observer?.onFailure(modelName, versionString, 'REJECTED', waitedNs);
+    reporter.failed('REJECTED', waitedNs);
     r.sink.onError(
       r,
       new ServerError(

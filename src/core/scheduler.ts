@@ -10,8 +10,7 @@ import type { ModelConfig } from '../config/model-config.js';
 import type { InferenceRequest } from './inference-request.js';
 import type { InstancePool } from './instance-pool.js';
 import type { ModelPlan } from './model-plan.js';
-import type { ModelStatistics } from './model-statistics.js';
-import type { RequestObserver } from './request-observer.js';
+import type { ModelReporter } from './model-reporter.js';
 
 /** A scheduling policy for one model version. */
 export interface Scheduler {
@@ -70,14 +69,12 @@ export interface SchedulerContext {
   readonly plan: ModelPlan;
   /** The instances to run on. */
   readonly pool: InstancePool;
-  /** Statistics of this version. */
-  readonly stats: ModelStatistics;
+  /** Where every outcome of this version is reported (its statistics and the metrics), once each. */
+  readonly reporter: ModelReporter;
   /** Time source. */
   readonly clock: Clock;
   /** Server log. */
   readonly logger: Logger;
-  /** Metrics hook, or null when metrics are off. */
-  readonly observer: RequestObserver | null;
   /** Admits a request to another model (the server's infer); ensembles submit their steps with it. */
   readonly infer?: (request: InferenceRequest) => void;
   /** The model directory (`<repository>/<model>`), for files such as initial_state data; default unknown. */

@@ -8,7 +8,6 @@ import type { Clock } from '../../common/clock.js';
 import type { ServerError } from '../../common/errors.js';
 import type { InferenceRequest, InferenceResponse, ResponseSink } from '../inference-request.js';
 import type { ModelVersion } from '../model-version.js';
-import type { RequestObserver } from '../request-observer.js';
 import { buildEntry } from './entry-codec.js';
 import type { CachedResponse, ResponseCache } from './response-cache.js';
 
@@ -18,8 +17,6 @@ export interface CacheInsertContext {
   readonly cache: ResponseCache;
   /** Time source for the insert duration. */
   readonly clock: Clock;
-  /** Metrics hook, or null. */
-  readonly observer: RequestObserver | null;
 }
 
 /** Forwards one request's answer and stores it in the cache on success. */
@@ -83,8 +80,6 @@ export class CacheInsertSink implements ResponseSink {
   }
 
   private recordMiss(ns: number): void {
-    const mv = this.mv;
-    mv.stats.recordCacheMiss(ns);
-    this.flow.observer?.onCacheLookup?.(mv.name, mv.versionString, false, ns);
+    this.mv.reporter.cacheMiss(ns);
   }
 }

@@ -17,7 +17,6 @@ import {
   type ResponseSink,
 } from '../inference-request.js';
 import type { ModelVersion } from '../model-version.js';
-import type { RequestObserver } from '../request-observer.js';
 import { traceEnded } from '../trace/trace-hooks.js';
 import { CacheInsertSink } from './cache-insert-sink.js';
 import { cacheKey } from './cache-key.js';
@@ -29,14 +28,11 @@ export class CachedInference {
   readonly cache: ResponseCache;
   /** @internal */
   readonly clock: Clock;
-  /** @internal */
-  readonly observer: RequestObserver | null;
   private readonly logger: Logger;
 
-  constructor(cache: ResponseCache, clock: Clock, observer: RequestObserver | null, logger: Logger) {
+  constructor(cache: ResponseCache, clock: Clock, logger: Logger) {
     this.cache = cache;
     this.clock = clock;
-    this.observer = observer;
     this.logger = logger;
   }
 
@@ -108,8 +104,7 @@ export class CachedInference {
   ): void {
     const totalNs = this.clock.nowNs() - request.arrivalNs;
     request.state = RequestState.DONE;
-    mv.stats.recordFailure(totalNs, this.clock.wallMs());
-    this.observer?.onFailure(mv.name, mv.versionString, reason, totalNs);
+    mv.reporter.failed(reason, totalNs);
     if (request.trace !== null) traceEnded(request.trace, request.arrivalNs + totalNs);
     request.sink.onError(request, error);
   }
@@ -130,9 +125,7 @@ export class CachedInference {
       totalNs: endNs - request.arrivalNs,
     };
     request.state = RequestState.DONE;
-    mv.stats.recordCacheHit(timing.totalNs, timing.queueNs, lookupNs, this.clock.wallMs());
-    this.observer?.onCacheLookup?.(mv.name, mv.versionString, true, lookupNs);
-    this.observer?.onSuccess(mv.name, mv.versionString, timing, true);
+    mv.reporter.cacheHit(timing, lookupNs);
     if (request.trace !== null) traceEnded(request.trace, endNs);
     const sink = request.sink;
     const responses = entry.responses;

@@ -194,32 +194,18 @@ export class EnsembleRun {
   private succeed(tensors: ReadonlyMap<string, Tensor> | null): void {
     const response = tensors === null ? null : this.buildResponse(tensors);
     this.done = true;
-    const { stats, clock, observer, context } = this.scheduler;
+    const { reporter, clock } = this.scheduler;
     const request = this.request;
     request.state = RequestState.DONE;
     const totalNs = clock.nowNs() - request.arrivalNs;
-    stats.recordSuccess(
+    reporter.succeeded({
+      queueNs: this.queueNs,
+      computeInputNs: this.computeInputNs,
+      computeInferNs: this.computeInferNs,
+      computeOutputNs: this.computeOutputNs,
       totalNs,
-      this.queueNs,
-      this.computeInputNs,
-      this.computeInferNs,
-      this.computeOutputNs,
-      clock.wallMs(),
-    );
-    stats.inferenceCount += request.batchSize;
-    stats.executionCount++;
-    observer?.onSuccess(
-      context.modelName,
-      context.versionString,
-      {
-        queueNs: this.queueNs,
-        computeInputNs: this.computeInputNs,
-        computeInferNs: this.computeInferNs,
-        computeOutputNs: this.computeOutputNs,
-        totalNs,
-      },
-      false,
-    );
+    });
+    reporter.composed(request.batchSize);
     if (request.trace !== null) traceEnded(request.trace, request.arrivalNs + totalNs);
     this.scheduler.onRunDone(this);
     request.sink.onResponse(request, response, true);
@@ -276,7 +262,6 @@ export class EnsembleRun {
 
   private cancel(step: EnsembleStepPlan): void {
     if (this.done) return;
-    this.scheduler.stats.cancelCount++;
     this.finishWithError(
       cancelled(
         'ERR_CANCELLED',
@@ -288,12 +273,12 @@ export class EnsembleRun {
 
   private finishWithError(error: ServerError, reason: 'OTHER' | 'CANCELED'): void {
     this.done = true;
-    const { stats, clock, observer, context } = this.scheduler;
+    const { reporter, clock } = this.scheduler;
     const request = this.request;
     request.state = RequestState.DONE;
     const totalNs = clock.nowNs() - request.arrivalNs;
-    if (reason === 'OTHER') stats.recordFailure(totalNs, clock.wallMs());
-    observer?.onFailure(context.modelName, context.versionString, reason, totalNs);
+    if (reason === 'OTHER') reporter.failed('OTHER', totalNs);
+    else reporter.cancelled(totalNs);
     if (request.trace !== null) traceEnded(request.trace, request.arrivalNs + totalNs);
     this.scheduler.onRunDone(this);
     request.sink.onError(request, error);

@@ -14,8 +14,7 @@ import { FixedQueue } from '../../common/fixed-queue.js';
 import type { ModelConfig } from '../../config/model-config.js';
 import { type InferenceRequest, RequestState } from '../inference-request.js';
 import type { ModelPlan } from '../model-plan.js';
-import type { ModelStatistics } from '../model-statistics.js';
-import type { RequestObserver } from '../request-observer.js';
+import type { ModelReporter } from '../model-reporter.js';
 import type { Scheduler, SchedulerContext, SchedulerFactory } from '../scheduler.js';
 import { EnsembleGraph } from './ensemble-graph.js';
 import { EnsembleRun } from './ensemble-run.js';
@@ -29,12 +28,10 @@ export class EnsembleScheduler implements Scheduler {
   readonly graph: EnsembleGraph;
   /** The ensemble's request plan (its own inputs and outputs). */
   readonly plan: ModelPlan;
-  /** Statistics of the ensemble itself. */
-  readonly stats: ModelStatistics;
+  /** Where the ensemble's own outcomes are reported. */
+  readonly reporter: ModelReporter;
   /** Time source. */
   readonly clock: Clock;
-  /** Metrics hook or null. */
-  readonly observer: RequestObserver | null;
   /** The outputs answered when a request names none (all ensemble outputs, config order). */
   readonly wanted: readonly string[];
   private readonly infer: (request: InferenceRequest) => void;
@@ -59,9 +56,8 @@ export class EnsembleScheduler implements Scheduler {
     this.context = context;
     this.graph = new EnsembleGraph(context.config);
     this.plan = context.plan;
-    this.stats = context.stats;
+    this.reporter = context.reporter;
     this.clock = context.clock;
-    this.observer = context.observer;
     this.wanted = context.plan.allOutputNames;
     this.infer = infer;
     this.maxInflight = this.graph.maxInflightRequests;

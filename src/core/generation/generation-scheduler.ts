@@ -189,10 +189,8 @@ export class GenerationScheduler implements Scheduler, PoolListener, GenerationL
   cancel(request: InferenceRequest): boolean {
     if (request.state === RequestState.QUEUED) {
       if (!this.queue.remove(request)) return false;
-      const { stats, observer, modelName, versionString, clock } = this.context;
       request.state = RequestState.DONE;
-      stats.cancelCount++;
-      observer?.onFailure(modelName, versionString, 'CANCELED', clock.nowNs() - request.arrivalNs);
+      this.context.reporter.cancelled(this.context.clock.nowNs() - request.arrivalNs);
       this.notifyIdle();
       return true;
     }
@@ -234,16 +232,16 @@ export class GenerationScheduler implements Scheduler, PoolListener, GenerationL
     const index = this.instances.indexOf(instance);
     const run = index < 0 ? null : this.runs[index]![slot];
     if (run === null || run === undefined || run.serial !== serial) return;
-    const { clock, observer, modelName, versionString } = this.context;
+    const { clock, reporter, modelName, versionString } = this.context;
     const now = clock.nowNs();
     if (promptTokens >= 0) run.promptTokens = promptTokens;
     if (tokens > 0) {
       if (run.firstTokenNs < 0) {
         run.firstTokenNs = now;
-        observer?.onFirstToken?.(modelName, versionString, run.promptTokens, now - run.request.arrivalNs);
-        if (tokens > 1) observer?.onNextTokens?.(modelName, versionString, tokens - 1, 0);
+        reporter.firstToken(run.promptTokens, now - run.request.arrivalNs);
+        if (tokens > 1) reporter.nextTokens(tokens - 1, 0);
       } else {
-        observer?.onNextTokens?.(modelName, versionString, tokens, now - run.lastTokenNs);
+        reporter.nextTokens(tokens, now - run.lastTokenNs);
       }
       run.lastTokenNs = now;
       run.outputTokens += tokens;
@@ -330,15 +328,13 @@ export class GenerationScheduler implements Scheduler, PoolListener, GenerationL
     error: ServerError | null,
     now: number,
   ): void {
-    const { stats, observer, modelName, versionString, clock } = this.context;
+    const { reporter, modelName, versionString } = this.context;
     const request = run.request;
     request.state = RequestState.DONE;
     const totalNs = now - request.arrivalNs;
     const computeNs = now - request.startNs;
-    const wallMs = clock.wallMs();
-    stats.recordExecution(1, 0, computeNs, 0);
-    observer?.onExecution(modelName, versionString, 1);
-    observer?.onGenerationEnd?.(modelName, versionString, totalNs);
+    reporter.executed(1, { computeInputNs: 0, computeInferNs: computeNs, computeOutputNs: 0 });
+    reporter.generationEnded(totalNs);
     this.meanRunNs =
       this.meanRunNs === 0 ? computeNs : this.meanRunNs + RUN_TIME_EWMA_WEIGHT * (computeNs - this.meanRunNs);
     if (finish === FinishCode.STOP || finish === FinishCode.LENGTH) {
@@ -353,26 +349,18 @@ export class GenerationScheduler implements Scheduler, PoolListener, GenerationL
             finish,
             now,
           );
-      stats.recordSuccess(totalNs, response.timing.queueNs, 0, computeNs, 0, wallMs);
-      observer?.onSuccess(modelName, versionString, response.timing, false);
+      reporter.succeeded(response.timing);
       request.sink.onResponse(request, response, true);
       return;
     }
     if (finish === FinishCode.ABORT && (run.cancelRequested || request.cancelled)) {
-      stats.cancelCount++;
-      observer?.onFailure(modelName, versionString, 'CANCELED', totalNs);
+      reporter.cancelled(totalNs);
       request.sink.onError(request, cancelled('ERR_CANCELLED', 'Request was cancelled'));
       return;
     }
     const failure =
       error ?? unavailable('ERR_MODEL_UNLOADING', `Model '${modelName}' stopped before the request finished`);
-    stats.recordFailure(totalNs, wallMs);
-    observer?.onFailure(
-      modelName,
-      versionString,
-      failure.status === Status.INVALID_ARG ? 'OTHER' : 'BACKEND',
-      totalNs,
-    );
+    reporter.failed(failure.status === Status.INVALID_ARG ? 'OTHER' : 'BACKEND', totalNs);
     request.sink.onError(request, failure);
   }
 

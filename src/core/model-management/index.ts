@@ -20,7 +20,7 @@ export {
   type ModelControlMode,
   parseModelControlMode,
 } from './model-control-mode.js';
-export { ModelEntry, type ModelState } from './model-entry.js';
+export { type CompletedLoad, ModelEntry, type ModelState } from './model-entry.js';
 export {
   diffFingerprints,
   type FingerprintDiff,
@@ -28,6 +28,7 @@ export {
   type ModelFingerprint,
   sameFingerprint,
 } from './model-fingerprint.js';
+export { canTransition, ModelLifecycle, type ModelTransition } from './model-lifecycle.js';
 export {
   DEFAULT_MODEL_LOAD_CONCURRENCY,
   ModelManager,

@@ -25,7 +25,7 @@ import {
   sweepStaleOverrideCopies,
 } from './load-overrides.js';
 import { controlDisabledError, type ModelControlMode } from './model-control-mode.js';
-import { ModelEntry } from './model-entry.js';
+import { type CompletedLoad, ModelEntry } from './model-entry.js';
 import { fingerprintModel, type ModelFingerprint, sameFingerprint } from './model-fingerprint.js';
 import { composingModelNames, findModelSource, listModelNames } from './model-sources.js';
 import { redactServerError } from './redact-paths.js';
@@ -134,8 +134,7 @@ export class ModelManager {
     }
     for (const dup of scan.duplicates) {
       const entry = this.entryFor(dup.name);
-      entry.state = 'UNAVAILABLE';
-      entry.reason = `model '${dup.name}' appears in multiple repositories: ${dup.repositories.join(', ')}`;
+      entry.refuse(`model '${dup.name}' appears in multiple repositories: ${dup.repositories.join(', ')}`);
       this.options.logger.logError(entry.reason);
       if (this.options.exitOnError) throw new ServerError(Status.INVALID_ARG, 'ERR_MODEL_LOAD', entry.reason);
     }
@@ -148,9 +147,8 @@ export class ModelManager {
           sources.push(findModelSource(this.options.roots, name));
         } catch (err) {
           const entry = this.entryFor(name);
-          entry.wanted = true;
-          entry.state = 'UNAVAILABLE';
-          entry.reason = (err as Error).message;
+          entry.want();
+          entry.refuse((err as Error).message);
           this.options.logger.logError(entry.reason);
         }
       }
@@ -178,9 +176,9 @@ export class ModelManager {
     const entry = this.entryFor(name);
     try {
       await this.loadEntry(entry, source, overrides, new Set());
-      entry.wanted = true;
+      entry.want();
     } catch (err) {
-      if (!entry.serving) entry.wanted = false;
+      if (!entry.serving) entry.unwant();
       throw err;
     }
   }
@@ -251,15 +249,9 @@ export class ModelManager {
     await this.poller?.stop();
     await Promise.all(
       [...this.entries.values()].map(async (entry) => {
-        const retired = entry.retireAll();
-        if (retired.length > 0) entry.state = 'UNLOADING';
-        await this.release(retired);
+        await this.release(entry.startUnload());
         if (entry.staged !== null) await removeStagedModel(entry.staged);
-        entry.staged = null;
-        if (retired.length > 0 || entry.state !== 'UNKNOWN') {
-          entry.state = 'UNAVAILABLE';
-          entry.reason = reason;
-        }
+        entry.close(reason);
       }),
     );
   }
@@ -293,7 +285,7 @@ export class ModelManager {
           .filter((_, i) => ensembles[i] === phase)
           .map(async (source) => {
             const entry = this.entryFor(source.name);
-            entry.wanted = true;
+            entry.want();
             await this.loadEntry(entry, source, null, new Set()).catch(() => undefined);
           }),
       );
@@ -309,7 +301,10 @@ export class ModelManager {
     return entry.serialize(() => this.loadNow(entry, source, overrides, loading, true));
   }
 
-  /** The body of a load, run in the entry's queue. */
+  /**
+   * The body of a load, run in the entry's queue: stage overrides, read the directory, load the
+   * ensemble steps, build and warm the versions, then swap them in and release the old ones.
+   */
   private async loadNow(
     entry: ModelEntry,
     source: ModelSource,
@@ -318,36 +313,69 @@ export class ModelManager {
     explicit: boolean,
   ): Promise<void> {
     if (this.stopped) throw failure(entry.name, new Error('the server is shutting down'), '');
-    if (explicit) entry.explicit = true;
-    let from = source;
-    let staged: StagedModel | null = null;
-    if (overrides !== null && overrides.files.size > 0) {
-      staged = await stageOverrideFiles(entry.name, overrides.files);
-      from = { name: entry.name, repository: staged.root, dir: staged.dir };
-    }
-    let fingerprint: ModelFingerprint;
+    if (explicit) entry.markExplicit();
+    const staged = await this.stage(entry.name, overrides);
+    const from: ModelSource =
+      staged === null ? source : { name: entry.name, repository: staged.root, dir: staged.dir };
+    const fingerprint = await this.readFingerprint(entry, from, staged);
+    const plain = overrides === null;
+    const sameSource = plain && !entry.overridden && entry.source?.dir === from.dir;
+    const known = entry.fingerprint;
+    if (sameSource && entry.serving && known !== null && sameFingerprint(known, fingerprint)) return;
+    const dependencies = await composingModelNames(from, overrides?.config ?? null);
+    await this.loadDependencies(entry.name, dependencies, loading);
+    const reuse = sameSource ? reusableVersions(entry, fingerprint) : undefined;
+    entry.startLoad();
+    const startedNs = this.options.clock.nowNs();
+    let loaded: Awaited<ReturnType<ModelManager['buildVersions']>>;
     try {
-      fingerprint = await fingerprintModel(from.dir);
+      loaded = await this.loadPermits.run(() =>
+        this.buildVersions(entry.name, from, overrides?.config ?? null, reuse),
+      );
+      if (this.stopped) {
+        await this.release(loaded.versions.filter((v) => reuse?.get(v.version) !== v));
+        throw new Error('the server is shutting down');
+      }
+    } catch (err) {
+      if (staged !== null) await removeStagedModel(staged);
+      throw this.failed(entry, failure(entry.name, err, from.repository), plain ? fingerprint : null);
+    }
+    const load = { ...loaded, source: from, fingerprint, overridden: !plain, staged, dependencies };
+    await this.complete(entry, load, startedNs);
+  }
+
+  /** A private copy of the file overrides of `name`, or null when there are none. */
+  private async stage(name: string, overrides: LoadOverrides | null): Promise<StagedModel | null> {
+    if (overrides === null || overrides.files.size === 0) return null;
+    return stageOverrideFiles(name, overrides.files);
+  }
+
+  /** The fingerprint of `from`; a directory that cannot be read fails the load. */
+  private async readFingerprint(
+    entry: ModelEntry,
+    from: ModelSource,
+    staged: StagedModel | null,
+  ): Promise<ModelFingerprint> {
+    try {
+      return await fingerprintModel(from.dir);
     } catch (err) {
       if (staged !== null) await removeStagedModel(staged);
       const code = (err as NodeJS.ErrnoException).code ?? 'error';
       throw this.failed(
         entry,
         failure(entry.name, new Error(`cannot read the model directory (${code})`), from.repository),
+        null,
       );
     }
-    const plain = overrides === null;
-    const unchanged =
-      plain &&
-      !entry.overridden &&
-      entry.source?.dir === from.dir &&
-      entry.fingerprint !== null &&
-      sameFingerprint(entry.fingerprint, fingerprint);
-    if (unchanged && entry.serving) return;
+  }
 
-    // An ensemble's steps load first (as dependencies unless loaded by name elsewhere).
-    const dependencies = await composingModelNames(from, overrides?.config ?? null);
-    loading.add(entry.name);
+  /** Loads an ensemble's steps first (as dependencies unless loaded by name elsewhere). */
+  private async loadDependencies(
+    name: string,
+    dependencies: readonly string[],
+    loading: Set<string>,
+  ): Promise<void> {
+    loading.add(name);
     for (const dep of dependencies) {
       const depEntry = this.entryFor(dep);
       if (depEntry.serving || loading.has(dep)) continue;
@@ -363,45 +391,18 @@ export class ModelManager {
         )
         .catch(() => undefined);
     }
+  }
 
-    const reuse =
-      plain && !entry.overridden && entry.source?.dir === from.dir
-        ? reusableVersions(entry, fingerprint)
-        : undefined;
-    if (!entry.serving) {
-      entry.state = 'LOADING';
-      entry.reason = '';
-    }
-    const startedNs = this.options.clock.nowNs();
-    let versions: ModelVersion[];
-    let config: NonNullable<ModelEntry['config']>;
-    try {
-      ({ versions, config } = await this.loadPermits.run(() =>
-        this.buildVersions(entry.name, from, overrides?.config ?? null, reuse),
-      ));
-    } catch (err) {
-      if (staged !== null) await removeStagedModel(staged);
-      if (plain) entry.fingerprint = fingerprint; // a poll retries only once the files change
-      throw this.failed(entry, failure(entry.name, err, from.repository));
-    }
-
-    const oldStaged = entry.staged;
-    const retired = entry.publish(versions);
-    entry.source = from;
-    entry.config = config;
-    entry.fingerprint = fingerprint;
-    entry.state = 'READY';
-    entry.reason = '';
-    entry.overridden = !plain;
-    entry.staged = staged;
-    entry.dependencies = dependencies;
+  /** Swaps the loaded versions in (READY), logs the load, then releases what they replace. */
+  private async complete(entry: ModelEntry, load: CompletedLoad, startedNs: number): Promise<void> {
+    const { retired, oldStaged } = entry.finishLoad(load);
     const ms = ((this.options.clock.nowNs() - startedNs) / 1e6).toFixed(0);
-    const first = versions[0];
+    const first = load.versions[0];
     this.options.logger.logInfo(
-      `${retired.length > 0 ? 'Reloaded' : 'Loaded'} model '${entry.name}' version(s) ${versions.map((v) => v.version).join(', ')} in ${ms} ms (${first?.schedulerName} scheduler, ${first?.pool.slots.length} instance(s))`,
+      `${retired.length > 0 ? 'Reloaded' : 'Loaded'} model '${entry.name}' version(s) ${load.versions.map((v) => v.version).join(', ')} in ${ms} ms (${first?.schedulerName} scheduler, ${first?.pool.slots.length} instance(s))`,
     );
     await this.release(retired);
-    if (oldStaged !== null && oldStaged !== staged) await removeStagedModel(oldStaged);
+    if (oldStaged !== null) await removeStagedModel(oldStaged);
   }
 
   /** Loads the versions of `from` not in `reuse` and warms them up; on failure releases what it started. */
@@ -430,15 +431,15 @@ export class ModelManager {
     return loaded;
   }
 
-  /** Records a failed load: a serving model keeps serving; otherwise it becomes UNAVAILABLE. */
-  private failed(entry: ModelEntry, error: ServerError): ServerError {
-    if (entry.serving) {
-      this.options.logger.logError(
-        `${error.message} (version(s) ${[...entry.versions.keys()].join(', ')} keep serving)`,
-      );
+  /**
+   * Records a failed load (with a plain load's `fingerprint`): a serving model keeps serving;
+   * otherwise it becomes UNAVAILABLE.
+   */
+  private failed(entry: ModelEntry, error: ServerError, fingerprint: ModelFingerprint | null): ServerError {
+    const versions = [...entry.versions.keys()];
+    if (entry.failLoad(error.message, fingerprint)) {
+      this.options.logger.logError(`${error.message} (version(s) ${versions.join(', ')} keep serving)`);
     } else {
-      entry.state = 'UNAVAILABLE';
-      entry.reason = error.message;
       this.options.logger.logError(error.message);
     }
     return error;
@@ -468,25 +469,11 @@ export class ModelManager {
 
   /** The body of an unload: stop routing at once, drain, release. */
   private async unloadNow(entry: ModelEntry, reason: string): Promise<void> {
-    entry.wanted = false;
-    entry.explicit = false;
-    const retired = entry.retireAll();
-    if (retired.length > 0) {
-      entry.state = 'UNLOADING';
-      entry.reason = '';
-      await this.release(retired);
-    }
+    entry.unwant();
+    const retired = entry.startUnload();
+    if (retired.length > 0) await this.release(retired);
     if (entry.staged !== null) await removeStagedModel(entry.staged);
-    if (retired.length > 0 || entry.state === 'UNAVAILABLE' || entry.state === 'LOADING') {
-      entry.state = 'UNAVAILABLE';
-      entry.reason = reason;
-    }
-    entry.staged = null;
-    entry.overridden = false;
-    entry.fingerprint = null;
-    entry.config = null;
-    entry.source = null;
-    entry.dependencies = [];
+    entry.finishUnload(reason);
   }
 
   /** Drains versions (their queued and running requests finish) and releases their instances. */

@@ -11,15 +11,15 @@
 import type { ExecutionRequestInfo, ExecutionResult, ExecutionSink } from '../../backends/backend.js';
 import { ServerError, Status } from '../../common/errors.js';
 import type { Tensor } from '../../protocol/tensor.js';
+import type { OutputSlice } from '../execution-response.js';
 import { type InferenceRequest, RequestState, type ResponseSink } from '../inference-request.js';
 import type { InstanceSlot } from '../instance-pool.js';
-import { answerFailure, answerSuccess } from '../request-outcome.js';
+import { answerExecution, answerFailure } from '../request-outcome.js';
 import type { SchedulerContext } from '../scheduler.js';
 import { concatRows, findTensor } from '../tensor-rows.js';
 import { executionRequestInfo } from '../trace/trace-hooks.js';
 import type { BatchRow } from './batch-row.js';
 import type { ControlInputs } from './control-inputs.js';
-import { buildSequenceResponse } from './sequence-response.js';
 import { batchedStateShape, extractState, sequenceStateShape, stitchStates } from './state-axis.js';
 import type { StateSpec } from './state-plan.js';
 
@@ -144,61 +144,47 @@ export class SequenceBatch implements ExecutionSink {
     if (this.settled) return;
     this.settled = true;
     const { context, states, responder } = this.plan;
-    const { stats, clock, plan, observer, modelName, versionString } = context;
-    stats.recordExecution(
-      this.requestCount,
-      result.computeInputNs,
-      result.computeInferNs,
-      result.computeOutputNs,
-    );
-    observer?.onExecution(modelName, versionString, this.requestCount);
+    const { reporter, clock, plan } = context;
+    reporter.executed(this.requestCount, result);
     const end = clock.nowNs();
-    const wallMs = clock.wallMs();
     const rows = this.rows;
     const total = rows.length;
+    // State outputs are not config outputs: a request that names none gets the config's.
+    const slice: OutputSlice = {
+      row: 0,
+      rows: result.perRequest === null && plan.batched ? total : 0,
+      defaultOutputs: plan.allOutputNames,
+    };
     for (let i = 0; i < total; i++) {
       const row = rows[i]!;
       const request = row.request;
       if (request === null) continue;
       request.state = RequestState.DONE;
       const sink = responder ?? request.sink;
-      try {
-        let outputs: readonly Tensor[];
-        if (result.perRequest !== null) {
-          if (states.length > 0) {
-            throw new ServerError(
-              Status.INTERNAL,
-              'ERR_SEQUENCE_STATE_CONFIG',
-              'Implicit state needs a backend that answers for the whole batch (ONNX Runtime)',
-            );
-          }
-          const answer = result.perRequest[i];
-          if (answer instanceof ServerError) throw answer;
-          if (answer === undefined)
-            throw new ServerError(Status.INTERNAL, 'ERR_BACKEND', 'Backend gave no response');
-          outputs = answer;
-        } else if (result.outputs !== null) {
-          outputs = result.outputs;
-          if (states.length > 0 && !row.end) this.keepState(row, result.outputs, i, total);
-        } else {
-          throw new ServerError(Status.INTERNAL, 'ERR_BACKEND', 'Backend returned no outputs');
+      if (states.length > 0) {
+        try {
+          this.checkStates(result, row, i, total);
+        } catch (err) {
+          answerFailure(context, request, err, end, sink);
+          continue;
         }
-        const sliced = result.perRequest === null && plan.batched;
-        const response = buildSequenceResponse(
-          context,
-          request,
-          outputs,
-          sliced ? i : -1,
-          total,
-          result,
-          end,
-        );
-        answerSuccess(context, request, response, result, wallMs, sink);
-      } catch (err) {
-        answerFailure(context, request, err, end, wallMs, sink);
       }
+      slice.row = i;
+      answerExecution(context, request, result, i, slice, end, sink);
     }
     this.plan.listener.onSequenceBatchDone(this.instance, rows);
+  }
+
+  /** Keeps row `i`'s next state from `result` (not at its sequence's end); throws when it cannot. */
+  private checkStates(result: ExecutionResult, row: BatchRow, i: number, total: number): void {
+    if (result.perRequest !== null) {
+      throw new ServerError(
+        Status.INTERNAL,
+        'ERR_SEQUENCE_STATE_CONFIG',
+        'Implicit state needs a backend that answers for the whole batch (ONNX Runtime)',
+      );
+    }
+    if (result.outputs !== null && !row.end) this.keepState(row, result.outputs, i, total);
   }
 
   /** Stores row `i`'s slice of every state output as its sequence's next state. */
@@ -235,12 +221,11 @@ export class SequenceBatch implements ExecutionSink {
     this.settled = true;
     const { context, responder } = this.plan;
     const end = context.clock.nowNs();
-    const wallMs = context.clock.wallMs();
     for (const row of this.rows) {
       const request = row.request;
       if (request === null || request.state === RequestState.DONE) continue;
       request.state = RequestState.DONE;
-      answerFailure(context, request, error, end, wallMs, responder ?? request.sink);
+      answerFailure(context, request, error, end, responder ?? request.sink);
     }
     this.plan.listener.onSequenceBatchDone(this.instance, this.rows);
   }

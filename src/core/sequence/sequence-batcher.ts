@@ -156,12 +156,11 @@ export class SequenceBatcher implements Scheduler, PoolListener, TimerTarget, Se
     if (request.state !== RequestState.QUEUED) return false;
     const seq = request.schedulerData as Sequence;
     if (!(seq instanceof Sequence) || !seq.queue.remove(request)) return false;
-    const { stats, observer, modelName, versionString, clock } = this.context;
+    const { reporter, modelName, clock } = this.context;
     const now = clock.nowNs();
     this.pending--;
     request.state = RequestState.DONE;
-    stats.cancelCount++;
-    observer?.onFailure(modelName, versionString, 'CANCELED', now - request.arrivalNs);
+    reporter.cancelled(now - request.arrivalNs);
     // As in Triton, cancelling a request cancels the rest of its sequence.
     const error = cancelled(
       'ERR_SEQUENCE_CANCELLED',
@@ -170,8 +169,7 @@ export class SequenceBatcher implements Scheduler, PoolListener, TimerTarget, Se
     for (const other of seq.queue.drain()) {
       this.pending--;
       other.state = RequestState.DONE;
-      stats.cancelCount++;
-      observer?.onFailure(modelName, versionString, 'CANCELED', now - other.arrivalNs);
+      reporter.cancelled(now - other.arrivalNs);
       other.sink.onError(other, error);
     }
     this.strategy.onEmptied(seq);

@@ -24,7 +24,7 @@ import {
   RequestState,
   type ResponseSink,
 } from '../../../src/core/index.js';
-import { ModelStatistics } from '../../../src/core/model-statistics.js';
+import { ModelReporter } from '../../../src/core/model-reporter.js';
 import type { ModelVersion } from '../../../src/core/model-version.js';
 
 /** A cache whose lookups stay pending until `resolve` is called. */
@@ -63,11 +63,13 @@ function setup(refuse = false) {
   const clock = new ManualClock(1_000_000);
   const cache = new DeferredCache();
   const enqueued: InferenceRequest[] = [];
+  const reporter = new ModelReporter({ modelName: 'm', versionString: '1', clock });
   const mv = {
     name: 'm',
     versionString: '1',
     plan: { decoupled: false },
-    stats: new ModelStatistics(),
+    reporter,
+    stats: reporter.stats,
     scheduler: {
       enqueue(request: InferenceRequest) {
         if (refuse) throw unavailable('ERR_QUEUE_FULL', 'Exceeds maximum queue size');
@@ -75,7 +77,7 @@ function setup(refuse = false) {
       },
     },
   } as unknown as ModelVersion;
-  const flow = new CachedInference(cache, clock, null, silentLogger);
+  const flow = new CachedInference(cache, clock, silentLogger);
   const sink = new RecordingSink();
   const request = new InferenceRequest({
     modelName: 'm',

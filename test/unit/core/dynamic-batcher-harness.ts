@@ -80,6 +80,13 @@ export class HeldInstance implements BackendInstance {
     });
   }
 
+  /** Fails the oldest running batch with `error`, as a backend whose run threw. */
+  fail(error: ServerError): void {
+    const next = this.held.shift();
+    if (next === undefined) throw new Error(`Instance ${this.name} is idle`);
+    next.sink.onError(error);
+  }
+
   onExit(): void {}
 
   async close(): Promise<void> {}
@@ -172,7 +179,8 @@ dynamic_batching { ${dynamicBatching} }`;
   );
   const observer = new RecordingObserver();
   const context = testSchedulerContext(text, instances, observer);
-  const { clock, stats } = context;
+  const { clock } = context;
+  const stats = context.reporter.stats;
   const timers = new ManualTimers(clock);
   let timerCount = 0;
   const timerFactory: TimerFactory = (c, target) => {

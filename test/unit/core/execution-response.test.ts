@@ -2,7 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import type { ServerError } from '../../../src/common/errors.js';
 import { parseModelConfig, validateModelConfig } from '../../../src/config/index.js';
-import { buildExecutionResponse, type ResponseContext } from '../../../src/core/execution-response.js';
+import {
+  buildExecutionResponse,
+  OWN_OUTPUTS,
+  type ResponseContext,
+} from '../../../src/core/execution-response.js';
 import { InferenceRequest, type RequestedOutput } from '../../../src/core/inference-request.js';
 import { ModelPlan } from '../../../src/core/model-plan.js';
 import { decodeBytesStrings } from '../../../src/protocol/bytes-tensor.js';
@@ -49,14 +53,14 @@ function values(t: Tensor): number[] {
 describe('buildExecutionResponse', () => {
   it('fills the model, id and timing from the request, the execution and the end time', () => {
     const out = [f32('OUTPUT0', [1, 2], [1, 2])];
-    const response = buildExecutionResponse(context(), request(null), out, -1, 0, null, TIMING, 400);
+    const response = buildExecutionResponse(context(), request(null), out, OWN_OUTPUTS, TIMING, 400);
     expect(response).toMatchObject({ modelName: 'm', modelVersion: '1', id: 'r1', parameters: null });
     expect(response.timing).toEqual({ queueNs: 50, ...TIMING, totalNs: 300 });
   });
 
   it('returns every produced tensor, in order, when the request names no outputs and there are no defaults', () => {
     const out = [f32('OUTPUT1', [1, 1, 2], [3, 4]), f32('STATE', [1, 2], [5, 6])];
-    const response = buildExecutionResponse(context(), request(null), out, -1, 0, null, TIMING, 400);
+    const response = buildExecutionResponse(context(), request(null), out, OWN_OUTPUTS, TIMING, 400);
     expect(response.outputs.map((t) => t.name)).toEqual(['OUTPUT1', 'STATE']);
   });
 
@@ -71,9 +75,7 @@ describe('buildExecutionResponse', () => {
       ctx,
       request(null),
       out,
-      -1,
-      0,
-      ctx.plan.allOutputNames,
+      { row: 0, rows: 0, defaultOutputs: ctx.plan.allOutputNames },
       TIMING,
       400,
     );
@@ -82,7 +84,14 @@ describe('buildExecutionResponse', () => {
 
   it("slices the request's rows out of a batch and applies the output reshape with the request's rows", () => {
     const out = [f32('OUTPUT1', [3, 1, 2], [1, 2, 3, 4, 5, 6])];
-    const response = buildExecutionResponse(context(), request(null, 2), out, 1, 3, null, TIMING, 400);
+    const response = buildExecutionResponse(
+      context(),
+      request(null, 2),
+      out,
+      { row: 1, rows: 3, defaultOutputs: null },
+      TIMING,
+      400,
+    );
     expect(response.outputs[0]!.shape).toEqual([2, 2]);
     expect(values(response.outputs[0]!)).toEqual([3, 4, 5, 6]);
   });
@@ -93,9 +102,7 @@ describe('buildExecutionResponse', () => {
       context('max_batch_size: 0'),
       request(null),
       out,
-      -1,
-      0,
-      null,
+      OWN_OUTPUTS,
       TIMING,
       400,
     );
@@ -105,7 +112,14 @@ describe('buildExecutionResponse', () => {
   it('classifies a requested output when a class count is asked for', () => {
     const out = [f32('OUTPUT0', [2, 2], [0.1, 0.9, 0.8, 0.2])];
     const req = request([{ name: 'OUTPUT0', classCount: 1 }]);
-    const response = buildExecutionResponse(context(), req, out, 1, 2, null, TIMING, 400);
+    const response = buildExecutionResponse(
+      context(),
+      req,
+      out,
+      { row: 1, rows: 2, defaultOutputs: null },
+      TIMING,
+      400,
+    );
     expect(response.outputs[0]!.datatype).toBe('BYTES');
     expect(decodeBytesStrings(response.outputs[0]!.data)).toEqual(['0.800000:0']);
   });
@@ -115,7 +129,7 @@ describe('buildExecutionResponse', () => {
     const req = request([{ name: 'OUTPUT1', classCount: 0 }]);
     let error: ServerError | undefined;
     try {
-      buildExecutionResponse(context(), req, out, -1, 0, null, TIMING, 400);
+      buildExecutionResponse(context(), req, out, OWN_OUTPUTS, TIMING, 400);
     } catch (err) {
       error = err as ServerError;
     }

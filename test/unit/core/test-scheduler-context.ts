@@ -1,7 +1,7 @@
 /**
  * The SchedulerContext the scheduler harnesses (dynamic batcher, sequence batcher) build their
  * scheduler on: model "m" version 1 from config.pbtxt text, the test's own instances in a real
- * InstancePool, fresh statistics and a ManualClock. It builds no scheduler and no instances.
+ * InstancePool, a fresh ModelReporter and a ManualClock. It builds no scheduler and no instances.
  */
 import type { BackendInstance } from '../../../src/backends/backend.js';
 import { ManualClock } from '../../../src/common/clock.js';
@@ -9,7 +9,7 @@ import { silentLogger } from '../../../src/common/logger.js';
 import { parseModelConfig, validateModelConfig } from '../../../src/config/index.js';
 import { InstancePool } from '../../../src/core/instance-pool.js';
 import { ModelPlan } from '../../../src/core/model-plan.js';
-import { ModelStatistics } from '../../../src/core/model-statistics.js';
+import { ModelReporter } from '../../../src/core/model-reporter.js';
 import type { RequestObserver } from '../../../src/core/request-observer.js';
 import type { SchedulerContext } from '../../../src/core/scheduler.js';
 
@@ -29,15 +29,15 @@ export function testSchedulerContext(
   observer: RequestObserver | null,
 ): TestSchedulerContext {
   const config = validateModelConfig(parseModelConfig(configText), { modelName: 'm' });
+  const clock = new ManualClock(1_000_000_000);
   return {
     modelName: 'm',
     versionString: '1',
     config,
     plan: new ModelPlan(config, new Map()),
     pool: new InstancePool(instances, () => Promise.reject(new Error('no restarts')), silentLogger),
-    stats: new ModelStatistics(),
-    clock: new ManualClock(1_000_000_000),
+    reporter: new ModelReporter({ modelName: 'm', versionString: '1', clock, observer }),
+    clock,
     logger: silentLogger,
-    observer,
   };
 }

@@ -32,7 +32,7 @@ import {
 } from '../../../src/core/inference-request.js';
 import { InstancePool } from '../../../src/core/instance-pool.js';
 import { ModelPlan } from '../../../src/core/model-plan.js';
-import { ModelStatistics } from '../../../src/core/model-statistics.js';
+import { ModelReporter } from '../../../src/core/model-reporter.js';
 import { validateRequest } from '../../../src/core/request-validator.js';
 import { encodeBytesElements } from '../../../src/protocol/bytes-tensor.js';
 import type { Tensor } from '../../../src/protocol/tensor.js';
@@ -103,7 +103,8 @@ function setup(slots: number, extra = '') {
   const clock = new ManualClock(1_000_000_000);
   const timers = new ManualTimers(clock);
   const plan = new ModelPlan(config, new Map());
-  const stats = new ModelStatistics();
+  const reporter = new ModelReporter({ modelName: 'm', versionString: '1', clock });
+  const stats = reporter.stats;
   const scheduler = new GenerationScheduler(
     {
       modelName: 'm',
@@ -115,10 +116,9 @@ function setup(slots: number, extra = '') {
         () => Promise.reject(new Error('no')),
         silentLogger,
       ),
-      stats,
+      reporter,
       clock,
       logger: silentLogger,
-      observer: null,
     },
     { timerFactory: timers.factory },
   );

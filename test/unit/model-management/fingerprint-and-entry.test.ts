@@ -6,7 +6,9 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { ModelConfig } from '../../../src/config/model-config.js';
 import {
+  type CompletedLoad,
   diffFingerprints,
   fingerprintModel,
   ModelEntry,
@@ -48,17 +50,31 @@ function version(n: number): ModelVersion {
   return { version: n } as ModelVersion;
 }
 
+/** A completed load of `versions` from the repository. */
+function completed(versions: ModelVersion[]): CompletedLoad {
+  return {
+    versions,
+    source: { name: 'm', repository: '/repo', dir: '/repo/m' },
+    config: {} as ModelConfig,
+    fingerprint: { modelHash: 'h', versions: new Map() },
+    overridden: false,
+    staged: null,
+    dependencies: [],
+  };
+}
+
 describe('ModelEntry', () => {
-  it('publish swaps the whole version set at once and returns the versions that no longer serve', () => {
+  it('finishLoad swaps the whole version set at once and returns the versions that no longer serve', () => {
     const entry = new ModelEntry('m');
     const [v1, v2, v3] = [version(1), version(2), version(3)];
-    expect(entry.publish([v1, v2])).toEqual([]);
+    entry.startLoad();
+    expect(entry.finishLoad(completed([v1, v2])).retired).toEqual([]);
     expect(entry.latest).toBe(v2);
     const v2b = version(2);
-    expect(entry.publish([v2b, v3])).toEqual([v1, v2]);
+    expect(entry.finishLoad(completed([v2b, v3])).retired).toEqual([v1, v2]);
     expect(entry.latest).toBe(v3);
-    expect(entry.publish([v2b, v3])).toEqual([]);
-    expect(entry.retireAll()).toEqual([v2b, v3]);
+    expect(entry.finishLoad(completed([v2b, v3])).retired).toEqual([]);
+    expect(entry.startUnload()).toEqual([v2b, v3]);
     expect(entry.serving).toBe(false);
     expect(entry.versions.size).toBe(0);
   });

@@ -143,7 +143,8 @@ parameters { key: "nereid.state_batch_axis" value { string_value: "1" } }`;
     (_, i) => new SequenceInstance(`m_${i}`, dispatched),
   );
   const context = testSchedulerContext(text, instances, null);
-  const { clock, stats } = context;
+  const { clock } = context;
+  const stats = context.reporter.stats;
   const timers = new ManualTimers(clock);
   const batcher = new SequenceBatcher(context, { timerFactory: timers.factory });
   const sink = new RecordingSink();

@@ -14,6 +14,7 @@ import {
   type HttpFrontendOptions,
   type HttpLimits,
   resolveHttpLimits,
+  resolveJsonDecodePool,
   resolveMaxReceiveBytes,
   type ServerTlsOptions,
 } from '../frontends/index.js';
@@ -29,6 +30,9 @@ export interface NetworkOptions {
     | 'keepAliveTimeoutMs'
     | 'maxConnections'
     | 'maxInflightBytes'
+    | 'jsonDecodeThreads'
+    | 'jsonDecodeMinBytes'
+    | 'jsonDecodeMaxBytes'
     | 'tls'
   >;
   /** gRPC message limit and TLS, to spread into GrpcFrontendOptions. */
@@ -92,9 +96,13 @@ export function networkOptions(flags: ParsedFlags, logger: Logger): NetworkOptio
     keepAliveTimeoutMs: flags.values['http-keepalive-timeout-ms'] as number,
     maxConnections: flags.values['http-max-connections'] as number,
     maxInflightBytes: flags.values['http-max-inflight-bytes'] as number,
+    jsonDecodeThreads: flags.values['http-json-decode-threads'] as number,
+    jsonDecodeMinBytes: flags.values['http-json-decode-min-bytes'] as number,
+    jsonDecodeMaxBytes: flags.values['http-json-decode-max-bytes'] as number,
     tls: flags.values['allow-http'] === true ? serverTls(flags, 'http', logger) : undefined,
   };
   asFlagError(() => resolveHttpLimits(http, flags.values['http-max-input-size'] as number));
+  asFlagError(() => resolveJsonDecodePool(http, flags.values['http-max-input-size'] as number));
   const maxReceive = flags.values['grpc-max-message-size'] as number;
   asFlagError(() => resolveMaxReceiveBytes(maxReceive));
   return {

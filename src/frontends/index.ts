@@ -24,6 +24,13 @@ export {
   resolveHttpLimits,
 } from './http/http-limits.js';
 export {
+  DEFAULT_JSON_DECODE_MIN_BYTES,
+  JsonDecodePool,
+  type JsonDecodePoolOptions,
+  MAX_DEFAULT_JSON_DECODE_THREADS,
+  resolveJsonDecodePool,
+} from './http/json-decode-pool.js';
+export {
   MetricsFrontend,
   type MetricsFrontendOptions,
   PrometheusObserver,

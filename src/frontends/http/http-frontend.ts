@@ -5,7 +5,8 @@
  * Triton's status mapping, and cancels queued requests of clients that disconnect. Connections are
  * bounded in number and in the time a request may take to arrive (http-limits.ts); shutdown drains
  * them without resetting a request (http-drain.ts). The live dashboard (../dashboard/) is served
- * under `/dashboard` unless turned off. It holds no scheduling state.
+ * under `/dashboard` unless turned off. Large JSON inference bodies are decoded by a pool of worker
+ * threads (json-decode-pool.ts). It holds no scheduling state.
  */
 import {
   createServer,
@@ -45,9 +46,13 @@ import { sampleHttpRequest } from './http-trace.js';
 import { handleTraceSetting } from './http-trace-setting.js';
 import { InflightBytes } from './inflight-bytes.js';
 import { parseJsonObject } from './json-body.js';
+import { JsonDecodePool, type JsonDecodePoolOptions, resolveJsonDecodePool } from './json-decode-pool.js';
 
-/** HTTP frontend options (tritonserver's flag names in brackets; the bounds are HttpLimitsOptions). */
-export interface HttpFrontendOptions extends HttpLimitsOptions {
+/**
+ * HTTP frontend options (tritonserver's flag names in brackets; the bounds are HttpLimitsOptions,
+ * the JSON decode pool's settings JsonDecodePoolOptions).
+ */
+export interface HttpFrontendOptions extends HttpLimitsOptions, JsonDecodePoolOptions {
   /** Port [--http-port]; 0 picks a free one; default 8000. */
   port?: number;
   /** Address to bind [--http-address]; default '0.0.0.0'. */
@@ -137,6 +142,8 @@ export class HttpFrontend {
   private closing = false;
   /** The live dashboard, or null when turned off. */
   readonly dashboard: Dashboard | null;
+  /** The threads that decode large JSON inference bodies, or null when all decode on the main thread. */
+  readonly jsonDecodePool: JsonDecodePool | null;
 
   constructor(server: InferenceServer, options: HttpFrontendOptions = {}) {
     this.server = server;
@@ -148,6 +155,8 @@ export class HttpFrontend {
     this.restrictionByRoute = ROUTE_CATEGORY.map((c) => (c === null ? null : (restrictions.get(c) ?? null)));
     this.limits = resolveHttpLimits(options, this.maxInputSizeBytes);
     this.budget = new InflightBytes(this.limits.maxInflightBytes);
+    const decodeSettings = resolveJsonDecodePool(options, this.maxInputSizeBytes);
+    this.jsonDecodePool = decodeSettings.threads === 0 ? null : new JsonDecodePool(decodeSettings);
     if (options.tls !== undefined) checkServerTls(options.tls, '--http-root-cert');
     this.tls = options.tls !== undefined;
     this.http = createNodeServer(this.limits, options.tls, (req, res) => this.onRequest(req, res));
@@ -194,6 +203,7 @@ export class HttpFrontend {
     this.dashboard?.close();
     await drainHttpServer(this.http, this.sockets);
     this.guard.close();
+    await this.jsonDecodePool?.close();
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -324,6 +334,7 @@ export class HttpFrontend {
       this.maxInputSizeBytes,
       this.budget,
       tracer.on === 0 ? null : sampleHttpRequest(tracer, route.model, req),
+      this.jsonDecodePool,
     );
     // The socket's close cancels this exchange until the next request on the connection replaces
     // it; a finished exchange ignores the cancel (onClientGone checks `finished`).

@@ -3,7 +3,8 @@
  * and encodes the answer (JSON or binary tensors, optionally compressed) with a `Server-Timing`
  * header saying where the server's time went. If the client disconnects first, the request is
  * cancelled: removed from its queue if it has not started. The body's bytes stay taken from the
- * in-flight byte budget until the exchange is over.
+ * in-flight byte budget until the exchange is over. A JSON part of at least the decode pool's
+ * `minBytes` is decoded by the pool (json-decode-pool.ts) and the exchange resumes when it answers.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServerError } from '../../common/errors.js';
@@ -37,6 +38,7 @@ import {
 import { sendBodyError, sendError } from './http-reply.js';
 import { traceHttpSend } from './http-trace.js';
 import type { InflightBytes } from './inflight-bytes.js';
+import type { JsonDecodePool, JsonDecodeSink } from './json-decode-pool.js';
 
 /** Responses up to this size are sent as one buffer (copied together) rather than chunk by chunk. */
 const SINGLE_WRITE_MAX_BYTES = 64 * 1024;
@@ -66,7 +68,7 @@ function headerValue(req: IncomingMessage, name: string): string | undefined {
 }
 
 /** The sink of one HTTP infer request. */
-export class HttpInferExchange implements ResponseSink, BodySink {
+export class HttpInferExchange implements ResponseSink, BodySink, JsonDecodeSink {
   /** The core request, once decoded. */
   request: InferenceRequest | null;
   /** Whether an answer was written (or the client is gone). */
@@ -84,6 +86,12 @@ export class HttpInferExchange implements ResponseSink, BodySink {
   private decoded: DecodedHttpInferRequest | null;
   /** The request's trace when sampled (HttpFrontend), else null. */
   private readonly trace: RequestTrace | null;
+  /** The decode pool, or null when every body is decoded here. */
+  private readonly pool: JsonDecodePool | null;
+  /** Smallest JSON part the pool decodes (+Infinity without a pool): one compare on the hot path. */
+  private readonly poolMinBytes: number;
+  /** Whether the body is in the decode pool now. */
+  private decoding: boolean;
 
   constructor(
     server: InferenceServer,
@@ -94,9 +102,13 @@ export class HttpInferExchange implements ResponseSink, BodySink {
     maxInputSizeBytes: number,
     budget: InflightBytes,
     trace: RequestTrace | null = null,
+    pool: JsonDecodePool | null = null,
   ) {
     this.server = server;
     this.trace = trace;
+    this.pool = pool;
+    this.poolMinBytes = pool === null ? Number.POSITIVE_INFINITY : pool.settings.minBytes;
+    this.decoding = false;
     this.req = req;
     this.res = res;
     this.acceptEncoding = req.headers['accept-encoding'];
@@ -170,8 +182,9 @@ export class HttpInferExchange implements ResponseSink, BodySink {
   }
 
   /**
-   * Decodes `body` and submits the request. Throws ServerError for anything the client got wrong;
-   * the caller answers it.
+   * Decodes `body` and submits the request, or hands a large JSON body to the decode pool and
+   * submits it in onDecoded. Throws ServerError for anything the client got wrong; the caller
+   * answers it.
    */
   submit(body: Uint8Array, headerLengthHeader: string | undefined, model: string, version: string): void {
     const mv = this.server.getModel(model, version);
@@ -182,15 +195,47 @@ export class HttpInferExchange implements ResponseSink, BodySink {
       );
     }
     const headerLength = parseInferenceHeaderLength(headerLengthHeader);
-    const decoded = decodeHttpInferRequest(body, headerLength, {
-      modelName: model,
-      modelInputs: mv.plan.rawInputs,
-    });
+    // The JSON part's size decides; the raw form (header length 0) has no JSON to decode.
+    if ((headerLength ?? body.length) >= this.poolMinBytes && headerLength !== 0) {
+      this.decoding = true;
+      this.pool!.decode(body, headerLength, model, this);
+      return;
+    }
+    this.start(
+      decodeHttpInferRequest(body, headerLength, {
+        modelName: model,
+        modelInputs: mv.plan.rawInputs,
+      }),
+    );
+  }
+
+  /** The decode pool decoded the body: submit it, unless the client left meanwhile. */
+  onDecoded(decoded: DecodedHttpInferRequest): void {
+    this.decoding = false;
+    if (this.finished) return;
+    try {
+      this.start(decoded);
+    } catch (err) {
+      this.finish();
+      this.answerError(err);
+    }
+  }
+
+  /** The decode pool refused the body (the main thread's error) or could not decode it (503). */
+  onDecodeError(err: ServerError): void {
+    this.decoding = false;
+    if (this.finished) return;
+    this.finish();
+    this.answerError(err);
+  }
+
+  /** Submits a decoded request to the core. Throws ServerError as submit() does. */
+  private start(decoded: DecodedHttpInferRequest): void {
     this.decoded = decoded;
     checkSharedMemoryOutputs(this.server.sharedMemory, decoded.outputs);
     const request = new CoreRequest({
-      modelName: model,
-      modelVersion: version,
+      modelName: this.model,
+      modelVersion: this.version,
       id: decoded.id ?? '',
       parameters: decoded.parameters,
       inputs: resolveSharedMemoryInputs(this.server.sharedMemory, decoded.inputs),
@@ -204,7 +249,13 @@ export class HttpInferExchange implements ResponseSink, BodySink {
 
   /** The client went away: cancel the request if it is still waiting. */
   onClientGone(): void {
-    if (this.finished || this.request === null) return;
+    if (this.finished) return;
+    if (this.decoding) {
+      // Nothing to cancel yet: onDecoded drops the request when the pool answers.
+      this.finish();
+      return;
+    }
+    if (this.request === null) return;
     this.finish();
     this.server.cancel(this.request);
   }

@@ -84,7 +84,8 @@ export function defaultMaxConnections(): number {
   return Math.max(1, Math.min(MAX_CONNECTIONS_CAP, Math.floor(limit / 2)));
 }
 
-function nonNegative(flag: string, value: number): number {
+/** `value` when it is a non-negative integer; throws INVALID_ARG (ERR_BAD_HTTP_LIMIT) naming `flag`. */
+export function nonNegative(flag: string, value: number): number {
   if (!Number.isSafeInteger(value) || value < 0) {
     throw invalidArg('ERR_BAD_HTTP_LIMIT', `${flag} must be a non-negative integer: received ${value}`);
   }

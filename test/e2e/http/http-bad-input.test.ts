@@ -1,19 +1,37 @@
 /**
  * E2E: malformed requests get the right status and a message that names the problem, and the
  * server keeps serving correct requests in between (a good request runs after every bad one).
+ * Every case runs twice: against a server decoding every body on the main thread and against one
+ * sending every JSON body to its decode pool (--http-json-decode-min-bytes 0); both must answer
+ * each case with the same status and the same body, byte for byte.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesOf, inferBinary, readResponse, simpleInputs } from '../../helpers/kserve-http.js';
-import { startTestServer, type TestServer } from '../../helpers/test-server.js';
+import { exampleSubset, startTestServer, type TestServer } from '../../helpers/test-server.js';
 
-let t: TestServer;
+/** The two decode paths: index 0 decodes on the main thread, index 1 in the decode pool. */
+const PATHS = [
+  { label: 'on the main thread', http: { maxInputSizeBytes: 64 * 1024, jsonDecodeThreads: 0 } },
+  {
+    label: 'in the decode pool',
+    http: { maxInputSizeBytes: 64 * 1024, jsonDecodeThreads: 1, jsonDecodeMinBytes: 0 },
+  },
+] as const;
+const servers: TestServer[] = [];
+let repo: ReturnType<typeof exampleSubset>;
 
 beforeAll(async () => {
-  t = await startTestServer({ http: { maxInputSizeBytes: 64 * 1024 } });
+  repo = exampleSubset(['simple']);
+  servers.push(
+    ...(await Promise.all(
+      PATHS.map((path) => startTestServer({ modelRepositories: [repo.dir], http: path.http })),
+    )),
+  );
 });
 
 afterAll(async () => {
-  await t?.close();
+  for (const s of servers) await s.close();
+  repo?.remove();
 });
 
 const { a, b } = simpleInputs(1);
@@ -356,7 +374,7 @@ const CASES: Case[] = [
   },
 ];
 
-async function send(c: Case): Promise<{ status: number; body: any }> {
+async function send(t: TestServer, c: Case): Promise<{ status: number; body: any }> {
   const res = await fetch(t.baseUrl + (c.path ?? '/v2/models/simple/infer'), {
     method: c.method ?? 'POST',
     headers: c.headers,
@@ -366,7 +384,7 @@ async function send(c: Case): Promise<{ status: number; body: any }> {
   return { status: res.status, body: text === '' ? null : JSON.parse(text) };
 }
 
-async function goodRequestWorks(): Promise<void> {
+async function goodRequestWorks(t: TestServer): Promise<void> {
   const res = await inferBinary(t.baseUrl, 'simple', [
     { name: 'INPUT0', datatype: 'INT32', shape: [1, 16], data: bytesOf(a) },
     { name: 'INPUT1', datatype: 'INT32', shape: [1, 16], data: bytesOf(b) },
@@ -375,37 +393,53 @@ async function goodRequestWorks(): Promise<void> {
   expect(res.json.outputs[0].data[5]).toBe(a[5]! + b[5]!);
 }
 
-describe('bad input', () => {
+describe.each(PATHS.map((path, index) => ({ ...path, index })))('bad input decoded $label', ({ index }) => {
+  const t = (): TestServer => servers[index]!;
+
   it('has at least 30 cases', () => {
     expect(CASES.length).toBeGreaterThanOrEqual(30);
   });
 
   for (const c of CASES) {
     it(`rejects ${c.name} with ${c.status} and a message naming the problem`, async () => {
-      const { status, body } = await send(c);
+      const { status, body } = await send(t(), c);
       expect(status).toBe(c.status);
       expect(typeof body?.error).toBe('string');
       expect(body.error).toMatch(c.message);
-      await goodRequestWorks();
+      await goodRequestWorks(t());
     });
   }
 
   it('keeps serving correct requests while bad ones arrive concurrently', async () => {
     const jobs: Promise<unknown>[] = [];
     for (let i = 0; i < 20; i++) {
-      jobs.push(send(CASES[i % CASES.length]!));
-      jobs.push(goodRequestWorks());
+      jobs.push(send(t(), CASES[i % CASES.length]!));
+      jobs.push(goodRequestWorks(t()));
     }
     await Promise.all(jobs);
   });
 
   it('answers a raw body for a two-input model with a clear error', async () => {
-    const res = await fetch(`${t.baseUrl}/v2/models/simple/infer`, {
+    const res = await fetch(`${t().baseUrl}/v2/models/simple/infer`, {
       method: 'POST',
       headers: { 'inference-header-content-length': '0' },
       body: new Uint8Array(64),
     });
     const parsed = await readResponse(res).catch(() => null);
     expect(res.status === 400 || parsed?.status === 400).toBe(true);
+  });
+});
+
+describe('bad input on both decode paths', () => {
+  it('gets the same status and the same error text from the decode pool as from the main thread', async () => {
+    for (const c of CASES) {
+      const [main, pool] = await Promise.all(servers.map((s) => send(s, c)));
+      expect({ case: c.name, ...pool }).toEqual({ case: c.name, ...main });
+    }
+  });
+
+  it('sends JSON bodies to the decode pool only on the pool server', () => {
+    expect(servers[0]!.http.jsonDecodePool).toBeNull();
+    expect(servers[1]!.http.jsonDecodePool!.workers.length).toBe(1);
   });
 });

@@ -1,0 +1,326 @@
+/**
+ * JSON inference bodies (issue 27): in one run, alternated round by round, Nereid on JSON (decode
+ * pool on, the default), Nereid on JSON with the pool off (every body on the main thread, the
+ * behaviour before issue 27), Nereid on binary tensors, and THE COMPARISON: the naive fastify +
+ * onnxruntime-node server (bench/lib/naive-comparison-server.ts) in one process and under
+ * node:cluster with two. All serve text_orientation (one FP32 [1,3,48,192] input: a 543 KB JSON
+ * body) at concurrency 16; Nereid with dynamic batching. Reports requests/s (median of rounds),
+ * the Nereid main thread's CPU per request, and the issue's two target ratios.
+ *
+ * `--threshold` instead measures where the pool starts to pay: JSON bodies of growing size on
+ * custom_identity_int32 (binary output, so only the decode differs), pool forced on (min-bytes 0)
+ * against pool off.
+ *
+ * Run: `npm run bench:json [-- --rounds 3 --seconds 4 --concurrency 16]` or `npm run bench:json -- --threshold`
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildExampleRepository } from '../src/tools/examples/index.js';
+import { binaryRequest } from './lib/binary-request.js';
+import { CpuMeter } from './lib/cpu-accounting.js';
+import { type LoadResult, median, runInferLoad } from './lib/load-generator.js';
+import { type ServerProcess, startNereid } from './lib/server-process.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const EXAMPLES = join(ROOT, 'examples', 'model_repository');
+const MODEL = 'text_orientation';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+const ROUNDS = arg('rounds', 3);
+const SECONDS = arg('seconds', 4);
+const CONCURRENCY = arg('concurrency', 16);
+
+/** A repository with text_orientation under dynamic batching and custom_identity_int32 (--threshold). */
+function writeRepository(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'nereid-json-bench-'));
+  const model = join(dir, MODEL);
+  mkdirSync(join(model, '1'), { recursive: true });
+  // Copied: Nereid refuses model files that resolve outside their directory.
+  copyFileSync(join(EXAMPLES, MODEL, '1', 'model.onnx'), join(model, '1', 'model.onnx'));
+  copyFileSync(join(EXAMPLES, MODEL, 'labels.txt'), join(model, 'labels.txt'));
+  const config = readFileSync(join(EXAMPLES, MODEL, 'config.pbtxt'), 'utf8');
+  writeFileSync(join(model, 'config.pbtxt'), `${config}\ndynamic_batching { }\n`);
+  symlinkSync(join(EXAMPLES, 'custom_identity_int32'), join(dir, 'custom_identity_int32'), 'dir');
+  return dir;
+}
+
+/** The same pseudo-image, as JSON and as binary. */
+function requests(): { json: Request; binary: Request } {
+  const values = new Float32Array(3 * 48 * 192).map((_, i) => Math.round(Math.sin(i) * 1e6) / 1e6);
+  const shape = [1, 3, 48, 192];
+  const json = Buffer.from(
+    JSON.stringify({ inputs: [{ name: 'x', shape, datatype: 'FP32', data: Array.from(values) }] }),
+  );
+  return {
+    json: { headers: { 'Content-Type': 'application/json' }, body: json },
+    binary: binaryRequest([{ name: 'x', datatype: 'FP32', shape, data: new Uint8Array(values.buffer) }]),
+  };
+}
+
+interface Request {
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+
+/** Starts THE COMPARISON server with `processes` processes. */
+function startNaive(modelPath: string, processes: number): Promise<ServerProcess> {
+  const script = fileURLToPath(new URL('./lib/naive-comparison-server.js', import.meta.url));
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [script, modelPath, MODEL, '--processes', String(processes)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  return new Promise((resolve, reject) => {
+    let text = '';
+    child.stdout!.on('data', (d) => {
+      text += d;
+      const m = /LISTENING (\d+)/.exec(text);
+      if (m !== null) {
+        resolve({
+          port: Number(m[1]),
+          child,
+          stop: () =>
+            new Promise((done) => {
+              if (child.exitCode !== null) return done();
+              child.once('exit', () => done());
+              child.kill('SIGTERM');
+            }),
+        });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`naive server exited with code ${code}`)));
+  });
+}
+
+interface Setup {
+  label: string;
+  server: ServerProcess;
+  request: Request;
+  /** Whether the server's main-thread CPU is Nereid's to report. */
+  nereid: boolean;
+}
+
+interface Sample {
+  throughput: number;
+  p50Ms: number;
+  mainUsPerRequest: number;
+  errors: number;
+}
+
+async function measure(setup: Setup): Promise<Sample> {
+  const meter = new CpuMeter(setup.server.child.pid!);
+  const r: LoadResult = await runInferLoad(setup.server.port, MODEL, setup.request, {
+    concurrency: CONCURRENCY,
+    durationMs: SECONDS * 1000,
+    warmupMs: 1000,
+  });
+  const cpu = meter.stop(r.totalRequests);
+  if (r.errors > 0) console.log(`  ${setup.label}: ${r.errors} errors, first: ${r.firstError}`);
+  return {
+    throughput: r.throughputPerS,
+    p50Ms: r.p50Us / 1000,
+    mainUsPerRequest: setup.nereid ? cpu.serverMainUs : Number.NaN,
+    errors: r.errors,
+  };
+}
+
+async function comparison(repository: string): Promise<void> {
+  const { json, binary } = requests();
+  console.log(
+    `bench:json: ${MODEL}, JSON body ${json.body.length} bytes, binary ${binary.body.length} bytes`,
+  );
+  console.log(`concurrency ${CONCURRENCY}, ${ROUNDS} alternated rounds of ${SECONDS} s (+1 s warm-up)\n`);
+  const modelPath = join(EXAMPLES, MODEL, '1', 'model.onnx');
+  // One server at a time: two idle ORT servers still cost memory, never CPU, but keep it simple.
+  const setups: { label: string; start: () => Promise<ServerProcess>; request: Request; nereid: boolean }[] =
+    [
+      {
+        label: 'Nereid JSON (decode pool)',
+        start: () => startNereid(repository),
+        request: json,
+        nereid: true,
+      },
+      {
+        label: 'Nereid JSON (pool off)',
+        start: () => startNereid(repository, ['--http-json-decode-threads', '0']),
+        request: json,
+        nereid: true,
+      },
+      { label: 'Nereid binary', start: () => startNereid(repository), request: binary, nereid: true },
+      {
+        label: 'naive fastify, 1 process',
+        start: () => startNaive(modelPath, 1),
+        request: json,
+        nereid: false,
+      },
+      {
+        label: 'naive fastify, cluster x2',
+        start: () => startNaive(modelPath, 2),
+        request: json,
+        nereid: false,
+      },
+    ];
+  const samples = new Map<string, Sample[]>(setups.map((s) => [s.label, []]));
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const s of setups) {
+      const server = await s.start();
+      try {
+        const sample = await measure({ label: s.label, server, request: s.request, nereid: s.nereid });
+        samples.get(s.label)!.push(sample);
+        console.log(
+          `round ${round} ${s.label.padEnd(28)} ${sample.throughput.toFixed(1).padStart(7)} req/s  p50 ${sample.p50Ms.toFixed(1).padStart(6)} ms  main ${Number.isNaN(sample.mainUsPerRequest) ? '   -' : sample.mainUsPerRequest.toFixed(0).padStart(5)} µs/req`,
+        );
+      } finally {
+        await server.stop();
+      }
+    }
+  }
+  const med = (label: string, f: (s: Sample) => number): number => median(samples.get(label)!.map(f));
+  console.log('\nmedians');
+  const table: Record<string, { reqPerS: number; p50Ms: number; mainUsPerRequest: number }> = {};
+  for (const s of setups) {
+    table[s.label] = {
+      reqPerS: med(s.label, (x) => x.throughput),
+      p50Ms: med(s.label, (x) => x.p50Ms),
+      mainUsPerRequest: med(s.label, (x) => x.mainUsPerRequest),
+    };
+    console.log(
+      `  ${s.label.padEnd(28)} ${table[s.label]!.reqPerS.toFixed(1).padStart(7)} req/s  p50 ${table[s.label]!.p50Ms.toFixed(1).padStart(6)} ms  main ${Number.isNaN(table[s.label]!.mainUsPerRequest) ? '   -' : table[s.label]!.mainUsPerRequest.toFixed(0).padStart(5)} µs/req`,
+    );
+  }
+  // Per-round ratios (same minute of the machine), then their median.
+  const ratio = (a: string, b: string, f: (s: Sample) => number): number =>
+    median(samples.get(a)!.map((x, i) => f(x) / f(samples.get(b)![i]!)));
+  const naiveBest = samples
+    .get('naive fastify, 1 process')!
+    .map((x, i) => Math.max(x.throughput, samples.get('naive fastify, cluster x2')![i]!.throughput));
+  const vsNaive = median(
+    samples.get('Nereid JSON (decode pool)')!.map((x, i) => x.throughput / naiveBest[i]!),
+  );
+  const cpuRatio = ratio('Nereid JSON (decode pool)', 'Nereid binary', (x) => x.mainUsPerRequest);
+  const cpuRatioOff = ratio('Nereid JSON (pool off)', 'Nereid binary', (x) => x.mainUsPerRequest);
+  const vsOff = ratio('Nereid JSON (decode pool)', 'Nereid JSON (pool off)', (x) => x.throughput);
+  console.log(`\nNereid JSON / better naive setup (per round, median): ${vsNaive.toFixed(2)}x (target >= 2)`);
+  console.log(`Nereid JSON / Nereid JSON with the pool off: ${vsOff.toFixed(2)}x`);
+  console.log(
+    `main-thread CPU per request, JSON / binary: ${cpuRatio.toFixed(2)}x (target <= 1.5); pool off: ${cpuRatioOff.toFixed(2)}x`,
+  );
+  writeResults('json-decode.json', {
+    concurrency: CONCURRENCY,
+    rounds: ROUNDS,
+    seconds: SECONDS,
+    table,
+    vsNaive,
+    vsOff,
+    cpuRatio,
+    cpuRatioOff,
+  });
+}
+
+/** Where the pool starts to pay: INT32 identity bodies of growing size, pool forced on vs off. */
+async function threshold(repository: string): Promise<void> {
+  const sizes = [256, 1024, 4096, 16384, 65536];
+  const model = 'custom_identity_int32';
+  const on = await startNereid(repository, ['--http-json-decode-min-bytes', '0']);
+  const off = await startNereid(repository, ['--http-json-decode-threads', '0']);
+  console.log(`threshold: ${model}, concurrency ${CONCURRENCY}, ${ROUNDS} alternated rounds of ${SECONDS} s`);
+  console.log('elements  body bytes  pool/off req/s  pool/off main µs/req  (medians of per-round ratios)');
+  const rows: Record<string, unknown>[] = [];
+  try {
+    for (const n of sizes) {
+      const values = Array.from({ length: n }, (_, i) => Math.round(Math.sin(i) * 1e6));
+      const body = Buffer.from(
+        JSON.stringify({
+          inputs: [{ name: 'INPUT0', shape: [1, n], datatype: 'INT32', data: values }],
+          parameters: { binary_data_output: true },
+        }),
+      );
+      const request = { headers: { 'Content-Type': 'application/json' }, body };
+      const tput: number[] = [];
+      const cpu: number[] = [];
+      const abs: number[][] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        const pair: Sample[] = [];
+        for (const server of [on, off]) {
+          const meter = new CpuMeter(server.child.pid!);
+          const r = await runInferLoad(server.port, model, request, {
+            concurrency: CONCURRENCY,
+            durationMs: SECONDS * 1000,
+            warmupMs: 500,
+          });
+          const c = meter.stop(r.totalRequests);
+          pair.push({
+            throughput: r.throughputPerS,
+            p50Ms: r.p50Us / 1000,
+            mainUsPerRequest: c.serverMainUs,
+            errors: r.errors,
+          });
+        }
+        tput.push(pair[0]!.throughput / pair[1]!.throughput);
+        cpu.push(pair[0]!.mainUsPerRequest / pair[1]!.mainUsPerRequest);
+        abs.push([
+          pair[0]!.throughput,
+          pair[1]!.throughput,
+          pair[0]!.mainUsPerRequest,
+          pair[1]!.mainUsPerRequest,
+        ]);
+      }
+      const row = {
+        elements: n,
+        bodyBytes: body.length,
+        throughputRatio: median(tput),
+        mainCpuRatio: median(cpu),
+        poolReqPerS: median(abs.map((a) => a[0]!)),
+        offReqPerS: median(abs.map((a) => a[1]!)),
+        poolMainUs: median(abs.map((a) => a[2]!)),
+        offMainUs: median(abs.map((a) => a[3]!)),
+      };
+      rows.push(row);
+      console.log(
+        `${String(n).padStart(8)}  ${String(body.length).padStart(10)}  ${row.throughputRatio.toFixed(2).padStart(14)}  ${row.mainCpuRatio.toFixed(2).padStart(20)}   (pool ${row.poolReqPerS.toFixed(0)} req/s ${row.poolMainUs.toFixed(0)} µs, off ${row.offReqPerS.toFixed(0)} req/s ${row.offMainUs.toFixed(0)} µs)`,
+      );
+    }
+  } finally {
+    await on.stop();
+    await off.stop();
+  }
+  writeResults('json-decode-threshold.json', {
+    concurrency: CONCURRENCY,
+    rounds: ROUNDS,
+    seconds: SECONDS,
+    rows,
+  });
+}
+
+function writeResults(file: string, data: unknown): void {
+  const dir = join(ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, file),
+    `${JSON.stringify({ date: new Date().toISOString(), ...(data as object) }, null, 2)}\n`,
+  );
+}
+
+buildExampleRepository();
+const repository = writeRepository();
+try {
+  if (process.argv.includes('--threshold')) await threshold(repository);
+  else await comparison(repository);
+} finally {
+  rmSync(repository, { recursive: true, force: true });
+}

@@ -1,0 +1,257 @@
+/**
+ * The pool of worker threads that decode large JSON inference bodies off the main thread, shared
+ * by every model of an HTTP frontend. A body goes to the thread holding the fewest bytes, its
+ * ArrayBuffer transferred; the decoded request comes back with its tensors' buffers transferred.
+ * The bytes the pool holds are bounded (503 + Retry-After past the bound), threads start at the
+ * first body, and a thread that dies fails its bodies with 503 and is replaced at the next one.
+ * Which bodies come here is the exchange's choice (minBytes); decoding rules are protocol's.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { internal, invalidArg, ServerError, unavailable } from '../../common/errors.js';
+import type { DecodedHttpInferRequest } from '../../protocol/index.js';
+import { nonNegative } from './http-limits.js';
+import type { JsonDecodeJob, JsonDecodeReply } from './json-decode-messages.js';
+
+/**
+ * Default smallest JSON part (bytes) decoded in the pool: below it the hand-off (two messages and
+ * a thread switch, ~0.1 ms) costs about what decoding saves (bench:json, BENCHMARKS.md).
+ */
+export const DEFAULT_JSON_DECODE_MIN_BYTES = 32 * 1024;
+
+/** Most threads the default pool size takes, however many cores there are. */
+export const MAX_DEFAULT_JSON_DECODE_THREADS = 4;
+
+/** Seconds a client refused by a full or failed pool is told to wait (`Retry-After`). */
+export const JSON_DECODE_RETRY_AFTER_S = 1;
+
+/** The default pool size: one thread per core, at most MAX_DEFAULT_JSON_DECODE_THREADS. */
+export function defaultJsonDecodeThreads(): number {
+  return Math.max(1, Math.min(MAX_DEFAULT_JSON_DECODE_THREADS, availableParallelism()));
+}
+
+/** Options of the decode pool (HttpFrontendOptions carries them). */
+export interface JsonDecodePoolOptions {
+  /** Worker threads [--http-json-decode-threads]; default (and -1) defaultJsonDecodeThreads(); 0 = no pool. */
+  jsonDecodeThreads?: number;
+  /** Smallest JSON part, bytes, decoded in the pool [--http-json-decode-min-bytes]; default DEFAULT_JSON_DECODE_MIN_BYTES. */
+  jsonDecodeMinBytes?: number;
+  /** Most body bytes the pool holds at once [--http-json-decode-max-bytes]; default (and 0) 2 × --http-max-input-size. */
+  jsonDecodeMaxBytes?: number;
+}
+
+/** The resolved pool settings. */
+export interface ResolvedJsonDecodePool {
+  /** Worker threads; 0 = every body is decoded on the main thread. */
+  readonly threads: number;
+  /** Smallest JSON part, bytes, decoded in the pool. */
+  readonly minBytes: number;
+  /** Most body bytes the pool holds at once. */
+  readonly maxBytes: number;
+}
+
+/** Validates and defaults the pool options; `maxInputSizeBytes` is --http-max-input-size. */
+export function resolveJsonDecodePool(
+  options: JsonDecodePoolOptions,
+  maxInputSizeBytes: number,
+): ResolvedJsonDecodePool {
+  const requested = options.jsonDecodeThreads ?? -1;
+  const threads =
+    requested === -1 ? defaultJsonDecodeThreads() : nonNegative('--http-json-decode-threads', requested);
+  const minBytes = nonNegative(
+    '--http-json-decode-min-bytes',
+    options.jsonDecodeMinBytes ?? DEFAULT_JSON_DECODE_MIN_BYTES,
+  );
+  const maxBytes =
+    nonNegative('--http-json-decode-max-bytes', options.jsonDecodeMaxBytes ?? 0) || 2 * maxInputSizeBytes;
+  if (maxBytes < maxInputSizeBytes) {
+    throw invalidArg(
+      'ERR_BAD_HTTP_LIMIT',
+      `--http-json-decode-max-bytes must be >= --http-max-input-size: received ${maxBytes} < ${maxInputSizeBytes}`,
+    );
+  }
+  return { threads, minBytes, maxBytes };
+}
+
+/** Receives the outcome of one body: exactly one of the two is called, once. */
+export interface JsonDecodeSink {
+  /** The body decoded; its tensors' bytes are now owned by the main thread. */
+  onDecoded(request: DecodedHttpInferRequest): void;
+  /** Decoding refused the body (same error as the main thread's decoder) or its thread died (503). */
+  onDecodeError(err: ServerError): void;
+}
+
+/** The compiled worker entry: next to this module, or under dist/ when running from sources. */
+function decodeWorkerUrl(): URL {
+  const sibling = new URL('./json-decode-worker.js', import.meta.url);
+  const path = fileURLToPath(sibling);
+  if (existsSync(path)) return sibling;
+  const marker = '/src/frontends/http/';
+  const at = path.lastIndexOf(marker);
+  const compiled = at < 0 ? path : `${path.slice(0, at)}/dist${path.slice(at)}`;
+  if (existsSync(compiled)) return pathToFileURL(compiled);
+  throw internal(
+    'ERR_WORKER_NOT_BUILT',
+    `Cannot find the JSON decode worker script "${path}" nor "${compiled}": run "npm run build"`,
+  );
+}
+
+/** A body in a thread: whom to answer and how many bytes it holds. */
+class PendingDecode {
+  constructor(
+    readonly sink: JsonDecodeSink,
+    readonly bytes: number,
+  ) {}
+}
+
+/** One worker thread and the bodies it holds. */
+class DecodeThread {
+  readonly worker: Worker;
+  readonly pending = new Map<number, PendingDecode>();
+  heldBytes = 0;
+  /** The uncaught error that killed the thread, if any (named in the 503). */
+  failure: Error | null = null;
+
+  constructor(url: URL) {
+    this.worker = new Worker(url);
+    // Idle threads must not keep the process alive; the HTTP server does that.
+    this.worker.unref();
+  }
+}
+
+/** The pool. */
+export class JsonDecodePool {
+  /** The resolved settings. */
+  readonly settings: ResolvedJsonDecodePool;
+  /** Body bytes held by the threads now (of settings.maxBytes). */
+  heldBytes: number;
+  private readonly slots: (DecodeThread | null)[];
+  private url: URL | null;
+  private nextId: number;
+  private closed: boolean;
+
+  constructor(settings: ResolvedJsonDecodePool) {
+    this.settings = settings;
+    this.heldBytes = 0;
+    this.slots = new Array<DecodeThread | null>(settings.threads).fill(null);
+    this.url = null;
+    this.nextId = 1;
+    this.closed = false;
+  }
+
+  /** Bodies being decoded now. */
+  get pendingDecodes(): number {
+    let n = 0;
+    for (const t of this.slots) if (t !== null) n += t.pending.size;
+    return n;
+  }
+
+  /** The running worker threads (diagnostics and tests). */
+  get workers(): readonly Worker[] {
+    const list: Worker[] = [];
+    for (const t of this.slots) if (t !== null) list.push(t.worker);
+    return list;
+  }
+
+  /**
+   * Sends `body` to the least loaded thread; `sink` hears the outcome. The body's ArrayBuffer is
+   * transferred (copied first when `body` does not own all of it): the caller must not read
+   * `body` afterwards. Throws UNAVAILABLE (ERR_JSON_DECODE_BUSY, Retry-After) when the pool
+   * holds too many bytes to take it.
+   */
+  decode(body: Uint8Array, headerLength: number | undefined, modelName: string, sink: JsonDecodeSink): void {
+    const bytes = body.length;
+    if (this.closed || this.heldBytes + bytes > this.settings.maxBytes) {
+      throw unavailable(
+        'ERR_JSON_DECODE_BUSY',
+        `Cannot decode a ${bytes}-byte JSON request body now: ${this.heldBytes} of ${this.settings.maxBytes} bytes are being decoded (--http-json-decode-max-bytes)`,
+        JSON_DECODE_RETRY_AFTER_S,
+      );
+    }
+    const thread = this.leastLoaded();
+    const id = this.nextId++;
+    const owned =
+      body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : new Uint8Array(body);
+    const job: JsonDecodeJob = { id, body: owned, headerLength, modelName };
+    thread.pending.set(id, new PendingDecode(sink, bytes));
+    thread.heldBytes += bytes;
+    this.heldBytes += bytes;
+    thread.worker.postMessage(job, [owned.buffer as ArrayBuffer]);
+  }
+
+  /** Stops the threads; bodies still in them are answered 503. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const running = this.workers;
+    await Promise.all(running.map((w) => w.terminate()));
+  }
+
+  private leastLoaded(): DecodeThread {
+    let best = -1;
+    let bestBytes = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < this.slots.length; i++) {
+      const t = this.slots[i]!;
+      // A free slot (never started, or its thread died) is the least loaded of all.
+      if (t === null) {
+        best = i;
+        break;
+      }
+      if (t.heldBytes < bestBytes) {
+        best = i;
+        bestBytes = t.heldBytes;
+      }
+    }
+    return this.slots[best] ?? this.start(best);
+  }
+
+  private start(slot: number): DecodeThread {
+    this.url ??= decodeWorkerUrl();
+    const thread = new DecodeThread(this.url);
+    this.slots[slot] = thread;
+    thread.worker.on('message', (reply: JsonDecodeReply) => this.onReply(thread, reply));
+    thread.worker.on('error', (err: Error) => {
+      thread.failure = err;
+    });
+    thread.worker.on('exit', (code: number) => this.onExit(slot, thread, code));
+    return thread;
+  }
+
+  private onReply(thread: DecodeThread, reply: JsonDecodeReply): void {
+    const pending = thread.pending.get(reply.id);
+    if (pending === undefined) return;
+    thread.pending.delete(reply.id);
+    thread.heldBytes -= pending.bytes;
+    this.heldBytes -= pending.bytes;
+    const e = reply.error;
+    if (e === null) pending.sink.onDecoded(reply.request!);
+    else
+      pending.sink.onDecodeError(
+        new ServerError(e.status, e.code, e.message, { retryAfterS: e.retryAfterS }),
+      );
+  }
+
+  /** A thread ended (crash, out of memory, terminate): its bodies are answered 503, its slot freed. */
+  private onExit(slot: number, thread: DecodeThread, code: number): void {
+    if (this.slots[slot] === thread) this.slots[slot] = null;
+    if (thread.pending.size === 0) return;
+    const why = this.closed
+      ? 'the server is shutting down'
+      : thread.failure !== null
+        ? `it failed with ${(thread.failure as NodeJS.ErrnoException).code ?? thread.failure.name}`
+        : `it exited with code ${code}`;
+    const error = unavailable(
+      'ERR_JSON_DECODE_WORKER',
+      `Cannot decode the JSON request body: its decode thread stopped before answering (${why})`,
+      JSON_DECODE_RETRY_AFTER_S,
+    );
+    const pending = [...thread.pending.values()];
+    thread.pending.clear();
+    for (const p of pending) {
+      this.heldBytes -= p.bytes;
+      p.sink.onDecodeError(error);
+    }
+    thread.heldBytes = 0;
+  }
+}

@@ -6,7 +6,7 @@
  * turns worker crashes, timeouts and closes into ServerErrors. It never loads or runs
  * a model itself; the worker entry (see worker-runtime.ts) does.
  */
-import { ServerError, Status } from '../common/errors.js';
+import { reviveServerError, ServerError, Status } from '../common/errors.js';
 import type { ModelConfig } from '../config/model-config.js';
 import type { Tensor } from '../protocol/tensor.js';
 import type {
@@ -654,7 +654,7 @@ export class WorkerInstance implements BackendInstance {
 
   /** An ERROR: fails the load (id -1) or the execution's sink (the oldest in flight). */
   private onError(msg: ErrorMessage): void {
-    const error = new ServerError(msg.status, msg.code, msg.message);
+    const error = reviveServerError(msg.status, msg.code, msg.message);
     if (msg.id === -1) {
       if (this.state === State.STARTING) this.failStart(error);
       return;
@@ -706,7 +706,7 @@ export class WorkerInstance implements BackendInstance {
     const open = this.openExecutions.get(msg.id);
     if (open === undefined || open.open[msg.index] !== 1) return;
     const error =
-      msg.error === null ? null : new ServerError(msg.error.status, msg.error.code, msg.error.message);
+      msg.error === null ? null : reviveServerError(msg.error.status, msg.error.code, msg.error.message);
     const final = msg.final || error !== null;
     let outputs: Tensor[] | null = null;
     if (msg.buffer !== null && error === null) outputs = unpackTensors(msg.buffer, msg.byteLength).tensors;
@@ -769,7 +769,7 @@ export class WorkerInstance implements BackendInstance {
       this.failStart(
         new ServerError(
           Status.INTERNAL,
-          'ERR_MODEL_LOAD',
+          'ERR_INSTANCE_LOAD',
           `Cannot load model "${this.modelName}" on instance "${this.name}": the worker stopped (${reason})`,
         ),
       );

@@ -124,9 +124,8 @@ export class JsModelRuntime {
       this.model = model;
       port.postMessage({ type: MessageType.READY, metadata: null } satisfies ReadyMessage);
     } catch (err) {
-      const e = toWorkerError(err, where);
-      if (e.code === 'ERR_MODEL') e.code = 'ERR_MODEL_LOAD';
-      postError(-1, e, null);
+      // The loader reports any failure here as ERR_MODEL_LOAD; the model's own code stays in the cause.
+      postError(-1, toWorkerError(err, where), null);
     }
   }
 

@@ -168,7 +168,7 @@ export class SequenceBatch implements ExecutionSink {
           if (states.length > 0) {
             throw new ServerError(
               Status.INTERNAL,
-              'ERR_SEQUENCE_STATE_CONFIG',
+              'ERR_SEQUENCE_STATE_BACKEND',
               'Implicit state needs a backend that answers for the whole batch (ONNX Runtime)',
             );
           }

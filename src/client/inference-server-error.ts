@@ -20,7 +20,7 @@ export const ClientErrorCode = {
   TIMEOUT: 'ERR_CLIENT_TIMEOUT',
   /** The connection failed (refused, reset, DNS) or the client is closed. */
   CONNECTION: 'ERR_CLIENT_CONNECTION',
-} as const;
+} as const satisfies Readonly<Record<string, ErrorCode>>;
 
 /** One of the client error codes. */
 export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];

@@ -21,7 +21,11 @@ export interface ErrorCodeEntry {
 
 /** Every error code with its status, sorted by code. */
 export const ERROR_CODES = {
-  ERR_BACKEND: { status: 'INTERNAL', description: 'Cannot start the sequence: <why>' },
+  ERR_BACKEND: {
+    status: 'INTERNAL',
+    description:
+      'A backend failed a request: no response for it, a failed decode or sampling step, or a sequence it cannot start',
+  },
   ERR_BACKEND_CONFIG: {
     status: 'INVALID_ARG',
     description: 'Unknown --backend-config key "<key>" for backend "javascript": allowed <…>',
@@ -51,7 +55,11 @@ export const ERROR_CODES = {
     status: 'INVALID_ARG',
     description: '<flag> must be a non-negative integer: received <value>',
   },
-  ERR_BAD_JSON: { status: 'INVALID_ARG', description: 'Trace setting request must be a JSON object' },
+  ERR_BAD_JSON: {
+    status: 'INVALID_ARG',
+    description:
+      "A control request's body (repository, shared memory, trace, logging) is not valid JSON or not a JSON object",
+  },
   ERR_BAD_METRICS_CONFIG: {
     status: 'INVALID_ARG',
     description: "--metrics-config <key> takes true or false: received '<text>'",
@@ -79,7 +87,7 @@ export const ERROR_CODES = {
   },
   ERR_BINARY_SIZE: {
     status: 'INVALID_ARG',
-    description: 'Binary tensor sizes do not match the shape or the bytes after the JSON header.',
+    description: 'Binary tensor sizes do not match the shape or the bytes after the JSON header',
   },
   ERR_BLS_DECOUPLED: {
     status: 'INVALID_ARG',
@@ -106,7 +114,7 @@ export const ERROR_CODES = {
   },
   ERR_BYTES_TENSOR: {
     status: 'INVALID_ARG',
-    description: "A BYTES tensor's length prefixes do not match its bytes or its element count.",
+    description: "A BYTES tensor's length prefixes do not match its bytes or its element count",
   },
   ERR_CACHE_CONFIG: {
     status: 'INVALID_ARG',
@@ -125,27 +133,27 @@ export const ERROR_CODES = {
   },
   ERR_CLASSIFICATION_DATATYPE: {
     status: 'INVALID_ARG',
-    description: 'Classification was asked of an output whose datatype has no order (BOOL, BYTES).',
+    description: 'Classification was asked of an output whose datatype has no order (BOOL, BYTES)',
   },
   ERR_CLIENT_BAD_RESPONSE: {
     status: 'INTERNAL',
-    description: "The server's answer could not be parsed (not KServe v2, truncated, bad binary sizes).",
+    description: "The server's answer could not be parsed (not KServe v2, truncated, bad binary sizes)",
   },
   ERR_CLIENT_CANCELLED: {
     status: 'CANCELLED',
-    description: 'The call was cancelled through its AbortSignal (or the stream was cancelled).',
+    description: 'The call was cancelled through its AbortSignal (or the stream was cancelled)',
   },
   ERR_CLIENT_CONNECTION: {
     status: 'UNAVAILABLE',
-    description: 'The connection failed (refused, reset, DNS) or the client is closed.',
+    description: 'The connection failed (refused, reset, DNS) or the client is closed',
   },
   ERR_CLIENT_INVALID_INPUT: {
     status: 'INVALID_ARG',
-    description: "A tensor or option failed the client's checks before anything was sent.",
+    description: "A tensor or option failed the client's checks before anything was sent",
   },
   ERR_CLIENT_TIMEOUT: {
     status: 'UNAVAILABLE',
-    description: "The call's `timeoutMs` deadline passed before the answer arrived.",
+    description: "The call's `timeoutMs` deadline passed before the answer arrived",
   },
   ERR_CONFIG_PRIORITY_LEVEL: {
     status: 'INVALID_ARG',
@@ -181,7 +189,7 @@ export const ERROR_CODES = {
   },
   ERR_DUPLICATE_TENSOR: {
     status: 'INVALID_ARG',
-    description: 'Two inputs (or two requested outputs) share a name.',
+    description: 'Two inputs (or two requested outputs) share a name',
   },
   ERR_EMPTY_PROMPT: { status: 'INVALID_ARG', description: "The prompt of model '<modelName>' is empty" },
   ERR_ENSEMBLE: {
@@ -190,7 +198,7 @@ export const ERROR_CODES = {
   },
   ERR_ENSEMBLE_DEPENDENCY: {
     status: 'INVALID_ARG',
-    description: "ensemble '<name>' depends on <…>, which <…> not available",
+    description: "ensemble '<name>' depends on models that are not available: <names>",
   },
   ERR_ENSEMBLE_OUTPUT: {
     status: 'INTERNAL',
@@ -244,7 +252,7 @@ export const ERROR_CODES = {
   },
   ERR_HEADER_LENGTH: {
     status: 'INVALID_ARG',
-    description: '`Inference-Header-Content-Length` is negative, not an integer or larger than the body.',
+    description: '`Inference-Header-Content-Length` is negative, not an integer or larger than the body',
   },
   ERR_HTTP_HEADERS_TOO_LARGE: {
     status: 'INVALID_ARG',
@@ -264,15 +272,15 @@ export const ERROR_CODES = {
   ERR_INPUT_CONTENT: {
     status: 'INVALID_ARG',
     description:
-      'An input sets none, or more than one, of `data`, `binary_data_size`, `shared_memory_region`.',
+      'An input sets none, or more than one, of `data`, `binary_data_size`, `shared_memory_region`',
   },
   ERR_INPUT_DATATYPE: {
     status: 'INVALID_ARG',
-    description: 'An input names a datatype that does not exist.',
+    description: 'An input names a datatype that does not exist',
   },
   ERR_INPUT_FIELD: {
     status: 'INVALID_ARG',
-    description: 'An input lacks `name`, `datatype` or `shape`, or one of them has the wrong type.',
+    description: 'An input lacks `name`, `datatype` or `shape`, or one of them has the wrong type',
   },
   ERR_INPUT_NUMERIC_TEXT: {
     status: 'INVALID_ARG',
@@ -281,7 +289,7 @@ export const ERROR_CODES = {
   },
   ERR_INPUT_SHAPE: {
     status: 'INVALID_ARG',
-    description: 'An input shape holds a negative or non-integer dimension.',
+    description: 'An input shape holds a negative or non-integer dimension',
   },
   ERR_INSTANCE_ABORTED: {
     status: 'INTERNAL',
@@ -320,7 +328,8 @@ export const ERROR_CODES = {
   },
   ERR_INVALID_CONFIG: {
     status: 'INVALID_ARG',
-    description: 'parameters["<key>"] must be <allowed>: received "<value>"',
+    description:
+      "A model config breaks the schema or Triton's rules, or does not match its model file: the message names the field, the received and the allowed values",
   },
   ERR_INVALID_PARAMETER: {
     status: 'INVALID_ARG',
@@ -329,15 +338,15 @@ export const ERROR_CODES = {
   },
   ERR_JSON_DATA: {
     status: 'INVALID_ARG',
-    description: "JSON `data` holds a value of the wrong type or out of the datatype's range.",
+    description: "JSON `data` holds a value of the wrong type or out of the datatype's range",
   },
   ERR_JSON_DATA_SHAPE: {
     status: 'INVALID_ARG',
-    description: 'JSON `data` holds a different number of elements than the shape needs.',
+    description: 'JSON `data` holds a different number of elements than the shape needs',
   },
   ERR_JSON_DATA_UNSUPPORTED: {
     status: 'INVALID_ARG',
-    description: 'FP16 / BF16 tensors cannot travel as JSON.',
+    description: 'FP16 / BF16 tensors cannot travel as JSON',
   },
   ERR_JS_SPLIT_BATCH: {
     status: 'INTERNAL',
@@ -504,11 +513,11 @@ export const ERROR_CODES = {
   },
   ERR_OUTPUT_FIELD: {
     status: 'INVALID_ARG',
-    description: 'A requested output lacks a name or has malformed parameters.',
+    description: 'A requested output lacks a name or has malformed parameters',
   },
   ERR_OUTPUT_SIZE: {
     status: 'INTERNAL',
-    description: "An output tensor's bytes do not match its shape (a server-side bug; INTERNAL).",
+    description: "An output tensor's bytes do not match its shape (a server-side bug)",
   },
   ERR_OVERRIDE_PATH: {
     status: 'INVALID_ARG',
@@ -534,7 +543,7 @@ export const ERROR_CODES = {
   },
   ERR_PARAMETER: {
     status: 'INVALID_ARG',
-    description: 'A request, input or output parameter has a bad value or a reserved name.',
+    description: 'A request, input or output parameter has a bad value or a reserved name',
   },
   ERR_PERF_ABORTED: { status: 'CANCELLED', description: "Measurement of model '<model>' was aborted" },
   ERR_PERF_BATCH_SIZE: {
@@ -600,14 +609,14 @@ export const ERROR_CODES = {
   },
   ERR_RAW_INPUT: {
     status: 'INVALID_ARG',
-    description: "A raw (header-less) binary request cannot be mapped onto the model's single input.",
+    description: "A raw (header-less) binary request cannot be mapped onto the model's single input",
   },
   ERR_REQUEST_FIELD: {
     status: 'INVALID_ARG',
-    description: 'A top-level request field (`id`, `inputs`, `outputs`, `parameters`) has the wrong type.',
+    description: 'A top-level request field (`id`, `inputs`, `outputs`, `parameters`) has the wrong type',
   },
-  ERR_REQUEST_JSON: { status: 'INVALID_ARG', description: 'The JSON header does not parse.' },
-  ERR_REQUEST_UTF8: { status: 'INVALID_ARG', description: 'The JSON header is not valid UTF-8.' },
+  ERR_REQUEST_JSON: { status: 'INVALID_ARG', description: 'The JSON header does not parse' },
+  ERR_REQUEST_UTF8: { status: 'INVALID_ARG', description: 'The JSON header is not valid UTF-8' },
   ERR_RESTRICTED_API: {
     status: 'INVALID_ARG',
     description: "<flag> takes <api>[,<api>...]:<key>=<value>: received '<text>'",
@@ -684,7 +693,7 @@ export const ERROR_CODES = {
   },
   ERR_SHARED_MEMORY_PARAMS: {
     status: 'INVALID_ARG',
-    description: 'Shared-memory parameters are incomplete or combined with inline data.',
+    description: 'Shared-memory parameters are incomplete or combined with inline data',
   },
   ERR_SHARED_MEMORY_UNSUPPORTED: {
     status: 'INVALID_ARG',
@@ -847,7 +856,11 @@ export const ERROR_CODES = {
     status: 'INVALID_ARG',
     description: 'Unknown platform "<platform>" for model "<model>": available <value>',
   },
-  ERR_UNPACK: { status: 'INTERNAL', description: 'Cannot unpack a tensor name: corrupt packed buffer' },
+  ERR_UNPACK: {
+    status: 'INTERNAL',
+    description:
+      'Cannot unpack tensor "<name>": corrupt packed buffer (between the main thread and a worker)',
+  },
   ERR_UNSUPPORTED_ACCELERATOR: {
     status: 'UNSUPPORTED',
     description:

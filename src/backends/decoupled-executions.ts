@@ -4,7 +4,7 @@
  * execution returned; this table routes them to the execution's sink and fails the requests left
  * open when the instance dies. Main thread; WorkerInstance owns one per decoupled instance.
  */
-import { ServerError } from '../common/errors.js';
+import { reviveServerError, type ServerError } from '../common/errors.js';
 import type { Tensor } from '../protocol/tensor.js';
 import type { BackendLogger, ExecutionSink } from './backend.js';
 import { type ResponseMessage, unpackTensors } from './worker-protocol.js';
@@ -60,7 +60,7 @@ export class DecoupledExecutions {
     const open = this.byId.get(msg.id);
     if (open === undefined || open.open[msg.index] !== 1) return;
     const error =
-      msg.error === null ? null : new ServerError(msg.error.status, msg.error.code, msg.error.message);
+      msg.error === null ? null : reviveServerError(msg.error.status, msg.error.code, msg.error.message);
     const final = msg.final || error !== null;
     let outputs: Tensor[] | null = null;
     if (msg.buffer !== null && error === null) outputs = unpackTensors(msg.buffer, msg.byteLength).tensors;

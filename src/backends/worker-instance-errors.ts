@@ -14,7 +14,7 @@ export interface InstanceNames {
 export function workerStoppedWhileLoading(i: InstanceNames, reason: string): ServerError {
   return new ServerError(
     Status.INTERNAL,
-    'ERR_MODEL_LOAD',
+    'ERR_INSTANCE_LOAD',
     `Cannot load model "${i.modelName}" on instance "${i.name}": the worker stopped (${reason})`,
   );
 }

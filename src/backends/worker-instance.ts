@@ -6,7 +6,7 @@
  * picks RingTransport or MessageTransport once, at load. It never loads or runs a model itself;
  * the worker entry (worker-runtime.ts) does. The picture of the whole layer is in README.md here.
  */
-import { ServerError, Status } from '../common/errors.js';
+import { reviveServerError, ServerError, Status } from '../common/errors.js';
 import type { Tensor } from '../protocol/tensor.js';
 import type {
   BackendInstance,
@@ -245,7 +245,7 @@ export class WorkerInstance implements BackendInstance, TransportOwner {
     if (this.state !== State.BUSY || msg.id !== this.inFlight.oldestId) return;
     if (msg.type === MessageType.ERROR) {
       this.decoupled?.delete(msg.id);
-      this.safeCall(this.takeSink(), null, new ServerError(msg.status, msg.code, msg.message));
+      this.safeCall(this.takeSink(), null, reviveServerError(msg.status, msg.code, msg.message));
       return;
     }
     const sink = this.takeSink();
@@ -278,7 +278,7 @@ export class WorkerInstance implements BackendInstance, TransportOwner {
       case MessageType.ERROR:
         if (msg.id === -1) {
           if (this.state === State.STARTING)
-            this.failStart(new ServerError(msg.status, msg.code, msg.message));
+            this.failStart(reviveServerError(msg.status, msg.code, msg.message));
         } else this.transport.onAnswerMessage(msg);
         return;
       case MessageType.RESPONSE:

@@ -12,7 +12,7 @@
  *   per name:   [u32 nameBytes][u32 0][name utf8, padded to 8]
  *   data:       tensor 0 bytes, padded to 8 | tensor 1 bytes, padded to 8 | ...
  */
-import { internal, type Status } from '../common/errors.js';
+import { type ErrorCode, internal, type Status } from '../common/errors.js';
 import type { ModelConfig } from '../config/model-config.js';
 import { DATATYPES, type DataType } from '../protocol/datatypes.js';
 import type { Tensor } from '../protocol/tensor.js';
@@ -148,7 +148,7 @@ export interface WorkerError {
   /** Triton status. */
   status: Status;
   /** Stable `ERR_*` code. */
-  code: string;
+  code: ErrorCode;
   /** Message. */
   message: string;
 }
@@ -218,7 +218,7 @@ export interface ErrorMessage {
   /** Triton status of the error. */
   status: Status;
   /** Stable `ERR_*` code. */
-  code: string;
+  code: ErrorCode;
   /** Error message. */
   message: string;
   /** The execution's input buffer, handed back for reuse, or null. */

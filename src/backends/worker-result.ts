@@ -3,7 +3,7 @@
  * carries and, for per-request answers (JavaScript models), each request's tensors or error.
  */
 import { hrtimeToClockNs } from '../common/clock.js';
-import { ServerError, Status } from '../common/errors.js';
+import { reviveServerError, ServerError, Status } from '../common/errors.js';
 import type { Tensor } from '../protocol/tensor.js';
 import type { ExecutionResult } from './backend.js';
 import type { ResultMessage } from './worker-protocol.js';
@@ -38,7 +38,7 @@ export function splitPerRequest(tensors: Tensor[], msg: ResultMessage): (Tensor[
       answers[i] =
         e === undefined
           ? new ServerError(Status.INTERNAL, 'ERR_BACKEND', 'Backend gave no response')
-          : new ServerError(e.status, e.code, e.message);
+          : reviveServerError(e.status, e.code, e.message);
     } else {
       answers[i] = tensors.slice(at, at + n);
       at += n;

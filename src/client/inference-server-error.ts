@@ -4,7 +4,7 @@
  * a stable `ERR_*` code, the HTTP status or gRPC code when a server answered, and the server's
  * message verbatim. Building the error from a transport answer is done by the transports.
  */
-import { ServerError, Status } from '../common/errors.js';
+import { type ErrorCode, ServerError, Status, type StatusAndCode } from '../common/errors.js';
 
 /** Stable codes of errors raised by the client itself (server errors use ERR_SERVER_RESPONSE). */
 export const ClientErrorCode = {
@@ -20,7 +20,7 @@ export const ClientErrorCode = {
   TIMEOUT: 'ERR_CLIENT_TIMEOUT',
   /** The connection failed (refused, reset, DNS) or the client is closed. */
   CONNECTION: 'ERR_CLIENT_CONNECTION',
-} as const;
+} as const satisfies Readonly<Record<string, ErrorCode>>;
 
 /** One of the client error codes. */
 export type ClientErrorCode = (typeof ClientErrorCode)[keyof typeof ClientErrorCode];
@@ -46,8 +46,10 @@ export class InferenceServerError extends ServerError {
   /** Id of the request the error answers ('' when unknown). */
   readonly requestId: string;
 
-  constructor(status: Status, code: string, message: string, details: InferenceServerErrorDetails = {}) {
-    super(status, code, message, { cause: details.cause });
+  /** `status` must be the code's own status (any status for ERR_SERVER_RESPONSE, the server's). */
+  constructor(...args: [...StatusAndCode, message: string, details?: InferenceServerErrorDetails]);
+  constructor(status: Status, code: ErrorCode, message: string, details: InferenceServerErrorDetails = {}) {
+    super(...([status, code] as StatusAndCode), message, { cause: details.cause });
     this.name = 'InferenceServerError';
     this.httpStatus = details.httpStatus;
     this.grpcCode = details.grpcCode;

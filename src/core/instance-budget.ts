@@ -50,7 +50,7 @@ export class InstanceBudget {
   /**
    * Reserves `count` instances for `model`.
    * @throws ServerError INVALID_ARG (ERR_INSTANCE_LIMIT) past the per-model bound (the config is wrong);
-   *   UNAVAILABLE (ERR_INSTANCE_LIMIT) past the server-wide bound (others hold the room)
+   *   UNAVAILABLE (ERR_SERVER_INSTANCE_LIMIT) past the server-wide bound (others hold the room)
    */
   reserve(model: string, count: number): void {
     if (count > this.maxPerModel) {
@@ -61,7 +61,7 @@ export class InstanceBudget {
     }
     if (this.used + count > this.maxTotal) {
       throw unavailable(
-        'ERR_INSTANCE_LIMIT',
+        'ERR_SERVER_INSTANCE_LIMIT',
         `instance_group asks for ${count} instances of '${model}' but only ${this.maxTotal - this.used} of ${this.maxTotal} remain on this server (--max-total-instances)`,
       );
     }

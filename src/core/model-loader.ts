@@ -118,16 +118,20 @@ export interface LoadedModel {
 
 /**
  * A load failure: INVALID_ARG ERR_MODEL_LOAD, except that a cause which is UNAVAILABLE (the
- * server has no room now, e.g. ERR_INSTANCE_LIMIT) keeps its status and code: retrying later can
- * succeed, which is what 503 tells a client.
+ * server has no room now, e.g. ERR_SERVER_INSTANCE_LIMIT) makes it UNAVAILABLE
+ * ERR_MODEL_LOAD_UNAVAILABLE: retrying later can succeed, which is what 503 tells a client.
  */
 function loadError(model: string, reason: string, cause?: unknown): ServerError {
-  const retryable = cause instanceof ServerError && cause.status === Status.UNAVAILABLE;
-  return new ServerError(
-    retryable ? Status.UNAVAILABLE : Status.INVALID_ARG,
-    retryable ? cause.code : 'ERR_MODEL_LOAD',
-    `failed to load '${model}': ${reason}`,
-    { cause },
+  const message = `failed to load '${model}': ${reason}`;
+  return cause instanceof ServerError && cause.status === Status.UNAVAILABLE
+    ? new ServerError(Status.UNAVAILABLE, 'ERR_MODEL_LOAD_UNAVAILABLE', message, { cause })
+    : new ServerError(Status.INVALID_ARG, 'ERR_MODEL_LOAD', message, { cause });
+}
+
+/** Whether `err` is already a load failure of loadError (wrapping it again would repeat the prefix). */
+function isLoadError(err: unknown): err is ServerError {
+  return (
+    err instanceof ServerError && (err.code === 'ERR_MODEL_LOAD' || err.code === 'ERR_MODEL_LOAD_UNAVAILABLE')
   );
 }
 
@@ -278,7 +282,7 @@ export async function loadModel(
       );
     }
   } catch (err) {
-    if (err instanceof ServerError && err.message.startsWith('failed to load')) throw err;
+    if (isLoadError(err)) throw err;
     throw loadError(source.name, (err as Error).message, err);
   }
   try {
@@ -320,7 +324,7 @@ export async function loadModel(
     }
   } catch (err) {
     await Promise.all(started.map((v) => v.unload()));
-    if (err instanceof ServerError && err.message.startsWith('failed to load')) throw err;
+    if (isLoadError(err)) throw err;
     throw loadError(source.name, (err as Error).message, err);
   }
   return { config, versions };

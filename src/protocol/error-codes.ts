@@ -1,8 +1,10 @@
 /**
  * The stable `ERR_*` codes raised by the protocol codecs (HTTP request decoding, JSON tensor data,
- * BYTES tensors, classification). One table so docs/errors.md can list them; the messages live at
- * the throw sites. Model-dependent errors (unknown input, shape vs config) are the core's codes.
+ * BYTES tensors, classification), by name; their statuses and docs are in the table of
+ * src/common/error-codes.ts. The messages live at the throw sites. Model-dependent errors
+ * (unknown input, shape vs config) are the core's codes.
  */
+import type { ErrorCode } from '../common/errors.js';
 
 /** Error codes of `src/protocol/`; every one is raised as a ServerError. */
 export const ProtocolErrorCode = {
@@ -46,7 +48,7 @@ export const ProtocolErrorCode = {
   CLASSIFICATION_DATATYPE: 'ERR_CLASSIFICATION_DATATYPE',
   /** An output tensor's bytes do not match its shape (a server-side bug; INTERNAL). */
   OUTPUT_SIZE: 'ERR_OUTPUT_SIZE',
-} as const;
+} as const satisfies Readonly<Record<string, ErrorCode>>;
 
 /** One of the protocol error codes. */
 export type ProtocolErrorCode = (typeof ProtocolErrorCode)[keyof typeof ProtocolErrorCode];

@@ -101,9 +101,8 @@ export async function loadJsModel(init: WorkerInit<JsWorkerOptions>): Promise<Lo
       finalize: model.finalize === undefined ? undefined : () => model.finalize!(),
     };
   } catch (err) {
-    const e = toWorkerError(err, where);
-    if (e.code === 'ERR_MODEL') e.code = 'ERR_MODEL_LOAD';
-    throw fromWorkerError(e);
+    // The loader reports any failure here as ERR_MODEL_LOAD; the model's own code stays in the cause.
+    throw fromWorkerError(toWorkerError(err, where));
   }
 }
 

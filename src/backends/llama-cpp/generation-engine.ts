@@ -12,6 +12,7 @@
  *          sample s0,s3,s5,s6 ─▶ STEP          (s7's next 244 tokens go into the next step)
  */
 
+import { type ErrorCode, isErrorCode } from '../../common/errors.js';
 import { FinishCode, type GenerationStart } from '../generation.js';
 import { IncrementalDetokenizer } from './incremental-detokenizer.js';
 import type { StepMessage } from './llama-protocol.js';
@@ -114,7 +115,7 @@ export class GenerationEngine {
         slotIndex,
         serial,
         slot.prompt.length > 0 ? slot.prompt.length : -1,
-        typeof e.code === 'string' && e.code.startsWith('ERR_') ? e.code : 'ERR_BACKEND',
+        isErrorCode(e.code) ? e.code : 'ERR_BACKEND',
         String(e.message ?? err),
       );
       this.flushIfIdle();
@@ -367,7 +368,7 @@ export class GenerationEngine {
     this.release(slot);
   }
 
-  private fail(slot: SequenceSlot, code: string, message: string): void {
+  private fail(slot: SequenceSlot, code: ErrorCode, message: string): void {
     if (slot.phase === SlotPhase.FREE) return;
     this.events.addError(slot.index, slot.serial, slot.prompt.length, code, message);
     this.release(slot);
@@ -401,7 +402,7 @@ export class GenerationEngine {
   }
 }
 
-function codedError(code: string, message: string): Error & { code: string } {
+function codedError(code: ErrorCode, message: string): Error & { code: ErrorCode } {
   return Object.assign(new Error(message), { code });
 }
 

@@ -5,7 +5,14 @@
  * request runs in which slot only to fail them if the worker dies. It never queues or decodes.
  */
 import { Worker } from 'node:worker_threads';
-import { ServerError, Status, unsupported } from '../../common/errors.js';
+import {
+  type ErrorCode,
+  reviveServerError,
+  ServerError,
+  Status,
+  statusOf,
+  unsupported,
+} from '../../common/errors.js';
 import type { BackendLogger, ExecutionBatch, ExecutionSink } from '../backend.js';
 import {
   FinishCode,
@@ -170,7 +177,7 @@ export class LlamaCppInstance implements GenerationInstance {
         this.logger(message.level, message.message);
         return;
       case LlamaMessageType.FAILED:
-        this.loadError = new ServerError(message.status, message.code, message.message);
+        this.loadError = reviveServerError(message.status, message.code, message.message);
         return;
     }
   }
@@ -185,7 +192,7 @@ export class LlamaCppInstance implements GenerationInstance {
       if (finish !== FinishCode.NONE && this.active[slot] === serial) this.active[slot] = 0;
       const error =
         finish === FinishCode.ERROR
-          ? new ServerError(errorStatus(step.errorCode[i]!), step.errorCode[i]!, step.errorMessage[i]!)
+          ? sequenceError(step.errorCode[i] as ErrorCode, step.errorMessage[i]!)
           : null;
       listener?.onSequenceEvent(
         this,
@@ -208,7 +215,7 @@ export class LlamaCppInstance implements GenerationInstance {
         this.loadError ??
           new ServerError(
             Status.INTERNAL,
-            'ERR_MODEL_LOAD',
+            'ERR_INSTANCE_LOAD',
             `The llama.cpp worker exited with code ${code} while loading`,
           ),
       );
@@ -236,7 +243,7 @@ export class LlamaCppInstance implements GenerationInstance {
   }
 }
 
-/** The status of a sequence error code: bad requests are INVALID_ARG, the rest INTERNAL. */
-function errorStatus(code: string): Status {
-  return code === 'ERR_BACKEND' ? Status.INTERNAL : Status.INVALID_ARG;
+/** A sequence's error from its step event, with its code's status (bad requests INVALID_ARG, the rest INTERNAL). */
+function sequenceError(code: ErrorCode, message: string): ServerError {
+  return reviveServerError(statusOf(code), code, message);
 }

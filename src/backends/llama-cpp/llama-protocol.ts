@@ -9,6 +9,7 @@
  *   main ──CANCEL(slot, serial)───────────────────▶ worker       worker ──STEP(events…)────▶ main  (one per step)
  *   main ──SHUTDOWN──────────────────────────────▶ worker        worker ──LOG / FAILED─────▶ main
  */
+import type { ErrorCode, Status } from '../../common/errors.js';
 import type { GenerationStart } from '../generation.js';
 
 /** Message kinds; main → worker below 10, worker → main from 10. */
@@ -112,7 +113,7 @@ export interface StepMessage {
   /** FinishCode of each event. */
   readonly finish: Uint8Array;
   /** Error code of ERROR events, else ''. */
-  readonly errorCode: string[];
+  readonly errorCode: (ErrorCode | '')[];
   /** Error message of ERROR events, else ''. */
   readonly errorMessage: string[];
   /** Sequences decoded together in this step. */
@@ -132,9 +133,9 @@ export interface LogMessage {
 export interface FailedMessage {
   readonly type: typeof LlamaMessageType.FAILED;
   /** Status of the ServerError to raise (`UNAVAILABLE` for a missing GPU, else `INTERNAL`). */
-  readonly status: 'UNAVAILABLE' | 'INTERNAL' | 'INVALID_ARG';
+  readonly status: Status;
   /** Its code. */
-  readonly code: string;
+  readonly code: ErrorCode;
   /** Its message. */
   readonly message: string;
 }

@@ -8,11 +8,11 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Llama, LlamaContext, LlamaModel, Token } from 'node-llama-cpp';
+import type { StatusAndCode } from '../../common/errors.js';
 import { chatWrapperOf, renderChatPrompt } from './chat-prompt.js';
 import { type EngineBindings, GenerationEngine } from './generation-engine.js';
 import { findGgufCorruption, type GgufChecks } from './gguf-structure.js';
 import {
-  type FailedMessage,
   type FromWorkerMessage,
   LlamaMessageType,
   type LlamaWorkerOptions,
@@ -54,7 +54,7 @@ function log(level: LogMessage['level'], message: string): void {
   send({ type: LlamaMessageType.LOG, level, message });
 }
 
-function failed(status: FailedMessage['status'], code: string, message: string): void {
+function failed(...[status, code, message]: [...StatusAndCode, message: string]): void {
   send({ type: LlamaMessageType.FAILED, status, code, message });
 }
 
@@ -207,7 +207,7 @@ async function main(): Promise<void> {
     await logsDelivered();
     failed(
       'INTERNAL',
-      'ERR_MODEL_LOAD',
+      'ERR_INSTANCE_LOAD',
       `Cannot load GGUF file '${options.displayPath}' of model "${options.modelName}": ${reasonOf(err)}`,
     );
     await llama.dispose();
@@ -238,7 +238,7 @@ async function main(): Promise<void> {
   } catch (err) {
     failed(
       'INTERNAL',
-      'ERR_MODEL_LOAD',
+      'ERR_INSTANCE_LOAD',
       `Cannot create a context of ${options.slots} sequences x ${contextLength} tokens for model "${options.modelName}": ${reasonOf(err)}`,
     );
     await model.dispose();
@@ -291,5 +291,5 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  failed('INTERNAL', 'ERR_MODEL_LOAD', `Cannot load model "${options.modelName}": ${reasonOf(err)}`);
+  failed('INTERNAL', 'ERR_INSTANCE_LOAD', `Cannot load model "${options.modelName}": ${reasonOf(err)}`);
 });

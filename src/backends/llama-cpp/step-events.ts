@@ -3,6 +3,7 @@
  * one STEP message the main thread receives for that step (parallel arrays, see llama-protocol.ts).
  * Events are appended in slot order as the engine walks its slots; nothing is sent from here.
  */
+import type { ErrorCode } from '../../common/errors.js';
 import { FinishCode } from '../generation.js';
 import { LlamaMessageType, type StepMessage } from './llama-protocol.js';
 
@@ -14,7 +15,7 @@ export class StepEvents {
   private tokens: number[] = [];
   private promptTokens: number[] = [];
   private finish: number[] = [];
-  private errorCode: string[] = [];
+  private errorCode: (ErrorCode | '')[] = [];
   private errorMessage: string[] = [];
 
   /** Events collected so far. */
@@ -42,7 +43,7 @@ export class StepEvents {
   }
 
   /** Adds a failed sequence's event. */
-  addError(slot: number, serial: number, promptTokens: number, code: string, message: string): void {
+  addError(slot: number, serial: number, promptTokens: number, code: ErrorCode, message: string): void {
     this.add(slot, serial, '', 0, promptTokens, FinishCode.ERROR);
     this.errorCode[this.errorCode.length - 1] = code;
     this.errorMessage[this.errorMessage.length - 1] = message;

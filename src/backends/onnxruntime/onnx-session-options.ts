@@ -170,7 +170,7 @@ export function resolveOnnxSessionPlan(context: InstanceContext): OnnxSessionPla
       );
     }
     throw invalidArg(
-      'ERR_UNSUPPORTED_ACCELERATOR',
+      'ERR_UNKNOWN_ACCELERATOR',
       `Unknown cpu_execution_accelerator "${acc.name}" of model "${model}": allowed "openvino"`,
     );
   }
@@ -184,7 +184,7 @@ export function resolveOnnxSessionPlan(context: InstanceContext): OnnxSessionPla
       Object.assign(providerOptions.cuda, acc.parameters ?? {});
     } else {
       throw invalidArg(
-        'ERR_UNSUPPORTED_ACCELERATOR',
+        'ERR_UNKNOWN_ACCELERATOR',
         `Unknown gpu_execution_accelerator "${acc.name}" of model "${model}": allowed "tensorrt", "cuda"`,
       );
     }

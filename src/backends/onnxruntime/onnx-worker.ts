@@ -88,7 +88,7 @@ function loadError(where: string, reason: string): ServerError {
   if (/File doesn't exist|No such file/i.test(reason)) {
     return new ServerError(Status.NOT_FOUND, 'ERR_MODEL_FILE_NOT_FOUND', `${where}: ${reason}`);
   }
-  return new ServerError(Status.INTERNAL, 'ERR_MODEL_LOAD', `${where}: ${reason}`);
+  return new ServerError(Status.INTERNAL, 'ERR_INSTANCE_LOAD', `${where}: ${reason}`);
 }
 
 function toTensorMetadata(meta: NativeValueMetadata): TensorMetadata {

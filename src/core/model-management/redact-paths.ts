@@ -7,7 +7,7 @@
  */
 import { realpathSync } from 'node:fs';
 import { sep } from 'node:path';
-import { ServerError } from '../../common/errors.js';
+import { reviveServerError, type ServerError } from '../../common/errors.js';
 
 function realOrSelf(path: string): string {
   try {
@@ -31,7 +31,7 @@ export function redactRoot(message: string, root: string): string {
 export function redactServerError(error: ServerError, root: string): ServerError {
   const message = redactRoot(error.message, root);
   if (message === error.message) return error;
-  return new ServerError(error.status, error.code, message, {
+  return reviveServerError(error.status, error.code, message, {
     cause: error.cause,
     retryAfterS: error.retryAfterS,
   });

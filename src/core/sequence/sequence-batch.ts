@@ -180,7 +180,7 @@ export class SequenceBatch implements ExecutionSink {
     if (result.perRequest !== null) {
       throw new ServerError(
         Status.INTERNAL,
-        'ERR_SEQUENCE_STATE_CONFIG',
+        'ERR_SEQUENCE_STATE_BACKEND',
         'Implicit state needs a backend that answers for the whole batch (ONNX Runtime)',
       );
     }

@@ -2,7 +2,7 @@
  * The messages between JsonDecodePool and its worker threads (json-decode-worker.ts): one job per
  * body out, one reply per job back. Types only; both sides import them.
  */
-import type { Status } from '../../common/errors.js';
+import type { ErrorCode, Status } from '../../common/errors.js';
 import type { DecodedHttpInferRequest } from '../../protocol/index.js';
 
 /** A body to decode; `body` owns its ArrayBuffer, which is transferred to the worker. */
@@ -20,7 +20,7 @@ export interface JsonDecodeJob {
 /** A ServerError as fields (errors lose their class through postMessage). */
 export interface JsonDecodeErrorFields {
   readonly status: Status;
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly message: string;
   readonly retryAfterS: number | undefined;
 }

@@ -10,7 +10,13 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { internal, invalidArg, ServerError, unavailable } from '../../common/errors.js';
+import {
+  internal,
+  invalidArg,
+  reviveServerError,
+  type ServerError,
+  unavailable,
+} from '../../common/errors.js';
 import type { DecodedHttpInferRequest } from '../../protocol/index.js';
 import { nonNegative } from './http-limits.js';
 import type { JsonDecodeJob, JsonDecodeReply } from './json-decode-messages.js';
@@ -228,7 +234,7 @@ export class JsonDecodePool {
     if (e === null) pending.sink.onDecoded(reply.request!);
     else
       pending.sink.onDecodeError(
-        new ServerError(e.status, e.code, e.message, { retryAfterS: e.retryAfterS }),
+        reviveServerError(e.status, e.code, e.message, { retryAfterS: e.retryAfterS }),
       );
   }
 

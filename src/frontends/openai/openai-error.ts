@@ -5,7 +5,13 @@
  * the error event of a stream; nothing else.
  */
 import type { ServerResponse } from 'node:http';
-import { ServerError, Status, toServerError } from '../../common/errors.js';
+import {
+  type CodeWithStatus,
+  type ErrorCode,
+  ServerError,
+  Status,
+  toServerError,
+} from '../../common/errors.js';
 
 /** An OpenAI error body. */
 export interface OpenAiErrorBody {
@@ -25,7 +31,7 @@ export const OPENAI_ERROR_BY_STATUS: Readonly<Record<Status, { http: number; typ
 };
 
 /** OpenAI's `param` and `code` of the errors that name one. */
-const PARAM_BY_CODE: Readonly<Record<string, [param: string | null, code: string | null]>> = {
+const PARAM_BY_CODE: Readonly<Partial<Record<ErrorCode, [param: string | null, code: string | null]>>> = {
   ERR_UNKNOWN_MODEL: ['model', 'model_not_found'],
   ERR_MODEL_UNAVAILABLE: ['model', 'model_not_found'],
   ERR_PROMPT_TOO_LONG: ['messages', 'context_length_exceeded'],
@@ -41,7 +47,7 @@ export class OpenAiParamError extends ServerError {
   /** The offending request field. */
   readonly param: string;
 
-  constructor(param: string, message: string, code = 'ERR_OPENAI_REQUEST') {
+  constructor(param: string, message: string, code: CodeWithStatus<'INVALID_ARG'> = 'ERR_OPENAI_REQUEST') {
     super(Status.INVALID_ARG, code, message);
     this.param = param;
   }

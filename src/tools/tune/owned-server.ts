@@ -39,7 +39,7 @@ export function defaultServerEntry(): string {
   const compiled = `${fileURLToPath(import.meta.url).slice(0, at)}/dist/src/cli/main.js`;
   if (at >= 0 && existsSync(compiled)) return compiled;
   throw internal(
-    'ERR_TUNE_SERVER_START',
+    'ERR_TUNE_CLI_NOT_FOUND',
     `Cannot find the nereid CLI "${path}" nor "${compiled}": run "npm run build"`,
   );
 }

@@ -85,7 +85,7 @@ function backupPath(configPath: string): string {
     if (!existsSync(path)) return path;
   }
   throw internal(
-    'ERR_TUNE_WRITE_CONFIG',
+    'ERR_TUNE_CONFIG_BACKUP',
     `Cannot keep a backup of config.pbtxt: ${MAX_BACKUPS} backups (config.pbtxt.bak ... .bak.${MAX_BACKUPS - 1}) exist already; remove old ones`,
   );
 }

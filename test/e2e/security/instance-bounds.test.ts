@@ -48,7 +48,10 @@ describe('instance bounds', () => {
     await s.http.loadModel('alpha');
     const full = await rejection(s.http.loadModel('beta'));
     expect(full.httpStatus).toBe(503);
-    expect(full.message).toMatch(/only 2 of 5 remain on this server \(--max-total-instances\)/);
+    // Wrapped once as a load failure (ERR_MODEL_LOAD_UNAVAILABLE), never twice.
+    expect(full.message).toMatch(
+      /^failed to load 'beta': instance_group asks for \d+ instances of 'beta' but only 2 of 5 remain on this server \(--max-total-instances\)$/,
+    );
     // A reload of alpha to 2 instances holds 3 + 2 while it swaps: 5 of 5, allowed.
     await s.http.loadModel('alpha', {
       config: { backend: 'onnxruntime', instance_group: [{ kind: 'KIND_CPU', count: 2 }] },

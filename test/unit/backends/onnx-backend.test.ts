@@ -177,7 +177,7 @@ describe('OnnxBackend', () => {
     );
     await expect(backend.createInstance(testContext(path))).rejects.toMatchObject({
       status: 'INTERNAL',
-      code: 'ERR_MODEL_LOAD',
+      code: 'ERR_INSTANCE_LOAD',
       message: expect.stringMatching(
         /^Cannot load model "m" on instance "m_0" from ".*corrupt\.onnx": .*Protobuf parsing failed/i,
       ),

@@ -223,14 +223,17 @@ describe('WorkerInstance', () => {
   it('WorkerInstance.start rejects with the error the worker reported while loading', async () => {
     await expect(start({ options: { failLoad: 'No weights in "m.bin"' } })).rejects.toMatchObject({
       status: 'INVALID_ARG',
-      code: 'ERR_ECHO_LOAD',
+      code: 'ERR_MODEL_LOAD',
       message: 'No weights in "m.bin"',
     });
   });
 
   it('WorkerInstance.start rejects when the worker script cannot run', async () => {
     const bad = new URL('data:text/javascript,throw new Error("bad entry")');
-    await expect(start({ workerUrl: bad })).rejects.toMatchObject({ code: 'ERR_MODEL_LOAD' });
+    await expect(start({ workerUrl: bad })).rejects.toMatchObject({
+      status: 'INTERNAL',
+      code: 'ERR_INSTANCE_LOAD',
+    });
   });
 
   it('WorkerInstance forwards worker log messages and stdout to its logger', async () => {
@@ -301,7 +304,7 @@ describe('WorkerInstance', () => {
   for (const ring of [false, true]) {
     it(`WorkerInstance (${ring ? 'ring' : 'message'} transport) reports execution errors and fails every pipelined execution when its worker crashes`, async () => {
       const instance = await start({ maxInFlight: 2, ring });
-      expect((await execute(instance, makeBatch(1, [x(1)], ['throw']))).error!.code).toBe('ERR_ECHO');
+      expect((await execute(instance, makeBatch(1, [x(1)], ['throw']))).error!.code).toBe('ERR_MODEL_INPUT');
       const crashing = new RecordingSink();
       const behind = new RecordingSink();
       instance.execute(makeBatch(1, [x(1)], ['crash']), crashing);
@@ -493,7 +496,7 @@ describe('WorkerInstance on the ring transport (blocking worker, SharedRings)', 
     expect(log.map((a) => a.index)).toEqual(Array.from({ length: count }, (_, i) => i));
     const wrong = log.filter((a) =>
       throws(a.index)
-        ? a.error?.code !== 'ERR_ECHO' ||
+        ? a.error?.code !== 'ERR_MODEL_INPUT' ||
           a.error.status !== 'INVALID_ARG' ||
           a.error.message !== 'Echo worker was asked to fail'
         : a.error !== null || !isTagged(a.result!.outputs![0]!, a.index, kinds[a.index % kinds.length]!.n),

@@ -120,7 +120,7 @@ describe('worker-ring records', () => {
     const ring = ringOf();
     const error = {
       status: 'INVALID_ARG' as const,
-      code: 'ERR_ECHO',
+      code: 'ERR_MODEL_INPUT' as const,
       message: 'Input "größe" has shape [2,3]: expected [-1,4] ✓',
     };
     expect(writeErrorRecord(ring, MAX, 77, error)).toBe(true);
@@ -144,7 +144,7 @@ describe('worker-ring records', () => {
     const timings = { computeInputNs: 1, computeInferNs: 2, computeOutputNs: 3, computeStartNs: 4 };
     writeResultRecord(ring, MAX, 1, timings, inputs);
     writePortRecord(ring);
-    writeErrorRecord(ring, MAX, 3, { status: 'INTERNAL', code: 'ERR_X', message: 'Failed' });
+    writeErrorRecord(ring, MAX, 3, { status: 'INTERNAL', code: 'ERR_BACKEND', message: 'Failed' });
     writeResultRecord(ring, MAX, 4, timings, []);
     const seen: string[] = [];
     while (ring.peek()) {
@@ -172,7 +172,7 @@ describe('worker-ring records', () => {
     const timings = { computeInputNs: 1, computeInferNs: 2, computeOutputNs: 3, computeStartNs: 4 };
     const payload = RESULT_HEADER_BYTES + packedByteLength(inputs, []);
     expect(writeResultRecord(ring, payload - 1, 1, timings, inputs)).toBe(false);
-    const error = { status: 'INTERNAL' as const, code: 'ERR_LONG', message: 'x'.repeat(200) };
+    const error = { status: 'INTERNAL' as const, code: 'ERR_BACKEND' as const, message: 'x'.repeat(200) };
     expect(writeErrorRecord(ring, 200, 2, error)).toBe(false);
     expect(ring.peek()).toBe(false);
     expect(writeResultRecord(ring, payload, 1, timings, inputs)).toBe(true);
@@ -186,7 +186,7 @@ describe('worker-ring records', () => {
     expect(writeResultRecord(ring, MAX, 2, timings, big)).toBe(true);
     expect(writeExecuteRecord(ring, MAX, 3, 1, big, [])).toBe(false);
     expect(writeResultRecord(ring, MAX, 3, timings, big)).toBe(false);
-    const error = { status: 'INTERNAL' as const, code: 'ERR_X', message: 'x'.repeat(100) };
+    const error = { status: 'INTERNAL' as const, code: 'ERR_BACKEND' as const, message: 'x'.repeat(100) };
     expect(writeErrorRecord(ring, MAX, 3, error)).toBe(false);
     while (writePortRecord(ring));
     expect(writePortRecord(ring)).toBe(false);

@@ -9,13 +9,14 @@ describe('InstanceBudget', () => {
     const budget = new InstanceBudget({ maxPerModel: 4, maxTotal: 6 });
     const tooMany = serverErrorOf(() => budget.reserve('m', 5));
     expect(tooMany.status).toBe('INVALID_ARG');
+    expect(tooMany.code).toBe('ERR_INSTANCE_LIMIT');
     expect(tooMany.message).toBe(
       "instance_group asks for 5 instances of 'm': at most 4 per model (--max-instances-per-model)",
     );
     budget.reserve('a', 4);
     const full = serverErrorOf(() => budget.reserve('b', 3));
     expect(full.status).toBe('UNAVAILABLE');
-    expect(full.code).toBe('ERR_INSTANCE_LIMIT');
+    expect(full.code).toBe('ERR_SERVER_INSTANCE_LIMIT');
     expect(full.message).toBe(
       "instance_group asks for 3 instances of 'b' but only 2 of 6 remain on this server (--max-total-instances)",
     );

@@ -54,7 +54,7 @@ class CountdownInstance implements BackendInstance {
           0,
           null,
           true,
-          new ServerError(Status.INTERNAL, 'ERR_TEST', `Countdown cannot start from ${n}`),
+          new ServerError(Status.INTERNAL, 'ERR_BACKEND', `Countdown cannot start from ${n}`),
         );
       } else if (k < n) {
         sink.onResponse!(0, [out(k)], finalOnLast && k === n - 1, null);

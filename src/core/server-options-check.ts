@@ -37,6 +37,12 @@ function checkInteger(flag: string, value: number | undefined, min: number): voi
   throw invalidArg('ERR_BAD_SERVER_OPTION', `${flag} must be an integer >= ${min}: received ${value}`);
 }
 
+/** Throws ERR_BAD_SERVER_OPTION unless `value` is undefined or a finite number >= 0 (seconds may be fractional). */
+function checkNonNegative(flag: string, value: number | undefined): void {
+  if (value === undefined || (Number.isFinite(value) && value >= 0)) return;
+  throw invalidArg('ERR_BAD_SERVER_OPTION', `${flag} must be >= 0: received ${value}`);
+}
+
 /**
  * Checks the options an InferenceServer is created with.
  * @throws ServerError INVALID_ARG naming the flag and the received value
@@ -51,7 +57,7 @@ export function checkServerOptions(options: CheckedServerOptions): void {
       `--load-model needs --model-control-mode=explicit: received --model-control-mode=${mode}`,
     );
   }
-  checkInteger('--repository-poll-secs', options.repositoryPollSecs, 0);
+  checkNonNegative('--repository-poll-secs', options.repositoryPollSecs);
   checkInteger('--model-load-thread-count', options.modelLoadConcurrency, 1);
   checkInteger('--max-shared-memory-regions', options.maxSharedMemoryRegions, 1);
   checkInteger('--max-instances-per-model', options.maxInstancesPerModel, 1);

@@ -55,7 +55,7 @@ const CASES: Case[] = [
   {
     flags: ['--repository-poll-secs=-1'],
     server: { repositoryPollSecs: -1 },
-    message: '--repository-poll-secs must be an integer >= 0: received -1',
+    message: '--repository-poll-secs must be >= 0: received -1',
   },
   {
     flags: ['--max-shared-memory-regions=0'],

@@ -10,7 +10,8 @@
 ARG NODE_IMAGE=node:20-bookworm-slim
 
 FROM ${NODE_IMAGE} AS deps
-# onnxruntime-node must not download its CUDA binaries at install (also set in .npmrc), and
+# onnxruntime-node must not download its CUDA binaries at install (package.json's allowScripts
+# denies its postinstall for npm >= 11; this image's npm 10 reads ONNXRUNTIME_NODE_INSTALL), and
 # node-llama-cpp must neither download nor build llama.cpp (package.json's
 # config.nodeLlamaCppPostinstall "skip" says so too): both use prebuilt binaries from the registry.
 ENV ONNXRUNTIME_NODE_INSTALL=skip NODE_LLAMA_CPP_SKIP_DOWNLOAD=true

@@ -3,6 +3,7 @@
  * `--flag=value`, booleans as `--flag`, `--flag=true|false` and `--flag true|false`, repeatable
  * flags, and generated `--help` text. It parses only; commands decide what the values mean.
  */
+import { ServerError } from '../common/errors.js';
 
 /** The kind of value a flag takes. */
 export type FlagKind = 'string' | 'int' | 'bool' | 'list';
@@ -38,6 +39,19 @@ export class FlagError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'FlagError';
+  }
+}
+
+/**
+ * Runs `check`, turning the ServerError a library function throws for a bad option value into
+ * the FlagError it is on the command line (printed as a usage error, exit code 2).
+ */
+export function asFlagError<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    if (err instanceof ServerError) throw new FlagError(err.message);
+    throw err;
   }
 }
 

@@ -7,7 +7,6 @@
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { createSecureContext } from 'node:tls';
-import { ServerError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import {
   type GrpcFrontendOptions,
@@ -18,7 +17,8 @@ import {
   resolveMaxReceiveBytes,
   type ServerTlsOptions,
 } from '../frontends/index.js';
-import { FlagError, type ParsedFlags } from './cli-flags.js';
+import { asFlagError, FlagError } from './cli-flags.js';
+import type { ServeValues } from './serve-options.js';
 
 /** What the flags say about the frontends' connections. */
 export interface NetworkOptions {
@@ -39,9 +39,12 @@ export interface NetworkOptions {
   grpc: Pick<GrpcFrontendOptions, 'maxReceiveMessageBytes' | 'tls'>;
 }
 
+/** The flags that name PEM files. */
+type PemFlag = `${'http' | 'grpc'}-${'server-cert' | 'server-key' | 'root-cert'}`;
+
 /** Reads a PEM file named by flag `name` ('' when unset). */
-function readPem(flags: ParsedFlags, name: string): Buffer | undefined {
-  const file = flags.values[name] as string;
+function readPem(flags: ServeValues, name: PemFlag): Buffer | undefined {
+  const file = flags[name];
   if (file === '') return undefined;
   try {
     return readFileSync(file);
@@ -51,11 +54,11 @@ function readPem(flags: ParsedFlags, name: string): Buffer | undefined {
 }
 
 /** The TLS settings of `--<p>-use-ssl[-mutual]` and the cert flags, or undefined for none. */
-function serverTls(flags: ParsedFlags, p: 'http' | 'grpc', logger: Logger): ServerTlsOptions | undefined {
-  const mutual = flags.values[`${p}-use-ssl-mutual`] === true;
-  const files = ['server-cert', 'server-key', 'root-cert'].map((f) => `${p}-${f}`);
-  if (!mutual && flags.values[`${p}-use-ssl`] !== true) {
-    const set = files.filter((f) => flags.values[f] !== '');
+function serverTls(flags: ServeValues, p: 'http' | 'grpc', logger: Logger): ServerTlsOptions | undefined {
+  const mutual = flags[`${p}-use-ssl-mutual`];
+  const files = (['server-cert', 'server-key', 'root-cert'] as const).map((f) => `${p}-${f}` as const);
+  if (!mutual && !flags[`${p}-use-ssl`]) {
+    const set = files.filter((f) => flags[f] !== '');
     // Ignored as tritonserver ignores them, but said: a certificate given means TLS was meant.
     if (set.length > 0) logger.logWarning(`--${set.join(', --')} ignored: --${p}-use-ssl is not set`);
     return undefined;
@@ -78,38 +81,28 @@ function serverTls(flags: ParsedFlags, p: 'http' | 'grpc', logger: Logger): Serv
   return { certPem, keyPem, rootCertPem, mutual };
 }
 
-/** Runs `check`, turning a ServerError about an option into the FlagError it is. */
-function asFlagError<T>(check: () => T): T {
-  try {
-    return check();
-  } catch (err) {
-    if (err instanceof ServerError) throw new FlagError(err.message);
-    throw err;
-  }
-}
-
 /** Reads and checks the network flags; throws FlagError naming the flag at fault. */
-export function networkOptions(flags: ParsedFlags, logger: Logger): NetworkOptions {
+export function networkOptions(flags: ServeValues, logger: Logger): NetworkOptions {
   const http: NetworkOptions['http'] = {
-    headerTimeoutMs: flags.values['http-header-timeout-ms'] as number,
-    requestTimeoutMs: flags.values['http-request-timeout-ms'] as number,
-    keepAliveTimeoutMs: flags.values['http-keepalive-timeout-ms'] as number,
-    maxConnections: flags.values['http-max-connections'] as number,
-    maxInflightBytes: flags.values['http-max-inflight-bytes'] as number,
-    jsonDecodeThreads: flags.values['http-json-decode-threads'] as number,
-    jsonDecodeMinBytes: flags.values['http-json-decode-min-bytes'] as number,
-    jsonDecodeMaxBytes: flags.values['http-json-decode-max-bytes'] as number,
-    tls: flags.values['allow-http'] === true ? serverTls(flags, 'http', logger) : undefined,
+    headerTimeoutMs: flags['http-header-timeout-ms'],
+    requestTimeoutMs: flags['http-request-timeout-ms'],
+    keepAliveTimeoutMs: flags['http-keepalive-timeout-ms'],
+    maxConnections: flags['http-max-connections'],
+    maxInflightBytes: flags['http-max-inflight-bytes'],
+    jsonDecodeThreads: flags['http-json-decode-threads'],
+    jsonDecodeMinBytes: flags['http-json-decode-min-bytes'],
+    jsonDecodeMaxBytes: flags['http-json-decode-max-bytes'],
+    tls: flags['allow-http'] ? serverTls(flags, 'http', logger) : undefined,
   };
-  asFlagError(() => resolveHttpLimits(http, flags.values['http-max-input-size'] as number));
-  asFlagError(() => resolveJsonDecodePool(http, flags.values['http-max-input-size'] as number));
-  const maxReceive = flags.values['grpc-max-message-size'] as number;
+  asFlagError(() => resolveHttpLimits(http, flags['http-max-input-size']));
+  asFlagError(() => resolveJsonDecodePool(http, flags['http-max-input-size']));
+  const maxReceive = flags['grpc-max-message-size'];
   asFlagError(() => resolveMaxReceiveBytes(maxReceive));
   return {
     http,
     grpc: {
       maxReceiveMessageBytes: maxReceive,
-      tls: flags.values['allow-grpc'] === true ? serverTls(flags, 'grpc', logger) : undefined,
+      tls: flags['allow-grpc'] ? serverTls(flags, 'grpc', logger) : undefined,
     },
   };
 }

@@ -7,45 +7,53 @@
  */
 import { accessSync, constants } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ServerError } from '../common/errors.js';
 import { LOG_FORMATS, type LogFormat, Logger } from '../common/logger.js';
 import { parseTraceConfig, type TraceConfig, TraceLevel } from '../core/index.js';
-import { FlagError, type FlagSpec, type ParsedFlags } from './cli-flags.js';
+import { asFlagError, FlagError } from './cli-flags.js';
+import { type OptionValues, option } from './option-spec.js';
 
-/** The flags this file reads. */
-export const OBSERVABILITY_FLAGS: FlagSpec[] = [
-  {
-    name: 'log-verbose',
+/** Reads a --log-format value. */
+function parseLogFormat(text: string): LogFormat {
+  const format = LOG_FORMATS.find((f) => f === text);
+  if (format === undefined)
+    throw new FlagError(`--log-format takes ${LOG_FORMATS.join(' or ')}: received '${text}'`);
+  return format;
+}
+
+/** The options this file reads. */
+export const OBSERVABILITY_OPTIONS = {
+  'log-verbose': option({
     kind: 'int',
     metavar: 'LEVEL',
     help: 'Verbose logging level (0 = off; 1 logs each inference request: protocol, model, id and outcome)',
     default: 0,
-  },
-  { name: 'log-info', kind: 'bool', help: 'Print info log lines', default: true },
-  { name: 'log-warning', kind: 'bool', help: 'Print warning log lines', default: true },
-  { name: 'log-error', kind: 'bool', help: 'Print error log lines', default: true },
-  {
-    name: 'log-format',
+  }),
+  'log-info': option({ kind: 'bool', help: 'Print info log lines', default: true }),
+  'log-warning': option({ kind: 'bool', help: 'Print warning log lines', default: true }),
+  'log-error': option({ kind: 'bool', help: 'Print error log lines', default: true }),
+  'log-format': option({
     kind: 'string',
     metavar: 'FORMAT',
     help: 'Log line format: default (I1124 22:35:00.123 ...) or ISO8601 (2024-11-24T22:35:00.123Z I ...)',
     default: 'default',
-  },
-  {
-    name: 'log-file',
+    parse: parseLogFormat,
+  }),
+  'log-file': option({
     kind: 'string',
     metavar: 'FILE',
     help: 'Append log lines to this file instead of stderr',
     default: '',
-  },
-  {
-    name: 'trace-config',
+  }),
+  'trace-config': option({
     kind: 'list',
     metavar: '[MODE,]K=V',
     help: 'Request tracing, as tritonserver: level=OFF|TIMESTAMPS|TENSORS, rate=N, count=N, mode=triton|opentelemetry, triton,file=PATH, triton,log-frequency=N, opentelemetry,url=URL, opentelemetry,resource=K=V, opentelemetry,bsp_max_queue_size|bsp_schedule_delay|bsp_max_export_batch_size=N (see docs/trace.md)',
     default: [],
-  },
-];
+  }),
+};
+
+/** The typed values of the options this file reads. */
+export type ObservabilityValues = OptionValues<typeof OBSERVABILITY_OPTIONS>;
 
 /** Throws a FlagError unless the directory of `file` exists and is writable. */
 function checkWritableDir(flag: string, file: string): void {
@@ -60,34 +68,24 @@ function checkWritableDir(flag: string, file: string): void {
 }
 
 /** The server log the `--log-*` flags describe. */
-export function loggerFromFlags(flags: ParsedFlags): Logger {
-  const format = flags.values['log-format'] as string;
-  if (!(LOG_FORMATS as readonly string[]).includes(format)) {
-    throw new FlagError(`--log-format takes ${LOG_FORMATS.join(' or ')}: received '${format}'`);
-  }
-  const verboseLevel = flags.values['log-verbose'] as number;
+export function loggerFromFlags(flags: ObservabilityValues): Logger {
+  const verboseLevel = flags['log-verbose'];
   if (verboseLevel < 0) throw new FlagError(`--log-verbose must be >= 0: received ${verboseLevel}`);
-  const file = flags.values['log-file'] as string;
+  const file = flags['log-file'];
   if (file !== '') checkWritableDir('--log-file', file);
   return new Logger({
-    info: flags.values['log-info'] as boolean,
-    warning: flags.values['log-warning'] as boolean,
-    error: flags.values['log-error'] as boolean,
+    info: flags['log-info'],
+    warning: flags['log-warning'],
+    error: flags['log-error'],
     verboseLevel,
-    format: format as LogFormat,
+    format: flags['log-format'],
     file,
   });
 }
 
 /** The trace configuration of the `--trace-config` flags. */
-export function traceConfigFromFlags(flags: ParsedFlags): TraceConfig {
-  let config: TraceConfig;
-  try {
-    config = parseTraceConfig(flags.values['trace-config'] as string[]);
-  } catch (err) {
-    if (err instanceof ServerError) throw new FlagError(err.message);
-    throw err;
-  }
+export function traceConfigFromFlags(flags: ObservabilityValues): TraceConfig {
+  const config = asFlagError(() => parseTraceConfig(flags['trace-config']));
   const mode = config.mode ?? 'triton';
   if (mode === 'triton' && config.file !== undefined && config.file !== '') {
     checkWritableDir('--trace-config triton,file', config.file);

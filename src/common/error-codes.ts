@@ -47,9 +47,17 @@ export const ERROR_CODES = {
     status: 'INVALID_ARG',
     description: "Model control mode must be one of <…>: received '<text>'",
   },
+  ERR_BAD_DASHBOARD_OPTION: {
+    status: 'INVALID_ARG',
+    description: "A dashboard option is out of range: '<option>' must be <range>: received <value>",
+  },
   ERR_BAD_GRPC_LIMIT: {
     status: 'INVALID_ARG',
     description: '--grpc-max-message-size must be between 1 and <MAX_GRPC_MESSAGE_BYTES>: received <value>',
+  },
+  ERR_BAD_GRPC_OPTION: {
+    status: 'INVALID_ARG',
+    description: "A gRPC frontend option is out of range: '<option>' must be <range>: received <value>",
   },
   ERR_BAD_HTTP_LIMIT: {
     status: 'INVALID_ARG',
@@ -67,6 +75,11 @@ export const ERROR_CODES = {
   ERR_BAD_PARAMETER: {
     status: 'INVALID_ARG',
     description: "Unload parameter 'unload_dependents' must be a bool_param: received <…>",
+  },
+  ERR_BAD_SERVER_OPTION: {
+    status: 'INVALID_ARG',
+    description:
+      "A server option is out of range or does not fit the others: '<option>' <why>: received <value>",
   },
   ERR_BAD_STARTUP_MODELS: {
     status: 'INVALID_ARG',

@@ -34,5 +34,6 @@ export type { ModelStatisticsJson } from './model-statistics.js';
 export type { FailureReason, RequestObserver } from './request-observer.js';
 export type { GenerationLoad, Scheduler, SchedulerContext, SchedulerFactory } from './scheduler.js';
 export { SchedulerRegistry } from './scheduler.js';
+export { type CheckedServerOptions, checkServerOptions } from './server-options-check.js';
 export * from './shared-memory/index.js';
 export * from './trace/index.js';

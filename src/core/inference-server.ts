@@ -35,6 +35,7 @@ import type { RequestObserver } from './request-observer.js';
 import { validateRequest } from './request-validator.js';
 import { type GenerationLoad, SchedulerRegistry } from './scheduler.js';
 import { sequenceBatcherFactory } from './sequence/index.js';
+import { checkServerOptions } from './server-options-check.js';
 import { SharedMemoryManager } from './shared-memory/index.js';
 import type { TraceConfig } from './trace/trace-config.js';
 import { traceAdmitted } from './trace/trace-hooks.js';
@@ -188,6 +189,7 @@ export class InferenceServer {
   readonly tracer: Tracer;
 
   private constructor(options: InferenceServerOptions) {
+    checkServerOptions(options);
     this.options = options;
     this.id = options.id ?? 'nereid';
     this.logger = options.logger ?? new Logger();

@@ -2,16 +2,19 @@
 
 export { API_CATEGORIES, type ApiCategory, parseRestrictions, type Restrictions } from './access/index.js';
 export {
+  checkDashboardOptions,
   Dashboard,
   type DashboardOptions,
   DEFAULT_DASHBOARD_MAX_SUBSCRIBERS,
 } from './dashboard/index.js';
 export {
+  checkGrpcFrontendOptions,
   DEFAULT_GRPC_MAX_RECEIVE_BYTES,
   GRPC_COMPRESSION_LEVELS,
   type GrpcCompressionLevel,
   GrpcFrontend,
   type GrpcFrontendOptions,
+  parseGrpcCompressionLevel,
   resolveMaxReceiveBytes,
 } from './grpc/index.js';
 export { HttpFrontend, type HttpFrontendOptions } from './http/http-frontend.js';

@@ -1,14 +1,69 @@
 /**
- * Starts the compiled `nereid serve` in a child process, as a user runs it, on free ports of
- * 127.0.0.1, and reads the bound ports from its startup log. For black-box tests that need a
- * separate process: its own environment (TMPDIR), signals, or a crash that must not take the
- * test runner with it. `runCli` runs it to its exit (usage errors).
+ * The one way tests run the compiled `nereid` command as a user does: `runNereid` runs any
+ * subcommand to its exit, `runCli` runs `nereid serve` to its exit (usage and startup errors),
+ * and `startCliServer` starts `nereid serve` and resolves once it serves. Every serve is given
+ * free ports (HTTP, gRPC and metrics all on port 0 of 127.0.0.1) before the test's own flags, so
+ * no test ever binds 8000-8002 or fails because something else holds them.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** The compiled CLI entry point. */
 export const CLI_MAIN = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+
+/**
+ * Flags that put every listener of `nereid serve` on a free port of 127.0.0.1; they come first, so
+ * a test's own `--http-port` or `--allow-grpc=false` wins.
+ */
+export const FREE_PORT_FLAGS: readonly string[] = [
+  '--http-port=0',
+  '--http-address=127.0.0.1',
+  '--grpc-port=0',
+  '--grpc-address=127.0.0.1',
+  '--metrics-port=0',
+];
+
+/** What a finished `nereid` run printed. */
+export interface CliRun {
+  /** Exit code (null when killed by a signal). */
+  code: number | null;
+  /** Everything written to stdout. */
+  stdout: string;
+  /** Everything written to stderr. */
+  stderr: string;
+}
+
+/** Options of runNereid and runCli. */
+export interface CliRunOptions {
+  /** Extra environment variables; default none. */
+  env?: NodeJS.ProcessEnv;
+  /** SIGKILL after this many ms (a serve that did not stop); default 60000. */
+  timeoutMs?: number;
+}
+
+/** Runs `nereid ...args` to its exit. */
+export function runNereid(args: readonly string[], options: CliRunOptions = {}): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI_MAIN, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...options.env },
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Runs `nereid serve` on free ports with `args` to its exit (a usage or startup error). */
+export function runCli(args: readonly string[], options: CliRunOptions = {}): Promise<CliRun> {
+  return runNereid(['serve', ...FREE_PORT_FLAGS, ...args], options);
+}
 
 /** A running server process. */
 export interface CliServer {
@@ -18,8 +73,14 @@ export interface CliServer {
   readonly httpPort: number;
   /** gRPC port, or 0 when gRPC is off. */
   readonly grpcPort: number;
+  /** Metrics port, or 0 when metrics are off. */
+  readonly metricsPort: number;
+  /** `http://127.0.0.1:<httpPort>`. */
+  readonly baseUrl: string;
   /** Everything the server wrote to stderr so far. */
   stderr(): string;
+  /** Everything the server wrote to stdout so far. */
+  stdout(): string;
   /** Resolves with the exit code (null when killed by a signal). */
   readonly exited: Promise<number | null>;
   /** Sends SIGKILL (if still running) and waits for the exit. */
@@ -40,22 +101,23 @@ export interface CliServerOptions {
   wrapper?: readonly string[];
 }
 
-/** Runs `nereid serve` with `args` to its exit; resolves with the exit code and stderr. */
-export function runCli(args: readonly string[]): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI_MAIN, 'serve', ...args], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => resolve({ code, stderr }));
-  });
+/** The port of the first "Started <service> at ADDR:PORT" line in `log`, or 0. */
+function startedPort(log: string, service: string): number {
+  const m = new RegExp(`Started ${service} at [^\\s]+:(\\d+)`).exec(log);
+  return m === null ? 0 : Number(m[1]);
+}
+
+/** Every running server startCliServer started: killed by killCliServers. */
+const running = new Set<CliServer>();
+
+/** Kills every server startCliServer started and waits for their exits (for afterAll). */
+export async function killCliServers(): Promise<void> {
+  await Promise.all([...running].map((s) => s.kill()));
 }
 
 /**
- * Starts `nereid serve` (or `options.entry`) with `args` after `--http-port 0 --grpc-port 0
- * --metrics-port 0` bound to 127.0.0.1 (later flags win), and resolves once the service of
- * `waitFor` listens.
+ * Starts `nereid serve` (or `options.entry`) with FREE_PORT_FLAGS then `args`, and resolves once
+ * the service of `waitFor` listens (metrics, when on, start before gRPC and HTTP).
  */
 export function startCliServer(args: readonly string[], options: CliServerOptions = {}): Promise<CliServer> {
   const wrapper = options.wrapper ?? [];
@@ -65,44 +127,52 @@ export function startCliServer(args: readonly string[], options: CliServerOption
       ...wrapper.slice(1),
       ...(wrapper.length > 0 ? [process.execPath] : []),
       ...(options.entry ?? [CLI_MAIN, 'serve']),
-      '--http-port=0',
-      '--http-address=127.0.0.1',
-      '--grpc-port=0',
-      '--grpc-address=127.0.0.1',
-      '--metrics-port=0',
+      ...FREE_PORT_FLAGS,
       ...args,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } },
   );
   let err = '';
+  let out = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
+    const timeoutMs = options.timeoutMs ?? 30_000;
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`Server did not start within ${options.timeoutMs ?? 30_000} ms: ${err}`));
-    }, options.timeoutMs ?? 30_000);
-    child.stdout!.resume();
+      reject(new Error(`Server did not start within ${timeoutMs} ms: ${err}`));
+    }, timeoutMs);
+    child.stdout!.on('data', (d) => (out += d));
+    let started = false;
     child.stderr!.on('data', (d) => {
       err += d;
-      const http = /Started HTTPService at [^\s]+:(\d+)/.exec(err);
-      const grpc = /Started GRPCInferenceService at [^\s]+:(\d+)/.exec(err);
-      if ((options.waitFor === 'grpc' ? grpc : http) === null) return;
+      if (started) return;
+      const httpPort = startedPort(err, 'HTTPService');
+      const grpcPort = startedPort(err, 'GRPCInferenceService');
+      if ((options.waitFor === 'grpc' ? grpcPort : httpPort) === 0) return;
+      started = true;
       clearTimeout(timer);
-      resolve({
+      const server: CliServer = {
         child,
-        httpPort: http === null ? 0 : Number(http[1]),
-        grpcPort: grpc === null ? 0 : Number(grpc[1]),
+        httpPort,
+        grpcPort,
+        metricsPort: startedPort(err, 'Metrics Service'),
+        baseUrl: `http://127.0.0.1:${httpPort}`,
         stderr: () => err,
+        stdout: () => out,
         exited,
         async kill() {
           if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
           await exited;
+          running.delete(server);
         },
-      });
+      };
+      running.add(server);
+      void exited.then(() => running.delete(server));
+      resolve(server);
     });
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`Server exited with ${code} before it started: ${err}`));
+      if (!started) reject(new Error(`Server exited with ${code} before it started: ${err}`));
     });
   });
 }

@@ -5,12 +5,24 @@
  * the dashboard's paths; routing, methods and access restrictions are the HTTP frontend's.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { unavailable } from '../../common/errors.js';
+import { invalidArg, unavailable } from '../../common/errors.js';
 import type { TimerFactory } from '../../common/timer.js';
 import type { InferenceServer } from '../../core/index.js';
 import { DASHBOARD_CSP, type DashboardAsset, loadDashboardAssets } from './dashboard-assets.js';
 import { DashboardFeed } from './dashboard-feed.js';
 import { DashboardSampler, type LatencyHistograms } from './dashboard-sampler.js';
+
+/**
+ * Checks the options a Dashboard is created with (its constructor runs this; the CLI runs it
+ * before any model loads).
+ * @throws ServerError INVALID_ARG naming the flag and the received value
+ */
+export function checkDashboardOptions(options: DashboardOptions): void {
+  const max = options.maxSubscribers;
+  if (max !== undefined && !(Number.isSafeInteger(max) && max >= 1)) {
+    throw invalidArg('ERR_BAD_DASHBOARD_OPTION', `--dashboard-max-clients must be >= 1: received ${max}`);
+  }
+}
 
 /** Options of the dashboard (the `--dashboard*` flags). */
 export interface DashboardOptions {
@@ -50,6 +62,7 @@ export class Dashboard {
     connections: { readonly openConnections: number },
     options: DashboardOptions = {},
   ) {
+    checkDashboardOptions(options);
     this.assets = loadDashboardAssets();
     this.sampler = new DashboardSampler(server, { latency: options.latency ?? null, connections });
     this.feed = new DashboardFeed(this.sampler, {

@@ -72,6 +72,40 @@ export function resolveMaxReceiveBytes(bytes: number | undefined): number {
   return value;
 }
 
+/**
+ * Reads a --grpc-infer-response-compression-level value.
+ * @throws ServerError INVALID_ARG (ERR_BAD_GRPC_OPTION) for a level not in GRPC_COMPRESSION_LEVELS
+ */
+export function parseGrpcCompressionLevel(text: string): GrpcCompressionLevel {
+  const level = GRPC_COMPRESSION_LEVELS.find((l) => l === text);
+  if (level !== undefined) return level;
+  throw invalidArg(
+    'ERR_BAD_GRPC_OPTION',
+    `--grpc-infer-response-compression-level takes ${GRPC_COMPRESSION_LEVELS.join(', ')}: received '${text}'`,
+  );
+}
+
+/**
+ * Checks the options a GrpcFrontend is created with (the constructor runs this; the CLI runs it
+ * before any model loads): a known compression level, keepalive values >= 0, the message limit.
+ * @throws ServerError INVALID_ARG naming the flag and the received value
+ */
+export function checkGrpcFrontendOptions(options: GrpcFrontendOptions): void {
+  parseGrpcCompressionLevel(options.inferResponseCompressionLevel ?? 'none');
+  const counts: [string, number | undefined][] = [
+    ['--grpc-keepalive-time', options.keepaliveTimeMs],
+    ['--grpc-keepalive-timeout', options.keepaliveTimeoutMs],
+    ['--grpc-http2-max-pings-without-data', options.http2MaxPingsWithoutData],
+  ];
+  for (const [flag, value] of counts) {
+    if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) {
+      throw invalidArg('ERR_BAD_GRPC_OPTION', `${flag} must be an integer >= 0: received ${value}`);
+    }
+  }
+  resolveMaxReceiveBytes(options.maxReceiveMessageBytes);
+  if (options.tls !== undefined) checkServerTls(options.tls, '--grpc-root-cert');
+}
+
 /** grpc-js server credentials for `tls` (insecure without it). */
 function serverCredentials(tls: ServerTlsOptions | undefined): grpc.ServerCredentials {
   if (tls === undefined) return grpc.ServerCredentials.createInsecure();
@@ -107,6 +141,7 @@ export class GrpcFrontend {
   private closing = false;
 
   constructor(server: InferenceServer, options: GrpcFrontendOptions = {}) {
+    checkGrpcFrontendOptions(options);
     this.port = options.port ?? 8001;
     this.address = options.address ?? '0.0.0.0';
     const maxReceive = resolveMaxReceiveBytes(options.maxReceiveMessageBytes);

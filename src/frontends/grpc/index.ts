@@ -3,12 +3,14 @@
  * the frontend class and the pieces other modules reuse (status mapping, statistics message).
  */
 export {
+  checkGrpcFrontendOptions,
   DEFAULT_GRPC_MAX_RECEIVE_BYTES,
   GRPC_COMPRESSION_LEVELS,
   type GrpcCompressionLevel,
   GrpcFrontend,
   type GrpcFrontendOptions,
   type GrpcListenAddress,
+  parseGrpcCompressionLevel,
   resolveMaxReceiveBytes,
 } from './grpc-frontend.js';
 export { type GrpcErrorStatus, grpcErrorOf } from './grpc-status.js';

@@ -5,17 +5,14 @@
  * fails none of them and caching resumes on its own; with Redis down every request still
  * succeeds and the outage shows in nereid_cache_errors_total.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpClient, tensor } from '../../../src/client/index.js';
+import { type CliServer, killCliServers, startCliServer } from '../../helpers/cli-server.js';
 import { startRedisServer, type TestRedisServer } from '../../helpers/redis-server.js';
 import { type CacheRepository, writeCacheRepository } from './cache-fixtures.js';
 
-const MAIN = fileURLToPath(new URL('../../../dist/src/cli/main.js', import.meta.url));
-
 interface Nereid {
-  child: ChildProcess;
+  server: CliServer;
   client: HttpClient;
   metricsPort: number;
 }
@@ -24,44 +21,22 @@ let repo: CacheRepository;
 let redis: TestRedisServer;
 const started: Nereid[] = [];
 
-function startNereid(): Promise<Nereid> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        MAIN,
-        'serve',
-        '--model-repository',
-        repo.dir,
-        '--http-port=0',
-        '--http-address=127.0.0.1',
-        '--allow-grpc=false',
-        '--metrics-port=0',
-        '--allow-cpu-metrics=false',
-        '--cache-config',
-        `redis,host=${redis.host}`,
-        '--cache-config',
-        `redis,port=${redis.port}`,
-        '--cache-config',
-        'redis,wait_timeout=200',
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let err = '';
-    let metricsPort = 0;
-    child.stderr!.on('data', (d) => {
-      err += d;
-      const metrics = /Started Metrics Service at [0-9.]+:(\d+)/.exec(err);
-      if (metrics) metricsPort = Number(metrics[1]);
-      const http = /Started HTTPService at [0-9.]+:(\d+)/.exec(err);
-      if (http && metricsPort > 0) {
-        const n = { child, client: new HttpClient(`http://127.0.0.1:${http[1]}`), metricsPort };
-        started.push(n);
-        resolve(n);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`nereid exited with ${code}: ${err}`)));
-  });
+async function startNereid(): Promise<Nereid> {
+  const server = await startCliServer([
+    '--model-repository',
+    repo.dir,
+    '--allow-grpc=false',
+    '--allow-cpu-metrics=false',
+    '--cache-config',
+    `redis,host=${redis.host}`,
+    '--cache-config',
+    `redis,port=${redis.port}`,
+    '--cache-config',
+    'redis,wait_timeout=200',
+  ]);
+  const n = { server, client: new HttpClient(server.baseUrl), metricsPort: server.metricsPort };
+  started.push(n);
+  return n;
 }
 
 beforeAll(async () => {
@@ -70,10 +45,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const n of started) {
-    await n.client.close();
-    n.child.kill('SIGKILL');
-  }
+  for (const n of started) await n.client.close();
+  await killCliServers();
   await redis?.stop();
   repo?.remove();
 });

@@ -3,62 +3,20 @@
  * the startup table, serving the example repository, a failing model that does not stop the
  * others, --exit-on-error, and SIGTERM finishing in-flight requests before exit.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { killCliServers, runCli, runNereid, startCliServer } from '../../helpers/cli-server.js';
 import { bytesOf, inferBinary, simpleInputs } from '../../helpers/kserve-http.js';
 import { EXAMPLES_REPOSITORY } from '../../helpers/test-server.js';
 
-const MAIN = fileURLToPath(new URL('../../../dist/src/cli/main.js', import.meta.url));
-const children: ChildProcess[] = [];
 const temps: string[] = [];
 
-afterAll(() => {
-  for (const c of children) c.kill('SIGKILL');
+afterAll(async () => {
+  await killCliServers();
   for (const d of temps) rmSync(d, { recursive: true, force: true });
 });
-
-interface Started {
-  child: ChildProcess;
-  port: number;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-function start(args: string[]): Promise<Started> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [MAIN, 'serve', '--http-port', '0', '--http-address=127.0.0.1', ...args],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    children.push(child);
-    let err = '';
-    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-    child.stderr!.on('data', (d) => {
-      err += d;
-      const m = /Started HTTPService at [0-9.]+:(\d+)/.exec(err);
-      if (m) resolve({ child, port: Number(m[1]), stderr: () => err, exited });
-    });
-    void exited.then((code) => reject(new Error(`server exited with ${code}: ${err}`)));
-  });
-}
 
 function brokenRepository(): string {
   const dir = mkdtempSync(join(tmpdir(), 'nereid-cli-'));
@@ -74,10 +32,10 @@ function brokenRepository(): string {
 
 describe('nereid CLI', () => {
   it('prints help for the command and for serve', async () => {
-    const top = await run(['--help']);
+    const top = await runNereid(['--help']);
     expect(top.code).toBe(0);
     expect(top.stdout).toContain('nereid serve --model-repository DIR');
-    const serve = await run(['serve', '--help']);
+    const serve = await runNereid(['serve', '--help']);
     expect(serve.code).toBe(0);
     for (const flag of [
       '--model-repository',
@@ -94,43 +52,40 @@ describe('nereid CLI', () => {
   });
 
   it('rejects unknown flags and bad boolean values with exit code 2', async () => {
-    const unknown = await run(['serve', '--no-such-flag']);
+    const unknown = await runCli(['--no-such-flag']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("Unknown flag '--no-such-flag'");
-    const bad = await run(['serve', '--model-repository', 'x', '--exit-on-error=maybe']);
+    const bad = await runCli(['--model-repository', 'x', '--exit-on-error=maybe']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("takes true or false: received 'maybe'");
   });
 
+  // Loads the whole example repository (the LLM too): over 20 s on a loaded 2-core machine.
   it('serves the example repository, prints the model table and honours --id', async () => {
-    const s = await start([
-      '--model-repository',
-      EXAMPLES_REPOSITORY,
-      '--id',
-      'triton',
-      '--strict-model-config',
-      'false',
-    ]);
+    const s = await startCliServer(
+      ['--model-repository', EXAMPLES_REPOSITORY, '--id', 'triton', '--strict-model-config', 'false'],
+      { timeoutMs: 90_000 },
+    );
     expect(s.stderr()).toMatch(/\| simple\s+\| 1\s+\| READY/);
     expect(s.stderr()).toMatch(/\| text_orientation\s+\| 1\s+\| READY/);
-    const meta = await (await fetch(`http://127.0.0.1:${s.port}/v2`)).json();
+    const meta = await (await fetch(`http://127.0.0.1:${s.httpPort}/v2`)).json();
     expect(meta.name).toBe('triton');
     s.child.kill('SIGTERM');
     expect(await s.exited).toBe(0);
-  });
+  }, 120_000);
 
   it('keeps serving the good models when one fails to load, and reports why', async () => {
     const repo = brokenRepository();
-    const s = await start([`--model-repository=${repo}`, '--exit-on-error=false']);
+    const s = await startCliServer([`--model-repository=${repo}`, '--exit-on-error=false']);
     expect(s.stderr()).toMatch(/\| broken\s+\| -\s+\| UNAVAILABLE: failed to load 'broken'/);
-    const ready = await fetch(`http://127.0.0.1:${s.port}/v2/health/ready`);
+    const ready = await fetch(`http://127.0.0.1:${s.httpPort}/v2/health/ready`);
     expect(ready.status).toBe(400);
-    const res = await fetch(`http://127.0.0.1:${s.port}/v2/models/custom_identity_int32/infer`, {
+    const res = await fetch(`http://127.0.0.1:${s.httpPort}/v2/models/custom_identity_int32/infer`, {
       method: 'POST',
       body: JSON.stringify({ inputs: [{ name: 'INPUT0', shape: [1, 2], datatype: 'INT32', data: [1, 2] }] }),
     });
     expect(res.status).toBe(200);
-    const broken = await fetch(`http://127.0.0.1:${s.port}/v2/models/broken/infer`, {
+    const broken = await fetch(`http://127.0.0.1:${s.httpPort}/v2/models/broken/infer`, {
       method: 'POST',
       body: '{}',
     });
@@ -142,19 +97,7 @@ describe('nereid CLI', () => {
 
   it('exits at startup with --exit-on-error=true when a model fails to load', async () => {
     const repo = brokenRepository();
-    const r = await run([
-      'serve',
-      '--model-repository',
-      repo,
-      '--exit-on-error',
-      'true',
-      '--http-port',
-      '0',
-      '--grpc-port',
-      '0',
-      '--metrics-port',
-      '0',
-    ]);
+    const r = await runCli(['--model-repository', repo, '--exit-on-error', 'true']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("failed to load 'broken'");
   });
@@ -164,8 +107,8 @@ describe('nereid CLI', () => {
     temps.push(repo);
     cpSync(join(EXAMPLES_REPOSITORY, 'simple'), join(repo, 'simple'), { recursive: true });
     copyFileSync(join(EXAMPLES_REPOSITORY, 'simple', 'config.pbtxt'), join(repo, 'simple', 'config.pbtxt'));
-    const s = await start(['--model-repository', repo]);
-    const base = `http://127.0.0.1:${s.port}`;
+    const s = await startCliServer(['--model-repository', repo]);
+    const base = `http://127.0.0.1:${s.httpPort}`;
     const { a, b } = simpleInputs(8);
     const inputs = [
       { name: 'INPUT0', datatype: 'INT32', shape: [8, 16], data: bytesOf(a) },

@@ -16,10 +16,10 @@ import {
   InferResult,
   tensor,
 } from '../../../src/client/index.js';
+import { startCliServer } from '../../helpers/cli-server.js';
 import { startTestGrpcServer, type TestGrpcServer } from '../../helpers/test-grpc-server.js';
 import { EXAMPLES_REPOSITORY, startTestServer, type TestServer } from '../../helpers/test-server.js';
 import { textLineImage } from '../ensemble/text-line-image.js';
-import { startCliServer } from './cli-server.js';
 import {
   inferError,
   jsConfig,
@@ -338,7 +338,12 @@ export default class BusyChild {
 
   it('end when the server process is SIGKILLed, the idle one and the one stuck in a busy loop alike', async () => {
     const childRepo = writeJsRepository(CHILD_MODELS);
-    const server = await startCliServer(childRepo.dir, []);
+    const server = await startCliServer([
+      '--model-repository',
+      childRepo.dir,
+      '--allow-grpc=false',
+      '--allow-metrics=false',
+    ]);
     const client = new HttpClient(server.baseUrl);
     try {
       const pidOf = async (model: string) => (await client.infer(model, x(0))).output<Int32Array>('PID')[0]!;

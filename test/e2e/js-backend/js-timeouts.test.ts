@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpClient, tensor } from '../../../src/client/index.js';
-import { type CliServer, runCliServer, startCliServer } from './cli-server.js';
+import { type CliServer, runCli, startCliServer } from '../../helpers/cli-server.js';
 import {
   inferError,
   jsConfig,
@@ -95,7 +95,13 @@ describe('JavaScript model execution timeouts', () => {
 
   beforeAll(async () => {
     repo = writeJsRepository(MODELS);
-    server = await startCliServer(repo.dir, ['--backend-config=javascript,execution-timeout-ms=600']);
+    server = await startCliServer([
+      '--model-repository',
+      repo.dir,
+      '--allow-grpc=false',
+      '--allow-metrics=false',
+      '--backend-config=javascript,execution-timeout-ms=600',
+    ]);
     http = new HttpClient(server.baseUrl);
   });
 
@@ -141,7 +147,13 @@ describe('JavaScript model load timeouts', () => {
 
   beforeAll(async () => {
     repo = writeJsRepository(HUNG_INIT_MODELS);
-    server = await startCliServer(repo.dir, ['--backend-config=javascript,load-timeout-ms=60000']);
+    server = await startCliServer([
+      '--model-repository',
+      repo.dir,
+      '--allow-grpc=false',
+      '--allow-metrics=false',
+      '--backend-config=javascript,load-timeout-ms=60000',
+    ]);
     http = new HttpClient(server.baseUrl);
   }, 30_000);
 
@@ -169,7 +181,13 @@ describe('--backend-config javascript', () => {
   it('an unknown key is a startup error naming the allowed keys', async () => {
     const repo = writeJsRepository({ fine: HUNG_INIT_MODELS.fine });
     try {
-      const run = await runCliServer(repo.dir, ['--backend-config=javascript,bogus=1']);
+      const run = await runCli([
+        '--model-repository',
+        repo.dir,
+        '--allow-grpc=false',
+        '--allow-metrics=false',
+        '--backend-config=javascript,bogus=1',
+      ]);
       expect(run.code).toBe(2);
       expect(run.stderr).toContain(
         'nereid: Unknown --backend-config key "bogus" for backend "javascript": allowed "execution-timeout-ms", "load-timeout-ms", "finalize-timeout-ms", "max-memory-mb", "isolation"',

@@ -3,43 +3,29 @@
  * --model-control-mode explicit with --load-model, --strict-readiness, and the flag errors
  * (unknown mode, --load-model outside explicit mode, `*` mixed with names).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
 import { HttpClient } from '../../../src/client/index.js';
+import { killCliServers, runCli, startCliServer } from '../../helpers/cli-server.js';
 import { simpleConfig, TempRepository } from './management-fixtures.js';
 
-const MAIN = fileURLToPath(new URL('../../../dist/src/cli/main.js', import.meta.url));
 const repo = new TempRepository().model('alpha', [1], simpleConfig()).model('beta', [1], simpleConfig());
-const children: ChildProcess[] = [];
 
-afterAll(() => {
-  for (const c of children) c.kill('SIGKILL');
+afterAll(async () => {
+  await killCliServers();
   repo.remove();
 });
 
-const BASE = ['serve', '--model-repository', repo.dir, '--allow-grpc=false', '--allow-metrics=false'];
-
-function run(args: string[]): Promise<{ code: number | null; stderr: string; port: number }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...args, '--http-port=0', '--http-address=127.0.0.1'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    children.push(child);
-    let stderr = '';
-    child.stderr!.on('data', (d) => {
-      stderr += d;
-      const m = /Started HTTPService at [0-9.]+:(\d+)/.exec(stderr);
-      if (m) resolve({ code: null, stderr, port: Number(m[1]) });
-    });
-    child.on('exit', (code) => resolve({ code, stderr, port: 0 }));
-  });
-}
+const BASE = ['--model-repository', repo.dir, '--allow-grpc=false', '--allow-metrics=false'];
 
 it('serve --model-control-mode explicit --load-model loads only that model and serves the repository API', async () => {
-  const started = await run([...BASE, '--model-control-mode', 'EXPLICIT', '--load-model', 'alpha']);
-  expect(started.port).toBeGreaterThan(0);
-  const client = new HttpClient(`http://127.0.0.1:${started.port}`);
+  const started = await startCliServer([
+    ...BASE,
+    '--model-control-mode',
+    'EXPLICIT',
+    '--load-model',
+    'alpha',
+  ]);
+  const client = new HttpClient(started.baseUrl);
   try {
     expect(await client.repositoryIndex()).toEqual([
       { name: 'alpha', version: '1', state: 'READY', reason: '' },
@@ -56,15 +42,14 @@ it('serve --model-control-mode explicit --load-model loads only that model and s
 it('serve --strict-readiness=false is ready with a model that failed to load', async () => {
   const broken = new TempRepository().model('broken', [1], 'max_batch_size: [');
   try {
-    const started = await run([
-      'serve',
+    const started = await startCliServer([
       '--model-repository',
       broken.dir,
       '--allow-grpc=false',
       '--allow-metrics=false',
       '--strict-readiness=false',
     ]);
-    const client = new HttpClient(`http://127.0.0.1:${started.port}`);
+    const client = new HttpClient(started.baseUrl);
     expect(await client.isServerReady()).toBe(true);
     await client.close();
   } finally {
@@ -73,17 +58,17 @@ it('serve --strict-readiness=false is ready with a model that failed to load', a
 }, 30_000);
 
 it('serve refuses bad model-management flags with a message', async () => {
-  const bogus = await run([...BASE, '--model-control-mode', 'sometimes']);
+  const bogus = await runCli([...BASE, '--model-control-mode', 'sometimes']);
   expect(bogus.code).not.toBe(0);
   expect(bogus.stderr).toContain(
     "Model control mode must be one of none, poll, explicit: received 'sometimes'",
   );
-  const outside = await run([...BASE, '--load-model', 'alpha']);
+  const outside = await runCli([...BASE, '--load-model', 'alpha']);
   expect(outside.code).not.toBe(0);
   expect(outside.stderr).toContain(
     '--load-model needs --model-control-mode=explicit: received --model-control-mode=none',
   );
-  const mixed = await run([
+  const mixed = await runCli([
     ...BASE,
     '--model-control-mode=explicit',
     '--load-model',

@@ -4,9 +4,11 @@
  * ExecutionSink object (no per-request closures). Nothing here schedules or knows about HTTP.
  */
 import type { ServerError } from '../common/errors.js';
-import type { ModelConfig } from '../config/model-config.js';
-import type { DataType } from '../protocol/datatypes.js';
+import type { ModelFileMetadata } from '../config/model-file-metadata.js';
+import type { ModelConfig } from '../protocol/model-config.js';
 import type { Parameters, Tensor } from '../protocol/tensor.js';
+
+export type { ModelFileMetadata, NumericText, TensorMetadata } from '../config/model-file-metadata.js';
 
 /** Per-request facts a batch carries, for backends that answer per request (JS, decoupled). */
 export interface ExecutionRequestInfo {
@@ -72,39 +74,6 @@ export interface ExecutionSink {
    * times, possibly after onResult.
    */
   onResponse?(index: number, outputs: Tensor[] | null, final: boolean, error: ServerError | null): void;
-}
-
-/** Tensor metadata read from a model file (used to auto-complete a config). */
-export interface TensorMetadata {
-  /** Tensor name. */
-  name: string;
-  /** Wire datatype, or null when the framework type has no wire equivalent. */
-  datatype: DataType | null;
-  /** Full shape as the file declares it; -1 for symbolic or unknown dims. */
-  shape: number[];
-  /**
-   * For a BYTES input the model parses into numbers: the text each element must be, so that a bad
-   * element is refused before the model runs; absent when the model takes any bytes.
-   */
-  numericText?: NumericText;
-}
-
-/**
- * What a numeric-text element looks like, as C's `strtoll` / `strtod` read it (what ONNX Runtime's
- * Cast uses): optional leading whitespace and sign, then digits ('integer', within int64), or a
- * decimal or hex number, `inf` or `nan` ('float').
- */
-export type NumericText = 'integer' | 'float';
-
-/** Input/output metadata of a model file. */
-export interface ModelFileMetadata {
-  inputs: TensorMetadata[];
-  outputs: TensorMetadata[];
-  /**
-   * The config as the model completed it itself (a JS model's static autoCompleteConfig), used
-   * in place of the given config before the generic auto-complete; absent when not applicable.
-   */
-  config?: ModelConfig;
 }
 
 /** A request one model sends to another through the server (Triton's BLS). */

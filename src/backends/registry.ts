@@ -4,7 +4,7 @@
  * picks a backend; loading models and creating instances is the caller's (core's) job.
  */
 import { ServerError, Status } from '../common/errors.js';
-import type { ModelConfig } from '../config/model-config.js';
+import type { ModelConfig } from '../protocol/model-config.js';
 import type { Backend } from './backend.js';
 import { JsBackend, type JsBackendOptions } from './js/js-backend.js';
 import { LlamaCppBackend, type LlamaCppBackendOptions } from './llama-cpp/llama-cpp-backend.js';

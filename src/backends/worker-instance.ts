@@ -7,7 +7,7 @@
  * a model itself; the worker entry (see worker-runtime.ts) does.
  */
 import { ServerError, Status } from '../common/errors.js';
-import type { ModelConfig } from '../config/model-config.js';
+import type { ModelConfig } from '../protocol/model-config.js';
 import type { Tensor } from '../protocol/tensor.js';
 import type {
   BackendInstance,

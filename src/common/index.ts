@@ -8,3 +8,4 @@ export * from './logger.js';
 export * from './model-name.js';
 export * from './relative-path.js';
 export * from './timer.js';
+export * from './worker-url.js';

@@ -4,7 +4,7 @@
  */
 import { unavailable } from '../common/errors.js';
 import { FixedQueue } from '../common/fixed-queue.js';
-import type { ModelConfig } from '../config/model-config.js';
+import type { ModelConfig } from '../protocol/model-config.js';
 import { BatchExecution, type BatchListener } from './batch-execution.js';
 import { type InferenceRequest, RequestState } from './inference-request.js';
 import type { InstanceSlot, PoolListener } from './instance-pool.js';

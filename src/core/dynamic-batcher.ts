@@ -7,7 +7,7 @@
  */
 import { unavailable } from '../common/errors.js';
 import { realTimerFactory, type Timer, type TimerFactory, type TimerTarget } from '../common/timer.js';
-import type { DynamicBatching, ModelConfig } from '../config/model-config.js';
+import type { DynamicBatching, ModelConfig } from '../protocol/model-config.js';
 import { BatchExecution, type BatchListener } from './batch-execution.js';
 import { type BatchShapeRule, batchShapeRule, sameBatchShape } from './batch-shape.js';
 import { type InferenceRequest, RequestState } from './inference-request.js';

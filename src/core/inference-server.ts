@@ -12,7 +12,7 @@ import { type Clock, systemClock } from '../common/clock.js';
 import { notFound, ServerError, Status, unavailable } from '../common/errors.js';
 import { Logger } from '../common/logger.js';
 import type { TimerFactory } from '../common/timer.js';
-import type { ModelConfig } from '../config/model-config.js';
+import type { ModelConfig } from '../protocol/model-config.js';
 import { CachedInference } from './cache/cached-inference.js';
 import type { ResponseCache } from './cache/response-cache.js';
 import { defaultSchedulerFactory } from './default-scheduler.js';

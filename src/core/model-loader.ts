@@ -31,7 +31,7 @@ import {
   parseModelConfig,
   validateModelConfig,
 } from '../config/index.js';
-import type { ModelConfig } from '../config/model-config.js';
+import type { ModelConfig } from '../protocol/model-config.js';
 import { ConfinedFileError, confinedFile, errnoCode } from './confined-file.js';
 import { checkComposingModels } from './ensemble/index.js';
 import { InferenceRequest } from './inference-request.js';

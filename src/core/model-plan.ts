@@ -5,9 +5,9 @@
  */
 import type { NumericText } from '../backends/backend.js';
 import { isLlamaCppConfig } from '../config/llama-cpp-parameters.js';
-import type { ModelConfig } from '../config/model-config.js';
 import { configToWire, type DataType } from '../protocol/datatypes.js';
 import type { RawInputSpec } from '../protocol/index.js';
+import type { ModelConfig } from '../protocol/model-config.js';
 
 /** One model input as the request path sees it. */
 export interface InputPlan {

@@ -7,7 +7,7 @@
  */
 
 import { FixedQueue } from '../common/fixed-queue.js';
-import type { DynamicBatching } from '../config/model-config.js';
+import type { DynamicBatching } from '../protocol/model-config.js';
 import { type InferenceRequest, RequestState } from './inference-request.js';
 import {
   policyForLevel,

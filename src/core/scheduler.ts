@@ -6,7 +6,7 @@
  */
 import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/logger.js';
-import type { ModelConfig } from '../config/model-config.js';
+import type { ModelConfig } from '../protocol/model-config.js';
 import type { InferenceRequest } from './inference-request.js';
 import type { InstancePool } from './instance-pool.js';
 import type { ModelPlan } from './model-plan.js';

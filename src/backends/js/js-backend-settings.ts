@@ -6,7 +6,7 @@
  * validation live here; js-backend.ts applies them.
  */
 import { invalidArg } from '../../common/errors.js';
-import type { ModelConfig } from '../../config/model-config.js';
+import type { ModelConfig } from '../../protocol/model-config.js';
 
 /** Where a JS model instance runs: a worker thread of the server, or a child process of its own. */
 export type JsIsolation = 'thread' | 'process';

@@ -8,6 +8,7 @@
 import { open } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { ServerError, Status } from '../../common/errors.js';
+import { resolveWorkerUrl } from '../../common/worker-url.js';
 import {
   completeLlamaCppConfig,
   DEFAULT_CONTEXT_LENGTH_CAP,
@@ -16,7 +17,7 @@ import {
   LLAMA_CPP_MODEL_FILENAME,
   resolveLlamaCppParameters,
 } from '../../config/llama-cpp-parameters.js';
-import type { ModelConfig } from '../../config/model-config.js';
+import type { ModelConfig } from '../../protocol/model-config.js';
 import type {
   Backend,
   BackendInstance,
@@ -25,7 +26,6 @@ import type {
   ModelFileMetadata,
 } from '../backend.js';
 import { defaultBackendLogger } from '../worker-instance.js';
-import { resolveWorkerUrl } from '../worker-url.js';
 import { LlamaCppInstance } from './llama-cpp-instance.js';
 
 /** Options of the llama.cpp backend. */

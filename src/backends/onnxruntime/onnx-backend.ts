@@ -4,6 +4,8 @@
  * one to inspect a model file). It never imports onnxruntime-node itself: ORT loads and runs only
  * inside workers (onnx-worker.ts), because it blocks the thread that calls it.
  */
+
+import { resolveWorkerUrl } from '../../common/worker-url.js';
 import type {
   Backend,
   BackendInstance,
@@ -12,7 +14,6 @@ import type {
   ModelFileMetadata,
 } from '../backend.js';
 import { defaultBackendLogger, WorkerInstance } from '../worker-instance.js';
-import { resolveWorkerUrl } from '../worker-url.js';
 import { type OnnxWorkerOptions, resolveOnnxSessionPlan } from './onnx-session-options.js';
 
 /** Options of the ONNX Runtime backend. */

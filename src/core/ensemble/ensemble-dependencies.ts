@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { invalidArg } from '../../common/errors.js';
 import { parseModelConfig } from '../../config/index.js';
-import type { ModelConfig } from '../../config/model-config.js';
+import type { ModelConfig } from '../../protocol/model-config.js';
 import type { ModelSource } from '../model-repository.js';
 import { EnsembleGraph } from './ensemble-graph.js';
 

@@ -11,7 +11,7 @@
 import type { Clock } from '../../common/clock.js';
 import { internal, toServerError, unavailable } from '../../common/errors.js';
 import { FixedQueue } from '../../common/fixed-queue.js';
-import type { ModelConfig } from '../../config/model-config.js';
+import type { ModelConfig } from '../../protocol/model-config.js';
 import { type InferenceRequest, RequestState } from '../inference-request.js';
 import type { ModelPlan } from '../model-plan.js';
 import type { ModelStatistics } from '../model-statistics.js';

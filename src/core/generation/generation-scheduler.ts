@@ -21,14 +21,12 @@ import { cancelled, invalidArg, type ServerError, Status, unavailable } from '..
 import { realTimerFactory, type Timer, type TimerFactory, type TimerTarget } from '../../common/timer.js';
 import {
   DEFAULT_GENERATION_MAX_QUEUE_SIZE,
-  type DynamicBatching,
   isDeterministic,
   isLlamaCppConfig,
   type LlamaCppParameters,
-  type ModelConfig,
-  type QueuePolicy,
   resolveLlamaCppParameters,
 } from '../../config/index.js';
+import type { DynamicBatching, ModelConfig, QueuePolicy } from '../../protocol/index.js';
 import { type InferenceRequest, RequestState } from '../inference-request.js';
 import type { PoolListener } from '../instance-pool.js';
 import { PriorityQueue } from '../priority-queue.js';

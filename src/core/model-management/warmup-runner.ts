@@ -15,8 +15,8 @@ import type {
   ExecutionSink,
 } from '../../backends/backend.js';
 import type { ServerError } from '../../common/errors.js';
-import type { ModelConfig, ModelWarmup, WarmupInput } from '../../config/model-config.js';
 import { configToWire, ELEMENT_BYTES } from '../../protocol/datatypes.js';
+import type { ModelConfig, ModelWarmup, WarmupInput } from '../../protocol/model-config.js';
 import { elementCount, type Tensor } from '../../protocol/tensor.js';
 import { confinedFile, errnoCode } from '../confined-file.js';
 import type { ModelPlan } from '../model-plan.js';

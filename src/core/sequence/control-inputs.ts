@@ -5,9 +5,9 @@
  * model batches, else [1]. An empty row (direct strategy) has every flag false and CORRID 0/''.
  */
 import { invalidArg } from '../../common/errors.js';
-import type { ModelConfig, SequenceControl } from '../../config/model-config.js';
 import { encodeBytesElements } from '../../protocol/bytes-tensor.js';
 import type { DataType } from '../../protocol/datatypes.js';
+import type { ModelConfig, SequenceControl } from '../../protocol/model-config.js';
 import type { Tensor } from '../../protocol/tensor.js';
 import { formatSequenceId, type SequenceId } from './sequence-flags.js';
 

@@ -7,7 +7,7 @@
  * request has waited `max_queue_delay_microseconds`, never mixing requests whose shapes differ.
  */
 import { FixedQueue } from '../../common/fixed-queue.js';
-import type { ModelConfig } from '../../config/model-config.js';
+import type { ModelConfig } from '../../protocol/model-config.js';
 import { type BatchShapeRule, batchShapeRule, sameBatchShape } from '../batch-shape.js';
 import type { ModelPlan } from '../model-plan.js';
 import { BatchRow } from './batch-row.js';

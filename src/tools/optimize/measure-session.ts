@@ -4,8 +4,8 @@
  * worker; requests are answered in order. It never loads ONNX Runtime on the calling thread.
  */
 import { Worker } from 'node:worker_threads';
-import { resolveWorkerUrl } from '../../backends/index.js';
 import { internal } from '../../common/errors.js';
+import { resolveWorkerUrl } from '../../common/index.js';
 import {
   MEASURE_WORKER_FILE,
   type MeasureRequest,

@@ -6,9 +6,9 @@
  * refuses decoupled models on unary ModelInfer (generation models only when asked to stream). It does not submit the request or answer the call.
  */
 import { unsupported } from '../../common/errors.js';
-import { GenerationTensor } from '../../config/index.js';
 import {
   checkSharedMemoryOutputs,
+  GenerationTensor,
   InferenceRequest,
   type InferenceServer,
   type ResponseSink,

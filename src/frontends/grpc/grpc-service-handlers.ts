@@ -12,8 +12,8 @@ import type {
   ServerWritableStream,
   UntypedServiceImplementation,
 } from '@grpc/grpc-js';
-import { modelConfigToJson } from '../../config/index.js';
 import type { InferenceServer } from '../../core/index.js';
+import { modelConfigToJson } from '../../core/index.js';
 import {
   type ModelInferRequestMessage,
   type ModelInferResponseMessage,

@@ -18,11 +18,11 @@ import type { ModelStatistics } from '../model-statistics.js';
 import type { RequestObserver } from '../request-observer.js';
 import type { Scheduler, SchedulerContext, SchedulerFactory } from '../scheduler.js';
 import { EnsembleGraph } from './ensemble-graph.js';
-import { EnsembleRun } from './ensemble-run.js';
+import { EnsembleRun, type EnsembleRunHost } from './ensemble-run.js';
 import type { StepCall } from './step-call.js';
 
 /** Runs ensemble requests as DAGs of composing-model requests. */
-export class EnsembleScheduler implements Scheduler {
+export class EnsembleScheduler implements Scheduler, EnsembleRunHost {
   /** The context it was built with. */
   readonly context: SchedulerContext;
   /** The ensemble's data flow. */

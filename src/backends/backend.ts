@@ -188,6 +188,12 @@ export interface Backend {
   readonly platforms: readonly string[];
   /** Default model file name in a version directory (`model.onnx`). */
   readonly defaultModelFilename: string;
+  /**
+   * Whether its instances carry a sequence's implicit state (`sequence_batching.state`) from one
+   * execution to the next as state tensors; a model with such state on a backend without it is
+   * refused at load.
+   */
+  readonly implicitState: boolean;
   /** Reads the model file's I/O metadata off the main thread, for config auto-complete. */
   inspect(context: InstanceContext): Promise<ModelFileMetadata>;
   /** Loads one instance; rejects with a ServerError that says why the load failed. */

@@ -434,7 +434,17 @@ async function loadVersion(
   const instances = settled.map((s) => (s as PromiseFulfilledResult<BackendInstance>).value);
   const pool = new InstancePool(instances, create, ctx.logger);
   try {
-    return servableVersion(source, version, config, plan, pool, schedulerFactory, ctx, release);
+    return servableVersion(
+      source,
+      version,
+      config,
+      plan,
+      pool,
+      schedulerFactory,
+      ctx,
+      release,
+      backend.implicitState,
+    );
   } catch (err) {
     // A scheduler that cannot be built (bad sequence state, say) must not leave workers running.
     await pool.close();
@@ -453,6 +463,7 @@ function servableVersion(
   factory: ReturnType<SchedulerRegistry['resolve']>,
   ctx: LoaderContext,
   onReleased: (() => void) | null = null,
+  implicitState = false,
 ): ModelVersion {
   const stats = new ModelStatistics();
   const scheduler = factory.create({
@@ -467,6 +478,7 @@ function servableVersion(
     observer: ctx.observer,
     infer: ctx.infer,
     modelDir: source.dir,
+    implicitState,
   });
   return new ModelVersion(
     source.name,

@@ -82,6 +82,8 @@ export interface SchedulerContext {
   readonly infer?: (request: InferenceRequest) => void;
   /** The model directory (`<repository>/<model>`), for files such as initial_state data; default unknown. */
   readonly modelDir?: string;
+  /** Whether the model's backend carries implicit sequence state (Backend.implicitState); default false. */
+  readonly implicitState?: boolean;
 }
 
 /** Builds a scheduler for a model whose config selects it. */

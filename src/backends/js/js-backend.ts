@@ -68,6 +68,8 @@ export class JsBackend implements Backend {
   readonly name = 'javascript';
   readonly platforms: readonly string[] = [];
   readonly defaultModelFilename = 'model.js';
+  /** A JavaScript model keeps its own state between calls. */
+  readonly implicitState = false;
   private readonly options: JsBackendOptions;
   private workerUrl: URL | null;
   private processEntryUrl: URL | null;

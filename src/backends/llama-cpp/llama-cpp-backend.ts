@@ -81,6 +81,7 @@ export class LlamaCppBackend implements Backend {
   readonly name = LLAMA_CPP_BACKEND;
   readonly platforms: readonly string[] = [];
   readonly defaultModelFilename = LLAMA_CPP_MODEL_FILENAME;
+  readonly implicitState = false;
   private readonly options: LlamaCppBackendOptions;
   private workerUrl: URL | null;
 

@@ -33,6 +33,7 @@ export class OnnxBackend implements Backend {
   readonly name = 'onnxruntime';
   readonly platforms: readonly string[] = ['onnxruntime_onnx'];
   readonly defaultModelFilename = 'model.onnx';
+  readonly implicitState = true;
   private readonly options: OnnxBackendOptions;
   private workerUrl: URL | null;
 

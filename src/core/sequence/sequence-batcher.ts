@@ -85,10 +85,10 @@ export class SequenceBatcher implements Scheduler, PoolListener, TimerTarget, Se
     this.timer = (options.timerFactory ?? realTimerFactory)(context.clock, this);
     this.idleNs = sb.max_sequence_idle_microseconds * 1000;
     const states = resolveStates(config, options.modelDir ?? context.modelDir);
-    if (states.length > 0 && config.backend === 'javascript') {
+    if (states.length > 0 && context.implicitState !== true) {
       throw invalidArg(
         'ERR_SEQUENCE_STATE_CONFIG',
-        `Model '${context.modelName}': implicit state is served for ONNX Runtime models only; a JavaScript model keeps its own state`,
+        `Model '${context.modelName}': its backend does not carry implicit state between executions (ONNX Runtime models do; a JavaScript model keeps its own state)`,
       );
     }
     this.plan = {

@@ -28,6 +28,8 @@ export const WORKER_ENTRY_POINTS = [
 export const MOVED_FILES = {
   'src/config/model-config.ts': 'src/protocol/model-config.ts',
   'src/backends/worker-url.ts': 'src/common/worker-url.ts',
+  'src/core/cache/rate-limited-log.ts': 'src/common/rate-limited-log.ts',
+  'src/core/trace/trace-hooks.ts': 'src/core/trace-hooks.ts',
 };
 
 /** Every folder under src/ that has an index.ts (repository-relative, posix), outermost first. */

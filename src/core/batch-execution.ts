@@ -24,7 +24,7 @@ import type { InstanceSlot } from './instance-pool.js';
 import { answerFailure, answerSuccess } from './request-outcome.js';
 import type { SchedulerContext } from './scheduler.js';
 import { concatRows, findTensor, sliceRows } from './tensor-rows.js';
-import { executionRequestInfo, traceEnded, traceExecuted } from './trace/trace-hooks.js';
+import { executionRequestInfo, traceEnded, traceExecuted } from './trace-hooks.js';
 
 /** Told when a batch has finished (successfully or not), so the scheduler can reuse the slot. */
 export interface BatchListener {

@@ -37,9 +37,9 @@ import { type GenerationLoad, SchedulerRegistry } from './scheduler.js';
 import { sequenceBatcherFactory } from './sequence/index.js';
 import { SharedMemoryManager } from './shared-memory/index.js';
 import type { TraceConfig } from './trace/trace-config.js';
-import { traceAdmitted } from './trace/trace-hooks.js';
 import type { TraceSettingUpdate } from './trace/trace-setting-update.js';
 import { Tracer } from './trace/tracer.js';
+import { traceAdmitted } from './trace-hooks.js';
 
 /** Reads the version from the nearest package.json above this module (works from src/ and dist/). */
 function readPackageVersion(): string {

@@ -7,7 +7,7 @@ import type { ExecutionTiming } from '../backends/backend.js';
 import { ServerError, Status } from '../common/errors.js';
 import type { InferenceRequest, InferenceResponse, ResponseSink } from './inference-request.js';
 import type { SchedulerContext } from './scheduler.js';
-import { traceEnded, traceExecuted } from './trace/trace-hooks.js';
+import { traceEnded, traceExecuted } from './trace-hooks.js';
 
 /** What recording an outcome needs from the scheduler context. */
 export type OutcomeContext = Pick<SchedulerContext, 'stats' | 'observer' | 'modelName' | 'versionString'>;

@@ -18,7 +18,7 @@ import {
 } from '../inference-request.js';
 import type { ModelVersion } from '../model-version.js';
 import type { RequestObserver } from '../request-observer.js';
-import { traceEnded } from '../trace/trace-hooks.js';
+import { traceEnded } from '../trace-hooks.js';
 import { CacheInsertSink } from './cache-insert-sink.js';
 import { cacheKey } from './cache-key.js';
 import { type CacheEntry, isPendingLookup, type ResponseCache } from './response-cache.js';

@@ -15,7 +15,7 @@ import type { ModelStatistics } from '../model-statistics.js';
 import type { RequestObserver } from '../request-observer.js';
 import type { SchedulerContext } from '../scheduler.js';
 import { findTensor } from '../tensor-rows.js';
-import { traceEnded } from '../trace/trace-hooks.js';
+import { traceEnded } from '../trace-hooks.js';
 import type { EnsembleGraph, EnsembleStepPlan } from './ensemble-graph.js';
 import { StepCall, type StepCallOwner } from './step-call.js';
 

@@ -16,7 +16,7 @@ import type { InstanceSlot } from '../instance-pool.js';
 import { answerFailure, answerSuccess } from '../request-outcome.js';
 import type { SchedulerContext } from '../scheduler.js';
 import { concatRows, findTensor } from '../tensor-rows.js';
-import { executionRequestInfo } from '../trace/trace-hooks.js';
+import { executionRequestInfo } from '../trace-hooks.js';
 import type { BatchRow } from './batch-row.js';
 import type { ControlInputs } from './control-inputs.js';
 import { buildSequenceResponse } from './sequence-response.js';

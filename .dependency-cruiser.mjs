@@ -5,7 +5,7 @@
  * (scripts/fix-imports.mjs); the decision and its one exception are in
  * docs/adr/0020-import-boundaries.md; the rules no tool checks are in CONTRIBUTING.md.
  */
-import { entryFolders, WORKER_ENTRY_POINTS, workerModules } from './scripts/import-rules.mjs';
+import { entryFolders, SEPARATE_ENTRIES, WORKER_ENTRY_POINTS, workerModules } from './scripts/import-rules.mjs';
 
 /** Escapes a path for a regular expression, anchored at both ends. */
 function exactly(path) {
@@ -46,7 +46,9 @@ const layerRules = Object.entries(LAYERS).map(([layer, may]) => ({
 const workerFiles = workerModules().map(exactly);
 
 const indexRules = entryFolders().flatMap((folder) => {
-  const inner = { path: under(folder), pathNot: exactly(`${folder}/index.ts`) };
+  // A separate entry inside the folder is entered through its own index.ts instead.
+  const separate = SEPARATE_ENTRIES.filter((entry) => entry.startsWith(`${folder}/`)).map(under);
+  const inner = { path: under(folder), pathNot: [exactly(`${folder}/index.ts`), ...separate] };
   const comment = `${folder}/ is entered through ${folder}/index.ts; files inside it import each other directly`;
   return [
     {

@@ -32,6 +32,13 @@ export const MOVED_FILES = {
   'src/core/trace/trace-hooks.ts': 'src/core/trace-hooks.ts',
 };
 
+/**
+ * Nested folders entered through their own index.ts from anywhere, which their parent's index.ts
+ * does not re-export: protocol/grpc, so that HTTP-only code (frontends/http, `nereid/client` over
+ * HTTP) never loads the .proto files and grpc-js.
+ */
+export const SEPARATE_ENTRIES = ['src/protocol/grpc'];
+
 /** Every folder under src/ that has an index.ts (repository-relative, posix), outermost first. */
 export function entryFolders(dir = 'src') {
   const folders = [];
@@ -47,14 +54,12 @@ export function entryFolders(dir = 'src') {
 /**
  * The folder whose index.ts an import from `from` to `to` must go through (both
  * repository-relative files), or null when the import may name `to` itself: the outermost
- * folder with an index.ts that holds `to` but not `from`.
+ * folder with an index.ts that holds `to` but not `from`, or the SEPARATE_ENTRIES folder that does.
  */
 export function entryFolderOf(from, to, folders = entryFolders()) {
-  for (const folder of folders) {
-    const prefix = `${folder}/`;
-    if (to.startsWith(prefix) && !from.startsWith(prefix)) return folder;
-  }
-  return null;
+  const holding = folders.filter((folder) => to.startsWith(`${folder}/`) && !from.startsWith(`${folder}/`));
+  const separate = holding.filter((folder) => SEPARATE_ENTRIES.includes(folder));
+  return separate.at(-1) ?? holding[0] ?? null;
 }
 
 /** Relative module specifiers a file imports at run time (`import type` and `export type` are erased). */

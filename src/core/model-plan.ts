@@ -3,7 +3,7 @@
  * validated config: input and output tables by name, batching, reshapes, element sizes, labels.
  * Requests are checked against it (request-validator.ts) without touching the config again.
  */
-import type { NumericText } from '../backends/backend.js';
+import type { NumericText } from '../config/model-file-metadata.js';
 import { isLlamaCppConfig } from '../config/llama-cpp-parameters.js';
 import { configToWire, type DataType } from '../protocol/datatypes.js';
 import type { RawInputSpec } from '../protocol/index.js';

@@ -3,12 +3,11 @@
  * A Backend creates instances; an instance executes one batch at a time and reports through an
  * ExecutionSink object (no per-request closures). Nothing here schedules or knows about HTTP.
  */
-import type { ServerError } from '../common/errors.js';
-import type { ModelFileMetadata } from '../config/model-file-metadata.js';
-import type { ModelConfig } from '../protocol/model-config.js';
-import type { Parameters, Tensor } from '../protocol/tensor.js';
+import type { ServerError } from '../common/index.js';
+import type { ModelFileMetadata } from '../config/index.js';
+import type { ModelConfig, Parameters, Tensor } from '../protocol/index.js';
 
-export type { ModelFileMetadata, NumericText, TensorMetadata } from '../config/model-file-metadata.js';
+export type { ModelFileMetadata, NumericText, TensorMetadata } from '../config/index.js';
 
 /** Per-request facts a batch carries, for backends that answer per request (JS, decoupled). */
 export interface ExecutionRequestInfo {

@@ -6,9 +6,8 @@
  * turns worker crashes, timeouts and closes into ServerErrors. It never loads or runs
  * a model itself; the worker entry (see worker-runtime.ts) does.
  */
-import { ServerError, Status } from '../common/errors.js';
-import type { ModelConfig } from '../protocol/model-config.js';
-import type { Tensor } from '../protocol/tensor.js';
+import { ServerError, Status } from '../common/index.js';
+import type { ModelConfig, Tensor } from '../protocol/index.js';
 import type {
   BackendInstance,
   BackendLogger,

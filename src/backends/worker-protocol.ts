@@ -13,8 +13,7 @@
  */
 import { internal, type Status } from '../common/errors.js';
 import { DATATYPES, type DataType } from '../protocol/datatypes.js';
-import type { ModelConfig } from '../protocol/model-config.js';
-import type { Tensor } from '../protocol/tensor.js';
+import type { ModelConfig, Tensor } from '../protocol/index.js';
 import type { BackendLogLevel, ExecutionRequestInfo, ModelFileMetadata } from './backend.js';
 import { tensorNames } from './tensor-name-codec.js';
 

@@ -13,7 +13,7 @@ import {
   workerData,
 } from 'node:worker_threads';
 import { toServerError } from '../common/errors.js';
-import type { Tensor } from '../protocol/tensor.js';
+import type { Tensor } from '../protocol/index.js';
 import type { BackendLogLevel, ExecutionRequestInfo, ModelFileMetadata } from './backend.js';
 import { SharedRing } from './shared-ring.js';
 import { WorkerDoorbell } from './worker-doorbell.js';

@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { createSecureContext } from 'node:tls';
-import { ServerError } from '../common/errors.js';
-import type { Logger } from '../common/logger.js';
+import type { Logger } from '../common/index.js';
+import { ServerError } from '../common/index.js';
 import {
   type GrpcFrontendOptions,
   type HttpFrontendOptions,

@@ -7,8 +7,7 @@
  */
 import { accessSync, constants } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ServerError } from '../common/errors.js';
-import { LOG_FORMATS, type LogFormat, Logger } from '../common/logger.js';
+import { LOG_FORMATS, type LogFormat, Logger, ServerError } from '../common/index.js';
 import { parseTraceConfig, type TraceConfig, TraceLevel } from '../core/index.js';
 import { FlagError, type FlagSpec, type ParsedFlags } from './cli-flags.js';
 

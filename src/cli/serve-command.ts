@@ -9,16 +9,16 @@ import {
   type JsBackendSettings,
   parseJsBackendConfig,
 } from '../backends/index.js';
-import { systemClock } from '../common/clock.js';
-import { ServerError } from '../common/errors.js';
-import type { Logger } from '../common/logger.js';
-import { createResponseCache, parseCacheConfig } from '../core/cache/index.js';
+import type { Logger } from '../common/index.js';
+import { ServerError, systemClock } from '../common/index.js';
 import {
   checkStartupModels,
+  createResponseCache,
   DEFAULT_MAX_SHARED_MEMORY_REGIONS,
   DEFAULT_MODEL_LOAD_CONCURRENCY,
   InferenceServer,
   type ModelControlMode,
+  parseCacheConfig,
   parseModelControlMode,
   type ResponseCache,
 } from '../core/index.js';

@@ -5,7 +5,7 @@
  * error type. It depends only on src/protocol and src/common.
  */
 
-export { Status } from '../common/errors.js';
+export { Status } from '../common/index.js';
 export type { DataType, Parameters, ParameterValue } from '../protocol/index.js';
 export type {
   ClientTlsOptions,

@@ -7,8 +7,8 @@
  * checks that the config's tensors exist in the file with the same types and compatible shapes.
  */
 
-import { wireToConfig } from '../protocol/datatypes.js';
-import type { ModelConfig, ModelInput, ModelOutput } from '../protocol/model-config.js';
+import type { ModelConfig, ModelInput, ModelOutput } from '../protocol/index.js';
+import { wireToConfig } from '../protocol/index.js';
 import { invalidConfig, showValue } from './config-error.js';
 import type { ModelFileMetadata, TensorMetadata } from './model-file-metadata.js';
 import {

@@ -5,7 +5,7 @@
  * overrides. It does not validate.
  */
 
-import type { ModelConfig } from '../protocol/model-config.js';
+import type { ModelConfig } from '../protocol/index.js';
 import {
   type FieldSpec,
   hasPresence,

@@ -6,7 +6,7 @@
  * docs (docs/llm.md) all read the defaults from here. It loads no model.
  */
 
-import type { ModelConfig } from '../protocol/model-config.js';
+import type { ModelConfig } from '../protocol/index.js';
 import { invalidConfig } from './config-error.js';
 import type { TensorMetadata } from './model-file-metadata.js';
 import type { PartialModelConfig } from './normalize-model-config.js';

@@ -3,8 +3,7 @@
  * thread: the facts config auto-complete (auto-complete-config.ts) fills a config from. Backends
  * produce it (Backend.inspect), the config layer consumes it; it lives here, below both.
  */
-import type { DataType } from '../protocol/datatypes.js';
-import type { ModelConfig } from '../protocol/model-config.js';
+import type { DataType, ModelConfig } from '../protocol/index.js';
 
 /** Tensor metadata read from a model file (used to auto-complete a config). */
 export interface TensorMetadata {

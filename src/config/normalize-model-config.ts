@@ -6,7 +6,7 @@
  * It checks field names and JSON value shapes but no cross-field rules (validate-model-config.ts).
  */
 
-import type { InstanceGroup, ModelConfig } from '../protocol/model-config.js';
+import type { InstanceGroup, ModelConfig } from '../protocol/index.js';
 import { invalidConfig, showValue } from './config-error.js';
 import {
   type FieldSpec,

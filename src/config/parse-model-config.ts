@@ -5,7 +5,7 @@
  * checks no cross-field rules (validate-model-config.ts does).
  */
 
-import type { ModelConfig } from '../protocol/model-config.js';
+import type { ModelConfig } from '../protocol/index.js';
 import { closestName, invalidConfig } from './config-error.js';
 import { type FieldSpec, type MessageSpec, MODEL_CONFIG_SPEC, type ValueType } from './config-schema.js';
 import {

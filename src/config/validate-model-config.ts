@@ -6,7 +6,7 @@
  * scheduling and ensemble rules live in validate-scheduling.ts.
  */
 
-import type { ModelConfig, ModelInput, ModelOutput } from '../protocol/model-config.js';
+import type { ModelConfig, ModelInput, ModelOutput } from '../protocol/index.js';
 import { checkConfigTypes } from './check-config-types.js';
 import { invalidConfig, showValue } from './config-error.js';
 import { isEnsemble } from './normalize-model-config.js';

@@ -5,7 +5,7 @@
  * Each function appends issues with the field path and the received value; none throws.
  */
 import { modelNameProblem, quoteModelName } from '../common/index.js';
-import type { ModelConfig, QueuePolicy, SequenceControl } from '../protocol/model-config.js';
+import type { ModelConfig, QueuePolicy, SequenceControl } from '../protocol/index.js';
 import { showValue } from './config-error.js';
 
 /** Rules of `dynamic_batching` (core ValidateModelConfig). */

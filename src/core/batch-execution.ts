@@ -10,9 +10,9 @@ import type {
   ExecutionRequestInfo,
   ExecutionResult,
   ExecutionSink,
-} from '../backends/backend.js';
-import { ServerError, Status } from '../common/errors.js';
-import type { Tensor } from '../protocol/tensor.js';
+} from '../backends/index.js';
+import { ServerError, Status } from '../common/index.js';
+import type { Tensor } from '../protocol/index.js';
 import { buildExecutionResponse } from './execution-response.js';
 import {
   type InferenceRequest,

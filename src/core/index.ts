@@ -6,6 +6,7 @@
 export type { ChatMessage } from '../backends/index.js';
 export { GenerationTensor, modelConfigToJson } from '../config/index.js';
 export type { ResponseCache, ResponseCacheStats } from './cache/index.js';
+export { createResponseCache, parseCacheConfig } from './cache/index.js';
 export { defaultSchedulerFactory } from './default-scheduler.js';
 export {
   createDynamicBatcherFactory,

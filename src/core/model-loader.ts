@@ -12,26 +12,24 @@ import type {
   Backend,
   BackendInstance,
   BackendLogger,
+  BackendRegistry,
   InstanceContext,
   ModelCaller,
   ModelCallRequest,
   ModelCallSink,
-  NumericText,
-} from '../backends/backend.js';
-import type { BackendRegistry } from '../backends/registry.js';
-import type { Clock } from '../common/clock.js';
-import { invalidArg, ServerError, Status } from '../common/errors.js';
-import { checkModelName, relativePathProblem } from '../common/index.js';
-import type { Logger } from '../common/logger.js';
+} from '../backends/index.js';
+import type { Clock, Logger } from '../common/index.js';
+import { checkModelName, invalidArg, relativePathProblem, ServerError, Status } from '../common/index.js';
 import {
   autoCompleteConfig,
   isEnsemble,
+  type NumericText,
   normalizeModelConfig,
   type PartialModelConfig,
   parseModelConfig,
   validateModelConfig,
 } from '../config/index.js';
-import type { ModelConfig } from '../protocol/model-config.js';
+import type { ModelConfig } from '../protocol/index.js';
 import { ConfinedFileError, confinedFile, errnoCode } from './confined-file.js';
 import { checkComposingModels } from './ensemble/index.js';
 import { InferenceRequest } from './inference-request.js';
@@ -43,7 +41,7 @@ import { ModelStatistics } from './model-statistics.js';
 import { ModelVersion } from './model-version.js';
 import type { RequestObserver } from './request-observer.js';
 import type { SchedulerRegistry } from './scheduler.js';
-import type { RequestTrace } from './trace/request-trace.js';
+import type { RequestTrace } from './trace/index.js';
 
 /** Routes a backend's log lines (worker stderr, warnings) into the server log, tagged with the model. */
 function backendLogger(ctx: LoaderContext, model: string): BackendLogger {

@@ -3,8 +3,8 @@
  * its sink answered, the same way for every scheduler that runs executions (BatchExecution and the
  * sequence batcher's SequenceBatch).
  */
-import type { ExecutionTiming } from '../backends/backend.js';
-import { ServerError, Status } from '../common/errors.js';
+import type { ExecutionTiming } from '../backends/index.js';
+import { ServerError, Status } from '../common/index.js';
 import type { InferenceRequest, InferenceResponse, ResponseSink } from './inference-request.js';
 import type { SchedulerContext } from './scheduler.js';
 import { traceEnded, traceExecuted } from './trace-hooks.js';

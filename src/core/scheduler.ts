@@ -4,9 +4,8 @@
  * a model's config. Policies decide *which* requests run together and *when*; BatchExecution does
  * the running.
  */
-import type { Clock } from '../common/clock.js';
-import type { Logger } from '../common/logger.js';
-import type { ModelConfig } from '../protocol/model-config.js';
+import type { Clock, Logger } from '../common/index.js';
+import type { ModelConfig } from '../protocol/index.js';
 import type { InferenceRequest } from './inference-request.js';
 import type { InstancePool } from './instance-pool.js';
 import type { ModelPlan } from './model-plan.js';

@@ -19,4 +19,6 @@ export * from './raw-input.js';
 export * from './requested-output.js';
 export * from './status-codes.js';
 export * from './tensor.js';
+export type { TensorValues } from './tensor-values.js';
+export { INTEGER_RANGE } from './tensor-values.js';
 export * from './typed-view.js';

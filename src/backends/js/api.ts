@@ -6,10 +6,15 @@
  * It is safe to import anywhere; infer() works only inside a model worker.
  */
 
-export type { DataType, TypedArrayFor } from '../../protocol/datatypes.js';
-export type { ModelConfig } from '../../protocol/model-config.js';
-export type { Parameters, ParameterValue, Tensor } from '../../protocol/tensor.js';
-export { elementCount } from '../../protocol/tensor.js';
+export type {
+  DataType,
+  ModelConfig,
+  Parameters,
+  ParameterValue,
+  Tensor,
+  TypedArrayFor,
+} from '../../protocol/index.js';
+export { elementCount } from '../../protocol/index.js';
 export type {
   InferOptions,
   InferResponse,

@@ -7,9 +7,9 @@
  * Timeouts, isolation and heap limit come from js-backend-settings.ts.
  */
 
-import { resolveWorkerUrl } from '../../common/worker-url.js';
-import { configToWire } from '../../protocol/datatypes.js';
-import type { ModelConfig } from '../../protocol/model-config.js';
+import { resolveWorkerUrl } from '../../common/index.js';
+import type { ModelConfig } from '../../protocol/index.js';
+import { configToWire } from '../../protocol/index.js';
 import type {
   Backend,
   BackendInstance,

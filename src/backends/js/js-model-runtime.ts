@@ -6,8 +6,7 @@
  * the main thread's; the message formats are worker-protocol.ts.
  */
 import { ServerError, Status } from '../../common/errors.js';
-import type { ModelConfig } from '../../protocol/model-config.js';
-import type { Tensor } from '../../protocol/tensor.js';
+import type { ModelConfig, Tensor } from '../../protocol/index.js';
 import type { ModelFileMetadata } from '../backend.js';
 import { type HostPort, hostInit, hostPort } from '../host-port.js';
 import {

@@ -5,8 +5,7 @@
  */
 import { Status } from '../../common/errors.js';
 import { configToWire, type DataType } from '../../protocol/datatypes.js';
-import type { ModelConfig } from '../../protocol/model-config.js';
-import type { Tensor } from '../../protocol/tensor.js';
+import type { ModelConfig, Tensor } from '../../protocol/index.js';
 import type { ModelResponse } from './model-api-types.js';
 import { ModelError } from './model-error.js';
 import { checkTensor } from './tensor-helpers.js';

@@ -7,8 +7,7 @@
  */
 import { open } from 'node:fs/promises';
 import { relative } from 'node:path';
-import { ServerError, Status } from '../../common/errors.js';
-import { resolveWorkerUrl } from '../../common/worker-url.js';
+import { resolveWorkerUrl, ServerError, Status } from '../../common/index.js';
 import {
   completeLlamaCppConfig,
   DEFAULT_CONTEXT_LENGTH_CAP,
@@ -16,8 +15,8 @@ import {
   LLAMA_CPP_BACKEND,
   LLAMA_CPP_MODEL_FILENAME,
   resolveLlamaCppParameters,
-} from '../../config/llama-cpp-parameters.js';
-import type { ModelConfig } from '../../protocol/model-config.js';
+} from '../../config/index.js';
+import type { ModelConfig } from '../../protocol/index.js';
 import type {
   Backend,
   BackendInstance,

@@ -5,7 +5,7 @@
  * request runs in which slot only to fail them if the worker dies. It never queues or decodes.
  */
 import { Worker } from 'node:worker_threads';
-import { ServerError, Status, unsupported } from '../../common/errors.js';
+import { ServerError, Status, unsupported } from '../../common/index.js';
 import type { BackendLogger, ExecutionBatch, ExecutionSink } from '../backend.js';
 import {
   FinishCode,

@@ -5,7 +5,7 @@
  * inside workers (onnx-worker.ts), because it blocks the thread that calls it.
  */
 
-import { resolveWorkerUrl } from '../../common/worker-url.js';
+import { resolveWorkerUrl } from '../../common/index.js';
 import type {
   Backend,
   BackendInstance,

@@ -6,9 +6,8 @@
  * count in success and queue and in cache_hit (lookup time); misses in cache_miss (lookup +
  * insert time). It does not store anything itself (the ResponseCache does).
  */
-import type { Clock } from '../../common/clock.js';
-import { cancelled, ServerError, Status } from '../../common/errors.js';
-import type { Logger } from '../../common/logger.js';
+import type { Clock, Logger } from '../../common/index.js';
+import { cancelled, ServerError, Status } from '../../common/index.js';
 import {
   type InferenceRequest,
   type InferenceResponse,

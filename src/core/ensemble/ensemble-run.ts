@@ -5,10 +5,10 @@
  * responses of decoupled steps, and answers the ensemble request exactly once (decoupled
  * ensembles: one or more responses, the last final). It does not queue or batch anything itself.
  */
-import type { Clock } from '../../common/clock.js';
-import { cancelled, ServerError, Status } from '../../common/errors.js';
-import { classify } from '../../protocol/classification.js';
-import type { Tensor } from '../../protocol/tensor.js';
+import type { Clock } from '../../common/index.js';
+import { cancelled, ServerError, Status } from '../../common/index.js';
+import type { Tensor } from '../../protocol/index.js';
+import { classify } from '../../protocol/index.js';
 import { InferenceRequest, type InferenceResponse, RequestState } from '../inference-request.js';
 import type { ModelPlan } from '../model-plan.js';
 import type { ModelStatistics } from '../model-statistics.js';

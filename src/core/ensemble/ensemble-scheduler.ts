@@ -8,10 +8,9 @@
  * decoupled step that answers faster than the next step consumes cannot flood the next model's
  * queue. Step requests of an ensemble request that ended meanwhile are dropped, not submitted.
  */
-import type { Clock } from '../../common/clock.js';
-import { internal, toServerError, unavailable } from '../../common/errors.js';
-import { FixedQueue } from '../../common/fixed-queue.js';
-import type { ModelConfig } from '../../protocol/model-config.js';
+import type { Clock } from '../../common/index.js';
+import { FixedQueue, internal, toServerError, unavailable } from '../../common/index.js';
+import type { ModelConfig } from '../../protocol/index.js';
 import { type InferenceRequest, RequestState } from '../inference-request.js';
 import type { ModelPlan } from '../model-plan.js';
 import type { ModelStatistics } from '../model-statistics.js';

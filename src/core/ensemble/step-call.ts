@@ -2,7 +2,7 @@
  * The ResponseSink of one ensemble step request: routes the composing model's answers back to
  * the EnsembleRun with the step attached (one small object per step call, no closures).
  */
-import type { ServerError } from '../../common/errors.js';
+import type { ServerError } from '../../common/index.js';
 import type { InferenceRequest, InferenceResponse, ResponseSink } from '../inference-request.js';
 import type { EnsembleStepPlan } from './ensemble-graph.js';
 

@@ -16,9 +16,18 @@ import {
   type GenerationInstance,
   type GenerationListener,
   isGenerationInstance,
-} from '../../backends/generation.js';
-import { cancelled, invalidArg, type ServerError, Status, unavailable } from '../../common/errors.js';
-import { realTimerFactory, type Timer, type TimerFactory, type TimerTarget } from '../../common/timer.js';
+} from '../../backends/index.js';
+import {
+  cancelled,
+  invalidArg,
+  realTimerFactory,
+  type ServerError,
+  Status,
+  type Timer,
+  type TimerFactory,
+  type TimerTarget,
+  unavailable,
+} from '../../common/index.js';
 import {
   DEFAULT_GENERATION_MAX_QUEUE_SIZE,
   isDeterministic,

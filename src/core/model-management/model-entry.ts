@@ -4,7 +4,7 @@
  * time. Swapping in new versions is one synchronous assignment, so a request is routed either
  * to the old set or to the new one, never to a half-built set.
  */
-import type { ModelConfig } from '../../protocol/model-config.js';
+import type { ModelConfig } from '../../protocol/index.js';
 import type { ModelSource } from '../model-repository.js';
 import type { ModelVersion } from '../model-version.js';
 import type { StagedModel } from './load-overrides.js';

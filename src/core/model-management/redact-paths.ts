@@ -7,7 +7,7 @@
  */
 import { realpathSync } from 'node:fs';
 import { sep } from 'node:path';
-import { ServerError } from '../../common/errors.js';
+import { ServerError } from '../../common/index.js';
 
 function realOrSelf(path: string): string {
   try {

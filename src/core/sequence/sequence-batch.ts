@@ -8,9 +8,9 @@
  *   rows:   [ seq A req | empty | seq C req ]      READY = [1, 0, 1]
  *   state:  stitch(A.state, initial, C.state) --model--> split -> A.state', (dropped), C.state'
  */
-import type { ExecutionRequestInfo, ExecutionResult, ExecutionSink } from '../../backends/backend.js';
-import { ServerError, Status } from '../../common/errors.js';
-import type { Tensor } from '../../protocol/tensor.js';
+import type { ExecutionRequestInfo, ExecutionResult, ExecutionSink } from '../../backends/index.js';
+import { ServerError, Status } from '../../common/index.js';
+import type { Tensor } from '../../protocol/index.js';
 import { type InferenceRequest, RequestState, type ResponseSink } from '../inference-request.js';
 import type { InstanceSlot } from '../instance-pool.js';
 import { answerFailure, answerSuccess } from '../request-outcome.js';

@@ -6,9 +6,16 @@
  * rows, and expires sequences idle for `max_sequence_idle_microseconds`. One Timer serves the
  * batch delays and the idle expiry. Execution and implicit state are sequence-batch.ts's.
  */
-import { cancelled, invalidArg, unavailable } from '../../common/errors.js';
-import { FixedQueue } from '../../common/fixed-queue.js';
-import { realTimerFactory, type Timer, type TimerFactory, type TimerTarget } from '../../common/timer.js';
+import {
+  cancelled,
+  FixedQueue,
+  invalidArg,
+  realTimerFactory,
+  type Timer,
+  type TimerFactory,
+  type TimerTarget,
+  unavailable,
+} from '../../common/index.js';
 import { type InferenceRequest, RequestState } from '../inference-request.js';
 import type { InstanceSlot, PoolListener } from '../instance-pool.js';
 import { ResponseOrderGate } from '../response-order-gate.js';

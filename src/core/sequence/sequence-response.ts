@@ -3,8 +3,8 @@
  * each output the client asked for (or of every config output), with classification and output
  * reshape applied as for any model. State outputs are not config outputs, so they never appear.
  */
-import type { ExecutionTiming } from '../../backends/backend.js';
-import type { Tensor } from '../../protocol/tensor.js';
+import type { ExecutionTiming } from '../../backends/index.js';
+import type { Tensor } from '../../protocol/index.js';
 import { buildExecutionResponse } from '../execution-response.js';
 import type { InferenceRequest, InferenceResponse } from '../inference-request.js';
 import type { SchedulerContext } from '../scheduler.js';

@@ -6,8 +6,8 @@
  * in-flight byte budget until the exchange is over.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ServerError } from '../../common/errors.js';
-import { unsupported } from '../../common/errors.js';
+import type { ServerError } from '../../common/index.js';
+import { unsupported } from '../../common/index.js';
 import {
   InferenceRequest as CoreRequest,
   checkSharedMemoryOutputs,

@@ -5,7 +5,7 @@
  * the error event of a stream; nothing else.
  */
 import type { ServerResponse } from 'node:http';
-import { ServerError, Status, toServerError } from '../../common/errors.js';
+import { ServerError, Status, toServerError } from '../../common/index.js';
 
 /** An OpenAI error body. */
 export interface OpenAiErrorBody {

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { type ServerError, toServerError } from '../../common/errors.js';
+import { type ServerError, toServerError } from '../../common/index.js';
 import type { InferenceRequest, InferenceResponse, InferenceServer, ResponseSink } from '../../core/index.js';
 import { GenerationTensor } from '../../core/index.js';
 import { decodeBytesStrings, type Tensor } from '../../protocol/index.js';

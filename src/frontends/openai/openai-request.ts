@@ -7,7 +7,7 @@
  * Fields OpenAI defines that change nothing here (`user`, `metadata`, `store`) are ignored.
  */
 
-import { modelNameError, modelNameProblem } from '../../common/model-name.js';
+import { modelNameError, modelNameProblem } from '../../common/index.js';
 import type { ChatMessage } from '../../core/index.js';
 import { GenerationTensor } from '../../core/index.js';
 import { encodeBytesElements, type Tensor } from '../../protocol/index.js';

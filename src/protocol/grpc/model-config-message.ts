@@ -5,7 +5,7 @@
  * scheduling_choice, strategy_choice, state_data, input_data_type, metric_options) and the
  * uint64-keyed priority_queue_policy map; it does not validate or default a config.
  */
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 import type {
   DynamicBatching,
   InitialState,

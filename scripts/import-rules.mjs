@@ -19,6 +19,8 @@ export const WORKER_ENTRY_POINTS = [
   'src/backends/js/js-worker.ts',
   'src/backends/js/js-process.ts',
   'src/backends/llama-cpp/llama-worker.ts',
+  // `nereid/backend`: a JavaScript model imports it inside its worker.
+  'src/backends/js/api.ts',
 ];
 
 /**

@@ -14,7 +14,7 @@ export type {
   Tensor,
   TypedArrayFor,
 } from '../../protocol/index.js';
-export { elementCount } from '../../protocol/index.js';
+export { elementCount } from '../../protocol/tensor.js';
 export type {
   InferOptions,
   InferResponse,

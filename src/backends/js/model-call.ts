@@ -6,7 +6,7 @@
  * messages. The pending-call table is shared through a global symbol, so two copies of this
  * module in one worker never mix their calls up. Runs only inside a model worker.
  */
-import { Status } from '../../common/index.js';
+import { Status } from '../../common/errors.js';
 import type { Parameters, Tensor } from '../../protocol/index.js';
 import { type HostPort, hostPort } from '../host-port.js';
 import {

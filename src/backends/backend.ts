@@ -3,10 +3,11 @@
  * A Backend creates instances; an instance executes one batch at a time and reports through an
  * ExecutionSink object (no per-request closures). Nothing here schedules or knows about HTTP.
  */
-import type { ServerError } from '../common/errors.js';
-import type { ModelConfig } from '../config/model-config.js';
-import type { DataType } from '../protocol/datatypes.js';
-import type { Parameters, Tensor } from '../protocol/tensor.js';
+import type { ServerError } from '../common/index.js';
+import type { ModelFileMetadata } from '../config/index.js';
+import type { ModelConfig, Parameters, Tensor } from '../protocol/index.js';
+
+export type { ModelFileMetadata, NumericText, TensorMetadata } from '../config/index.js';
 
 /** Per-request facts a batch carries, for backends that answer per request (JS, decoupled). */
 export interface ExecutionRequestInfo {
@@ -72,39 +73,6 @@ export interface ExecutionSink {
    * times, possibly after onResult.
    */
   onResponse?(index: number, outputs: Tensor[] | null, final: boolean, error: ServerError | null): void;
-}
-
-/** Tensor metadata read from a model file (used to auto-complete a config). */
-export interface TensorMetadata {
-  /** Tensor name. */
-  name: string;
-  /** Wire datatype, or null when the framework type has no wire equivalent. */
-  datatype: DataType | null;
-  /** Full shape as the file declares it; -1 for symbolic or unknown dims. */
-  shape: number[];
-  /**
-   * For a BYTES input the model parses into numbers: the text each element must be, so that a bad
-   * element is refused before the model runs; absent when the model takes any bytes.
-   */
-  numericText?: NumericText;
-}
-
-/**
- * What a numeric-text element looks like, as C's `strtoll` / `strtod` read it (what ONNX Runtime's
- * Cast uses): optional leading whitespace and sign, then digits ('integer', within int64), or a
- * decimal or hex number, `inf` or `nan` ('float').
- */
-export type NumericText = 'integer' | 'float';
-
-/** Input/output metadata of a model file. */
-export interface ModelFileMetadata {
-  inputs: TensorMetadata[];
-  outputs: TensorMetadata[];
-  /**
-   * The config as the model completed it itself (a JS model's static autoCompleteConfig), used
-   * in place of the given config before the generic auto-complete; absent when not applicable.
-   */
-  config?: ModelConfig;
 }
 
 /** A request one model sends to another through the server (Triton's BLS). */
@@ -219,6 +187,12 @@ export interface Backend {
   readonly platforms: readonly string[];
   /** Default model file name in a version directory (`model.onnx`). */
   readonly defaultModelFilename: string;
+  /**
+   * Whether its instances carry a sequence's implicit state (`sequence_batching.state`) from one
+   * execution to the next as state tensors; a model with such state on a backend without it is
+   * refused at load.
+   */
+  readonly implicitState: boolean;
   /** Reads the model file's I/O metadata off the main thread, for config auto-complete. */
   inspect(context: InstanceContext): Promise<ModelFileMetadata>;
   /** Loads one instance; rejects with a ServerError that says why the load failed. */

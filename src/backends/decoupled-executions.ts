@@ -4,8 +4,8 @@
  * execution returned; this table routes them to the execution's sink and fails the requests left
  * open when the instance dies. Main thread; WorkerInstance owns one per decoupled instance.
  */
-import { reviveServerError, type ServerError } from '../common/errors.js';
-import type { Tensor } from '../protocol/tensor.js';
+import { reviveServerError, type ServerError } from '../common/index.js';
+import type { Tensor } from '../protocol/index.js';
 import type { BackendLogger, ExecutionSink } from './backend.js';
 import { type ResponseMessage, unpackTensors } from './worker-protocol.js';
 

@@ -4,8 +4,8 @@
  * sequences in numbered slots, the instance reports each sequence's text, token counts and finish
  * through one listener object, the events of a decode step together. Nothing here runs a model or queues requests.
  */
-import type { ServerError } from '../common/errors.js';
-import type { SamplingParameters } from '../config/sampling-parameters.js';
+import type { ServerError } from '../common/index.js';
+import type { SamplingParameters } from '../config/index.js';
 import type { BackendInstance } from './backend.js';
 
 /** How a sequence ended (0 = it goes on); the values are also the worker wire format. */

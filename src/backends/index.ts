@@ -3,6 +3,7 @@
  * and the worker-thread instance other worker backends build on. Importing it never loads a model
  * framework on the calling thread.
  */
+
 export type {
   Backend,
   BackendInstance,
@@ -63,4 +64,3 @@ export {
   type WorkerInstanceOptions,
 } from './worker-instance.js';
 export { MessageType, packTensors, unpackTensors, type WorkerInit } from './worker-protocol.js';
-export { resolveWorkerUrl } from './worker-url.js';

@@ -10,7 +10,7 @@ import { type ChildProcess, fork, type Serializable } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { ServerError, Status } from '../common/errors.js';
+import { ServerError, Status } from '../common/index.js';
 import type { WorkerHost, WorkerHostFactory } from './worker-host.js';
 import { MessageType, type WorkerInit } from './worker-protocol.js';
 

@@ -3,12 +3,12 @@
  * `platform`. createDefaultBackendRegistry() registers the built-in ONNX Runtime backend. It only
  * picks a backend; loading models and creating instances is the caller's (core's) job.
  */
-import { ServerError, Status } from '../common/errors.js';
-import type { ModelConfig } from '../config/model-config.js';
+import { ServerError, Status } from '../common/index.js';
+import type { ModelConfig } from '../protocol/index.js';
 import type { Backend } from './backend.js';
-import { JsBackend, type JsBackendOptions } from './js/js-backend.js';
-import { LlamaCppBackend, type LlamaCppBackendOptions } from './llama-cpp/llama-cpp-backend.js';
-import { OnnxBackend, type OnnxBackendOptions } from './onnxruntime/onnx-backend.js';
+import { JsBackend, type JsBackendOptions } from './js/index.js';
+import { LlamaCppBackend, type LlamaCppBackendOptions } from './llama-cpp/index.js';
+import { OnnxBackend, type OnnxBackendOptions } from './onnxruntime/index.js';
 
 /** The config fields that choose a backend. */
 export type BackendSelector = Pick<ModelConfig, 'name' | 'backend' | 'platform'>;

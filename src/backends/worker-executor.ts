@@ -4,7 +4,7 @@
  * transports send. Runs only inside workers; no I/O here.
  */
 import { toServerError } from '../common/errors.js';
-import type { Tensor } from '../protocol/tensor.js';
+import type { Tensor } from '../protocol/index.js';
 import type { ExecutionRequestInfo } from './backend.js';
 import {
   type ErrorMessage,

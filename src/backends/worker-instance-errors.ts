@@ -2,7 +2,7 @@
  * The errors a WorkerInstance fails executions and loads with, in one place so the instance's
  * lifecycle code reads as states and transitions. Messages name the instance and the model.
  */
-import { ServerError, Status } from '../common/errors.js';
+import { ServerError, Status } from '../common/index.js';
 
 /** Names an instance in messages. */
 export interface InstanceNames {

@@ -2,7 +2,7 @@
  * The options of WorkerInstance.start, the extension hook a backend may plug into an instance,
  * and the default logger. Types only, plus that one function; the instance is worker-instance.ts.
  */
-import type { ModelConfig } from '../config/model-config.js';
+import type { ModelConfig } from '../protocol/index.js';
 import type { BackendLogger, BackendLogLevel } from './backend.js';
 import type { Transport } from './transport.js';
 import type { WorkerHostFactory } from './worker-host.js';

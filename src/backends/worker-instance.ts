@@ -6,8 +6,8 @@
  * picks RingTransport or MessageTransport once, at load. It never loads or runs a model itself;
  * the worker entry (worker-runtime.ts) does. The picture of the whole layer is in README.md here.
  */
-import { reviveServerError, ServerError, Status } from '../common/errors.js';
-import type { Tensor } from '../protocol/tensor.js';
+import { reviveServerError, ServerError, Status } from '../common/index.js';
+import type { Tensor } from '../protocol/index.js';
 import type {
   BackendInstance,
   BackendLogger,

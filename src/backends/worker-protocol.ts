@@ -13,9 +13,8 @@
  *   data:       tensor 0 bytes, padded to 8 | tensor 1 bytes, padded to 8 | ...
  */
 import { type ErrorCode, internal, type Status } from '../common/errors.js';
-import type { ModelConfig } from '../config/model-config.js';
 import { DATATYPES, type DataType } from '../protocol/datatypes.js';
-import type { Tensor } from '../protocol/tensor.js';
+import type { ModelConfig, Tensor } from '../protocol/index.js';
 import type { BackendLogLevel, ExecutionRequestInfo, ModelFileMetadata } from './backend.js';
 import { tensorNames } from './tensor-name-codec.js';
 

@@ -2,9 +2,8 @@
  * Turns a worker's RESULT message into the ExecutionResult a scheduler sees: the timings it
  * carries and, for per-request answers (JavaScript models), each request's tensors or error.
  */
-import { hrtimeToClockNs } from '../common/clock.js';
-import { reviveServerError, ServerError, Status } from '../common/errors.js';
-import type { Tensor } from '../protocol/tensor.js';
+import { hrtimeToClockNs, reviveServerError, ServerError, Status } from '../common/index.js';
+import type { Tensor } from '../protocol/index.js';
 import type { ExecutionResult } from './backend.js';
 import type { ResultMessage } from './worker-protocol.js';
 

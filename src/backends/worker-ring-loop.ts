@@ -7,7 +7,7 @@
  * `Atomics.wait`; it never returns to its event loop. Runs only inside a worker thread.
  */
 import { parentPort, receiveMessageOnPort } from 'node:worker_threads';
-import type { Tensor } from '../protocol/tensor.js';
+import type { Tensor } from '../protocol/index.js';
 import { SharedRing } from './shared-ring.js';
 import { WorkerDoorbell } from './worker-doorbell.js';
 import {

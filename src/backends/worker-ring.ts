@@ -11,7 +11,7 @@
  *   ERROR   (worker → main):  [f64 id][u32 JSON bytes][u32 0] JSON of {status, code, message}
  *   PORT    (either way):     empty; the next message on the port takes this record's place
  */
-import type { Tensor } from '../protocol/tensor.js';
+import type { Tensor } from '../protocol/index.js';
 import { SharedRing } from './shared-ring.js';
 import { WorkerDoorbell } from './worker-doorbell.js';
 import {

@@ -3,7 +3,7 @@
  * `--flag=value`, booleans as `--flag`, `--flag=true|false` and `--flag true|false`, repeatable
  * flags, and generated `--help` text. It parses only; commands decide what the values mean.
  */
-import { ServerError } from '../common/errors.js';
+import { ServerError } from '../common/index.js';
 
 /** The kind of value a flag takes. */
 export type FlagKind = 'string' | 'int' | 'bool' | 'list';

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { createSecureContext } from 'node:tls';
-import type { Logger } from '../common/logger.js';
+import type { Logger } from '../common/index.js';
 import {
   type GrpcFrontendOptions,
   type HttpFrontendOptions,

@@ -7,7 +7,7 @@
  */
 import { accessSync, constants } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { LOG_FORMATS, type LogFormat, Logger } from '../common/logger.js';
+import { LOG_FORMATS, type LogFormat, Logger } from '../common/index.js';
 import { parseTraceConfig, type TraceConfig, TraceLevel } from '../core/index.js';
 import { asFlagError, FlagError } from './cli-flags.js';
 import { type OptionValues, option } from './option-spec.js';

@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ServerError } from '../common/errors.js';
+import { ServerError } from '../common/index.js';
 import {
   formatOptimizeDetails,
   formatOptimizeTable,

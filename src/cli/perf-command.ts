@@ -4,7 +4,7 @@
  * progress line and warnings on stderr, and returns the exit code. Measuring lives in
  * src/tools/perf/.
  */
-import { ServerError } from '../common/errors.js';
+import { ServerError } from '../common/index.js';
 import {
   LLM_ENDPOINT_LIST,
   type LlmEndpoint,

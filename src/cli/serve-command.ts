@@ -5,15 +5,15 @@
  */
 import type { AddressInfo } from 'node:net';
 import { createDefaultBackendRegistry } from '../backends/index.js';
-import { systemClock } from '../common/clock.js';
-import { ServerError } from '../common/errors.js';
-import type { Logger } from '../common/logger.js';
-import { createResponseCache, parseCacheConfig } from '../core/cache/index.js';
+import type { Logger } from '../common/index.js';
+import { ServerError, systemClock } from '../common/index.js';
 import {
   checkServerOptions,
+  createResponseCache,
   InferenceServer,
   type InferenceServerOptions,
   type ModelControlMode,
+  parseCacheConfig,
   type ResponseCache,
 } from '../core/index.js';
 import {

@@ -6,7 +6,7 @@
  * code. Searching and measuring live in src/tools/tune/.
  */
 import { fileURLToPath } from 'node:url';
-import { ServerError, Status } from '../common/errors.js';
+import { ServerError, Status } from '../common/index.js';
 import { runTune, type TuneOptions } from '../tools/tune/index.js';
 import { FlagError, type FlagSpec, formatHelp, parseFlags } from './cli-flags.js';
 import { headersFromFlags, numberFlag, perfFlag, shapesFromFlags } from './perf-command.js';

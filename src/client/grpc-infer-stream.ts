@@ -7,7 +7,7 @@
  * Reading is flow-controlled: the call pauses while many answers wait unread.
  */
 import type * as grpc from '@grpc/grpc-js';
-import { Status } from '../common/errors.js';
+import { Status } from '../common/index.js';
 import type { ModelStreamInferResponseMessage } from '../protocol/grpc/index.js';
 import { statusFromGrpcCode } from '../protocol/index.js';
 import { decodeGrpcInferResponse, encodeGrpcInferRequest } from './grpc-infer-codec.js';

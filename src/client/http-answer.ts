@@ -5,7 +5,7 @@
  */
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
-import { Status } from '../common/errors.js';
+import { Status } from '../common/index.js';
 import { ClientErrorCode, InferenceServerError } from './inference-server-error.js';
 
 const gunzip = promisify(zlib.gunzip);

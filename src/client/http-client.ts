@@ -9,7 +9,7 @@
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { Pool } from 'undici';
-import { Status } from '../common/errors.js';
+import { Status } from '../common/index.js';
 import { CallSignal } from './call-signal.js';
 import type {
   ClientTlsOptions,

@@ -5,8 +5,8 @@
  * error type. It depends only on src/protocol and src/common.
  */
 
-export type { ErrorCode } from '../common/errors.js';
-export { Status } from '../common/errors.js';
+export type { ErrorCode } from '../common/index.js';
+export { Status } from '../common/index.js';
 export type { DataType, Parameters, ParameterValue } from '../protocol/index.js';
 export type {
   ClientTlsOptions,

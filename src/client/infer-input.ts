@@ -19,14 +19,15 @@ import {
   ELEMENT_BYTES,
   elementCount,
   encodeBytesElements,
+  INTEGER_RANGE,
   isDataType,
   type Parameters,
+  type TensorValues,
   TYPED_ARRAY,
   toBf16Array,
   toFp16Array,
   typedArrayBytes,
 } from '../protocol/index.js';
-import { INTEGER_RANGE, type TensorValues } from '../protocol/tensor-values.js';
 import { invalidInput } from './inference-server-error.js';
 
 export type { TensorValues };

@@ -4,7 +4,7 @@
  * a stable `ERR_*` code, the HTTP status or gRPC code when a server answered, and the server's
  * message verbatim. Building the error from a transport answer is done by the transports.
  */
-import { type ErrorCode, ServerError, Status, type StatusAndCode } from '../common/errors.js';
+import { type ErrorCode, ServerError, Status, type StatusAndCode } from '../common/index.js';
 
 /** Stable codes of errors raised by the client itself (server errors use ERR_SERVER_RESPONSE). */
 export const ClientErrorCode = {

@@ -6,5 +6,7 @@ export * from './errors.js';
 export * from './fixed-queue.js';
 export * from './logger.js';
 export * from './model-name.js';
+export * from './rate-limited-log.js';
 export * from './relative-path.js';
 export * from './timer.js';
+export * from './worker-url.js';

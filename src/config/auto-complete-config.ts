@@ -6,10 +6,11 @@
  * given tensor's missing data_type or dims. With strict it fills nothing from the file and only
  * checks that the config's tensors exist in the file with the same types and compatible shapes.
  */
-import type { ModelFileMetadata, TensorMetadata } from '../backends/backend.js';
-import { wireToConfig } from '../protocol/datatypes.js';
+
+import type { ModelConfig, ModelInput, ModelOutput } from '../protocol/index.js';
+import { wireToConfig } from '../protocol/index.js';
 import { invalidConfig, showValue } from './config-error.js';
-import type { ModelConfig, ModelInput, ModelOutput } from './model-config.js';
+import type { ModelFileMetadata, TensorMetadata } from './model-file-metadata.js';
 import {
   hasDefaultedCount,
   normalizeModelConfig,

@@ -3,7 +3,7 @@
  * text-format parser; everything else (unknown fields, wrong types, rule violations, mismatches
  * with the model file) is ERR_INVALID_CONFIG. Both are INVALID_ARG, which fails the model load.
  */
-import { ServerError, Status } from '../common/errors.js';
+import { ServerError, Status } from '../common/index.js';
 
 /** Code of a config.pbtxt that is not valid protobuf text format. */
 export const ERR_CONFIG_SYNTAX = 'ERR_CONFIG_SYNTAX';

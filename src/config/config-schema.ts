@@ -4,7 +4,7 @@
  * and oneofs. The parser, the defaults, the validator's type checks and the text writer all walk
  * this one description; nothing here parses or validates by itself.
  */
-import { CONFIG_DATATYPES } from '../protocol/datatypes.js';
+import { CONFIG_DATATYPES } from '../protocol/index.js';
 
 /** Scalar field types of model_config.proto. */
 export type ScalarType = 'string' | 'bool' | 'int32' | 'uint32' | 'int64' | 'uint64' | 'float' | 'double';

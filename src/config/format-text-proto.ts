@@ -4,6 +4,8 @@
  * that parsing the text and normalizing gives the same config. Used by `nereid optimize` and config
  * overrides. It does not validate.
  */
+
+import type { ModelConfig } from '../protocol/index.js';
 import {
   type FieldSpec,
   hasPresence,
@@ -11,7 +13,6 @@ import {
   MODEL_CONFIG_SPEC,
   type ValueType,
 } from './config-schema.js';
-import type { ModelConfig } from './model-config.js';
 import { type PartialModelConfig, zeroValue } from './normalize-model-config.js';
 
 type Obj = Record<string, unknown>;

@@ -6,6 +6,7 @@
  *   const { config, completed } = autoCompleteConfig(partial, metadata, { defaultMaxBatchSize: 4, strict: false, modelName });
  *   const resolved = validateModelConfig(config, { modelName });
  */
+
 export {
   type AutoCompleteBackend,
   type AutoCompleteOptions,
@@ -22,8 +23,8 @@ export {
 } from './config-schema.js';
 export { formatTextProto } from './format-text-proto.js';
 export * from './llama-cpp-parameters.js';
-export type * from './model-config.js';
 export { modelConfigToJson } from './model-config-json.js';
+export type { ModelFileMetadata, NumericText, TensorMetadata } from './model-file-metadata.js';
 export {
   type DeepPartial,
   defaultInstanceCount,

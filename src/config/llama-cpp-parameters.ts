@@ -5,9 +5,10 @@
  * LlamaCppParameters with path + value errors. The backend, the generation scheduler and the
  * docs (docs/llm.md) all read the defaults from here. It loads no model.
  */
-import type { TensorMetadata } from '../backends/backend.js';
+
+import type { ModelConfig } from '../protocol/index.js';
 import { invalidConfig } from './config-error.js';
-import type { ModelConfig } from './model-config.js';
+import type { TensorMetadata } from './model-file-metadata.js';
 import type { PartialModelConfig } from './normalize-model-config.js';
 import {
   DEFAULT_SAMPLING_PARAMETERS,

@@ -4,7 +4,7 @@
  * model_transaction_policy, response_cache and optimization for convenience; Triton prints the
  * first two only when set and never prints optimization for an ensemble. No other reshaping.
  */
-import type { ModelConfig } from './model-config.js';
+import type { ModelConfig } from '../protocol/index.js';
 import { isEnsemble } from './normalize-model-config.js';
 
 /** Triton's JSON form of `config`: key order as Triton prints it, default-only messages left out. */

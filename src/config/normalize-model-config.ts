@@ -5,6 +5,8 @@
  * time, instance groups). Accepts the parser's output or a JSON object (load API overrides).
  * It checks field names and JSON value shapes but no cross-field rules (validate-model-config.ts).
  */
+
+import type { InstanceGroup, ModelConfig } from '../protocol/index.js';
 import { invalidConfig, showValue } from './config-error.js';
 import {
   type FieldSpec,
@@ -13,7 +15,6 @@ import {
   MODEL_CONFIG_SPEC,
   type ValueType,
 } from './config-schema.js';
-import type { InstanceGroup, ModelConfig } from './model-config.js';
 
 /** A deeply partial version of T (what a config file or JSON override may leave out). */
 export type DeepPartial<T> = T extends readonly (infer U)[]

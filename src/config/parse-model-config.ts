@@ -4,9 +4,10 @@
  * received value and the line:column. Fills no defaults (normalize-model-config.ts does) and
  * checks no cross-field rules (validate-model-config.ts does).
  */
+
+import type { ModelConfig } from '../protocol/index.js';
 import { closestName, invalidConfig } from './config-error.js';
 import { type FieldSpec, type MessageSpec, MODEL_CONFIG_SPEC, type ValueType } from './config-schema.js';
-import type { ModelConfig } from './model-config.js';
 import {
   type NormalizeOptions,
   normalizeModelConfig,

@@ -6,8 +6,8 @@
  * send them so. Unknown keys and vLLM keys this server cannot honour are errors that list what is
  * accepted. It samples nothing; the llama.cpp worker does.
  */
-import { invalidArg, type ServerError } from '../common/errors.js';
-import { RESERVED_REQUEST_PARAMETERS } from '../protocol/http-parameters.js';
+import { invalidArg, type ServerError } from '../common/index.js';
+import { RESERVED_REQUEST_PARAMETERS } from '../protocol/index.js';
 
 /** Error code of every bad sampling parameter. */
 export const ERR_SAMPLING_PARAMETERS = 'ERR_SAMPLING_PARAMETERS';

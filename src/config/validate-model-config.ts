@@ -6,9 +6,9 @@
  * scheduling and ensemble rules live in validate-scheduling.ts.
  */
 
+import type { ModelConfig, ModelInput, ModelOutput } from '../protocol/index.js';
 import { checkConfigTypes } from './check-config-types.js';
 import { invalidConfig, showValue } from './config-error.js';
-import type { ModelConfig, ModelInput, ModelOutput } from './model-config.js';
 import { isEnsemble } from './normalize-model-config.js';
 import { checkDynamicBatching, checkEnsemble, checkSequenceBatching } from './validate-scheduling.js';
 

@@ -5,8 +5,8 @@
  * Each function appends issues with the field path and the received value; none throws.
  */
 import { modelNameProblem, quoteModelName } from '../common/index.js';
+import type { ModelConfig, QueuePolicy, SequenceControl } from '../protocol/index.js';
 import { showValue } from './config-error.js';
-import type { ModelConfig, QueuePolicy, SequenceControl } from './model-config.js';
 
 /** Rules of `dynamic_batching` (core ValidateModelConfig). */
 export function checkDynamicBatching(c: ModelConfig, issues: string[]): void {

@@ -10,9 +10,9 @@ import type {
   ExecutionRequestInfo,
   ExecutionResult,
   ExecutionSink,
-} from '../backends/backend.js';
-import type { ServerError } from '../common/errors.js';
-import type { Tensor } from '../protocol/tensor.js';
+} from '../backends/index.js';
+import type { ServerError } from '../common/index.js';
+import type { Tensor } from '../protocol/index.js';
 import { buildExecutionResponse, type OutputSlice, OWN_OUTPUTS } from './execution-response.js';
 import {
   type InferenceRequest,
@@ -24,7 +24,7 @@ import type { InstanceSlot } from './instance-pool.js';
 import { answerExecution, answerFailure } from './request-outcome.js';
 import type { SchedulerContext } from './scheduler.js';
 import { concatRows, findTensor } from './tensor-rows.js';
-import { executionRequestInfo, traceExecuted } from './trace/trace-hooks.js';
+import { executionRequestInfo, traceExecuted } from './trace-hooks.js';
 
 /** Told when a batch has finished (successfully or not), so the scheduler can reuse the slot. */
 export interface BatchListener {

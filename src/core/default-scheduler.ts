@@ -2,9 +2,8 @@
  * Triton's default scheduler: each request runs as it came (a client-side batch stays one
  * execution), FIFO, on the next free instance, so N instances run N requests in parallel.
  */
-import { unavailable } from '../common/errors.js';
-import { FixedQueue } from '../common/fixed-queue.js';
-import type { ModelConfig } from '../config/model-config.js';
+import { FixedQueue, unavailable } from '../common/index.js';
+import type { ModelConfig } from '../protocol/index.js';
 import { BatchExecution, type BatchListener } from './batch-execution.js';
 import { type InferenceRequest, RequestState } from './inference-request.js';
 import type { InstanceSlot, PoolListener } from './instance-pool.js';

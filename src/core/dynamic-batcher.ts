@@ -5,9 +5,14 @@
  * merging requests whose non-batch shapes differ. One Timer serves both the batch delay and the
  * request timeouts. It decides *which* requests run together and *when*; BatchExecution runs them.
  */
-import { unavailable } from '../common/errors.js';
-import { realTimerFactory, type Timer, type TimerFactory, type TimerTarget } from '../common/timer.js';
-import type { DynamicBatching, ModelConfig } from '../config/model-config.js';
+import {
+  realTimerFactory,
+  type Timer,
+  type TimerFactory,
+  type TimerTarget,
+  unavailable,
+} from '../common/index.js';
+import type { DynamicBatching, ModelConfig } from '../protocol/index.js';
 import { BatchExecution, type BatchListener } from './batch-execution.js';
 import { type BatchShapeRule, batchShapeRule, sameBatchShape } from './batch-shape.js';
 import { type InferenceRequest, RequestState } from './inference-request.js';

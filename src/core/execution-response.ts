@@ -4,10 +4,10 @@
  * reshape and classification applied, and its timing. Shared by BatchExecution and the sequence
  * batcher; it records no statistics and answers nobody.
  */
-import type { ExecutionTiming } from '../backends/backend.js';
-import { ServerError, Status } from '../common/errors.js';
-import { classify } from '../protocol/classification.js';
-import type { Tensor } from '../protocol/tensor.js';
+import type { ExecutionTiming } from '../backends/index.js';
+import { ServerError, Status } from '../common/index.js';
+import type { Tensor } from '../protocol/index.js';
+import { classify } from '../protocol/index.js';
 import type { InferenceRequest, InferenceResponse } from './inference-request.js';
 import type { ModelPlan } from './model-plan.js';
 import type { SchedulerContext } from './scheduler.js';

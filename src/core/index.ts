@@ -1,6 +1,12 @@
-/** The server core: the InferenceServer facade and the types frontends use with it. */
+/**
+ * The server core: the InferenceServer facade and the types frontends use with it, including the
+ * few config and backend names a frontend needs (frontends import core/index.ts only, DESIGN §2).
+ */
 
+export type { ChatMessage } from '../backends/index.js';
+export { GenerationTensor, modelConfigToJson } from '../config/index.js';
 export type { ResponseCache, ResponseCacheStats } from './cache/index.js';
+export { createResponseCache, parseCacheConfig } from './cache/index.js';
 export { defaultSchedulerFactory } from './default-scheduler.js';
 export {
   createDynamicBatcherFactory,

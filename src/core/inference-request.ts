@@ -4,9 +4,9 @@
  * the object keeps one hidden class) and one ResponseSink object; the core never allocates
  * closures per request.
  */
-import type { ServerError } from '../common/errors.js';
-import type { Parameters, Tensor } from '../protocol/tensor.js';
-import type { RequestTrace } from './trace/request-trace.js';
+import type { ServerError } from '../common/index.js';
+import type { Parameters, Tensor } from '../protocol/index.js';
+import type { RequestTrace } from './trace/index.js';
 
 /** An output the client asked for. */
 export interface RequestedOutput {

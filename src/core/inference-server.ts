@@ -8,13 +8,19 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BackendRegistry, createDefaultBackendRegistry } from '../backends/index.js';
-import { type Clock, systemClock } from '../common/clock.js';
-import { notFound, ServerError, Status, unavailable } from '../common/errors.js';
-import { Logger } from '../common/logger.js';
-import type { TimerFactory } from '../common/timer.js';
-import type { ModelConfig } from '../config/model-config.js';
-import { CachedInference } from './cache/cached-inference.js';
-import type { ResponseCache } from './cache/response-cache.js';
+import type { TimerFactory } from '../common/index.js';
+import {
+  type Clock,
+  Logger,
+  notFound,
+  ServerError,
+  Status,
+  systemClock,
+  unavailable,
+} from '../common/index.js';
+import type { ModelConfig } from '../protocol/index.js';
+import type { ResponseCache } from './cache/index.js';
+import { CachedInference } from './cache/index.js';
 import { defaultSchedulerFactory } from './default-scheduler.js';
 import { dynamicBatcherFactory } from './dynamic-batcher.js';
 import { ensembleSchedulerFactory } from './ensemble/index.js';
@@ -37,10 +43,9 @@ import { type GenerationLoad, SchedulerRegistry } from './scheduler.js';
 import { sequenceBatcherFactory } from './sequence/index.js';
 import { checkServerOptions } from './server-options-check.js';
 import { SharedMemoryManager } from './shared-memory/index.js';
-import type { TraceConfig } from './trace/trace-config.js';
-import { traceAdmitted } from './trace/trace-hooks.js';
-import type { TraceSettingUpdate } from './trace/trace-setting-update.js';
-import { Tracer } from './trace/tracer.js';
+import type { TraceConfig, TraceSettingUpdate } from './trace/index.js';
+import { Tracer } from './trace/index.js';
+import { traceAdmitted } from './trace-hooks.js';
 
 /** Reads the version from the nearest package.json above this module (works from src/ and dist/). */
 function readPackageVersion(): string {

@@ -6,8 +6,8 @@
  * being replaced the pool is not healthy, and the model is not ready.
  */
 
-import type { BackendInstance } from '../backends/backend.js';
-import type { Logger } from '../common/logger.js';
+import type { BackendInstance } from '../backends/index.js';
+import type { Logger } from '../common/index.js';
 
 /** One instance and its scheduling state. */
 export class InstanceSlot {

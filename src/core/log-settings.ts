@@ -4,8 +4,7 @@
  * checked before any is applied; null values are ignored as Triton ignores them. The log file is
  * set at startup only (`--log-file`).
  */
-import { invalidArg, unsupported } from '../common/errors.js';
-import { LOG_FORMATS, type LogFormat, type Logger } from '../common/logger.js';
+import { invalidArg, LOG_FORMATS, type LogFormat, type Logger, unsupported } from '../common/index.js';
 
 /** The settings as Triton reports them. */
 export interface LogSettingsJson {

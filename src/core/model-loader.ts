@@ -12,26 +12,24 @@ import type {
   Backend,
   BackendInstance,
   BackendLogger,
+  BackendRegistry,
   InstanceContext,
   ModelCaller,
   ModelCallRequest,
   ModelCallSink,
-  NumericText,
-} from '../backends/backend.js';
-import type { BackendRegistry } from '../backends/registry.js';
-import type { Clock } from '../common/clock.js';
-import { invalidArg, ServerError, Status } from '../common/errors.js';
-import { checkModelName, relativePathProblem } from '../common/index.js';
-import type { Logger } from '../common/logger.js';
+} from '../backends/index.js';
+import type { Clock, Logger } from '../common/index.js';
+import { checkModelName, invalidArg, relativePathProblem, ServerError, Status } from '../common/index.js';
 import {
   autoCompleteConfig,
   isEnsemble,
+  type NumericText,
   normalizeModelConfig,
   type PartialModelConfig,
   parseModelConfig,
   validateModelConfig,
 } from '../config/index.js';
-import type { ModelConfig } from '../config/model-config.js';
+import type { ModelConfig } from '../protocol/index.js';
 import { ConfinedFileError, confinedFile, errnoCode } from './confined-file.js';
 import { checkComposingModels } from './ensemble/index.js';
 import { InferenceRequest } from './inference-request.js';
@@ -43,7 +41,7 @@ import { listVersions, type ModelSource, selectVersions } from './model-reposito
 import { ModelVersion } from './model-version.js';
 import type { RequestObserver } from './request-observer.js';
 import type { SchedulerRegistry } from './scheduler.js';
-import type { RequestTrace } from './trace/request-trace.js';
+import type { RequestTrace } from './trace/index.js';
 
 /** Routes a backend's log lines (worker stderr, warnings) into the server log, tagged with the model. */
 function backendLogger(ctx: LoaderContext, model: string): BackendLogger {
@@ -438,7 +436,17 @@ async function loadVersion(
   const instances = settled.map((s) => (s as PromiseFulfilledResult<BackendInstance>).value);
   const pool = new InstancePool(instances, create, ctx.logger);
   try {
-    return servableVersion(source, version, config, plan, pool, schedulerFactory, ctx, release);
+    return servableVersion(
+      source,
+      version,
+      config,
+      plan,
+      pool,
+      schedulerFactory,
+      ctx,
+      release,
+      backend.implicitState,
+    );
   } catch (err) {
     // A scheduler that cannot be built (bad sequence state, say) must not leave workers running.
     await pool.close();
@@ -457,6 +465,7 @@ function servableVersion(
   factory: ReturnType<SchedulerRegistry['resolve']>,
   ctx: LoaderContext,
   onReleased: (() => void) | null = null,
+  implicitState = false,
 ): ModelVersion {
   const versionString = String(version);
   const reporter = new ModelReporter({
@@ -476,6 +485,7 @@ function servableVersion(
     logger: ctx.logger,
     infer: ctx.infer,
     modelDir: source.dir,
+    implicitState,
   });
   return new ModelVersion(
     source.name,

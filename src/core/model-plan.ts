@@ -3,11 +3,10 @@
  * validated config: input and output tables by name, batching, reshapes, element sizes, labels.
  * Requests are checked against it (request-validator.ts) without touching the config again.
  */
-import type { NumericText } from '../backends/backend.js';
-import { isLlamaCppConfig } from '../config/llama-cpp-parameters.js';
-import type { ModelConfig } from '../config/model-config.js';
-import { configToWire, type DataType } from '../protocol/datatypes.js';
-import type { RawInputSpec } from '../protocol/index.js';
+import type { NumericText } from '../config/index.js';
+import { isLlamaCppConfig } from '../config/index.js';
+import type { ModelConfig, RawInputSpec } from '../protocol/index.js';
+import { configToWire, type DataType } from '../protocol/index.js';
 
 /** One model input as the request path sees it. */
 export interface InputPlan {

@@ -4,8 +4,8 @@
  * extension) and to the metrics observer (Prometheus) together, so schedulers call it once per
  * outcome and never touch ModelStatistics or the observer themselves. Main thread only.
  */
-import type { ExecutionTiming } from '../backends/backend.js';
-import type { Clock } from '../common/clock.js';
+import type { ExecutionTiming } from '../backends/index.js';
+import type { Clock } from '../common/index.js';
 import type { RequestTiming } from './inference-request.js';
 import { ModelStatistics } from './model-statistics.js';
 import type { FailureReason, RequestObserver } from './request-observer.js';

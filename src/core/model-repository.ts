@@ -6,7 +6,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { modelNameProblem } from '../common/index.js';
-import type { VersionPolicy } from '../config/model-config.js';
+import type { VersionPolicy } from '../protocol/index.js';
 
 /** A model directory found in a repository. */
 export interface ModelSource {

@@ -4,7 +4,7 @@
  * the main thread, so counts are exact under any concurrency. Written only through the version's
  * ModelReporter, which reports the same outcomes to the metrics.
  */
-import type { ExecutionTiming } from '../backends/backend.js';
+import type { ExecutionTiming } from '../backends/index.js';
 import type { RequestTiming } from './inference-request.js';
 
 /** A `{count, ns}` pair. */

@@ -2,7 +2,7 @@
  * One loaded, servable version of a model: its config, plan, instances, scheduler and statistics.
  * The request path finds a ModelVersion and hands the request to its scheduler.
  */
-import type { ModelConfig } from '../config/model-config.js';
+import type { ModelConfig } from '../protocol/index.js';
 import type { InstancePool } from './instance-pool.js';
 import type { ModelPlan } from './model-plan.js';
 import type { ModelReporter } from './model-reporter.js';

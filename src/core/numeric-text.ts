@@ -4,7 +4,7 @@
  * refused only where C's `strtoll` / `strtod` (what ONNX Runtime's Cast calls) would fail, so
  * nothing the model accepts today is refused. Only models that have such an input pay for it.
  */
-import type { NumericText } from '../backends/backend.js';
+import type { NumericText } from '../config/index.js';
 
 /** The first element that is not numeric text: its index and its text (cut at 40 bytes). */
 export interface NonNumericElement {

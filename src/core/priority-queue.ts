@@ -6,8 +6,8 @@
  * max_queue_size and timeouts but never answers a request: the batcher does that.
  */
 
-import { FixedQueue } from '../common/fixed-queue.js';
-import type { DynamicBatching } from '../config/model-config.js';
+import { FixedQueue } from '../common/index.js';
+import type { DynamicBatching } from '../protocol/index.js';
 import { type InferenceRequest, RequestState } from './inference-request.js';
 import {
   policyForLevel,

@@ -4,7 +4,7 @@
  * DELAY ones only move to the back inside the queue) and those still queued when the model
  * unloads. Shared by the dynamic batcher and the generation scheduler.
  */
-import { ServerError, Status, unavailable } from '../common/errors.js';
+import { ServerError, Status, unavailable } from '../common/index.js';
 import { type InferenceRequest, RequestState } from './inference-request.js';
 import type { PriorityQueue } from './priority-queue.js';
 import type { SchedulerContext } from './scheduler.js';

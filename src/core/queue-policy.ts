@@ -3,8 +3,7 @@
  * parameters it reads: `priority` (which level a request joins) and `timeout` (which may only
  * shorten the level's default timeout). Pure functions; the queue itself is priority-queue.ts.
  */
-import type { DynamicBatching, QueuePolicy } from '../config/model-config.js';
-import type { Parameters } from '../protocol/tensor.js';
+import type { DynamicBatching, Parameters, QueuePolicy } from '../protocol/index.js';
 
 /** A ModelQueuePolicy after defaulting. */
 export interface ResolvedQueuePolicy {

@@ -3,13 +3,13 @@
  * its outcome reported once (ModelReporter) and its sink answered, the same way for every executor
  * (BatchExecution and the sequence batcher's SequenceBatch). It decides nothing about scheduling.
  */
-import type { ExecutionResult, ExecutionTiming } from '../backends/backend.js';
-import { ServerError, Status } from '../common/errors.js';
-import type { Tensor } from '../protocol/tensor.js';
+import type { ExecutionResult, ExecutionTiming } from '../backends/index.js';
+import { ServerError, Status } from '../common/index.js';
+import type { Tensor } from '../protocol/index.js';
 import { buildExecutionResponse, type OutputSlice } from './execution-response.js';
 import type { InferenceRequest, InferenceResponse, ResponseSink } from './inference-request.js';
 import type { SchedulerContext } from './scheduler.js';
-import { traceEnded, traceExecuted } from './trace/trace-hooks.js';
+import { traceEnded, traceExecuted } from './trace-hooks.js';
 
 /** What answering a request needs from the scheduler context. */
 export type OutcomeContext = Pick<SchedulerContext, 'reporter' | 'plan' | 'modelName' | 'versionString'>;

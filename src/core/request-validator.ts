@@ -4,7 +4,7 @@
  * size. Messages follow Triton's texts, prefixed `[request id: ...]`, so clients that match on
  * them keep working.
  */
-import { invalidArg } from '../common/errors.js';
+import { invalidArg } from '../common/index.js';
 import type { InferenceRequest } from './inference-request.js';
 import type { ModelPlan } from './model-plan.js';
 import { firstNonNumericElement } from './numeric-text.js';

@@ -4,7 +4,7 @@
  * back those of a later batch that finished first (with several instances). It does not decide
  * the order: the batcher numbers each request as it dispatches it (`nextSeq`).
  */
-import type { ServerError } from '../common/errors.js';
+import type { ServerError } from '../common/index.js';
 import type { InferenceRequest, InferenceResponse, ResponseSink } from './inference-request.js';
 
 /** An answer held back until every earlier request is answered. */

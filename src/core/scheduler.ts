@@ -4,9 +4,8 @@
  * a model's config. Policies decide *which* requests run together and *when*; BatchExecution does
  * the running.
  */
-import type { Clock } from '../common/clock.js';
-import type { Logger } from '../common/logger.js';
-import type { ModelConfig } from '../config/model-config.js';
+import type { Clock, Logger } from '../common/index.js';
+import type { ModelConfig } from '../protocol/index.js';
 import type { InferenceRequest } from './inference-request.js';
 import type { InstancePool } from './instance-pool.js';
 import type { ModelPlan } from './model-plan.js';
@@ -79,6 +78,8 @@ export interface SchedulerContext {
   readonly infer?: (request: InferenceRequest) => void;
   /** The model directory (`<repository>/<model>`), for files such as initial_state data; default unknown. */
   readonly modelDir?: string;
+  /** Whether the model's backend carries implicit sequence state (Backend.implicitState); default false. */
+  readonly implicitState?: boolean;
 }
 
 /** Builds a scheduler for a model whose config selects it. */

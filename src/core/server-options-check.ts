@@ -4,7 +4,7 @@
  * embeds Nereid gets the errors `nereid serve` prints for the same flags (the CLI runs them
  * before it opens a cache or a port). Messages name the flag, as the CLI's users know it.
  */
-import { invalidArg } from '../common/errors.js';
+import { invalidArg } from '../common/index.js';
 import {
   checkStartupModels,
   type ModelControlMode,

@@ -3,9 +3,7 @@
  * and slicing a batched output back into each request's rows. Fixed-size types are byte ranges;
  * BYTES tensors are walked by their 4-byte length prefixes.
  */
-import { sliceBytesElements } from '../protocol/bytes-tensor.js';
-import { ELEMENT_BYTES } from '../protocol/datatypes.js';
-import { elementCount, type Tensor } from '../protocol/tensor.js';
+import { ELEMENT_BYTES, elementCount, sliceBytesElements, type Tensor } from '../protocol/index.js';
 
 /**
  * Rows [rowStart, rowStart + rows) of a batched tensor whose dim 0 has `totalRows` rows, as a

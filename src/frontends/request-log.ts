@@ -3,7 +3,7 @@
  * extension): one line per inference request with its protocol, model, id and outcome. Callers
  * check `logger.verboseLevel !== 0` first, so a server without verbose logging pays that check.
  */
-import type { Logger } from '../common/logger.js';
+import type { Logger } from '../common/index.js';
 
 /** Logs the outcome of one inference request (`outcome`: 'OK' or the error's status and message). */
 export function logRequestOutcome(

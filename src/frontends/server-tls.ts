@@ -3,7 +3,7 @@
  * key, and for mutual TLS the CA that client certificates must chain to. Reading the files and
  * the flags is the CLI's; each frontend turns these into its library's credentials.
  */
-import { invalidArg } from '../common/errors.js';
+import { invalidArg } from '../common/index.js';
 
 /** TLS settings of one frontend. */
 export interface ServerTlsOptions {

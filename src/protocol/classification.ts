@@ -6,7 +6,7 @@
  * ties by lower index, NaN last. Triton refuses FP16/BF16; Nereid accepts them (values widened to
  * float32). BOOL and BYTES are refused with Triton's message. Labels come from the caller.
  */
-import { invalidArg } from '../common/errors.js';
+import { invalidArg } from '../common/index.js';
 import { encodeBytesElements } from './bytes-tensor.js';
 import type { DataType } from './datatypes.js';
 import { ProtocolErrorCode } from './error-codes.js';

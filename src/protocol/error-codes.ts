@@ -4,7 +4,7 @@
  * src/common/error-codes.ts. The messages live at the throw sites. Model-dependent errors
  * (unknown input, shape vs config) are the core's codes.
  */
-import type { ErrorCode } from '../common/errors.js';
+import type { ErrorCode } from '../common/index.js';
 
 /** Error codes of `src/protocol/`; every one is raised as a ServerError. */
 export const ProtocolErrorCode = {

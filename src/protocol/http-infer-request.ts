@@ -7,7 +7,7 @@
  *
  *   body = [JSON header: headerLength bytes][input A bytes][input B bytes]...   (inputs in JSON order)
  */
-import { invalidArg } from '../common/errors.js';
+import { invalidArg } from '../common/index.js';
 import { BinaryHeaderCache, type BinaryInputSpec } from './binary-header-cache.js';
 import { checkBytesElementCount } from './bytes-tensor.js';
 import { DATATYPES, type DataType, ELEMENT_BYTES, isDataType } from './datatypes.js';

@@ -6,7 +6,7 @@
  * As in Triton, a response whose binary outputs are all empty is plain `application/json`.
  * Not here: classification (see classification.ts, applied before), compression, HTTP headers.
  */
-import { internal } from '../common/errors.js';
+import { internal } from '../common/index.js';
 import { ELEMENT_BYTES } from './datatypes.js';
 import { ProtocolErrorCode } from './error-codes.js';
 import type { RequestedOutput } from './http-infer-request.js';

@@ -5,7 +5,7 @@
  * (Triton's HTTP frontend also refuses non-integral numbers; Nereid accepts them, as gRPC's
  * double_param does). Integers above 2^53 lose precision in JSON.parse, as for tensor data.
  */
-import { invalidArg } from '../common/errors.js';
+import { invalidArg } from '../common/index.js';
 import { ProtocolErrorCode } from './error-codes.js';
 import type { Parameters } from './tensor.js';
 

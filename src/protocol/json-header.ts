@@ -5,7 +5,7 @@
  * also accepts bare NaN, Inf, Infinity and their negatives; those come back as sentinel strings
  * that only numeric JSON tensor data (see json-tensor-data.ts) turns into numbers.
  */
-import { invalidArg } from '../common/errors.js';
+import { invalidArg } from '../common/index.js';
 import { ProtocolErrorCode } from './error-codes.js';
 
 const UTF8_STRICT = new TextDecoder('utf-8', { fatal: true });

@@ -15,7 +15,7 @@
  * written as JSON strings; invalid UTF-8 is replaced by U+FFFD (Triton copies raw bytes, making
  * the JSON itself invalid UTF-8): clients needing exact bytes should ask for binary output.
  */
-import { internal, invalidArg } from '../common/errors.js';
+import { internal, invalidArg } from '../common/index.js';
 import { checkBytesElementCount, encodeBytesElements } from './bytes-tensor.js';
 import type { DataType } from './datatypes.js';
 import { ELEMENT_BYTES, TYPED_ARRAY } from './datatypes.js';

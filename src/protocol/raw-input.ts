@@ -5,7 +5,7 @@
  * need dims [1] and the body is one element (its 4-byte length prefix is added here, a copy).
  * Fixed-size data stays a view on the body.
  */
-import { invalidArg } from '../common/errors.js';
+import { invalidArg } from '../common/index.js';
 import type { DataType } from './datatypes.js';
 import { ELEMENT_BYTES } from './datatypes.js';
 import { ProtocolErrorCode } from './error-codes.js';

@@ -4,7 +4,7 @@
  * (classification a non-negative integer; shared memory excludes classification and binary_data).
  * Whether the model has such an output is the core's check.
  */
-import { invalidArg } from '../common/errors.js';
+import { invalidArg } from '../common/index.js';
 import { ProtocolErrorCode } from './error-codes.js';
 import type { SharedMemoryRef } from './http-parameters.js';
 import { isNonNegativeInteger, readParameters, readSharedMemory } from './http-parameters.js';

@@ -4,7 +4,7 @@
  * `@grpc/grpc-js`'s `status` enum so this folder stays free of grpc imports. The tables are typed
  * as `Record<Status, number>`: adding a Status without a row fails to compile.
  */
-import { Status } from '../common/errors.js';
+import { Status } from '../common/index.js';
 
 /** gRPC status code numbers (the values of grpc-js `status`), for the codes Nereid emits. */
 export const GrpcCode = {

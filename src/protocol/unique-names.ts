@@ -3,7 +3,7 @@
  * and gRPC decoders so both protocols refuse the same requests. Quadratic on purpose: requests
  * name a handful of tensors, and no set is allocated per request.
  */
-import { invalidArg } from '../common/errors.js';
+import { invalidArg } from '../common/index.js';
 import { ProtocolErrorCode } from './error-codes.js';
 
 /**

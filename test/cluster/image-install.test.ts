@@ -65,7 +65,14 @@ describe('the container image, replayed in a clean directory', () => {
     // Not typescript: node-llama-cpp names it an optional peer dependency, so the lock file marks it
     // devOptional and `npm ci --omit=dev` keeps it (omitting optional packages would drop the
     // platform binaries of onnxruntime-node, sharp and node-llama-cpp).
-    for (const dev of ['vitest', '@biomejs', 'madge', '@jjhbw', 'playwright-core', 'kubernetes-models']) {
+    for (const dev of [
+      'vitest',
+      '@biomejs',
+      'dependency-cruiser',
+      '@jjhbw',
+      'playwright-core',
+      'kubernetes-models',
+    ]) {
       expect(existsSync(join(modules, dev)), dev).toBe(false);
     }
     // Node resolves packages from every node_modules above the file: none may exist outside the image.

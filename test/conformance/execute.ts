@@ -11,8 +11,8 @@ import type {
   InstanceContext,
 } from '../../src/backends/backend.js';
 import type { ServerError } from '../../src/common/errors.js';
-import type { ModelConfig } from '../../src/config/model-config.js';
 import type { DataType } from '../../src/protocol/datatypes.js';
+import type { ModelConfig } from '../../src/protocol/model-config.js';
 import type { Tensor } from '../../src/protocol/tensor.js';
 
 /** The outcome of one execution: exactly one of result/error is set; `calls` counts sink calls. */

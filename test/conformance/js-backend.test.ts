@@ -11,7 +11,7 @@ import type { BackendInstance, ExecutionBatch, ExecutionResult } from '../../src
 import { JsBackend } from '../../src/backends/js/index.js';
 import type { WorkerInstance } from '../../src/backends/worker-instance.js';
 import { ServerError } from '../../src/common/errors.js';
-import type { ModelConfig } from '../../src/config/model-config.js';
+import type { ModelConfig } from '../../src/protocol/model-config.js';
 import type { Tensor } from '../../src/protocol/tensor.js';
 import { API_URL } from '../e2e/js-backend/js-repository.js';
 import { runBackendConformance } from './backend.case.js';

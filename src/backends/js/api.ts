@@ -5,9 +5,15 @@
  * tensor helpers, ModelError, the model logger and the model-to-model calls (infer, inferStream).
  * It is safe to import anywhere; infer() works only inside a model worker.
  */
-export type { ModelConfig } from '../../config/model-config.js';
-export type { DataType, TypedArrayFor } from '../../protocol/datatypes.js';
-export type { Parameters, ParameterValue, Tensor } from '../../protocol/tensor.js';
+
+export type {
+  DataType,
+  ModelConfig,
+  Parameters,
+  ParameterValue,
+  Tensor,
+  TypedArrayFor,
+} from '../../protocol/index.js';
 export { elementCount } from '../../protocol/tensor.js';
 export type {
   InferOptions,

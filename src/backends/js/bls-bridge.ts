@@ -5,8 +5,8 @@
  * CALL_ANSWER. One BlsCall object per call is its response sink. Answers for an instance that has
  * stopped are dropped; the worker side lives in model-call.ts.
  */
-import { ServerError, Status, toServerError } from '../../common/errors.js';
-import type { Parameters } from '../../protocol/tensor.js';
+import { ServerError, Status, toServerError } from '../../common/index.js';
+import type { Parameters } from '../../protocol/index.js';
 import type { ModelCaller, ModelCallResponse, ModelCallSink } from '../backend.js';
 import type { ExtensionHost, WorkerExtension } from '../worker-instance-options.js';
 import {

@@ -5,8 +5,8 @@
  * isolation (thread or child process), heap limit and the child's environment. Only parsing and
  * validation live here; js-backend.ts applies them.
  */
-import { invalidArg } from '../../common/errors.js';
-import type { ModelConfig } from '../../config/model-config.js';
+import { invalidArg } from '../../common/index.js';
+import type { ModelConfig } from '../../protocol/index.js';
 
 /** Where a JS model instance runs: a worker thread of the server, or a child process of its own. */
 export type JsIsolation = 'thread' | 'process';

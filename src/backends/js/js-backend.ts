@@ -6,8 +6,10 @@
  * stoppable; a crash or an execution timeout kills only that instance (the core restarts it).
  * Timeouts, isolation and heap limit come from js-backend-settings.ts.
  */
-import type { ModelConfig } from '../../config/model-config.js';
-import { configToWire } from '../../protocol/datatypes.js';
+
+import { resolveWorkerUrl } from '../../common/index.js';
+import type { ModelConfig } from '../../protocol/index.js';
+import { configToWire } from '../../protocol/index.js';
 import type {
   Backend,
   BackendInstance,
@@ -19,7 +21,6 @@ import type {
 import { childEnvironment, processHost } from '../process-host.js';
 import { threadHost, type WorkerHostFactory } from '../worker-host.js';
 import { defaultBackendLogger, WorkerInstance } from '../worker-instance.js';
-import { resolveWorkerUrl } from '../worker-url.js';
 import { BlsBridge } from './bls-bridge.js';
 import {
   DEFAULT_FINALIZE_TIMEOUT_MS,
@@ -67,6 +68,8 @@ export class JsBackend implements Backend {
   readonly name = 'javascript';
   readonly platforms: readonly string[] = [];
   readonly defaultModelFilename = 'model.js';
+  /** A JavaScript model keeps its own state between calls. */
+  readonly implicitState = false;
   private readonly options: JsBackendOptions;
   private workerUrl: URL | null;
   private processEntryUrl: URL | null;

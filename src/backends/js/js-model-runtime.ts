@@ -6,8 +6,7 @@
  * protocol (READY, EXECUTE, RESULT, ERROR, STOP) is the runtime's; scheduling is the main thread's.
  */
 import { ServerError, Status } from '../../common/errors.js';
-import type { ModelConfig } from '../../config/model-config.js';
-import type { Tensor } from '../../protocol/tensor.js';
+import type { ModelConfig, Tensor } from '../../protocol/index.js';
 import type { ExecutionRequestInfo, ModelFileMetadata } from '../backend.js';
 import type { WorkerError, WorkerInit } from '../worker-protocol.js';
 import {

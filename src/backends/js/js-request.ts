@@ -4,7 +4,7 @@
  * posts RESPONSE messages to the main thread). Executing batches lives in js-model-runtime.ts.
  */
 import { Status } from '../../common/errors.js';
-import type { Parameters, Tensor } from '../../protocol/tensor.js';
+import type { Parameters, Tensor } from '../../protocol/index.js';
 import { hostPort } from '../host-port.js';
 import { MessageType, packTensors, type ResponseMessage } from '../worker-protocol.js';
 import type { ModelRequest, ModelResponse, ResponseSender, SendOptions } from './model-api-types.js';

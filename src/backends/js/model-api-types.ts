@@ -4,8 +4,7 @@
  * Types only; the worker runtime (js-model-runtime.ts) builds these objects and the helpers live
  * in tensor-helpers.ts, model-call.ts and model-logger.ts.
  */
-import type { ModelConfig } from '../../config/model-config.js';
-import type { Parameters, Tensor } from '../../protocol/tensor.js';
+import type { ModelConfig, Parameters, Tensor } from '../../protocol/index.js';
 
 /** What `initialize(args)` receives (Triton python_backend's `args`, in camelCase). */
 export interface InitializeArgs {

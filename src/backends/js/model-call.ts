@@ -7,7 +7,7 @@
  * module in one worker never mix their calls up. Runs only inside a model worker.
  */
 import { Status } from '../../common/errors.js';
-import type { Parameters, Tensor } from '../../protocol/tensor.js';
+import type { Parameters, Tensor } from '../../protocol/index.js';
 import { type HostPort, hostPort } from '../host-port.js';
 import {
   type CallAnswerMessage,

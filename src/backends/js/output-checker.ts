@@ -4,9 +4,8 @@
  * twice; answers in the config's output order. A failed check fails that one request.
  */
 import { Status } from '../../common/errors.js';
-import type { ModelConfig } from '../../config/model-config.js';
 import { configToWire, type DataType } from '../../protocol/datatypes.js';
-import type { Tensor } from '../../protocol/tensor.js';
+import type { ModelConfig, Tensor } from '../../protocol/index.js';
 import type { ModelResponse } from './model-api-types.js';
 import { ModelError } from './model-error.js';
 import { checkTensor } from './tensor-helpers.js';

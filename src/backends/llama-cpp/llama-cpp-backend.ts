@@ -7,7 +7,7 @@
  */
 import { open } from 'node:fs/promises';
 import { relative } from 'node:path';
-import { ServerError, Status } from '../../common/errors.js';
+import { resolveWorkerUrl, ServerError, Status } from '../../common/index.js';
 import {
   completeLlamaCppConfig,
   DEFAULT_CONTEXT_LENGTH_CAP,
@@ -15,8 +15,8 @@ import {
   LLAMA_CPP_BACKEND,
   LLAMA_CPP_MODEL_FILENAME,
   resolveLlamaCppParameters,
-} from '../../config/llama-cpp-parameters.js';
-import type { ModelConfig } from '../../config/model-config.js';
+} from '../../config/index.js';
+import type { ModelConfig } from '../../protocol/index.js';
 import type {
   Backend,
   BackendInstance,
@@ -25,7 +25,6 @@ import type {
   ModelFileMetadata,
 } from '../backend.js';
 import { defaultBackendLogger } from '../worker-instance.js';
-import { resolveWorkerUrl } from '../worker-url.js';
 import { LlamaCppInstance } from './llama-cpp-instance.js';
 
 /** Options of the llama.cpp backend. */
@@ -81,6 +80,7 @@ export class LlamaCppBackend implements Backend {
   readonly name = LLAMA_CPP_BACKEND;
   readonly platforms: readonly string[] = [];
   readonly defaultModelFilename = LLAMA_CPP_MODEL_FILENAME;
+  readonly implicitState = false;
   private readonly options: LlamaCppBackendOptions;
   private workerUrl: URL | null;
 

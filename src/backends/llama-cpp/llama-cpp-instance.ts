@@ -12,7 +12,7 @@ import {
   Status,
   statusOf,
   unsupported,
-} from '../../common/errors.js';
+} from '../../common/index.js';
 import type { BackendLogger, ExecutionBatch, ExecutionSink } from '../backend.js';
 import {
   FinishCode,

@@ -9,7 +9,7 @@
  *   main ──CANCEL(slot, serial)───────────────────▶ worker       worker ──STEP(events…)────▶ main  (one per step)
  *   main ──SHUTDOWN──────────────────────────────▶ worker        worker ──LOG / FAILED─────▶ main
  */
-import type { ErrorCode, Status } from '../../common/errors.js';
+import type { ErrorCode, Status } from '../../common/index.js';
 import type { GenerationStart } from '../generation.js';
 
 /** Message kinds; main → worker below 10, worker → main from 10. */

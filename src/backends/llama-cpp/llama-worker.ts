@@ -8,7 +8,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Llama, LlamaContext, LlamaModel, Token } from 'node-llama-cpp';
-import type { StatusAndCode } from '../../common/errors.js';
+import type { StatusAndCode } from '../../common/index.js';
 import { chatWrapperOf, renderChatPrompt } from './chat-prompt.js';
 import { type EngineBindings, GenerationEngine } from './generation-engine.js';
 import { findGgufCorruption, type GgufChecks } from './gguf-structure.js';

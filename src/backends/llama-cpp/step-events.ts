@@ -3,7 +3,7 @@
  * one STEP message the main thread receives for that step (parallel arrays, see llama-protocol.ts).
  * Events are appended in slot order as the engine walks its slots; nothing is sent from here.
  */
-import type { ErrorCode } from '../../common/errors.js';
+import type { ErrorCode } from '../../common/index.js';
 import { FinishCode } from '../generation.js';
 import { LlamaMessageType, type StepMessage } from './llama-protocol.js';
 

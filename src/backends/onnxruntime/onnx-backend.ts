@@ -5,6 +5,8 @@
  * (onnx-worker.ts), because it blocks the thread that calls it; the main thread only runs the
  * private binding's self-check once (ort-binding.ts), falling back to the message transport.
  */
+
+import { resolveWorkerUrl } from '../../common/index.js';
 import type {
   Backend,
   BackendInstance,
@@ -15,7 +17,6 @@ import type {
 import { MessageTransport } from '../message-transport.js';
 import { RingTransport } from '../ring-transport.js';
 import { defaultBackendLogger, WorkerInstance } from '../worker-instance.js';
-import { resolveWorkerUrl } from '../worker-url.js';
 import { type OnnxWorkerOptions, resolveOnnxSessionPlan } from './onnx-session-options.js';
 import { loadOrtBinding, PINNED_ORT_VERSION } from './ort-binding.js';
 
@@ -46,6 +47,7 @@ export class OnnxBackend implements Backend {
   readonly name = 'onnxruntime';
   readonly platforms: readonly string[] = ['onnxruntime_onnx'];
   readonly defaultModelFilename = 'model.onnx';
+  readonly implicitState = true;
   private readonly options: OnnxBackendOptions;
   private workerUrl: URL | null;
   /** The binding self-check's verdict once run: '' when fine, else the problem. */

@@ -6,7 +6,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type * as ort from 'onnxruntime-node';
-import { invalidArg, unsupported } from '../../common/errors.js';
+import { invalidArg, unsupported } from '../../common/index.js';
 import type { InstanceContext } from '../backend.js';
 
 /** Model parameter that lets a GPU instance run on the CPU when CUDA is unavailable. */

@@ -7,7 +7,7 @@
  */
 import type * as ort from 'onnxruntime-node';
 import { ServerError, Status } from '../../common/errors.js';
-import type { Tensor } from '../../protocol/tensor.js';
+import type { Tensor } from '../../protocol/index.js';
 import type { ModelFileMetadata, TensorMetadata } from '../backend.js';
 import type { WorkerInit } from '../worker-protocol.js';
 import {

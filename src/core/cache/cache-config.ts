@@ -5,7 +5,7 @@
  * `--response-cache-byte-size N` (= `local,size=N`). It checks the form only; each
  * implementation's factory checks its own keys.
  */
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 
 /** The cache the server should use, as parsed from the flags. */
 export interface ResolvedCacheConfig {

@@ -4,8 +4,7 @@
  * model the whole ordered stream with its final flag) and records the miss (lookup + insert
  * time). Errors are passed on and nothing is stored. One small object per miss, no closures.
  */
-import type { Clock } from '../../common/clock.js';
-import type { ServerError } from '../../common/errors.js';
+import type { Clock, ServerError } from '../../common/index.js';
 import type { InferenceRequest, InferenceResponse, ResponseSink } from '../inference-request.js';
 import type { ModelVersion } from '../model-version.js';
 import { buildEntry } from './entry-codec.js';

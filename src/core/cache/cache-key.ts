@@ -12,7 +12,7 @@
  * accidental-collision odds negligible (2^-64 at 2^32 entries) with shorter Redis keys.
  */
 import { createHash } from 'node:crypto';
-import type { Tensor } from '../../protocol/tensor.js';
+import type { Tensor } from '../../protocol/index.js';
 import type { RequestedOutput } from '../inference-request.js';
 
 /** Domain string hashed first; changes whenever the key layout or the entry format changes. */

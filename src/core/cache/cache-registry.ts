@@ -4,10 +4,8 @@
  * createDefaultCacheRegistry() registers `local` (LocalLruCache) and `redis` (RedisCache). It
  * builds caches; it does not decide which models use them.
  */
-import type { Clock } from '../../common/clock.js';
-import { invalidArg } from '../../common/errors.js';
-import type { Logger } from '../../common/logger.js';
-import type { TimerFactory } from '../../common/timer.js';
+import type { Clock, Logger, TimerFactory } from '../../common/index.js';
+import { invalidArg } from '../../common/index.js';
 import type { ResolvedCacheConfig } from './cache-config.js';
 import { LocalLruCache } from './local-lru-cache.js';
 import { RedisCache } from './redis-cache.js';

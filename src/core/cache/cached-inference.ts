@@ -6,9 +6,8 @@
  * count in success and queue and in cache_hit (lookup time); misses in cache_miss (lookup +
  * insert time). It does not store anything itself (the ResponseCache does).
  */
-import type { Clock } from '../../common/clock.js';
-import { cancelled, ServerError, Status } from '../../common/errors.js';
-import type { Logger } from '../../common/logger.js';
+import type { Clock, Logger } from '../../common/index.js';
+import { cancelled, ServerError, Status } from '../../common/index.js';
 import {
   type InferenceRequest,
   type InferenceResponse,
@@ -17,7 +16,7 @@ import {
   type ResponseSink,
 } from '../inference-request.js';
 import type { ModelVersion } from '../model-version.js';
-import { traceEnded } from '../trace/trace-hooks.js';
+import { traceEnded } from '../trace-hooks.js';
 import { CacheInsertSink } from './cache-insert-sink.js';
 import { cacheKey } from './cache-key.js';
 import { type CacheEntry, isPendingLookup, type ResponseCache } from './response-cache.js';

@@ -4,7 +4,7 @@
  * one probe call through (half-open) and closes again when that succeeds. It only counts and
  * decides; callers report outcomes and skip the store while it is open.
  */
-import type { Clock } from '../../common/clock.js';
+import type { Clock } from '../../common/index.js';
 
 /** Breaker states; hot code compares integers. */
 export const BreakerState = {

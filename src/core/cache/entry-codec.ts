@@ -10,9 +10,9 @@
  *   output   := u16(nameLen) name u8(datatype index) u8(rank) f64(dim)*rank f64(dataLen) pad-to-8 data
  * All integers little-endian; tensor data starts 8-byte aligned so decoded views need no copy.
  */
-import { ServerError, Status } from '../../common/errors.js';
-import { DATATYPES, type DataType } from '../../protocol/datatypes.js';
-import type { Parameters, ParameterValue, Tensor } from '../../protocol/tensor.js';
+import { ServerError, Status } from '../../common/index.js';
+import type { Parameters, ParameterValue, Tensor } from '../../protocol/index.js';
+import { DATATYPES, type DataType } from '../../protocol/index.js';
 import { type CachedResponse, CacheEntry } from './response-cache.js';
 
 const MAGIC0 = 0x4e; // N

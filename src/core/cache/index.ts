@@ -23,7 +23,6 @@ export {
 } from './entry-codec.js';
 export { LocalLruCache, type LocalLruCacheOptions } from './local-lru-cache.js';
 export { type LookupOwner, PendingLookup, PendingLookups } from './pending-lookups.js';
-export { RateLimitedLog } from './rate-limited-log.js';
 export { type RedisBinaryClient, RedisCache, type RedisCacheContext } from './redis-cache.js';
 export {
   REDIS_SETTING_KEYS,

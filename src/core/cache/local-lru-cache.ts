@@ -6,7 +6,7 @@
  *
  *   head (most recent) <-> node <-> ... <-> node <-> tail (least recent, evicted first)
  */
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 import { compactEntry } from './entry-codec.js';
 import type { CacheEntry, ResponseCache, ResponseCacheStats } from './response-cache.js';
 

@@ -4,9 +4,8 @@
  * once: by its reply (decoded by the owner), by an error, or by the deadline (a miss). It does not
  * talk to Redis; RedisCache issues the command and routes the outcome here.
  */
-import type { Clock } from '../../common/clock.js';
-import { FixedQueue } from '../../common/fixed-queue.js';
-import type { Timer, TimerFactory, TimerTarget } from '../../common/timer.js';
+import type { Clock, Timer, TimerFactory, TimerTarget } from '../../common/index.js';
+import { FixedQueue } from '../../common/index.js';
 import type { CacheEntry } from './response-cache.js';
 
 /** What a PendingLookups reports outcomes to. */

@@ -8,14 +8,17 @@
  * rate-limited. Lookup deadlines share one timer (PendingLookups), never one per request.
  */
 import { createClient, RESP_TYPES } from 'redis';
-import type { Clock } from '../../common/clock.js';
-import { systemClock } from '../../common/clock.js';
-import { Logger } from '../../common/logger.js';
-import { realTimerFactory, type TimerFactory } from '../../common/timer.js';
+import type { Clock } from '../../common/index.js';
+import {
+  Logger,
+  RateLimitedLog,
+  realTimerFactory,
+  systemClock,
+  type TimerFactory,
+} from '../../common/index.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { decodeEntry, encodeEntry } from './entry-codec.js';
 import { PendingLookups } from './pending-lookups.js';
-import { RateLimitedLog } from './rate-limited-log.js';
 import type { RedisCacheOptions } from './redis-cache-options.js';
 import {
   type CacheEntry,

@@ -4,7 +4,7 @@
  * cache reports. It does not compute keys (cache-key.ts), encode entries (entry-codec.ts) or
  * decide when a model is cached (cached-inference.ts).
  */
-import type { Parameters, Tensor } from '../../protocol/tensor.js';
+import type { Parameters, Tensor } from '../../protocol/index.js';
 
 /** One response of a cached answer. */
 export interface CachedResponse {

@@ -6,9 +6,9 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 import { parseModelConfig } from '../../config/index.js';
-import type { ModelConfig } from '../../config/model-config.js';
+import type { ModelConfig } from '../../protocol/index.js';
 import type { ModelSource } from '../model-repository.js';
 import { EnsembleGraph } from './ensemble-graph.js';
 

@@ -4,7 +4,7 @@
  * consume each tensor. It does not run anything (EnsembleRun does) and trusts the validator for
  * the graph's soundness (every step reachable, one producer per tensor).
  */
-import type { ModelConfig } from '../../config/model-config.js';
+import type { ModelConfig } from '../../protocol/index.js';
 import type { RequestedOutput } from '../inference-request.js';
 
 /** One model input fed from an ensemble tensor. */

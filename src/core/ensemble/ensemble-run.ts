@@ -5,19 +5,47 @@
  * responses of decoupled steps, and answers the ensemble request exactly once (decoupled
  * ensembles: one or more responses, the last final). It does not queue or batch anything itself.
  */
-import { cancelled, ServerError, Status } from '../../common/errors.js';
-import { classify } from '../../protocol/classification.js';
-import type { Tensor } from '../../protocol/tensor.js';
+import type { Clock } from '../../common/index.js';
+import { cancelled, ServerError, Status } from '../../common/index.js';
+import type { Tensor } from '../../protocol/index.js';
+import { classify } from '../../protocol/index.js';
 import { InferenceRequest, type InferenceResponse, RequestState } from '../inference-request.js';
+import type { ModelPlan } from '../model-plan.js';
+import type { ModelReporter } from '../model-reporter.js';
+import type { SchedulerContext } from '../scheduler.js';
 import { findTensor } from '../tensor-rows.js';
-import { traceEnded } from '../trace/trace-hooks.js';
-import type { EnsembleStepPlan } from './ensemble-graph.js';
-import type { EnsembleScheduler } from './ensemble-scheduler.js';
-import { StepCall } from './step-call.js';
+import { traceEnded } from '../trace-hooks.js';
+import type { EnsembleGraph, EnsembleStepPlan } from './ensemble-graph.js';
+import { StepCall, type StepCallOwner } from './step-call.js';
+
+/**
+ * What a run uses of its ensemble's scheduler (EnsembleScheduler implements it; an interface here
+ * so that a run does not import the scheduler that creates it).
+ */
+export interface EnsembleRunHost {
+  /** The ensemble's scheduler context (model name and version for metrics). */
+  readonly context: SchedulerContext;
+  /** The ensemble's steps and tensor wiring. */
+  readonly graph: EnsembleGraph;
+  /** The ensemble's request plan. */
+  readonly plan: ModelPlan;
+  /** Reports the ensemble's outcomes to its statistics and metrics. */
+  readonly reporter: ModelReporter;
+  /** Time source. */
+  readonly clock: Clock;
+  /** The outputs a request without `outputs` gets, in config order. */
+  readonly wanted: readonly string[];
+  /** Admits a step request (now, or when its step has a free place). */
+  submit(request: InferenceRequest, call: StepCall): void;
+  /** Frees the place of a step request that got its last answer. */
+  release(call: StepCall): void;
+  /** The run answered its request. */
+  onRunDone(run: EnsembleRun): void;
+}
 
 /** One ensemble request being executed. */
-export class EnsembleRun {
-  private readonly scheduler: EnsembleScheduler;
+export class EnsembleRun implements StepCallOwner {
+  private readonly scheduler: EnsembleRunHost;
   /** The client's ensemble request. */
   readonly request: InferenceRequest;
   /** Ensemble tensors by name (inputs, intermediates, outputs). */
@@ -34,7 +62,7 @@ export class EnsembleRun {
   private computeInferNs: number;
   private computeOutputNs: number;
 
-  constructor(scheduler: EnsembleScheduler, request: InferenceRequest) {
+  constructor(scheduler: EnsembleRunHost, request: InferenceRequest) {
     this.scheduler = scheduler;
     this.request = request;
     this.outstanding = 0;

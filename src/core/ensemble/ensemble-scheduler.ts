@@ -8,20 +8,19 @@
  * decoupled step that answers faster than the next step consumes cannot flood the next model's
  * queue. Step requests of an ensemble request that ended meanwhile are dropped, not submitted.
  */
-import type { Clock } from '../../common/clock.js';
-import { internal, toServerError, unavailable } from '../../common/errors.js';
-import { FixedQueue } from '../../common/fixed-queue.js';
-import type { ModelConfig } from '../../config/model-config.js';
+import type { Clock } from '../../common/index.js';
+import { FixedQueue, internal, toServerError, unavailable } from '../../common/index.js';
+import type { ModelConfig } from '../../protocol/index.js';
 import { type InferenceRequest, RequestState } from '../inference-request.js';
 import type { ModelPlan } from '../model-plan.js';
 import type { ModelReporter } from '../model-reporter.js';
 import type { Scheduler, SchedulerContext, SchedulerFactory } from '../scheduler.js';
 import { EnsembleGraph } from './ensemble-graph.js';
-import { EnsembleRun } from './ensemble-run.js';
+import { EnsembleRun, type EnsembleRunHost } from './ensemble-run.js';
 import type { StepCall } from './step-call.js';
 
 /** Runs ensemble requests as DAGs of composing-model requests. */
-export class EnsembleScheduler implements Scheduler {
+export class EnsembleScheduler implements Scheduler, EnsembleRunHost {
   /** The context it was built with. */
   readonly context: SchedulerContext;
   /** The ensemble's data flow. */

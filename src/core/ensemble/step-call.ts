@@ -2,10 +2,24 @@
  * The ResponseSink of one ensemble step request: routes the composing model's answers back to
  * the EnsembleRun with the step attached (one small object per step call, no closures).
  */
-import type { ServerError } from '../../common/errors.js';
+import type { ServerError } from '../../common/index.js';
 import type { InferenceRequest, InferenceResponse, ResponseSink } from '../inference-request.js';
 import type { EnsembleStepPlan } from './ensemble-graph.js';
-import type { EnsembleRun } from './ensemble-run.js';
+
+/**
+ * What a step call reports to: the ensemble request it belongs to (EnsembleRun implements it; an
+ * interface here so that step calls do not import the run that creates them).
+ */
+export interface StepCallOwner {
+  /** Set once the ensemble request is answered; its waiting step requests are then dropped. */
+  readonly isDone: boolean;
+  /** A response of the step's request (null: an empty final response of a decoupled step). */
+  onStepResponse(step: EnsembleStepPlan, response: InferenceResponse | null, final: boolean): void;
+  /** The step's request failed. */
+  onStepError(step: EnsembleStepPlan, error: ServerError): void;
+  /** The step's request got its last answer. */
+  onStepCallDone(call: StepCall): void;
+}
 
 /** The sink of one step request: routes its answers back to the run with the step attached. */
 export class StepCall implements ResponseSink {
@@ -16,7 +30,7 @@ export class StepCall implements ResponseSink {
   holdsPlace = false;
 
   constructor(
-    readonly run: EnsembleRun,
+    readonly run: StepCallOwner,
     readonly step: EnsembleStepPlan,
   ) {}
 

@@ -7,16 +7,16 @@
  * before the request is queued; what needs the tokenizer (the prompt's token count) is checked by
  * the instance.
  */
-import type { ChatMessage, GenerationStart } from '../../backends/generation.js';
-import { invalidArg } from '../../common/errors.js';
+import type { ChatMessage, GenerationStart } from '../../backends/index.js';
+import { invalidArg } from '../../common/index.js';
 import {
   GenerationTensor,
   type LlamaCppParameters,
   parseSamplingJson,
   readSamplingParameters,
 } from '../../config/index.js';
-import { decodeBytesElements } from '../../protocol/bytes-tensor.js';
-import type { Tensor } from '../../protocol/tensor.js';
+import type { Tensor } from '../../protocol/index.js';
+import { decodeBytesElements } from '../../protocol/index.js';
 import type { InferenceRequest } from '../inference-request.js';
 
 /** A generation request as the scheduler runs it. */

@@ -5,10 +5,10 @@
  * vLLM output tensors (text_output, finish_reason, num_input_tokens, num_output_tokens). It does
  * not decide when a response is sent; the scheduler does.
  */
-import { FINISH_REASON_TEXT, type GenerationInstance } from '../../backends/generation.js';
+import { FINISH_REASON_TEXT, type GenerationInstance } from '../../backends/index.js';
 import { GenerationTensor } from '../../config/index.js';
-import { encodeBytesElements } from '../../protocol/bytes-tensor.js';
-import type { Tensor } from '../../protocol/tensor.js';
+import type { Tensor } from '../../protocol/index.js';
+import { encodeBytesElements } from '../../protocol/index.js';
 import type { InferenceRequest, InferenceResponse } from '../inference-request.js';
 import type { GenerationRequest } from './generation-request.js';
 

@@ -16,19 +16,26 @@ import {
   type GenerationInstance,
   type GenerationListener,
   isGenerationInstance,
-} from '../../backends/generation.js';
-import { cancelled, invalidArg, type ServerError, Status, unavailable } from '../../common/errors.js';
-import { realTimerFactory, type Timer, type TimerFactory, type TimerTarget } from '../../common/timer.js';
+} from '../../backends/index.js';
+import {
+  cancelled,
+  invalidArg,
+  realTimerFactory,
+  type ServerError,
+  Status,
+  type Timer,
+  type TimerFactory,
+  type TimerTarget,
+  unavailable,
+} from '../../common/index.js';
 import {
   DEFAULT_GENERATION_MAX_QUEUE_SIZE,
-  type DynamicBatching,
   isDeterministic,
   isLlamaCppConfig,
   type LlamaCppParameters,
-  type ModelConfig,
-  type QueuePolicy,
   resolveLlamaCppParameters,
 } from '../../config/index.js';
+import type { DynamicBatching, ModelConfig, QueuePolicy } from '../../protocol/index.js';
 import { type InferenceRequest, RequestState } from '../inference-request.js';
 import type { PoolListener } from '../instance-pool.js';
 import { PriorityQueue } from '../priority-queue.js';

@@ -3,7 +3,7 @@
  * `--load-model` accepts and the refusal load/unload get outside explicit mode. It decides
  * nothing about loading itself; ModelManager does.
  */
-import { invalidArg, ServerError, Status } from '../../common/errors.js';
+import { invalidArg, ServerError, Status } from '../../common/index.js';
 
 /** How the model set changes after startup. */
 export type ModelControlMode = 'none' | 'poll' | 'explicit';

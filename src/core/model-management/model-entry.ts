@@ -5,7 +5,7 @@
  * transitions below (ModelLifecycle checks each is legal). Swapping in new versions is one
  * synchronous assignment, so a request is routed either to the old set or to the new one.
  */
-import type { ModelConfig } from '../../config/model-config.js';
+import type { ModelConfig } from '../../protocol/index.js';
 import type { ModelSource } from '../model-repository.js';
 import type { ModelVersion } from '../model-version.js';
 import type { StagedModel } from './load-overrides.js';

@@ -9,7 +9,7 @@
  *      └──fail──> UNAVAILABLE <┴──fail / close ────┘   └────────┘              │
  *                     │ ^ └──startLoad──> LOADING         UNAVAILABLE <──finishUnload / close
  */
-import { ServerError, Status } from '../../common/errors.js';
+import { ServerError, Status } from '../../common/index.js';
 
 /** Model states as the repository index reports them. */
 export type ModelState = 'UNKNOWN' | 'READY' | 'UNAVAILABLE' | 'LOADING' | 'UNLOADING';

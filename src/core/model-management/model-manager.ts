@@ -6,10 +6,8 @@
  * drains and releases the old ones, so no request fails. Operations on one model run one at a
  * time; different models load concurrently. Routing requests is the InferenceServer's job.
  */
-import type { Clock } from '../../common/clock.js';
+import type { Clock, Logger, TimerFactory } from '../../common/index.js';
 import { AsyncPermits, checkModelName, quoteModelName, ServerError, Status } from '../../common/index.js';
-import type { Logger } from '../../common/logger.js';
-import type { TimerFactory } from '../../common/timer.js';
 import type { PartialModelConfig } from '../../config/index.js';
 import { isEnsembleSource } from '../ensemble/index.js';
 import { type LoaderContext, loadModel } from '../model-loader.js';

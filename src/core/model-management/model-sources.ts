@@ -13,7 +13,7 @@ import {
   type PartialModelConfig,
   parseModelConfig,
 } from '../../config/index.js';
-import type { ModelConfig } from '../../config/model-config.js';
+import type { ModelConfig } from '../../protocol/index.js';
 import type { ModelSource } from '../model-repository.js';
 
 function isDirectory(path: string): boolean {

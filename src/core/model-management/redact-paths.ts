@@ -7,7 +7,7 @@
  */
 import { realpathSync } from 'node:fs';
 import { sep } from 'node:path';
-import { reviveServerError, type ServerError } from '../../common/errors.js';
+import { reviveServerError, type ServerError } from '../../common/index.js';
 
 function realOrSelf(path: string): string {
   try {

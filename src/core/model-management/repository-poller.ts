@@ -4,9 +4,8 @@
  * load delays the next poll instead of overlapping it). What a poll does is the target's
  * business (ModelManager.poll); this file only keeps time. One Timer, injected for tests.
  */
-import type { Clock } from '../../common/clock.js';
-import type { Logger } from '../../common/logger.js';
-import { realTimerFactory, type Timer, type TimerFactory, type TimerTarget } from '../../common/timer.js';
+import type { Clock, Logger } from '../../common/index.js';
+import { realTimerFactory, type Timer, type TimerFactory, type TimerTarget } from '../../common/index.js';
 
 /** What the poller drives. */
 export interface PollTarget {

@@ -13,11 +13,10 @@ import type {
   ExecutionBatch,
   ExecutionResult,
   ExecutionSink,
-} from '../../backends/backend.js';
-import type { ServerError } from '../../common/errors.js';
-import type { ModelConfig, ModelWarmup, WarmupInput } from '../../config/model-config.js';
-import { configToWire, ELEMENT_BYTES } from '../../protocol/datatypes.js';
-import { elementCount, type Tensor } from '../../protocol/tensor.js';
+} from '../../backends/index.js';
+import type { ServerError } from '../../common/index.js';
+import type { ModelConfig, ModelWarmup, WarmupInput } from '../../protocol/index.js';
+import { configToWire, ELEMENT_BYTES, elementCount, type Tensor } from '../../protocol/index.js';
 import { confinedFile, errnoCode } from '../confined-file.js';
 import type { ModelPlan } from '../model-plan.js';
 

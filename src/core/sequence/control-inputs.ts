@@ -4,11 +4,9 @@
  * correlation id (UINT64/INT64/UINT32/INT32 little-endian, or BYTES). Each is [rows, 1] when the
  * model batches, else [1]. An empty row (direct strategy) has every flag false and CORRID 0/''.
  */
-import { invalidArg } from '../../common/errors.js';
-import type { ModelConfig, SequenceControl } from '../../config/model-config.js';
-import { encodeBytesElements } from '../../protocol/bytes-tensor.js';
-import type { DataType } from '../../protocol/datatypes.js';
-import type { Tensor } from '../../protocol/tensor.js';
+import { invalidArg } from '../../common/index.js';
+import type { DataType, ModelConfig, SequenceControl, Tensor } from '../../protocol/index.js';
+import { encodeBytesElements } from '../../protocol/index.js';
 import { formatSequenceId, type SequenceId } from './sequence-flags.js';
 
 /** What the controls of one batch row are made from. */

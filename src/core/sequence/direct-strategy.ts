@@ -6,7 +6,7 @@
  * `max_queue_delay_microseconds`, it waits until that fraction of slots is ready or the oldest
  * ready request has waited the delay.
  */
-import type { ModelConfig } from '../../config/model-config.js';
+import type { ModelConfig } from '../../protocol/index.js';
 import { type BatchShapeRule, batchShapeRule, sameBatchShape } from '../batch-shape.js';
 import type { InferenceRequest } from '../inference-request.js';
 import type { ModelPlan } from '../model-plan.js';

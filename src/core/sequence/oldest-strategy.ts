@@ -6,8 +6,8 @@
  * largest preferred batch it can (up to max_batch_size), or whatever is ready once the oldest
  * request has waited `max_queue_delay_microseconds`, never mixing requests whose shapes differ.
  */
-import { FixedQueue } from '../../common/fixed-queue.js';
-import type { ModelConfig } from '../../config/model-config.js';
+import { FixedQueue } from '../../common/index.js';
+import type { ModelConfig } from '../../protocol/index.js';
 import { type BatchShapeRule, batchShapeRule, sameBatchShape } from '../batch-shape.js';
 import type { ModelPlan } from '../model-plan.js';
 import { BatchRow } from './batch-row.js';

@@ -8,16 +8,16 @@
  *   rows:   [ seq A req | empty | seq C req ]      READY = [1, 0, 1]
  *   state:  stitch(A.state, initial, C.state) --model--> split -> A.state', (dropped), C.state'
  */
-import type { ExecutionRequestInfo, ExecutionResult, ExecutionSink } from '../../backends/backend.js';
-import { ServerError, Status } from '../../common/errors.js';
-import type { Tensor } from '../../protocol/tensor.js';
+import type { ExecutionRequestInfo, ExecutionResult, ExecutionSink } from '../../backends/index.js';
+import { ServerError, Status } from '../../common/index.js';
+import type { Tensor } from '../../protocol/index.js';
 import type { OutputSlice } from '../execution-response.js';
 import { type InferenceRequest, RequestState, type ResponseSink } from '../inference-request.js';
 import type { InstanceSlot } from '../instance-pool.js';
 import { answerExecution, answerFailure } from '../request-outcome.js';
 import type { SchedulerContext } from '../scheduler.js';
 import { concatRows, findTensor } from '../tensor-rows.js';
-import { executionRequestInfo } from '../trace/trace-hooks.js';
+import { executionRequestInfo } from '../trace-hooks.js';
 import type { BatchRow } from './batch-row.js';
 import type { ControlInputs } from './control-inputs.js';
 import { batchedStateShape, extractState, sequenceStateShape, stitchStates } from './state-axis.js';

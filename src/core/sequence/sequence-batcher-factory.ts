@@ -2,7 +2,7 @@
  * The SchedulerFactory that selects the sequence batcher for configs with a `sequence_batching`
  * block (both strategies), registered in the server's default SchedulerRegistry.
  */
-import type { ModelConfig } from '../../config/model-config.js';
+import type { ModelConfig } from '../../protocol/index.js';
 import type { SchedulerFactory } from '../scheduler.js';
 import { SequenceBatcher, type SequenceBatcherOptions } from './sequence-batcher.js';
 

@@ -6,9 +6,16 @@
  * rows, and expires sequences idle for `max_sequence_idle_microseconds`. One Timer serves the
  * batch delays and the idle expiry. Execution and implicit state are sequence-batch.ts's.
  */
-import { cancelled, invalidArg, unavailable } from '../../common/errors.js';
-import { FixedQueue } from '../../common/fixed-queue.js';
-import { realTimerFactory, type Timer, type TimerFactory, type TimerTarget } from '../../common/timer.js';
+import {
+  cancelled,
+  FixedQueue,
+  invalidArg,
+  realTimerFactory,
+  type Timer,
+  type TimerFactory,
+  type TimerTarget,
+  unavailable,
+} from '../../common/index.js';
 import { type InferenceRequest, RequestState } from '../inference-request.js';
 import type { InstanceSlot, PoolListener } from '../instance-pool.js';
 import { ResponseOrderGate } from '../response-order-gate.js';
@@ -85,10 +92,10 @@ export class SequenceBatcher implements Scheduler, PoolListener, TimerTarget, Se
     this.timer = (options.timerFactory ?? realTimerFactory)(context.clock, this);
     this.idleNs = sb.max_sequence_idle_microseconds * 1000;
     const states = resolveStates(config, options.modelDir ?? context.modelDir);
-    if (states.length > 0 && config.backend === 'javascript') {
+    if (states.length > 0 && context.implicitState !== true) {
       throw invalidArg(
         'ERR_SEQUENCE_STATE_CONFIG',
-        `Model '${context.modelName}': implicit state is served for ONNX Runtime models only; a JavaScript model keeps its own state`,
+        `Model '${context.modelName}': its backend does not carry implicit state between executions (ONNX Runtime models do; a JavaScript model keeps its own state)`,
       );
     }
     this.plan = {

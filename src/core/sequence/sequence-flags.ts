@@ -4,7 +4,7 @@
  * and messages. Integer ids become bigints so that 5 (HTTP number) and 5n (gRPC uint64) are the
  * same Map key; string ids stay strings, so "5" and 5 are different sequences, as in Triton.
  */
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 import type { InferenceRequest } from '../inference-request.js';
 
 /** A correlation id: bigint for integer ids, string for string ids; never 0n or ''. */

@@ -3,7 +3,7 @@
  * at a time, in order), the batch slot it holds (instance + position) or none while backlogged,
  * and its implicit state between requests. Plain data; the batcher and strategies decide.
  */
-import { FixedQueue } from '../../common/fixed-queue.js';
+import { FixedQueue } from '../../common/index.js';
 import type { InferenceRequest } from '../inference-request.js';
 import type { SequenceId } from './sequence-flags.js';
 

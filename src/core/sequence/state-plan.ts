@@ -7,9 +7,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { invalidArg } from '../../common/errors.js';
-import type { ModelConfig } from '../../config/model-config.js';
-import { configToWire, type DataType, ELEMENT_BYTES } from '../../protocol/datatypes.js';
+import { invalidArg } from '../../common/index.js';
+import type { ModelConfig } from '../../protocol/index.js';
+import { configToWire, type DataType, ELEMENT_BYTES } from '../../protocol/index.js';
 import { ConfinedFileError, confinedFileSync, errnoCode } from '../confined-file.js';
 
 /** Model parameter naming the batch axis of the state tensors. */

@@ -4,7 +4,7 @@
  * calls answered as a CPU-only Triton answers them, and the `--allow-client-shm` switch. Moving
  * tensor bytes in and out of regions is in shared-memory-tensors.ts; HTTP and gRPC are frontends'.
  */
-import { invalidArg, notFound, ServerError, Status, unsupported } from '../../common/errors.js';
+import { invalidArg, notFound, ServerError, Status, unsupported } from '../../common/index.js';
 import { SharedMemoryRegion } from './shared-memory-region.js';
 
 /** Options of a SharedMemoryManager. */

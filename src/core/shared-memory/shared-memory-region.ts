@@ -9,7 +9,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { internal, invalidArg, ServerError, Status } from '../../common/errors.js';
+import { internal, invalidArg, ServerError, Status } from '../../common/index.js';
 
 /** Directory where Linux exposes POSIX shared-memory objects. */
 export const DEV_SHM_DIRECTORY = '/dev/shm';

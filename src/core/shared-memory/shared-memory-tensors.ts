@@ -5,12 +5,9 @@
  * written into it when the response is encoded, and then travel with no data. Requests without
  * shared memory pass through untouched (one scan of their inputs / requested outputs).
  */
-import { internal, invalidArg } from '../../common/errors.js';
-import { checkBytesElementCount } from '../../protocol/bytes-tensor.js';
-import { ELEMENT_BYTES } from '../../protocol/datatypes.js';
-import type { SharedMemoryRef } from '../../protocol/http-parameters.js';
-import type { Tensor } from '../../protocol/tensor.js';
-import { elementCount } from '../../protocol/tensor.js';
+import { internal, invalidArg } from '../../common/index.js';
+import type { SharedMemoryRef, Tensor } from '../../protocol/index.js';
+import { checkBytesElementCount, ELEMENT_BYTES, elementCount } from '../../protocol/index.js';
 import type { SharedMemoryManager } from './shared-memory-manager.js';
 
 /** A decoded input that may live in shared memory (the protocol's DecodedInferInput fits). */

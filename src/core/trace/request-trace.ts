@@ -5,7 +5,7 @@
  * null check per hook. The frontend that sampled the root finishes it once the response is sent;
  * the Tracer then writes the whole tree (trace file or OpenTelemetry spans).
  */
-import type { Tensor } from '../../protocol/tensor.js';
+import type { Tensor } from '../../protocol/index.js';
 import { TRACE_ACTIVITY_COUNT, type TraceActivity, TraceLevel, TraceProtocol } from './trace-activity.js';
 
 /** A tensor captured at the TENSORS level, with Triton's activity name. */

@@ -5,7 +5,7 @@
  * `opentelemetry,resource=KEY=VALUE` (repeatable) and the batch span processor's
  * `opentelemetry,bsp_max_queue_size|bsp_schedule_delay|bsp_max_export_batch_size=N`.
  */
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 import type { OtelExportOptions } from './otel-span-exporter.js';
 import { TraceLevel } from './trace-activity.js';
 import { parseLevel } from './trace-setting-update.js';

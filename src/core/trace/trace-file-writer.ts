@@ -8,9 +8,8 @@
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import type { Clock } from '../../common/clock.js';
-import type { Logger } from '../../common/logger.js';
-import { RateLimitedLog } from '../cache/rate-limited-log.js';
+import type { Clock, Logger } from '../../common/index.js';
+import { RateLimitedLog } from '../../common/index.js';
 
 /** Most bytes of traces waiting to be written (per file and for the indexed batch) before traces are dropped. */
 export const MAX_PENDING_BYTES = 16 * 1024 * 1024;

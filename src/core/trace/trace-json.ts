@@ -6,10 +6,9 @@
  * tensor. Entries are joined with commas; the file writer adds the brackets. Triton's
  * `trace_summary.py` reads this. Times are process.hrtime ns, as Triton's steady clock.
  */
-import { clockToHrtimeNs } from '../../common/clock.js';
-import { decodeBytesStrings } from '../../protocol/bytes-tensor.js';
-import type { Tensor } from '../../protocol/tensor.js';
-import { viewAsTypedArray } from '../../protocol/typed-view.js';
+import { clockToHrtimeNs } from '../../common/index.js';
+import type { Tensor } from '../../protocol/index.js';
+import { decodeBytesStrings, viewAsTypedArray } from '../../protocol/index.js';
 import type { RequestTrace } from './request-trace.js';
 import { TRACE_ACTIVITY_NAMES } from './trace-activity.js';
 

@@ -4,7 +4,7 @@
  * empty list to clear it. Parsed here into a TraceSettingUpdate; applying it is the Tracer's. The
  * trace file and mode are read-only through the API, as in Triton.
  */
-import { invalidArg, unsupported } from '../../common/errors.js';
+import { invalidArg, unsupported } from '../../common/index.js';
 import { TraceLevel } from './trace-activity.js';
 
 /**

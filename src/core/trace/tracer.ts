@@ -4,9 +4,8 @@
  * OpenTelemetry). Frontends check `on` (an integer) before anything else, so a server with tracing
  * off does no other tracing work per request; `sample` then applies the model's setting.
  */
-import type { Clock } from '../../common/clock.js';
-import { invalidArg, unavailable } from '../../common/errors.js';
-import type { Logger } from '../../common/logger.js';
+import type { Clock, Logger } from '../../common/index.js';
+import { invalidArg, unavailable } from '../../common/index.js';
 import { type OtelExportOptions, OtelSpanExporter } from './otel-span-exporter.js';
 import { RequestTrace, type TraceOwner } from './request-trace.js';
 import { TraceLevel, type TraceProtocol, traceLevelNames } from './trace-activity.js';

@@ -6,8 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { findChartJsFile } from '../../common/chart-js-file.js';
-import { internal } from '../../common/errors.js';
+import { findChartJsFile, internal } from '../../common/index.js';
 
 /** One served file. */
 export interface DashboardAsset {

@@ -5,8 +5,8 @@
  * socket has not taken the previous writes (more than `maxUnsentBytes` buffered) is closed, so a
  * stalled page cannot make the server hold memory. With no stream open, nothing runs at all.
  */
-import type { Clock } from '../../common/clock.js';
-import { realTimerFactory, type Timer, type TimerFactory, type TimerTarget } from '../../common/timer.js';
+import type { Clock } from '../../common/index.js';
+import { realTimerFactory, type Timer, type TimerFactory, type TimerTarget } from '../../common/index.js';
 import type { DashboardSource } from './dashboard-sampler.js';
 
 /** Default of DashboardFeedOptions.maxSubscribers. */

@@ -5,8 +5,9 @@
  * window between them, `llmWindow` two readings of a generation model's token totals; this file
  * does no I/O and keeps no state.
  */
-import type { ModelConfig } from '../../config/index.js';
+
 import type { GenerationLoad, ModelStatisticsJson, RepositoryIndexEntry } from '../../core/index.js';
+import type { ModelConfig } from '../../protocol/index.js';
 
 /** How a model schedules its requests, as the table shows it. */
 export interface BatchingSummary {

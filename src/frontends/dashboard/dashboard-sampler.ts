@@ -9,7 +9,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
-import type { Clock } from '../../common/clock.js';
+import type { Clock } from '../../common/index.js';
 import type { InferenceServer, ModelStatisticsJson } from '../../core/index.js';
 import {
   type DashboardFrame,

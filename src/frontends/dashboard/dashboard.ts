@@ -5,8 +5,8 @@
  * the dashboard's paths; routing, methods and access restrictions are the HTTP frontend's.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { invalidArg, unavailable } from '../../common/errors.js';
-import type { TimerFactory } from '../../common/timer.js';
+import type { TimerFactory } from '../../common/index.js';
+import { invalidArg, unavailable } from '../../common/index.js';
 import type { InferenceServer } from '../../core/index.js';
 import { DASHBOARD_CSP, type DashboardAsset, loadDashboardAssets } from './dashboard-assets.js';
 import { DashboardFeed } from './dashboard-feed.js';

@@ -7,7 +7,7 @@
  * then resolves. It holds no scheduling state; the RPCs themselves live in grpc-service-handlers.ts.
  */
 import * as grpc from '@grpc/grpc-js';
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 import type { InferenceServer } from '../../core/index.js';
 import { loadProtos, MAX_GRPC_MESSAGE_BYTES } from '../../protocol/grpc/index.js';
 import type { Restrictions } from '../access/index.js';

@@ -5,10 +5,10 @@
  * codec, reads shared-memory inputs from their regions, checks shared-memory outputs' regions and
  * refuses decoupled models on unary ModelInfer (generation models only when asked to stream). It does not submit the request or answer the call.
  */
-import { unsupported } from '../../common/errors.js';
-import { GenerationTensor } from '../../config/index.js';
+import { unsupported } from '../../common/index.js';
 import {
   checkSharedMemoryOutputs,
+  GenerationTensor,
   InferenceRequest,
   type InferenceServer,
   type ResponseSink,

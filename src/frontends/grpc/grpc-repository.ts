@@ -5,7 +5,7 @@
  * and maps errors to gRPC statuses; loading itself is the core's.
  */
 import type { handleUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 import type { InferenceServer, LoadParameterValue } from '../../core/index.js';
 import { grpcErrorOf } from './grpc-status.js';
 

@@ -12,15 +12,15 @@ import type {
   ServerWritableStream,
   UntypedServiceImplementation,
 } from '@grpc/grpc-js';
-import type { ModelConfig } from '../../config/index.js';
-import { modelConfigToJson } from '../../config/index.js';
 import type { InferenceServer } from '../../core/index.js';
+import { modelConfigToJson } from '../../core/index.js';
 import {
   type ModelInferRequestMessage,
   type ModelInferResponseMessage,
   type ModelStreamInferResponseMessage,
   modelConfigToMessage,
 } from '../../protocol/grpc/index.js';
+import type { ModelConfig } from '../../protocol/index.js';
 import { repositoryHandlers } from './grpc-repository.js';
 import { sharedMemoryHandlers } from './grpc-shared-memory.js';
 import { grpcErrorOf, unavailableFeature } from './grpc-status.js';

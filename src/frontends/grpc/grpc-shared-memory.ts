@@ -5,7 +5,7 @@
  * saying how to enable it. Status answers are `regions` maps keyed by region name.
  */
 import type { handleUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 import type { InferenceServer, SharedMemoryManager } from '../../core/index.js';
 import { type Int64Like, int64ToValue } from '../../protocol/grpc/index.js';
 import { grpcErrorOf, unavailableFeature } from './grpc-status.js';

@@ -6,7 +6,7 @@
  */
 import type { StatusObject } from '@grpc/grpc-js';
 import { Metadata } from '@grpc/grpc-js';
-import { ServerError, toServerError, unsupported } from '../../common/errors.js';
+import { ServerError, toServerError, unsupported } from '../../common/index.js';
 import { grpcCodeOf } from '../../protocol/index.js';
 
 /** A failed call's status as grpc-js takes it (`callback(status)` / `call.emit('error', status)`). */

@@ -12,9 +12,8 @@
  *             decoupled: write each response at once
  */
 import type { ServerDuplexStream } from '@grpc/grpc-js';
-import { ServerError, Status, toServerError } from '../../common/errors.js';
-import { FixedQueue } from '../../common/fixed-queue.js';
-import type { Logger } from '../../common/logger.js';
+import type { Logger } from '../../common/index.js';
+import { FixedQueue, ServerError, Status, toServerError } from '../../common/index.js';
 import {
   type InferenceRequest,
   type InferenceResponse,

@@ -5,7 +5,7 @@
  * it has not started, its answer dropped if it has.
  */
 import type { ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
-import type { ServerError } from '../../common/errors.js';
+import type { ServerError } from '../../common/index.js';
 import {
   type InferenceRequest,
   type InferenceResponse,

@@ -5,7 +5,7 @@
  * mapped the same way), and a response becomes one flat JSON object (outputs with one element
  * unwrapped). It does not submit requests or write HTTP.
  */
-import { invalidArg, type ServerError } from '../../common/errors.js';
+import { invalidArg, type ServerError } from '../../common/index.js';
 import {
   type DataType,
   elementCount,

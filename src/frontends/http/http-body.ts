@@ -8,7 +8,7 @@
 import type { IncomingMessage } from 'node:http';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
-import { invalidArg, ServerError, Status } from '../../common/errors.js';
+import { invalidArg, ServerError, Status } from '../../common/index.js';
 import { type InflightBytes, InflightBytesError } from './inflight-bytes.js';
 
 const gzip = promisify(zlib.gzip);

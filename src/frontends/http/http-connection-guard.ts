@@ -8,8 +8,8 @@
 import { maxHeaderSize, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { invalidArg, type ServerError } from '../../common/errors.js';
-import type { Logger } from '../../common/logger.js';
+import type { Logger } from '../../common/index.js';
+import { invalidArg, type ServerError } from '../../common/index.js';
 import type { HttpLimits } from './http-limits.js';
 
 /** Milliseconds between two log lines about refused connections. */

@@ -17,9 +17,9 @@ import {
 } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
-import { invalidArg, notFound } from '../../common/errors.js';
-import { modelConfigToJson } from '../../config/index.js';
+import { invalidArg, notFound } from '../../common/index.js';
 import type { InferenceServer, Tracer } from '../../core/index.js';
+import { modelConfigToJson } from '../../core/index.js';
 import { carriesRestrictionValue, type Restriction, type Restrictions } from '../access/index.js';
 import { Dashboard, type DashboardOptions } from '../dashboard/index.js';
 import {

@@ -9,7 +9,7 @@
  * The JSON mapping lives in generate-mapping.ts, SSE framing in sse-writer.ts.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { internal, type ServerError, toServerError } from '../../common/errors.js';
+import { internal, type ServerError, toServerError } from '../../common/index.js';
 import {
   InferenceRequest as CoreRequest,
   type InferenceRequest,

@@ -7,8 +7,8 @@
  * `minBytes` is decoded by the pool (json-decode-pool.ts) and the exchange resumes when it answers.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ServerError } from '../../common/errors.js';
-import { unsupported } from '../../common/errors.js';
+import type { ServerError } from '../../common/index.js';
+import { unsupported } from '../../common/index.js';
 import {
   InferenceRequest as CoreRequest,
   checkSharedMemoryOutputs,

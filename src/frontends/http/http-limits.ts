@@ -4,7 +4,7 @@
  * applies them and the guards answer what they cut.
  */
 import { readFileSync } from 'node:fs';
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 
 /**
  * Default time to receive a request's headers, from its first byte (or from the connection for a

@@ -4,7 +4,7 @@
  * setting as Triton does.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 import {
   applyLogSettings,
   type InferenceServer,

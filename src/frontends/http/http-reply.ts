@@ -3,8 +3,8 @@
  * status mapping and `Retry-After` on overload, and the answer to a body that was not read whole.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ServerError, Status, toServerError } from '../../common/errors.js';
-import { httpStatusOf } from '../../protocol/status-codes.js';
+import { ServerError, Status, toServerError } from '../../common/index.js';
+import { httpStatusOf } from '../../protocol/index.js';
 import { BodyTooLargeError, readRequestBody } from './http-body.js';
 import { type InflightBytes, InflightBytesError } from './inflight-bytes.js';
 

@@ -6,7 +6,7 @@
  * body, as Triton); what loading means is the core's.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 import type { InferenceServer, LoadParameterValue } from '../../core/index.js';
 import { readBodyOrAnswer, sendEmpty, sendError } from './http-reply.js';
 import { type Route, RouteKind } from './http-router.js';

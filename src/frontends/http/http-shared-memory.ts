@@ -6,7 +6,7 @@
  * the registry and its rules are the core's SharedMemoryManager.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 import type { InferenceServer } from '../../core/index.js';
 import { readBodyOrAnswer, sendError, sendJson } from './http-reply.js';
 import { type Route, RouteKind } from './http-router.js';

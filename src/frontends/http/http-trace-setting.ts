@@ -5,7 +5,6 @@
  * and answers.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { invalidArg } from '../../common/errors.js';
 import { type InferenceServer, parseTraceSettingUpdate, traceSettingsFromJson } from '../../core/index.js';
 import { readBodyOrAnswer, sendError, sendJson } from './http-reply.js';
 import type { Route } from './http-router.js';

@@ -5,7 +5,7 @@
  * It only counts; the body readers decide what to refuse (503 with `Retry-After`, see
  * InflightBytesError). Plain integers and no callbacks: it sits on the inference path.
  */
-import { ServerError, Status } from '../../common/errors.js';
+import { ServerError, Status } from '../../common/index.js';
 
 /** Seconds a client refused for want of body bytes is told to wait (`Retry-After`). */
 export const INFLIGHT_RETRY_AFTER_S = 1;

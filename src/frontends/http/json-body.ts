@@ -3,7 +3,7 @@
  * settings): one parse with the same ERR_BAD_JSON texts everywhere. Inference bodies have their own
  * decoder (http-infer-request.ts); routes that take an empty body as "no fields" check that first.
  */
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 
 /** `body` parsed as a JSON object; anything else is ERR_BAD_JSON "`what` request must be a JSON object". */
 export function parseJsonObject(body: Buffer, what: string): Record<string, unknown> {

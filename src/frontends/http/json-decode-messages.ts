@@ -2,7 +2,7 @@
  * The messages between JsonDecodePool and its worker threads (json-decode-worker.ts): one job per
  * body out, one reply per job back. Types only; both sides import them.
  */
-import type { ErrorCode, Status } from '../../common/errors.js';
+import type { ErrorCode, Status } from '../../common/index.js';
 import type { DecodedHttpInferRequest } from '../../protocol/index.js';
 
 /** A body to decode; `body` owns its ArrayBuffer, which is transferred to the worker. */

@@ -6,17 +6,15 @@
  * first body, and a thread that dies fails its bodies with 503 and is replaced at the next one.
  * Which bodies come here is the exchange's choice (minBytes); decoding rules are protocol's.
  */
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
-  internal,
   invalidArg,
+  resolveWorkerUrl,
   reviveServerError,
   type ServerError,
   unavailable,
-} from '../../common/errors.js';
+} from '../../common/index.js';
 import type { DecodedHttpInferRequest } from '../../protocol/index.js';
 import { nonNegative } from './http-limits.js';
 import type { JsonDecodeJob, JsonDecodeReply } from './json-decode-messages.js';
@@ -91,17 +89,7 @@ export interface JsonDecodeSink {
 
 /** The compiled worker entry: next to this module, or under dist/ when running from sources. */
 function decodeWorkerUrl(): URL {
-  const sibling = new URL('./json-decode-worker.js', import.meta.url);
-  const path = fileURLToPath(sibling);
-  if (existsSync(path)) return sibling;
-  const marker = '/src/frontends/http/';
-  const at = path.lastIndexOf(marker);
-  const compiled = at < 0 ? path : `${path.slice(0, at)}/dist${path.slice(at)}`;
-  if (existsSync(compiled)) return pathToFileURL(compiled);
-  throw internal(
-    'ERR_WORKER_NOT_BUILT',
-    `Cannot find the JSON decode worker script "${path}" nor "${compiled}": run "npm run build"`,
-  );
+  return resolveWorkerUrl('./json-decode-worker.js', import.meta.url);
 }
 
 /** A body in a thread: whom to answer and how many bytes it holds. */

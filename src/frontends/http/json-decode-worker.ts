@@ -5,7 +5,7 @@
  * It holds no state between bodies beyond protocol's header cache.
  */
 import { parentPort } from 'node:worker_threads';
-import { toServerError } from '../../common/errors.js';
+import { toServerError } from '../../common/index.js';
 import { decodeHttpInferRequest } from '../../protocol/index.js';
 import type { JsonDecodeJob, JsonDecodeReply } from './json-decode-messages.js';
 

@@ -2,7 +2,7 @@
  * Reads tritonserver's `--metrics-config KEY=VALUE` settings into PrometheusObserver options.
  * It knows the keys and their values only; the CLI owns the flag and its error reporting.
  */
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 import type { PrometheusObserverOptions } from './prometheus-observer.js';
 
 /** The `--metrics-config` keys Nereid accepts. */

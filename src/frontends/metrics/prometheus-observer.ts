@@ -13,7 +13,7 @@ import type {
   RequestTiming,
   ResponseCache,
 } from '../../core/index.js';
-import type { GenerationTotals } from '../dashboard/dashboard-frame.js';
+import type { GenerationTotals } from '../dashboard/index.js';
 import type { BucketCounts } from './bucket-counts.js';
 import { registerCacheMetrics } from './cache-metrics.js';
 import { CpuMetrics } from './cpu-metrics.js';

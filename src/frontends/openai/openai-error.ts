@@ -11,7 +11,7 @@ import {
   ServerError,
   Status,
   toServerError,
-} from '../../common/errors.js';
+} from '../../common/index.js';
 
 /** An OpenAI error body. */
 export interface OpenAiErrorBody {

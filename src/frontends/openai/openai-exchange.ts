@@ -8,9 +8,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { type ServerError, toServerError } from '../../common/errors.js';
-import { GenerationTensor } from '../../config/index.js';
+import { type ServerError, toServerError } from '../../common/index.js';
 import type { InferenceRequest, InferenceResponse, InferenceServer, ResponseSink } from '../../core/index.js';
+import { GenerationTensor } from '../../core/index.js';
 import { decodeBytesStrings, type Tensor } from '../../protocol/index.js';
 import type { InflightBytes } from '../http/inflight-bytes.js';
 import { SSE_MAX_UNSENT_BYTES, SseWriter } from '../http/sse-writer.js';

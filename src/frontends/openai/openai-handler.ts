@@ -6,7 +6,7 @@
  * apply. Every failure is OpenAI's error shape. Routing is http-router.ts's.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { invalidArg, notFound } from '../../common/errors.js';
+import { invalidArg, notFound } from '../../common/index.js';
 import { InferenceRequest as CoreRequest, type InferenceServer } from '../../core/index.js';
 import { BodyTooLargeError, readRequestBody } from '../http/http-body.js';
 import { type InflightBytes, InflightBytesError } from '../http/inflight-bytes.js';

@@ -6,9 +6,10 @@
  * Range checks of the sampling values the model shares with the tensor interface are the model's.
  * Fields OpenAI defines that change nothing here (`user`, `metadata`, `store`) are ignored.
  */
-import type { ChatMessage } from '../../backends/index.js';
-import { modelNameError, modelNameProblem } from '../../common/model-name.js';
-import { GenerationTensor } from '../../config/index.js';
+
+import { modelNameError, modelNameProblem } from '../../common/index.js';
+import type { ChatMessage } from '../../core/index.js';
+import { GenerationTensor } from '../../core/index.js';
 import { encodeBytesElements, type Tensor } from '../../protocol/index.js';
 import { OpenAiParamError } from './openai-error.js';
 

@@ -5,7 +5,7 @@
  * It applies Triton's raw-vs-typed rules and byte-size checks; it does not look at model
  * configs, run requests or touch the network.
  */
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 import { DATATYPES, isDataType } from '../datatypes.js';
 import { ProtocolErrorCode } from '../error-codes.js';
 import type { DecodedHttpInferRequest, DecodedInferInput, RequestedOutput } from '../http-infer-request.js';

@@ -4,7 +4,7 @@
  * bigint otherwise), so later layers accept either as Triton does. Request-level reserved keys
  * get Triton's gRPC type checks here; what they mean is the core's business.
  */
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 import { ProtocolErrorCode } from '../error-codes.js';
 import type { Parameters, ParameterValue } from '../tensor.js';
 import type { InferParameterMap, InferParameterMessage, Int64Like } from './grpc-messages.js';

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition, Options, PackageDefinition } from '@grpc/proto-loader';
 import protoLoader from '@grpc/proto-loader';
-import { internal } from '../../common/errors.js';
+import { internal } from '../../common/index.js';
 
 /** The proto-loader options used everywhere (server, client, tests); see the file header. */
 export const PROTO_LOADER_OPTIONS: Readonly<Options> = Object.freeze({

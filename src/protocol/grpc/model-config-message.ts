@@ -1,11 +1,11 @@
 /**
- * Converts between a ModelConfig in Triton's JSON form (src/config/model-config.ts) and the
+ * Converts between a ModelConfig in Triton's JSON form (src/protocol/model-config.ts) and the
  * object proto-loader serializes as `inference.ModelConfig`, so the gRPC ModelConfig RPC can
  * answer and the gRPC client can read the answer. It settles the oneofs (version_policy,
  * scheduling_choice, strategy_choice, state_data, input_data_type, metric_options) and the
  * uint64-keyed priority_queue_policy map; it does not validate or default a config.
  */
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 import type {
   DynamicBatching,
   InitialState,
@@ -15,7 +15,7 @@ import type {
   SequenceState,
   VersionPolicy,
   WarmupInput,
-} from '../../config/model-config.js';
+} from '../model-config.js';
 import { longMapKeyToString } from './load-protos.js';
 
 /** An `inference.ModelConfig` object as proto-loader serializes it (snake_case, enum names). */

@@ -4,7 +4,7 @@
  * BYTES needs exactly one well-formed length-prefixed element per shape element. It does not
  * check shapes against a model's config (the core does).
  */
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 import { type DataType, ELEMENT_BYTES } from '../datatypes.js';
 import { ProtocolErrorCode } from '../error-codes.js';
 import { elementCount } from '../tensor.js';

@@ -6,7 +6,7 @@
  * JSON path refuses it; Triton would keep its low bits, silently changing the value.
  * Element-count checks against the shape are done by the caller (tensor-bytes-check.ts).
  */
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 import type { DataType } from '../datatypes.js';
 import { ProtocolErrorCode } from '../error-codes.js';
 import type { InferTensorContentsMessage, Int64Like } from './grpc-messages.js';

@@ -4,9 +4,7 @@
  * `simple_string` (decimal strings) and `custom_identity_int32`. Their config.pbtxt files are
  * hand-written under examples/model_repository; the real PaddleOCR model is in text-orientation-model.ts.
  */
-import { elementTypeCode } from '../onnx/element-type.js';
-import { attr } from '../onnx/onnx-attribute.js';
-import { OnnxGraphBuilder } from '../onnx/onnx-graph-builder.js';
+import { attr, elementTypeCode, OnnxGraphBuilder } from '../onnx/index.js';
 
 /** Elements per row of the `simple*` models (config dims [16]). */
 export const SIMPLE_ROW_SIZE = 16;

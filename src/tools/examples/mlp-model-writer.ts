@@ -5,7 +5,7 @@
  * in as raw config text.
  */
 import { basename, join } from 'node:path';
-import { buildMlp, type MlpOptions, requirePositiveInt } from '../onnx/build-mlp.js';
+import { buildMlp, type MlpOptions, requirePositiveInt } from '../onnx/index.js';
 import { writeFileIfChanged } from './write-file-if-changed.js';
 
 /** Options of `writeMlpModel`: the MLP's options plus the model folder's config. */

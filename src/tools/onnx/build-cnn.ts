@@ -3,7 +3,7 @@
  * (per stage Conv 'same' + Relu + MaxPool 2x2, then Flatten + Gemm + Softmax) with seeded
  * weights, NCHW input. Like buildMlp, its outputs mean nothing beyond shapes and determinism.
  */
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 import { requirePositiveInt } from './build-mlp.js';
 import { attr } from './onnx-attribute.js';
 import { type OnnxDim, OnnxGraphBuilder } from './onnx-graph-builder.js';

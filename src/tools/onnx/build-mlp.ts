@@ -5,7 +5,7 @@
  * the shapes, the cost and the determinism matter — unless trained `weights` are given (see
  * trainMlpClassifier), which replace the random ones.
  */
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 import { attr } from './onnx-attribute.js';
 import { type OnnxDim, OnnxGraphBuilder } from './onnx-graph-builder.js';
 import { SeededRandom } from './seeded-random.js';

@@ -3,7 +3,7 @@
  * 'int8', 'string', ...), mapped to and from `TensorProto.DataType` codes, with their byte sizes.
  * No tensor data is handled here (see onnx-tensor.ts).
  */
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 
 /** An element type name, as in onnxruntime-node's `ort.Tensor` type strings. */
 export type OnnxElementType =

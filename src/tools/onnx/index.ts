@@ -4,7 +4,7 @@
  * trainer (ClusterTask + trainMlpClassifier) that makes a real, trained classifier to measure on.
  */
 export { buildCnn, type CnnOptions } from './build-cnn.js';
-export { buildMlp, type MlpLayerWeights, type MlpOptions } from './build-mlp.js';
+export { buildMlp, type MlpLayerWeights, type MlpOptions, requirePositiveInt } from './build-mlp.js';
 export { ClusterTask, type ClusterTaskOptions, type LabelledRows } from './cluster-task.js';
 export {
   ELEMENT_TYPE_BYTES,

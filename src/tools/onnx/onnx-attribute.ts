@@ -3,7 +3,7 @@
  * conversion to `AttributeProto`. Values are tagged because a JS number cannot tell INT from
  * FLOAT, and ONNX Runtime rejects an attribute of the wrong type. Plain strings mean STRING.
  */
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 import { type OnnxProto, onnx } from './onnx-proto.js';
 
 /** A node attribute value with its ONNX attribute type; make one with `attr.*` (a plain string is STRING). */

@@ -4,7 +4,7 @@
  * ModelProto or the model's bytes. The same input always gives the same bytes (no timestamps,
  * generated node names are counters). It checks names, not operator semantics: ORT does that.
  */
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 import { elementTypeCode, type OnnxElementType } from './element-type.js';
 import { makeAttribute, type OnnxAttributeValue } from './onnx-attribute.js';
 import { type OnnxProto, onnx } from './onnx-proto.js';

@@ -3,7 +3,7 @@
  * graph (the main graph and the subgraphs held by node attributes, at any depth) to visit nodes,
  * initializers and value_info. Used by tests and the model optimizer; it builds nothing new.
  */
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 import { elementTypeName, type OnnxElementType } from './element-type.js';
 import type { OnnxDim } from './onnx-graph-builder.js';
 import { int64ToNumber, type OnnxProto, onnx } from './onnx-proto.js';

@@ -4,7 +4,7 @@
  * walking graphs live in the other files of this folder; this file only bridges the CJS package.
  */
 import onnxProtoPackage from 'onnx-proto';
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 
 /** The `onnx` protobuf namespace: `onnx.ModelProto`, `onnx.GraphProto`, `onnx.TensorProto`, etc. */
 export const onnx = onnxProtoPackage.onnx;

@@ -3,7 +3,7 @@
  * and reads them back into typed arrays. Numeric data is stored little-endian in `raw_data`,
  * strings in `string_data`, so the bytes are deterministic. Graph assembly is not done here.
  */
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 import {
   ELEMENT_TYPE_BYTES,
   elementTypeCode,

@@ -4,7 +4,7 @@
  * the engine cache on, and merged into a model config. Config generation only: nothing here checks
  * for a GPU (this project's machines have none).
  */
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 import type { PartialModelConfig } from '../../config/index.js';
 
 /** A GPU execution provider of Triton's ONNX Runtime backend. */

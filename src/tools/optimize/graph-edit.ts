@@ -3,7 +3,7 @@
  * construction, attribute access, renaming a value through a graph and its subgraphs, Constant
  * nodes turned into initializers, and opset imports. No transformation policy lives here.
  */
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 import { type DecodedOnnxModel, int64ToNumber, type OnnxProto, onnx, walkGraphs } from '../onnx/index.js';
 
 /** Hands out value and node names that do not clash with any name already in the model. */

@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 import { float32ToFloat16Bits, SeededRandom } from '../onnx/index.js';
 import type { WireTensor } from './measure-protocol.js';
 

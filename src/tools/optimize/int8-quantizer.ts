@@ -8,7 +8,7 @@
  * nodes_to_exclude). Subgraphs stay float32. Calibration (running the model) is not done here:
  * ranges come in as a map.
  */
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 import {
   type DecodedOnnxModel,
   makeTensor,

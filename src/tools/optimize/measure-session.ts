@@ -4,8 +4,7 @@
  * worker; requests are answered in order. It never loads ONNX Runtime on the calling thread.
  */
 import { Worker } from 'node:worker_threads';
-import { resolveWorkerUrl } from '../../backends/index.js';
-import { internal } from '../../common/errors.js';
+import { internal, resolveWorkerUrl } from '../../common/index.js';
 import {
   MEASURE_WORKER_FILE,
   type MeasureRequest,

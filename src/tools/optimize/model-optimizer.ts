@@ -7,7 +7,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { invalidArg, notFound, ServerError, Status } from '../../common/errors.js';
+import { invalidArg, notFound, ServerError, Status } from '../../common/index.js';
 import { formatTextProto, type PartialModelConfig, parsePartialModelConfig } from '../../config/index.js';
 import { allInitializers, decodeOnnxModel } from '../onnx/index.js';
 import { acceleratorFor, withAccelerator } from './accelerator-config.js';

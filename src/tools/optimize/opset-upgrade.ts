@@ -4,7 +4,7 @@
  * 9 and 10 only Slice and TopK change form (attributes became inputs); other operators that
  * changed are refused rather than guessed. Later opset steps are not handled.
  */
-import { unsupported } from '../../common/errors.js';
+import { unsupported } from '../../common/index.js';
 import {
   type DecodedOnnxModel,
   int64ToNumber,

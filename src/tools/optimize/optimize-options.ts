@@ -3,7 +3,7 @@
  * optimizer uses them (ResolvedOptimizeOptions: checked, defaulted, frozen). Errors name the option
  * and the received and allowed values. Nothing is read or run here.
  */
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 import type { AcceleratorPrecision, GpuExecutionProvider } from './accelerator-config.js';
 import type { Sample } from './input-data.js';
 import type { Int8KeepFloat, Int8Mode } from './int8-quantizer.js';

@@ -4,7 +4,7 @@
  * MatMul path quantises both. The MatMul is named `<gemm name>_MatMul`, which is how
  * --int8-exclude-nodes still finds it by the Gemm's name.
  */
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 import { type DecodedOnnxModel, makeTensor, type OnnxProto, readTensor } from '../onnx/index.js';
 import {
   floatAttributeOf,

@@ -5,8 +5,7 @@
  * level), the CSV table and the warnings. It only renders a PerfReport.
  */
 import { readFileSync } from 'node:fs';
-import { CHART_JS_FILES, findChartJsFile } from '../../common/chart-js-file.js';
-import { ServerError, Status } from '../../common/errors.js';
+import { CHART_JS_FILES, findChartJsFile, ServerError, Status } from '../../common/index.js';
 import { csvColumns, perfReportCsv } from './csv-report.js';
 import type { PerfReport } from './perf-report.js';
 

@@ -6,7 +6,7 @@
  * dim. The result is wire bytes ready to hand to workers; sending is theirs.
  */
 import { tensor } from '../../client/index.js';
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 import { type DataType, encodeBytesElements } from '../../protocol/index.js';
 import type { JsonStep, JsonTensorValue } from './json-input-file.js';
 import type { ModelProfile, PerfInputSpec } from './model-profile.js';

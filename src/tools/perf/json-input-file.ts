@@ -6,7 +6,7 @@
  * values to the model's inputs and encoding them is input-data.ts's job.
  */
 import { readFileSync } from 'node:fs';
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 
 /** One input of one step. */
 export interface JsonTensorValue {

@@ -7,7 +7,7 @@
  * written to the console and, when asked, as CSV, JSON and an HTML report with charts.
  */
 import { writeFileSync } from 'node:fs';
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 import { chartJsSource, chartPageHtml, escapeHtml } from './html-report.js';
 import {
   LLM_ENDPOINTS,

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { internal } from '../../common/errors.js';
+import { internal } from '../../common/index.js';
 import type { LoadJob, WindowSample, WorkerCommand, WorkerMessage, WorkerTotals } from './worker-protocol.js';
 
 /** A job without the per-worker fields the coordinator fills in. */

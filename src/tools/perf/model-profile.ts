@@ -11,7 +11,7 @@ import type {
   ModelStatisticsResponse,
   ServerMetadata,
 } from '../../client/index.js';
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 
 /** The control-plane calls perf makes on the main thread (HttpClient and GrpcClient both have them). */
 export interface ControlClient {

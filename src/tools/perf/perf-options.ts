@@ -5,7 +5,7 @@
  * INVALID_ARG `ERR_PERF_OPTION`. Parsing command lines is the CLI's job; running is perf-runner's.
  */
 import { availableParallelism } from 'node:os';
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 
 /** A `start:end:step` range. */
 export interface PerfRange {

@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GrpcClient, HttpClient } from '../../client/index.js';
-import { ServerError, Status } from '../../common/errors.js';
+import { ServerError, Status } from '../../common/index.js';
 import { formatLevel, formatRate, formatSettings, formatSummary } from './console-report.js';
 import { perfReportCsv } from './csv-report.js';
 import { perfReportHtml } from './html-report.js';

@@ -6,7 +6,7 @@
  * requests that fail make a failed result, not an error; an interrupt or a lost server is an error.
  */
 import { performance } from 'node:perf_hooks';
-import { ServerError } from '../../common/errors.js';
+import { ServerError } from '../../common/index.js';
 import { type LevelResult, type PerfOptions, REPORTED_PERCENTILES, runPerf } from '../perf/index.js';
 import { type Candidate, candidateKey, describeCandidate } from './candidate.js';
 import { type Constraints, judge } from './candidate-scoring.js';

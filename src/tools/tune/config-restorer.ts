@@ -7,7 +7,7 @@
  * earlier override) it loads that config as an override again. It checks the result and says
  * which way it went.
  */
-import { internal } from '../../common/errors.js';
+import { internal } from '../../common/index.js';
 import { type ConfigObject, differingFields, sameConfig } from './candidate-config.js';
 import type { TuneControl } from './tune-control.js';
 

@@ -7,7 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { internal, unavailable } from '../../common/errors.js';
+import { internal, unavailable } from '../../common/index.js';
 
 /** A server tune started. */
 export interface OwnedServer {

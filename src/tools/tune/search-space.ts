@@ -5,7 +5,7 @@
  * value, so points that differ only there are the same candidate), and every distinct candidate
  * in order. Values that cannot apply to the model are refused with ERR_TUNE_OPTION.
  */
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 import { type Candidate, candidateKey, effectiveThreads } from './candidate.js';
 import type { TunableModel } from './tunable-model.js';
 import type { ResolvedTuneOptions } from './tune-options.js';

@@ -4,7 +4,7 @@
  * reason it cannot be tuned when it cannot (an ensemble has no instances or batching of its own;
  * a decoupled model's load needs a gRPC stream). Searching and measuring are elsewhere.
  */
-import { unsupported } from '../../common/errors.js';
+import { unsupported } from '../../common/index.js';
 import type { ConfigObject } from './candidate-config.js';
 
 /** The model facts a tune run depends on. */

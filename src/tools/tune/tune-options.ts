@@ -6,7 +6,7 @@
  * later (search-space.ts). Errors are INVALID_ARG `ERR_TUNE_OPTION`; command lines are the CLI's.
  */
 import { availableParallelism } from 'node:os';
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 
 /** Caller input of a tune run (the CLI flag in brackets). */
 export interface TuneOptions {

@@ -5,7 +5,7 @@
  * repository's config.pbtxt with --write-config, whose folder is checked before measuring).
  */
 import { writeFileSync } from 'node:fs';
-import { invalidArg } from '../../common/errors.js';
+import { invalidArg } from '../../common/index.js';
 import type { ConfigObject } from './candidate-config.js';
 import { type Constraints, chooseWinner } from './candidate-scoring.js';
 import {

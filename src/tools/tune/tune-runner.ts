@@ -8,7 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { InferenceServerError } from '../../client/index.js';
-import { cancelled, invalidArg, notFound, ServerError, unavailable } from '../../common/errors.js';
+import { cancelled, invalidArg, notFound, ServerError, unavailable } from '../../common/index.js';
 import { type Candidate, candidateKey } from './candidate.js';
 import { type ConfigObject, candidateFromConfig } from './candidate-config.js';
 import { CandidateMeasurer } from './candidate-measurer.js';

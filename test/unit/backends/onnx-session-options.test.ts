@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { resolveOnnxSessionPlan } from '../../../src/backends/onnxruntime/onnx-session-options.js';
-import type { ModelConfig } from '../../../src/config/model-config.js';
+import type { ModelConfig } from '../../../src/protocol/model-config.js';
 import { testConfig, testContext } from '../../conformance/execute.js';
 
 function plan(config: Partial<ModelConfig>, context: Parameters<typeof testContext>[1] = {}) {

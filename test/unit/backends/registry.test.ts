@@ -7,12 +7,23 @@ function fakeBackend(name: string, platforms: string[]): Backend {
     name,
     platforms,
     defaultModelFilename: 'model.bin',
+    implicitState: false,
     inspect: () => Promise.reject(new Error('not used')),
     createInstance: () => Promise.reject(new Error('not used')),
   };
 }
 
 describe('BackendRegistry', () => {
+  it('the default backends say whether they carry implicit sequence state: onnxruntime does, javascript and llamacpp do not', () => {
+    const registry = createDefaultBackendRegistry();
+    const carries = (backend: string) => registry.resolve({ name: 'm', backend, platform: '' }).implicitState;
+    expect([carries('onnxruntime'), carries('javascript'), carries('llamacpp')]).toEqual([
+      true,
+      false,
+      false,
+    ]);
+  });
+
   it('createDefaultBackendRegistry registers the onnxruntime backend for onnxruntime_onnx, the javascript and the llamacpp backends', () => {
     const registry = createDefaultBackendRegistry();
     const onnx = registry.resolve({ name: 'm', backend: '', platform: 'onnxruntime_onnx' });

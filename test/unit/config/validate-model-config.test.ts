@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ServerError } from '../../../src/common/errors.js';
 import {
-  type ModelConfig,
   normalizeModelConfig,
   type PartialModelConfig,
   parseModelConfig,
   validateModelConfig,
 } from '../../../src/config/index.js';
+import type { ModelConfig } from '../../../src/protocol/index.js';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/configs');
 const FIXTURE_NAMES = [

@@ -91,6 +91,7 @@ const countdownBackend: Backend = {
   name: 'countdown',
   platforms: [],
   defaultModelFilename: 'model.countdown',
+  implicitState: false,
   async inspect(_context: InstanceContext): Promise<ModelFileMetadata> {
     return {
       inputs: [{ name: 'IN', datatype: 'INT32', shape: [1] }],

@@ -1,13 +1,13 @@
 // ModelConfig (Triton JSON form) → inference.ModelConfig protobuf bytes → back, with every
 // sub-message filled, so the gRPC ModelConfig RPC answers what GET .../config answers.
 import { describe, expect, it } from 'vitest';
-import type { ModelConfig, QueuePolicy } from '../../../src/config/model-config.js';
 import {
   longMapKeyToString,
   messageType,
   modelConfigFromMessage,
   modelConfigToMessage,
 } from '../../../src/protocol/grpc/index.js';
+import type { ModelConfig, QueuePolicy } from '../../../src/protocol/model-config.js';
 
 const configCodec = messageType('inference.ModelConfig');
 const responseCodec = messageType('inference.ModelConfigResponse');

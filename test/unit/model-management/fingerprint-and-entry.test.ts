@@ -6,7 +6,6 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ModelConfig } from '../../../src/config/model-config.js';
 import {
   type CompletedLoad,
   diffFingerprints,
@@ -15,6 +14,7 @@ import {
   sameFingerprint,
 } from '../../../src/core/model-management/index.js';
 import type { ModelVersion } from '../../../src/core/model-version.js';
+import type { ModelConfig } from '../../../src/protocol/model-config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nereid-fp-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -5,7 +5,6 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ServerError, Status } from '../../../src/common/errors.js';
-import type { ModelConfig } from '../../../src/config/model-config.js';
 import {
   type CompletedLoad,
   canTransition,
@@ -15,6 +14,7 @@ import {
   type ModelTransition,
 } from '../../../src/core/model-management/index.js';
 import type { ModelVersion } from '../../../src/core/model-version.js';
+import type { ModelConfig } from '../../../src/protocol/model-config.js';
 
 function version(n: number): ModelVersion {
   return { version: n } as ModelVersion;

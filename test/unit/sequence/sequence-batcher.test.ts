@@ -185,6 +185,16 @@ describe('SequenceBatcher implicit state and expiry', () => {
     expect(batchValues(h.batches()[1]!, 'S')).toEqual([0, 0, 0, 0, 0, 0]);
   });
 
+  it('SequenceBatcher refuses implicit state when the backend says its instances do not carry it', () => {
+    // The backend's capability flag decides, not its name: this config says backend "onnxruntime".
+    expect(() => sequenceHarness({ strategy: 'direct { }', state: true, implicitState: false })).toThrow(
+      "Model 'm': its backend does not carry implicit state between executions",
+    );
+    expect(() =>
+      sequenceHarness({ strategy: 'direct { }', state: false, implicitState: false }),
+    ).not.toThrow();
+  });
+
   it('SequenceBatcher expires an idle sequence and says how long it was idle', () => {
     const h = sequenceHarness({ strategy: 'direct { }', maxBatchSize: 1, idleUs: 1000 });
     h.send(1, 1, { start: true });

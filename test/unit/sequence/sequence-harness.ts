@@ -115,6 +115,8 @@ export interface SequenceHarnessOptions {
   state?: boolean;
   /** max_sequence_idle_microseconds; default 1000 (1 ms). */
   idleUs?: number;
+  /** Whether the backend carries implicit state (Backend.implicitState); default true, as ONNX Runtime. */
+  implicitState?: boolean;
 }
 
 /** Builds a batcher for `INPUT INT32 [1] -> OUTPUT INT32 [1]` with START/END/READY/CORRID controls. */
@@ -142,7 +144,10 @@ parameters { key: "nereid.state_batch_axis" value { string_value: "1" } }`;
     { length: options.instances ?? 1 },
     (_, i) => new SequenceInstance(`m_${i}`, dispatched),
   );
-  const context = testSchedulerContext(text, instances, null);
+  const context = {
+    ...testSchedulerContext(text, instances, null),
+    implicitState: options.implicitState ?? true,
+  };
   const { clock } = context;
   const stats = context.reporter.stats;
   const timers = new ManualTimers(clock);

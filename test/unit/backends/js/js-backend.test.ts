@@ -6,7 +6,7 @@ import type { ExecutionResult, ExecutionSink } from '../../../../src/backends/ba
 import { createTensor, toArray } from '../../../../src/backends/js/api.js';
 import { JsBackend, resolveExecutionTimeoutMs } from '../../../../src/backends/js/index.js';
 import type { ServerError } from '../../../../src/common/errors.js';
-import type { ModelConfig } from '../../../../src/config/model-config.js';
+import type { ModelConfig } from '../../../../src/protocol/model-config.js';
 import type { Tensor } from '../../../../src/protocol/tensor.js';
 import { execute, testConfig, testContext } from '../../../conformance/execute.js';
 import { API_URL } from '../../../e2e/js-backend/js-repository.js';

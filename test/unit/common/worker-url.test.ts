@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { resolveWorkerUrl } from '../../../src/backends/worker-url.js';
+import { resolveWorkerUrl } from '../../../src/common/worker-url.js';
 import { tempModelDir } from '../../helpers/onnx-fixtures.js';
 
 function layout(files: string[]): string {

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ServerError, Status } from '../common/errors.js';
+import { ServerError, Status } from './errors.js';
 
 /**
  * Resolves `relative` (e.g. `./onnx-worker.js`) against `moduleUrl` (the caller's

@@ -3,8 +3,8 @@
  * of failed lookups a second) leaves a handful of log lines that say how many were suppressed.
  * It only throttles; callers decide what to say.
  */
-import type { Clock } from '../../common/clock.js';
-import type { Logger } from '../../common/logger.js';
+import type { Clock } from './clock.js';
+import type { Logger } from './logger.js';
 
 /** Throttled warnings for one concern. */
 export class RateLimitedLog {

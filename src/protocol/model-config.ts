@@ -4,7 +4,7 @@
  * present with its default. This is what `GET /v2/models/{m}/config` emits and what the rest of
  * the server reads. The text-format parser and the validator live beside it.
  */
-import type { ConfigDataType } from '../protocol/datatypes.js';
+import type { ConfigDataType } from './datatypes.js';
 
 /** ModelInput.Format. */
 export type InputFormat = 'FORMAT_NONE' | 'FORMAT_NHWC' | 'FORMAT_NCHW';

@@ -7,12 +7,12 @@
  * request is findable by id (Tracer.child) from admission to its end, so its model's calls to
  * other models become its child traces.
  */
-import type { ExecutionRequestInfo, ExecutionTiming } from '../../backends/backend.js';
-import type { Clock } from '../../common/clock.js';
-import type { Tensor } from '../../protocol/tensor.js';
-import type { InferenceRequest } from '../inference-request.js';
-import type { RequestTrace } from './request-trace.js';
-import { TraceActivity } from './trace-activity.js';
+import type { ExecutionRequestInfo, ExecutionTiming } from '../backends/index.js';
+import type { Clock } from '../common/index.js';
+import type { Tensor } from '../protocol/index.js';
+import type { InferenceRequest } from './inference-request.js';
+import type { RequestTrace } from './trace/index.js';
+import { TraceActivity } from './trace/index.js';
 
 /** The request was admitted by `versionString` of its model and is about to be queued. */
 export function traceAdmitted(

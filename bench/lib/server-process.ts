@@ -129,27 +129,26 @@ export async function startNereidWithMetrics(
   return { port: port!, metricsPort: metricsPort!, child, stop: stopper(child) };
 }
 
-/** Starts the bare node:http server answering `body` with `headers`. */
-export async function startBareHttp(
-  body: Uint8Array,
-  headers: Record<string, string>,
-): Promise<ServerProcess> {
-  const script = fileURLToPath(new URL('./bare-http-server.js', import.meta.url));
-  const child = spawn(
-    process.execPath,
-    [script, '0', Buffer.from(body).toString('base64'), JSON.stringify(headers)],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+/** Starts a baseline server script beside this file that prints `LISTENING <port>` once it listens. */
+async function startListeningScript(file: string, args: readonly string[]): Promise<ServerProcess> {
+  const script = fileURLToPath(new URL(file, import.meta.url));
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const [port] = await waitForPorts(child, [/LISTENING (\d+)/], 'stdout');
   return { port: port!, child, stop: stopper(child) };
 }
 
+/** Starts the bare node:http server answering `body` with `headers`. */
+export function startBareHttp(body: Uint8Array, headers: Record<string, string>): Promise<ServerProcess> {
+  return startListeningScript('./bare-http-server.js', [
+    '0',
+    Buffer.from(body).toString('base64'),
+    JSON.stringify(headers),
+  ]);
+}
+
 /** Starts the LLM benchmark's HTTP floor (bench/lib/sse-floor-server.ts): one SSE token per request, at once. */
-export async function startSseFloor(): Promise<ServerProcess> {
-  const script = fileURLToPath(new URL('./sse-floor-server.js', import.meta.url));
-  const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const [port] = await waitForPorts(child, [/LISTENING (\d+)/], 'stdout');
-  return { port: port!, child, stop: stopper(child) };
+export function startSseFloor(): Promise<ServerProcess> {
+  return startListeningScript('./sse-floor-server.js', []);
 }
 
 /**

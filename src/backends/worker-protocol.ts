@@ -72,6 +72,10 @@ export interface WorkerRings {
   results: SharedArrayBuffer;
   /** Largest record payload either side writes into a ring; bigger ones go over the port. */
   maxRecordBytes: number;
+  /** Main → worker: the input slab, a ring of packed inputs too large for a request record; null = none. */
+  slab: SharedArrayBuffer | null;
+  /** Largest packed inputs the slab takes; bigger ones go over the port. */
+  maxSlabRecordBytes: number;
   /** Ms a worker with nothing to do sleeps before it looks at its port anyway (the doorbell wakes it sooner). */
   idleWaitMs: number;
 }

@@ -42,9 +42,11 @@ const RING_BYTES = 1024 * 1024;
  * Data bytes of each instance's input slab (power of two): executions too large for a request-ring
  * record (a batch of images) are written here once instead of going over the port. Its pages are
  * touched only by such executions, so a model with small inputs never pays for it; one with large
- * ones keeps up to this much resident. Half of it is the largest execution it takes.
+ * ones keeps up to this much resident. Half of it is the largest execution it takes (1 MiB: a batch
+ * of 8 text_orientation images is 884 KB). Not larger: with 8 MiB slabs the resident memory grew by
+ * ~0.5 MiB per load/unload cycle of a real model (memory.test.ts), with 2 MiB it stays flat.
  */
-export const DEFAULT_INPUT_SLAB_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_INPUT_SLAB_BYTES = 2 * 1024 * 1024;
 /** Ms an idle worker sleeps before looking at its port anyway: a safety net, the doorbell wakes it. */
 const DEFAULT_IDLE_WAIT_MS = 1000;
 /** Ring bytes set aside per record at least, so that PORT records always fit. */

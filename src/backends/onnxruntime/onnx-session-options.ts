@@ -48,7 +48,7 @@ export const DEFAULT_ANSWER_POLL_US = 0;
 /**
  * Model parameter: bytes of each instance's input slab, where executions too large for a ring
  * record (a batch of images) write their inputs once instead of going over the port
- * (docs/adr/0025); 0 turns it off. Default DEFAULT_INPUT_SLAB_BYTES (8 MiB), at most 1 GiB.
+ * (docs/adr/0025); 0 turns it off. Default DEFAULT_INPUT_SLAB_BYTES (2 MiB), at most 1 GiB.
  */
 export const INPUT_SLAB_PARAMETER = 'nereid.input_slab_bytes';
 
@@ -83,7 +83,7 @@ export interface OnnxSessionPlan {
   maxInFlight: number;
   /** µs the main thread may watch for a fast model's single answer (`nereid.answer_poll_us`, default 0 = never). */
   answerPollUs: number;
-  /** Bytes of each instance's input slab (`nereid.input_slab_bytes`, default 8 MiB; 0 = none). */
+  /** Bytes of each instance's input slab (`nereid.input_slab_bytes`, default 2 MiB; 0 = none). */
   inputSlabBytes: number;
   /** ORT execution-provider options mapped from the config, by provider (`tensorrt`, `cuda`). */
   providerOptions: { tensorrt: Record<string, string>; cuda: Record<string, string> };

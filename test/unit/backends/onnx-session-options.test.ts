@@ -43,7 +43,7 @@ describe('resolveOnnxSessionPlan', () => {
       'nereid.input_slab_bytes',
       'inputSlabBytes',
       'gives each instance an input slab',
-      8 * 1024 * 1024,
+      2 * 1024 * 1024,
       65536,
       0,
     ],

@@ -130,8 +130,12 @@ async function main(): Promise<void> {
       for (const c of CONCURRENCIES) await measure(server, options.model, request, c, 1.5); // warm-up
     const runs: Record<string, Run[]> = {};
     for (let pair = 0; pair < options.pairs; pair++) {
+      // Base and head swap places every other pair: whichever runs second does so right after the
+      // other's load (an ONNX Runtime pool spins for a while after its last run), so neither build
+      // always pays for it.
+      const order = pair % 2 === 0 ? targets : ([targets[0], targets[2], targets[1]] as const);
       for (const c of CONCURRENCIES) {
-        for (const [name, server] of targets) {
+        for (const [name, server] of order) {
           const r = await measure(server, options.model, request, c, options.seconds);
           (runs[`${name}${c}`] ??= []).push(r);
           console.log(line(name, c, r));

@@ -2,9 +2,10 @@
  * RingTransport: the transport of a blocking worker with a synchronous executor (ONNX Runtime,
  * docs/adr/0007 and 0017). Executions are written as records into a SharedRing and the worker is
  * rung through its doorbell; answers come back as records in a second ring, drained when the
- * worker notifies (one waitAsync pending while executions are in flight). A record too large for
- * the ring travels as a message instead, announced by a PORT record at its place, so both
- * directions keep one order. Optionally the main thread watches for a fast answer itself
+ * worker notifies (one waitAsync pending while executions are in flight). An execution too large
+ * for a record has its inputs written once into the instance's input slab (a third ring) behind a
+ * SLAB record; one too large for the slab, or finding it full, travels as a message instead,
+ * announced by a PORT record at its place, so both directions keep one order. Optionally the main thread watches for a fast answer itself
  * (AnswerPollPolicy). Correlation and lifecycle are the owner's (WorkerInstance).
  */
 
@@ -23,6 +24,7 @@ import {
   readResultRecord,
   writeExecuteRecord,
   writePortRecord,
+  writeSlabExecuteRecord,
 } from './worker-ring.js';
 
 /** Options of a RingTransport. */
@@ -33,13 +35,17 @@ export interface RingTransportOptions {
   answerPollUs?: number;
   /** Ms an idle worker sleeps before looking at its port anyway (the doorbell wakes it sooner). Default 1000. */
   idleWaitMs?: number;
+  /** Bytes of the input slab for executions too large for a record; 0 = none. Default DEFAULT_INPUT_SLAB_BYTES. */
+  inputSlabBytes?: number;
 }
 
 /** Executions and answers through two SharedRings; see the file header. */
 export class RingTransport implements Transport {
   readonly rings: WorkerRings;
-  /** Executions written as ring records so far (diagnostics). */
+  /** Executions written as ring records so far, through the slab or not (diagnostics). */
   ringExecutions = 0;
+  /** Of those, executions whose inputs went through the input slab (diagnostics). */
+  slabExecutions = 0;
   /** Messages posted to the worker so far: large executions, STOP (diagnostics). */
   postedMessages = 0;
   /** Answers that came as messages so far (diagnostics). */
@@ -49,6 +55,7 @@ export class RingTransport implements Transport {
   private readonly maxInFlight: number;
   private readonly requestRing: SharedRing;
   private readonly resultRing: SharedRing;
+  private readonly slab: SharedRing | null;
   private readonly doorbell: WorkerDoorbell;
   private host: WorkerHost | null = null;
   private owner: TransportOwner | null = null;
@@ -63,7 +70,8 @@ export class RingTransport implements Transport {
 
   constructor(options: RingTransportOptions) {
     this.maxInFlight = options.maxInFlight;
-    this.rings = createWorkerRings(options.maxInFlight, options.idleWaitMs);
+    this.rings = createWorkerRings(options.maxInFlight, options.idleWaitMs, options.inputSlabBytes);
+    this.slab = this.rings.slab === null ? null : new SharedRing(this.rings.slab);
     this.requestRing = new SharedRing(this.rings.requests);
     this.resultRing = new SharedRing(this.rings.results);
     this.doorbell = new WorkerDoorbell(this.rings.doorbell);
@@ -86,7 +94,7 @@ export class RingTransport implements Transport {
    * this event-loop turn (flush), so a burst wakes the worker once.
    */
   send(id: number, batch: ExecutionBatch): void {
-    const written = writeExecuteRecord(
+    let written = writeExecuteRecord(
       this.requestRing,
       this.rings.maxRecordBytes,
       id,
@@ -94,6 +102,18 @@ export class RingTransport implements Transport {
       batch.inputs,
       batch.outputNames,
     );
+    if (!written && this.slab !== null) {
+      written = writeSlabExecuteRecord(
+        this.requestRing,
+        this.slab,
+        this.rings.maxSlabRecordBytes,
+        id,
+        batch.batchSize,
+        batch.inputs,
+        batch.outputNames,
+      );
+      if (written) this.slabExecutions++;
+    }
     if (!written) {
       const message = executeMessage(id, batch, false, this.spares.pop() ?? null);
       if (!this.post(message, [message.buffer])) {

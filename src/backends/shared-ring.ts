@@ -74,6 +74,11 @@ export class SharedRing {
     return new SharedArrayBuffer(DATA_OFFSET + capacity);
   }
 
+  /** The largest payload a record of a ring made on `buffer` surely finds room for once the ring is empty. */
+  static largestSurePayloadBytes(buffer: SharedArrayBuffer): number {
+    return (buffer.byteLength - DATA_OFFSET) / 2 - RECORD_HEADER_BYTES;
+  }
+
   /** Wraps a buffer made by `create()` (on either side). */
   constructor(buffer: SharedArrayBuffer) {
     this.buffer = buffer;

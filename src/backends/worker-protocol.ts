@@ -14,7 +14,7 @@
  */
 import { type ErrorCode, internal, type Status } from '../common/errors.js';
 import { DATATYPES, type DataType } from '../protocol/datatypes.js';
-import type { ModelConfig, Tensor } from '../protocol/index.js';
+import { copyTensorBytes, type ModelConfig, type Tensor, tensorByteLength } from '../protocol/index.js';
 import type { BackendLogLevel, ExecutionRequestInfo, ModelFileMetadata } from './backend.js';
 import { tensorNames } from './tensor-name-codec.js';
 
@@ -72,6 +72,10 @@ export interface WorkerRings {
   results: SharedArrayBuffer;
   /** Largest record payload either side writes into a ring; bigger ones go over the port. */
   maxRecordBytes: number;
+  /** Main → worker: the input slab, a ring of packed inputs too large for a request record; null = none. */
+  slab: SharedArrayBuffer | null;
+  /** Largest packed inputs the slab takes; bigger ones go over the port. */
+  maxSlabRecordBytes: number;
   /** Ms a worker with nothing to do sleeps before it looks at its port anyway (the doorbell wakes it sooner). */
   idleWaitMs: number;
 }
@@ -269,7 +273,7 @@ export function packedByteLength(tensors: readonly Tensor[], names: readonly str
   for (let i = 0; i < tensors.length; i++) {
     const t = tensors[i]!;
     n += RECORD_FIXED_BYTES + 8 * t.shape.length + align8(utf8Length(t.name));
-    n += align8(t.data.byteLength);
+    n += align8(tensorByteLength(t));
   }
   for (let i = 0; i < names.length; i++) n += 8 + align8(utf8Length(names[i]!));
   return n;
@@ -337,12 +341,13 @@ export function packTensorsInto(
     view.setUint16(at + 2, 0, true);
     view.setUint32(at + 4, nameBytes, true);
     view.setFloat64(at + 8, dataOffset, true);
-    view.setFloat64(at + 16, t.data.byteLength, true);
+    const byteLength = tensorByteLength(t);
+    view.setFloat64(at + 16, byteLength, true);
     for (let d = 0; d < t.shape.length; d++)
       view.setFloat64(at + RECORD_FIXED_BYTES + 8 * d, t.shape[d]!, true);
     at += RECORD_FIXED_BYTES + 8 * t.shape.length + align8(nameBytes);
-    bytes.set(t.data, base + dataOffset);
-    dataOffset += align8(t.data.byteLength);
+    copyTensorBytes(t, bytes, base + dataOffset);
+    dataOffset += align8(byteLength);
   }
   for (let i = 0; i < names.length; i++) {
     const encodedName = tensorNames.encode(names[i]!);

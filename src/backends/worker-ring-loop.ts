@@ -28,8 +28,10 @@ import {
   type WorkerRings,
 } from './worker-protocol.js';
 import {
+  type ExecuteRecord,
   RingTag,
   readExecuteRecord,
+  readSlabExecuteRecord,
   writeErrorRecord,
   writePortRecord,
   writeResultRecord,
@@ -64,18 +66,20 @@ class RingLoop {
   private readonly doorbell: WorkerDoorbell;
   private readonly maxRecordBytes: number;
   private readonly idleWaitMs: number;
+  private readonly slab: SharedRing | null;
   private readonly timing: ExecutorTiming = { inferStartNs: 0, inferEndNs: 0 };
   /**
-   * Inputs are copied out of the ring into one buffer every execution reuses (records never
-   * exceed maxRecordBytes): onnxruntime-node cannot wrap shared memory.
+   * Inputs are copied out of the ring or the slab into one buffer every execution reuses, grown to
+   * the largest seen (at most maxSlabRecordBytes): onnxruntime-node cannot wrap shared memory.
    */
-  private readonly scratch: Uint8Array;
+  private scratch: Uint8Array;
   private readonly hasWork = (): boolean => !this.requests.isEmpty();
 
   constructor(executor: WorkerExecutor, rings: WorkerRings) {
     this.executor = executor;
     this.requests = new SharedRing(rings.requests);
     this.results = new SharedRing(rings.results);
+    this.slab = rings.slab === null ? null : new SharedRing(rings.slab);
     this.doorbell = new WorkerDoorbell(rings.doorbell);
     this.maxRecordBytes = rings.maxRecordBytes;
     this.idleWaitMs = rings.idleWaitMs;
@@ -95,8 +99,9 @@ class RingLoop {
         this.doorbell.sleep(this.hasWork, this.idleWaitMs);
         continue;
       }
-      if (requests.recordTag === RingTag.EXECUTE) {
-        const record = readExecuteRecord(requests, this.scratch);
+      const tag = requests.recordTag;
+      if (tag === RingTag.EXECUTE || tag === RingTag.SLAB) {
+        const record = tag === RingTag.EXECUTE ? readExecuteRecord(requests, this.scratch) : this.readSlab();
         requests.release();
         const msg: ExecuteMessage = {
           type: MessageType.EXECUTE,
@@ -129,6 +134,14 @@ class RingLoop {
         unsent = 0;
       }
     }
+  }
+
+  /** Takes the inputs of the SLAB record peek() found out of the slab into the scratch buffer. */
+  private readSlab(): ExecuteRecord {
+    const slab = this.slab;
+    if (slab === null || !slab.peek()) throw new Error('Ring protocol: a SLAB record without slab data');
+    if (slab.recordLength > this.scratch.length) this.scratch = new Uint8Array(slab.recordLength);
+    return readSlabExecuteRecord(this.requests, slab, this.scratch);
   }
 
   private postBehindPortRecord(answer: Answer): void {

@@ -10,6 +10,8 @@
  *                             [f64 computeStartNs] packed outputs
  *   ERROR   (worker → main):  [f64 id][u32 JSON bytes][u32 0] JSON of {status, code, message}
  *   PORT    (either way):     empty; the next message on the port takes this record's place
+ *   SLAB    (main → worker):  [f64 id][f64 batchSize]; the packed inputs are the oldest record of the
+ *                             input slab (a third ring, for executions over the request ring's limit)
  */
 import type { Tensor } from '../protocol/index.js';
 import { SharedRing } from './shared-ring.js';
@@ -29,12 +31,22 @@ export const RingTag = {
   PORT: 2,
   RESULT: 3,
   ERROR: 4,
+  SLAB: 5,
 } as const;
 
 /** Payload bytes of a record beyond which it goes over the port (memcpy then costs more than a message). */
 const MAX_RECORD_BYTES = 64 * 1024;
 /** Data bytes of each ring (more for a very large maxInFlight, see createWorkerRings). */
 const RING_BYTES = 1024 * 1024;
+/**
+ * Data bytes of each instance's input slab (power of two): executions too large for a request-ring
+ * record (a batch of images) are written here once instead of going over the port. Its pages are
+ * touched only by such executions, so a model with small inputs never pays for it; one with large
+ * ones keeps up to this much resident. Half of it is the largest execution it takes (1 MiB: a batch
+ * of 8 text_orientation images is 884 KB). Not larger: with 8 MiB slabs the resident memory grew by
+ * ~0.5 MiB per load/unload cycle of a real model (memory.test.ts), with 2 MiB it stays flat.
+ */
+export const DEFAULT_INPUT_SLAB_BYTES = 2 * 1024 * 1024;
 /** Ms an idle worker sleeps before looking at its port anyway: a safety net, the doorbell wakes it. */
 const DEFAULT_IDLE_WAIT_MS = 1000;
 /** Ring bytes set aside per record at least, so that PORT records always fit. */
@@ -50,15 +62,22 @@ const decoder = new TextDecoder();
  * record per execution in flight plus a PORT record, so records are sized to always fit:
  * a full ring is a protocol error, never back-pressure.
  */
-export function createWorkerRings(maxInFlight: number, idleWaitMs = DEFAULT_IDLE_WAIT_MS): WorkerRings {
+export function createWorkerRings(
+  maxInFlight: number,
+  idleWaitMs = DEFAULT_IDLE_WAIT_MS,
+  inputSlabBytes = DEFAULT_INPUT_SLAB_BYTES,
+): WorkerRings {
   const ringBytes = Math.max(RING_BYTES, 2 * (maxInFlight + 2) * MIN_SLOT_BYTES);
   const perRecord = Math.floor(ringBytes / (2 * (maxInFlight + 2)));
   const maxRecordBytes = Math.max(0, Math.min(MAX_RECORD_BYTES, (perRecord - 16) & ~7));
+  const slab = inputSlabBytes > 0 ? SharedRing.create(inputSlabBytes) : null;
   return {
     doorbell: WorkerDoorbell.create(),
     requests: SharedRing.create(ringBytes),
     results: SharedRing.create(ringBytes),
     maxRecordBytes,
+    slab,
+    maxSlabRecordBytes: slab === null ? 0 : SharedRing.largestSurePayloadBytes(slab),
     idleWaitMs,
   };
 }
@@ -83,6 +102,35 @@ export function writeExecuteRecord(
   return true;
 }
 
+/**
+ * Writes an execution too large for a request record into the input slab (its packed inputs, once)
+ * and a SLAB record into the request ring; false when it is over `maxSlabRecordBytes` or the slab
+ * has no room now (the worker has not yet taken older ones): send it over the port then.
+ */
+export function writeSlabExecuteRecord(
+  ring: SharedRing,
+  slab: SharedRing,
+  maxSlabRecordBytes: number,
+  id: number,
+  batchSize: number,
+  inputs: readonly Tensor[],
+  outputNames: readonly string[],
+): boolean {
+  const payload = packedByteLength(inputs, outputNames);
+  if (payload > maxSlabRecordBytes) return false;
+  const data = slab.reserve(payload);
+  if (data < 0) return false;
+  // A 16-byte record always fits the request ring (createWorkerRings sizes it for that).
+  const at = ring.reserve(EXECUTE_HEADER_BYTES);
+  if (at < 0) return false;
+  packTensorsInto(inputs, outputNames, slab.view, slab.bytes, data);
+  slab.commit(RingTag.EXECUTE);
+  ring.view.setFloat64(at, id, true);
+  ring.view.setFloat64(at + 8, batchSize, true);
+  ring.commit(RingTag.SLAB);
+  return true;
+}
+
 /** An EXECUTE record as the worker reads it (the packed bytes copied out of the ring). */
 export interface ExecuteRecord {
   id: number;
@@ -99,6 +147,19 @@ export function readExecuteRecord(ring: SharedRing, into: Uint8Array): ExecuteRe
   const at = ring.recordOffset;
   const byteLength = ring.recordLength - EXECUTE_HEADER_BYTES;
   into.set(ring.bytes.subarray(at + EXECUTE_HEADER_BYTES, at + EXECUTE_HEADER_BYTES + byteLength));
+  return { id: ring.view.getFloat64(at, true), batchSize: ring.view.getFloat64(at + 8, true), byteLength };
+}
+
+/**
+ * Worker: reads the SLAB record peek() found in the request ring and takes its inputs, the oldest
+ * slab record, copying them to the start of `into` (which must hold slab.recordLength bytes after
+ * `slab.peek()`); the slab record is released here, the request record by the caller.
+ */
+export function readSlabExecuteRecord(ring: SharedRing, slab: SharedRing, into: Uint8Array): ExecuteRecord {
+  const at = ring.recordOffset;
+  const byteLength = slab.recordLength;
+  into.set(slab.bytes.subarray(slab.recordOffset, slab.recordOffset + byteLength));
+  slab.release();
   return { id: ring.view.getFloat64(at, true), batchSize: ring.view.getFloat64(at + 8, true), byteLength };
 }
 

@@ -23,7 +23,7 @@ import {
 import type { InstanceSlot } from './instance-pool.js';
 import { answerExecution, answerFailure } from './request-outcome.js';
 import type { SchedulerContext } from './scheduler.js';
-import { concatRows, findTensor } from './tensor-rows.js';
+import { concatRows, findTensor, withShape } from './tensor-rows.js';
 import { executionRequestInfo, traceExecuted } from './trace-hooks.js';
 
 /** Told when a batch has finished (successfully or not), so the scheduler can reuse the slot. */
@@ -91,7 +91,7 @@ export class BatchExecution implements ExecutionSink {
       let tensor = concatRows(parts);
       if (input.reshape !== null) {
         const shape = plan.batched ? [rows, ...input.reshape] : [...input.reshape];
-        tensor = { name: tensor.name, datatype: tensor.datatype, shape, data: tensor.data };
+        tensor = withShape(tensor, shape);
       }
       inputs.push(tensor);
     }

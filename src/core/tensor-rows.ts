@@ -3,7 +3,13 @@
  * and slicing a batched output back into each request's rows. Fixed-size types are byte ranges;
  * BYTES tensors are walked by their 4-byte length prefixes.
  */
-import { ELEMENT_BYTES, elementCount, sliceBytesElements, type Tensor } from '../protocol/index.js';
+import {
+  ELEMENT_BYTES,
+  elementCount,
+  RowPartsTensor,
+  sliceBytesElements,
+  type Tensor,
+} from '../protocol/index.js';
 
 /**
  * Rows [rowStart, rowStart + rows) of a batched tensor whose dim 0 has `totalRows` rows, as a
@@ -29,26 +35,28 @@ export function sliceRows(tensor: Tensor, rowStart: number, rows: number, totalR
 
 /**
  * Concatenates tensors of the same name, datatype and non-batch dims along dim 0.
- * `parts[i].shape[0]` rows come from part i.
+ * `parts[i].shape[0]` rows come from part i. The result is a RowPartsTensor: the bytes are joined
+ * only if something reads its `data` (the worker transports pack the parts directly).
  */
 export function concatRows(parts: readonly Tensor[]): Tensor {
   const first = parts[0]!;
   if (parts.length === 1) return first;
   let rows = 0;
-  let bytes = 0;
+  const data: Uint8Array[] = new Array(parts.length);
   for (let i = 0; i < parts.length; i++) {
     rows += parts[i]!.shape[0]!;
-    bytes += parts[i]!.data.length;
-  }
-  const data = new Uint8Array(bytes);
-  let offset = 0;
-  for (let i = 0; i < parts.length; i++) {
-    data.set(parts[i]!.data, offset);
-    offset += parts[i]!.data.length;
+    data[i] = parts[i]!.data;
   }
   const shape = first.shape.slice();
   shape[0] = rows;
-  return { name: first.name, datatype: first.datatype, shape, data };
+  return new RowPartsTensor(first.name, first.datatype, shape, data);
+}
+
+/** `tensor` under another shape (a config reshape), keeping a RowPartsTensor's parts unjoined. */
+export function withShape(tensor: Tensor, shape: readonly number[]): Tensor {
+  return tensor instanceof RowPartsTensor
+    ? tensor.withShape(shape)
+    : { name: tensor.name, datatype: tensor.datatype, shape, data: tensor.data };
 }
 
 /** The tensor named `name` in `tensors`, or undefined. */

@@ -17,6 +17,7 @@ export * from './json-tensor-data.js';
 export type * from './model-config.js';
 export * from './raw-input.js';
 export * from './requested-output.js';
+export * from './row-parts-tensor.js';
 export * from './status-codes.js';
 export * from './tensor.js';
 export type { TensorValues } from './tensor-values.js';

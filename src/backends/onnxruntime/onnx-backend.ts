@@ -15,7 +15,7 @@ import type {
   ModelFileMetadata,
 } from '../backend.js';
 import { MessageTransport } from '../message-transport.js';
-import { RingTransport } from '../ring-transport.js';
+import { RingTransport, type RingTransportOptions } from '../ring-transport.js';
 import { defaultBackendLogger, WorkerInstance } from '../worker-instance.js';
 import { type OnnxWorkerOptions, resolveOnnxSessionPlan } from './onnx-session-options.js';
 import { loadOrtBinding, PINNED_ORT_VERSION } from './ort-binding.js';
@@ -87,16 +87,16 @@ export class OnnxBackend implements Backend {
     const plan = resolveOnnxSessionPlan(context);
     const logger = this.loggerFor(context);
     for (const warning of plan.warnings) logger('warn', warning);
-    return this.start(context, context.instanceName, plan.worker, plan.maxInFlight, plan.answerPollUs);
+    return this.start(context, context.instanceName, plan.worker, plan);
   }
 
   private start(
     context: InstanceContext,
     name: string,
     options: OnnxWorkerOptions,
-    maxInFlight = 1,
-    answerPollUs = 0,
+    ring: RingTransportOptions = { maxInFlight: 1, inputSlabBytes: 0 },
   ): Promise<WorkerInstance> {
+    const { maxInFlight } = ring;
     if (this.workerUrl === null) this.workerUrl = resolveWorkerUrl('./onnx-worker.js', import.meta.url);
     const logger = this.loggerFor(context);
     const native = this.nativeBindingUsable(logger);
@@ -113,7 +113,13 @@ export class OnnxBackend implements Backend {
       // NativeSession runs ORT synchronously on the worker's thread: the worker blocks in
       // Atomics.wait between runs, fed through SharedRings (docs/adr/0017). The public API's run
       // is a Promise, which only the message transport's worker loop awaits.
-      transport: native ? new RingTransport({ maxInFlight, answerPollUs }) : new MessageTransport(),
+      transport: native
+        ? new RingTransport({
+            maxInFlight,
+            answerPollUs: ring.answerPollUs,
+            inputSlabBytes: ring.inputSlabBytes,
+          })
+        : new MessageTransport(),
     });
   }
 

@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import type * as ort from 'onnxruntime-node';
 import { invalidArg, unsupported } from '../../common/index.js';
 import type { InstanceContext } from '../backend.js';
+import { DEFAULT_INPUT_SLAB_BYTES } from '../worker-ring.js';
 
 /** Model parameter that lets a GPU instance run on the CPU when CUDA is unavailable. */
 export const CPU_FALLBACK_PARAMETER = 'nereid.cpu_fallback';
@@ -44,6 +45,16 @@ export const ANSWER_POLL_PARAMETER = 'nereid.answer_poll_us';
  */
 export const DEFAULT_ANSWER_POLL_US = 0;
 
+/**
+ * Model parameter: bytes of each instance's input slab, where executions too large for a ring
+ * record (a batch of images) write their inputs once instead of going over the port
+ * (docs/adr/0025); 0 turns it off. Default DEFAULT_INPUT_SLAB_BYTES (2 MiB), at most 1 GiB.
+ */
+export const INPUT_SLAB_PARAMETER = 'nereid.input_slab_bytes';
+
+/** Largest `nereid.input_slab_bytes` (the ring's own limit is 2^30 bytes of data). */
+const MAX_INPUT_SLAB_BYTES = 2 ** 30;
+
 /** What the ONNX worker needs to load one session (structured-cloneable). */
 export interface OnnxWorkerOptions {
   /** Absolute path of the .onnx file. */
@@ -72,6 +83,8 @@ export interface OnnxSessionPlan {
   maxInFlight: number;
   /** µs the main thread may watch for a fast model's single answer (`nereid.answer_poll_us`, default 0 = never). */
   answerPollUs: number;
+  /** Bytes of each instance's input slab (`nereid.input_slab_bytes`, default 2 MiB; 0 = none). */
+  inputSlabBytes: number;
   /** ORT execution-provider options mapped from the config, by provider (`tensorrt`, `cuda`). */
   providerOptions: { tensorrt: Record<string, string>; cuda: Record<string, string> };
   /** Non-fatal findings (ignored accelerators, unknown levels). */
@@ -137,6 +150,15 @@ export function resolveOnnxSessionPlan(context: InstanceContext): OnnxSessionPla
   const poll = param(ANSWER_POLL_PARAMETER);
   const answerPollUs =
     poll === undefined ? DEFAULT_ANSWER_POLL_US : parseCount(model, ANSWER_POLL_PARAMETER, poll);
+  const slabRaw = param(INPUT_SLAB_PARAMETER);
+  const inputSlabBytes =
+    slabRaw === undefined ? DEFAULT_INPUT_SLAB_BYTES : parseCount(model, INPUT_SLAB_PARAMETER, slabRaw);
+  if (inputSlabBytes > MAX_INPUT_SLAB_BYTES) {
+    throw invalidArg(
+      'ERR_INVALID_PARAMETER',
+      `parameters.${INPUT_SLAB_PARAMETER} of model "${model}" must be at most ${MAX_INPUT_SLAB_BYTES}: received "${slabRaw}"`,
+    );
+  }
   const intra = param('intra_op_thread_count');
   if (intra !== undefined) options.intraOpNumThreads = parseCount(model, 'intra_op_thread_count', intra);
   const inter = param('inter_op_thread_count');
@@ -232,6 +254,7 @@ export function resolveOnnxSessionPlan(context: InstanceContext): OnnxSessionPla
     },
     maxInFlight: Math.max(1, maxInFlight),
     answerPollUs,
+    inputSlabBytes,
     providerOptions,
     warnings,
   };

@@ -16,7 +16,7 @@ import { type InferenceRequest, RequestState, type ResponseSink } from '../infer
 import type { InstanceSlot } from '../instance-pool.js';
 import { answerExecution, answerFailure } from '../request-outcome.js';
 import type { SchedulerContext } from '../scheduler.js';
-import { concatRows, findTensor } from '../tensor-rows.js';
+import { concatRows, findTensor, withShape } from '../tensor-rows.js';
 import { executionRequestInfo } from '../trace-hooks.js';
 import type { BatchRow } from './batch-row.js';
 import type { ControlInputs } from './control-inputs.js';
@@ -91,7 +91,7 @@ export class SequenceBatch implements ExecutionSink {
       let tensor = plan.batched ? concatRows(parts) : parts[0]!;
       if (input.reshape !== null) {
         const shape = plan.batched ? [rows.length, ...input.reshape] : [...input.reshape];
-        tensor = { name: tensor.name, datatype: tensor.datatype, shape, data: tensor.data };
+        tensor = withShape(tensor, shape);
       }
       inputs.push(tensor);
     }

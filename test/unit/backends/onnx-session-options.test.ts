@@ -39,6 +39,14 @@ describe('resolveOnnxSessionPlan', () => {
   for (const [key, field, what, byDefault, set, zero] of [
     ['nereid.answer_poll_us', 'answerPollUs', 'lets the main thread watch for a fast answer', 0, 250, 0],
     ['nereid.max_in_flight', 'maxInFlight', 'pipelines executions per instance', 16, 1, 1],
+    [
+      'nereid.input_slab_bytes',
+      'inputSlabBytes',
+      'gives each instance an input slab',
+      2 * 1024 * 1024,
+      65536,
+      0,
+    ],
   ] as const) {
     it(`resolveOnnxSessionPlan ${what} (${byDefault} by default) unless ${key} says otherwise`, () => {
       expect(plan({})[field]).toBe(byDefault);
@@ -51,6 +59,12 @@ describe('resolveOnnxSessionPlan', () => {
       }
     });
   }
+
+  it('resolveOnnxSessionPlan refuses an input slab over 1 GiB', () => {
+    expect(() => plan({ parameters: params({ 'nereid.input_slab_bytes': String(2 ** 30 + 1) }) })).toThrow(
+      `parameters.nereid.input_slab_bytes of model "m" must be at most ${2 ** 30}: received "${2 ** 30 + 1}"`,
+    );
+  });
 
   it("resolveOnnxSessionPlan maps optimization.graph.level the way Triton's ORT backend does", () => {
     const level = (l: number) =>

@@ -36,13 +36,14 @@ type StartOptions = Partial<WorkerInstanceOptions<EchoWorkerOptions>> & {
   ring?: boolean;
   answerPollUs?: number;
   idleWaitMs?: number;
+  inputSlabBytes?: number;
 };
 
 async function start(startOptions: StartOptions = {}): Promise<WorkerInstance> {
-  const { ring = false, answerPollUs = 0, idleWaitMs, ...extra } = startOptions;
+  const { ring = false, answerPollUs = 0, idleWaitMs, inputSlabBytes, ...extra } = startOptions;
   const maxInFlight = extra.maxInFlight ?? 1;
   const transport = ring
-    ? new RingTransport({ maxInFlight, answerPollUs, idleWaitMs })
+    ? new RingTransport({ maxInFlight, answerPollUs, idleWaitMs, inputSlabBytes })
     : new MessageTransport();
   const instance = await WorkerInstance.start<EchoWorkerOptions>({
     transport,
@@ -448,25 +449,37 @@ describe('WorkerInstance on the ring transport (blocking worker, SharedRings)', 
   const maxRecordBytes = createWorkerRings(maxInFlight).maxRecordBytes;
   /** Values of an input whose EXECUTE record fits but whose RESULT record (16 bytes more) does not. */
   const edge = Math.floor((maxRecordBytes - 16 - packedByteLength([tagged(0, 0)], [])) / 8) * 2;
-  /** Values of an input too large for any record. */
+  /** Values of an input too large for any record (it goes through the input slab). */
   const large = Math.ceil(maxRecordBytes / 4) + 100;
+  /** An input slab that takes a few `large` executions, not `huge` ones. */
+  const inputSlabBytes = 512 * 1024;
+  const maxSlabRecordBytes = createWorkerRings(maxInFlight, undefined, inputSlabBytes).maxSlabRecordBytes;
+  /** Values of an input too large for the slab too (it goes over the port). */
+  const huge = Math.ceil(maxSlabRecordBytes / 4) + 100;
   const small = 3;
-  /** Per execution: input size, and how it travels (ring or port) there and back. */
+  /**
+   * Per execution: input size, and how it travels there (ring record, input slab, or port) and
+   * back. A slab execution finding the slab full goes over the port instead.
+   */
   const kinds = [
     { n: small, execute: 'ring', answer: 'ring' },
-    { n: large, execute: 'port', answer: 'port' },
+    { n: large, execute: 'slab', answer: 'port' },
     { n: small + 10, execute: 'ring', answer: 'ring' },
     { n: edge, execute: 'ring', answer: 'port' },
-    { n: large + 8, execute: 'port', answer: 'port' },
+    { n: huge, execute: 'port', answer: 'port' },
+    { n: large + 8, execute: 'slab', answer: 'port' },
   ] as const;
 
-  it('WorkerInstance in ring mode answers executions that alternate between ring records and port messages correctly and in order', async () => {
+  it('WorkerInstance in ring mode answers executions that alternate between ring records, the input slab and port messages correctly and in order', async () => {
     expect(16 + packedByteLength([tagged(0, edge)], [])).toBeLessThanOrEqual(maxRecordBytes);
     expect(32 + packedByteLength([tagged(0, edge)], [])).toBeGreaterThan(maxRecordBytes);
-    const instance = await start({ ring: true, maxInFlight });
+    expect(packedByteLength([tagged(0, large + 8)], [])).toBeLessThanOrEqual(maxSlabRecordBytes);
+    expect(packedByteLength([tagged(0, huge)], [])).toBeGreaterThan(maxSlabRecordBytes);
+    const instance = await start({ ring: true, maxInFlight, inputSlabBytes });
     const count = 60;
     const before = {
       ring: ringOf(instance).ringExecutions,
+      slab: ringOf(instance).slabExecutions,
       posted: ringOf(instance).postedMessages,
       answers: ringOf(instance).answerMessages,
     };
@@ -481,15 +494,30 @@ describe('WorkerInstance on the ring transport (blocking worker, SharedRings)', 
     const per = (where: 'execute' | 'answer', how: string) =>
       Array.from({ length: count }, (_, i) => kinds[i % kinds.length]![where]).filter((k) => k === how)
         .length;
-    expect(ringOf(instance).ringExecutions - before.ring).toBe(per('execute', 'ring'));
-    expect(ringOf(instance).postedMessages - before.posted).toBe(per('execute', 'port'));
+    const viaSlab = ringOf(instance).slabExecutions - before.slab;
+    expect(viaSlab).toBeGreaterThan(0);
+    expect(ringOf(instance).ringExecutions - before.ring - viaSlab).toBe(per('execute', 'ring'));
+    expect(viaSlab + ringOf(instance).postedMessages - before.posted).toBe(
+      per('execute', 'slab') + per('execute', 'port'),
+    );
     expect(ringOf(instance).answerMessages - before.answers).toBe(per('answer', 'port'));
   });
 
+  it('WorkerInstance in ring mode sends an execution too large for a record through the input slab, without a message', async () => {
+    const instance = await start({ ring: true });
+    const posted = ringOf(instance).postedMessages;
+    const n = Math.ceil(createWorkerRings(1).maxRecordBytes / 4) + 100;
+    const { result, error } = await execute(instance, makeBatch(1, [tagged(7, n)], []));
+    expect(error).toBeNull();
+    expect(isTagged(result!.outputs![0]!, 7, n)).toBe(true);
+    expect(ringOf(instance).slabExecutions).toBe(1);
+    expect(ringOf(instance).postedMessages).toBe(posted);
+  });
+
   it('WorkerInstance in ring mode answers executions that throw with their own errors, in order, and the others with their outputs', async () => {
-    const instance = await start({ ring: true, maxInFlight });
+    const instance = await start({ ring: true, maxInFlight, inputSlabBytes });
     const count = 45;
-    const throws = (i: number) => i % 3 === 1;
+    const throws = (i: number) => i % 5 === 1;
     const log = await pipeline(instance, count, (i) =>
       makeBatch(1, [tagged(i, kinds[i % kinds.length]!.n)], throws(i) ? ['throw'] : []),
     );
@@ -502,9 +530,9 @@ describe('WorkerInstance on the ring transport (blocking worker, SharedRings)', 
         : a.error !== null || !isTagged(a.result!.outputs![0]!, a.index, kinds[a.index % kinds.length]!.n),
     );
     expect(wrong.map((a) => a.index)).toEqual([]);
-    // Executions that came as ring records and as port messages both failed.
+    // Executions that came as ring records, through the slab and as port messages all failed.
     const failedKinds = log.filter((a) => throws(a.index)).map((a) => kinds[a.index % kinds.length]!.execute);
-    expect(new Set(failedKinds)).toEqual(new Set(['ring', 'port']));
+    expect(new Set(failedKinds)).toEqual(new Set(['ring', 'slab', 'port']));
   });
 
   /** How many times `sink` was answered when an immediate queued right after execute() runs. */
@@ -603,12 +631,13 @@ describe('WorkerInstance on the ring transport (blocking worker, SharedRings)', 
     expect(ringOf(instance).postedMessages).toBe(posted);
     const big = createWorkerRings(1).maxRecordBytes / 4 + 100;
     expect((await execute(instance, makeBatch(1, [tagged(3, big)], []))).error).toBeNull();
-    expect(ringOf(instance).ringExecutions).toBe(3);
-    expect(ringOf(instance).postedMessages).toBe(posted + 1);
+    expect(ringOf(instance).ringExecutions).toBe(4);
+    expect(ringOf(instance).slabExecutions).toBe(1);
+    expect(ringOf(instance).postedMessages).toBe(posted);
   });
 
   it('WorkerInstance in ring mode gets the input buffer of an execution sent over the port back for the next one', async () => {
-    const instance = await start({ ring: true });
+    const instance = await start({ ring: true, inputSlabBytes: 0 });
     const big = createWorkerRings(1).maxRecordBytes / 4 + 4000;
     const inputBytes = async (n: number) => {
       const { result } = await execute(instance, makeBatch(1, [tagged(0, n)], ['buffer_bytes']));

@@ -7,10 +7,12 @@ import {
   readErrorRecord,
   readExecuteRecord,
   readResultRecord,
+  readSlabExecuteRecord,
   writeErrorRecord,
   writeExecuteRecord,
   writePortRecord,
   writeResultRecord,
+  writeSlabExecuteRecord,
 } from '../../../src/backends/worker-ring.js';
 import type { Tensor } from '../../../src/protocol/tensor.js';
 import { bytesTensorOf, stringsOf, tensorOf } from '../../conformance/execute.js';
@@ -56,6 +58,51 @@ describe('worker-ring records', () => {
     expect(stringsOf(tensors[1]!)).toEqual(['a', 'héllo', '']);
     expect(names).toEqual(outputNames);
     expect(ring.peek()).toBe(false);
+  });
+
+  it('writeSlabExecuteRecord puts the packed inputs in the slab once and a SLAB record with id and batch size in the ring', () => {
+    const ring = ringOf();
+    const slab = ringOf(64 * 1024);
+    const outputNames = ['y'];
+    const maxSlab = SharedRing.largestSurePayloadBytes(slab.buffer);
+    expect(writeSlabExecuteRecord(ring, slab, maxSlab, 41, 3, inputs, outputNames)).toBe(true);
+    expect(ring.peek()).toBe(true);
+    expect(ring.recordTag).toBe(RingTag.SLAB);
+    expect(ring.recordLength).toBe(EXECUTE_HEADER_BYTES);
+    expect(slab.peek()).toBe(true);
+    const into = new Uint8Array(slab.recordLength);
+    const record = readSlabExecuteRecord(ring, slab, into);
+    ring.release();
+    expect(record).toEqual({ id: 41, batchSize: 3, byteLength: packedByteLength(inputs, outputNames) });
+    const { tensors, names } = unpackTensors(into.buffer, record.byteLength);
+    expect(plain(tensors)).toEqual(plain(inputs));
+    expect(names).toEqual(outputNames);
+    expect(slab.peek()).toBe(false);
+    expect(ring.peek()).toBe(false);
+  });
+
+  it('writeSlabExecuteRecord refuses inputs over the slab limit and, until the worker takes older ones, a full slab', () => {
+    const ring = ringOf();
+    const slab = ringOf(64 * 1024);
+    const maxSlab = SharedRing.largestSurePayloadBytes(slab.buffer);
+    const tensorBytes = (bytes: number) => [tensorOf('b', 'UINT8', [bytes], new Uint8Array(bytes))];
+    expect(writeSlabExecuteRecord(ring, slab, maxSlab, 1, 1, tensorBytes(maxSlab), [])).toBe(false);
+    const third = tensorBytes(20 * 1024);
+    expect(writeSlabExecuteRecord(ring, slab, maxSlab, 1, 1, third, [])).toBe(true);
+    expect(writeSlabExecuteRecord(ring, slab, maxSlab, 2, 1, third, [])).toBe(true);
+    expect(writeSlabExecuteRecord(ring, slab, maxSlab, 3, 1, third, [])).toBe(true);
+    expect(writeSlabExecuteRecord(ring, slab, maxSlab, 4, 1, third, [])).toBe(false);
+    // Nothing of the refused one reached the ring: three SLAB records, then the first is taken.
+    const into = new Uint8Array(maxSlab);
+    const taken = [1, 2, 3].map(() => {
+      expect(ring.peek() && slab.peek()).toBe(true);
+      const { id } = readSlabExecuteRecord(ring, slab, into);
+      ring.release();
+      return id;
+    });
+    expect(taken).toEqual([1, 2, 3]);
+    expect(ring.peek()).toBe(false);
+    expect(writeSlabExecuteRecord(ring, slab, maxSlab, 4, 1, third, [])).toBe(true);
   });
 
   it('readExecuteRecord copies a record into the start of a reused buffer that held a longer one', () => {

@@ -15,7 +15,7 @@ import {
   type ServerError,
   unavailable,
 } from '../../common/index.js';
-import type { DecodedHttpInferRequest } from '../../protocol/index.js';
+import { DEFAULT_JSON_SCAN_MIN_BYTES, type DecodedHttpInferRequest } from '../../protocol/index.js';
 import { nonNegative } from './http-limits.js';
 import type { JsonDecodeJob, JsonDecodeReply } from './json-decode-messages.js';
 
@@ -44,6 +44,11 @@ export interface JsonDecodePoolOptions {
   jsonDecodeMinBytes?: number;
   /** Most body bytes the pool holds at once [--http-json-decode-max-bytes]; default (and 0) 2 × --http-max-input-size. */
   jsonDecodeMaxBytes?: number;
+  /**
+   * Smallest JSON part, bytes, whose tensor `data` is read by the byte scanner, on either thread
+   * (no flag: tests set +Infinity to compare with JSON.parse); default DEFAULT_JSON_SCAN_MIN_BYTES.
+   */
+  jsonScanMinBytes?: number;
 }
 
 /** The resolved pool settings. */
@@ -54,6 +59,8 @@ export interface ResolvedJsonDecodePool {
   readonly minBytes: number;
   /** Most body bytes the pool holds at once. */
   readonly maxBytes: number;
+  /** Smallest JSON part, bytes, read by the byte scanner (+Infinity: never). */
+  readonly scanMinBytes: number;
 }
 
 /** Validates and defaults the pool options; `maxInputSizeBytes` is --http-max-input-size. */
@@ -76,7 +83,11 @@ export function resolveJsonDecodePool(
       `--http-json-decode-max-bytes must be >= --http-max-input-size: received ${maxBytes} < ${maxInputSizeBytes}`,
     );
   }
-  return { threads, minBytes, maxBytes };
+  const scanMinBytes = options.jsonScanMinBytes ?? DEFAULT_JSON_SCAN_MIN_BYTES;
+  if (!(scanMinBytes >= 0)) {
+    throw invalidArg('ERR_BAD_HTTP_LIMIT', `jsonScanMinBytes must be >= 0: received ${scanMinBytes}`);
+  }
+  return { threads, minBytes, maxBytes, scanMinBytes };
 }
 
 /** Receives the outcome of one body: exactly one of the two is called, once. */
@@ -168,7 +179,13 @@ export class JsonDecodePool {
     const id = this.nextId++;
     const owned =
       body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : new Uint8Array(body);
-    const job: JsonDecodeJob = { id, body: owned, headerLength, modelName };
+    const job: JsonDecodeJob = {
+      id,
+      body: owned,
+      headerLength,
+      modelName,
+      scanMinBytes: this.settings.scanMinBytes,
+    };
     thread.pending.set(id, new PendingDecode(sink, bytes));
     thread.heldBytes += bytes;
     this.heldBytes += bytes;

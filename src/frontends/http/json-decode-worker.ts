@@ -26,7 +26,10 @@ function transferListOf(reply: JsonDecodeReply): ArrayBuffer[] {
 function onJob(job: JsonDecodeJob): void {
   let reply: JsonDecodeReply;
   try {
-    const request = decodeHttpInferRequest(job.body, job.headerLength, { modelName: job.modelName });
+    const request = decodeHttpInferRequest(job.body, job.headerLength, {
+      modelName: job.modelName,
+      jsonScanMinBytes: job.scanMinBytes,
+    });
     reply = { id: job.id, request, error: null };
   } catch (err) {
     const e = toServerError(err);

@@ -32,9 +32,15 @@ function comparable(v: unknown): unknown {
   };
 }
 
+/** The main thread's answer with JSON.parse alone (the byte scanner off). */
 function mainThread(body: Uint8Array, headerLength: number | undefined): unknown {
   try {
-    return comparable(decodeHttpInferRequest(body, headerLength, { modelName: 'm' }));
+    return comparable(
+      decodeHttpInferRequest(body, headerLength, {
+        modelName: 'm',
+        jsonScanMinBytes: Number.POSITIVE_INFINITY,
+      }),
+    );
   } catch (err) {
     return comparable(err);
   }
@@ -154,23 +160,29 @@ afterEach(async () => {
   pool = null;
 });
 
-function newPool(threads: number, maxBytes: number): JsonDecodePool {
+function newPool(threads: number, maxBytes: number, jsonScanMinBytes?: number): JsonDecodePool {
   pool = new JsonDecodePool(
-    resolveJsonDecodePool({ jsonDecodeThreads: threads, jsonDecodeMaxBytes: maxBytes }, 1),
+    resolveJsonDecodePool({ jsonDecodeThreads: threads, jsonDecodeMaxBytes: maxBytes, jsonScanMinBytes }, 1),
   );
   return pool;
 }
 
 describe('JsonDecodePool', () => {
-  it('decodes every body of the corpus exactly as the main thread does, errors included', async () => {
-    const p = newPool(2, 1 << 20);
-    for (const c of CORPUS) {
-      const expected = mainThread(c.body.slice(), c.headerLength);
-      const { sink, done } = outcome();
-      p.decode(c.body.slice(), c.headerLength, 'm', sink);
-      expect({ case: c.name, got: comparable(await done) }).toEqual({ case: c.name, got: expected });
-    }
-  });
+  it.each([
+    ['JSON.parse', Number.POSITIVE_INFINITY],
+    ['the byte scanner', 0],
+  ])(
+    'decodes every body of the corpus with %s exactly as JSON.parse on the main thread does, errors included',
+    async (_, scanMinBytes) => {
+      const p = newPool(2, 1 << 20, scanMinBytes);
+      for (const c of CORPUS) {
+        const expected = mainThread(c.body.slice(), c.headerLength);
+        const { sink, done } = outcome();
+        p.decode(c.body.slice(), c.headerLength, 'm', sink);
+        expect({ case: c.name, got: comparable(await done) }).toEqual({ case: c.name, got: expected });
+      }
+    },
+  );
 
   it('hands back typed tensors whose bytes the main thread owns, and copies a body that shares its buffer', async () => {
     const p = newPool(1, 1 << 20);
@@ -240,13 +252,14 @@ describe('JsonDecodePool', () => {
 });
 
 describe('resolveJsonDecodePool', () => {
-  it('defaults to one thread per core (at most 4), 32 KiB and twice the largest body', () => {
+  it('defaults to one thread per core (at most 4), 32 KiB, twice the largest body and a 2 KiB scan threshold', () => {
     const r = resolveJsonDecodePool({}, 1000);
     expect(r.threads).toBeGreaterThanOrEqual(1);
     expect(r.threads).toBeLessThanOrEqual(4);
     expect(r.minBytes).toBe(32 * 1024);
     expect(r.maxBytes).toBe(2000);
     expect(resolveJsonDecodePool({ jsonDecodeThreads: 0 }, 1000).threads).toBe(0);
+    expect(r.scanMinBytes).toBe(2048);
   });
 
   it('refuses negative values and a byte bound below the largest body, naming the flag', () => {
@@ -258,6 +271,9 @@ describe('resolveJsonDecodePool', () => {
     );
     expect(() => resolveJsonDecodePool({ jsonDecodeMaxBytes: 999 }, 1000)).toThrow(
       '--http-json-decode-max-bytes must be >= --http-max-input-size: received 999 < 1000',
+    );
+    expect(() => resolveJsonDecodePool({ jsonScanMinBytes: -1 }, 1000)).toThrow(
+      'jsonScanMinBytes must be >= 0: received -1',
     );
   });
 });

@@ -343,7 +343,7 @@ export class HttpFrontend {
     // The socket's close cancels this exchange until the next request on the connection replaces
     // it; a finished exchange ignores the cancel (onClientGone checks `finished`).
     socket[kExchange] = exchange;
-    collectBody(req, this.maxInputSizeBytes, this.budget, exchange);
+    collectBody(req, this.maxInputSizeBytes, this.budget, exchange, this.jsonDecodePool);
   }
 
   private async handleRepositoryIndex(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -199,6 +199,40 @@ describe('JsonDecodePool', () => {
     expect(shared.byteLength).toBe(json.length + 16);
   });
 
+  it('decodes a body in a lent shared buffer without moving it, and lends the same memory again once answered', async () => {
+    const p = newPool(1, 1 << 20);
+    const json = jsonBody({ inputs: [input({ data: [1.5, -2] })] });
+    const lent = p.borrowBody(json.length);
+    expect(lent.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(lent.length).toBe(json.length);
+    lent.set(json);
+    const { sink, done } = outcome();
+    p.decode(lent, undefined, 'm', sink);
+    const decoded = (await done) as DecodedHttpInferRequest;
+    const data = decoded.inputs[0]!.data;
+    expect(Array.from(new Float32Array(data.buffer, data.byteOffset, 2))).toEqual([1.5, -2]);
+    expect(data.buffer).not.toBe(lent.buffer);
+    expect(p.freeBodyBuffers).toBe(1);
+    expect(p.borrowBody(json.length - 1).buffer).toBe(lent.buffer);
+    expect(p.freeBodyBuffers).toBe(0);
+  });
+
+  it('copies the binary parts of a body in a lent shared buffer out of it before the buffer is reused', async () => {
+    const p = newPool(1, 1 << 20);
+    const built = buildBody(
+      { inputs: [input({ name: 'B', datatype: 'INT32', parameters: { binary_data_size: 8 } })] },
+      [new Uint8Array([1, 0, 0, 0, 2, 0, 0, 0])],
+    );
+    const lent = p.borrowBody(built.body.length);
+    lent.set(built.body);
+    const { sink, done } = outcome();
+    p.decode(lent, built.headerLength, 'm', sink);
+    const decoded = (await done) as DecodedHttpInferRequest;
+    lent.fill(0);
+    expect(decoded.inputs[0]!.data.buffer).not.toBe(lent.buffer);
+    expect(Array.from(decoded.inputs[0]!.data)).toEqual([1, 0, 0, 0, 2, 0, 0, 0]);
+  });
+
   it('refuses a body past its byte bound with 503 and Retry-After, and takes it once the others are done', async () => {
     const body = jsonBody({ inputs: [input({ data: [1, 2] })] });
     const p = newPool(1, body.length * 2);

@@ -22,16 +22,19 @@ function threadCpuUs(pid: number, tid: string): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1e6) / TICKS_PER_S;
 }
 
+/** The thread ids of `pid` (its /proc task directory); none where /proc is not available. */
+function threadIds(pid: number): string[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+}
+
 /** Reads the CPU time `pid` has used so far; zeros where /proc is not available. */
 export function processCpu(pid: number): ProcessCpu {
   const out: ProcessCpu = { mainUs: 0, otherUs: 0 };
-  let tids: string[];
-  try {
-    tids = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return out;
-  }
-  for (const tid of tids) {
+  for (const tid of threadIds(pid)) {
     let us = 0;
     try {
       us = threadCpuUs(pid, tid);
@@ -47,13 +50,7 @@ export function processCpu(pid: number): ProcessCpu {
 /** The pids of `pid`'s child processes (Linux /proc/<pid>/task/<tid>/children); none where unreadable. */
 function childPids(pid: number): number[] {
   const out: number[] = [];
-  let tids: string[];
-  try {
-    tids = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return out;
-  }
-  for (const tid of tids) {
+  for (const tid of threadIds(pid)) {
     try {
       for (const c of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ')) {
         if (c.trim() !== '') out.push(Number(c));

@@ -31,7 +31,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeHttpInferRequest } from '../src/protocol/index.js';
+import { decodeHttpInferRequest, encodeHttpInferResponse } from '../src/protocol/index.js';
 import { buildExampleRepository } from '../src/tools/examples/index.js';
 import { binaryRequest } from './lib/binary-request.js';
 import { CpuMeter } from './lib/cpu-accounting.js';
@@ -379,7 +379,25 @@ function decodeOnly(): void {
       `${label.padEnd(42)} ${String(body.length).padStart(7)}   ${row.parseMs.toFixed(4).padStart(12)}   ${row.scanMs.toFixed(4).padStart(7)}   ${row.ratio.toFixed(2).padStart(10)}`,
     );
   }
-  writeResults('json-decode-scan.json', { rounds: ROUNDS * 3, rows });
+  // Responses: text_orientation answers two FP32 values; a 27,648-value output for scale.
+  const encodeRows: Record<string, unknown>[] = [];
+  for (const n of [2, 27648]) {
+    const data = new Float32Array(n).map((_, i) => Math.fround(Math.sin(i)));
+    const response = {
+      modelName: MODEL,
+      modelVersion: '1',
+      outputs: [{ name: 'y', datatype: 'FP32' as const, shape: [1, n], data: new Uint8Array(data.buffer) }],
+    };
+    const request = { binaryDataOutput: false, outputs: null };
+    const ms = median(
+      Array.from({ length: ROUNDS * 3 }, () =>
+        timeMs(() => encodeHttpInferResponse(response, request), Math.max(5, Math.round(2e5 / n))),
+      ),
+    );
+    encodeRows.push({ outputValues: n, encodeMs: ms });
+    console.log(`JSON response encode, FP32 output of ${n} values: ${(ms * 1000).toFixed(1)} µs`);
+  }
+  writeResults('json-decode-scan.json', { rounds: ROUNDS * 3, rows, encode: encodeRows });
 }
 
 function writeResults(file: string, data: unknown): void {

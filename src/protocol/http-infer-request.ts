@@ -92,10 +92,10 @@ export interface HttpInferRequestOptions {
 const NO_OPTIONS: HttpInferRequestOptions = {};
 
 /**
- * Default smallest JSON part (bytes) scanned for `data` spans: below it JSON.parse of the whole
- * is as fast (bench:json -- --scan, ADR 0024).
+ * Default smallest JSON part (bytes) scanned for `data` spans: below ~5 KB JSON.parse of the
+ * whole is as fast or faster (`npm run bench:json -- --decode`, ADR 0024).
  */
-export const DEFAULT_JSON_SCAN_MIN_BYTES = 2048;
+export const DEFAULT_JSON_SCAN_MIN_BYTES = 8192;
 const NO_PARAMETERS: Parameters = Object.freeze({}) as Parameters;
 const EMPTY_BYTES = new Uint8Array(0);
 

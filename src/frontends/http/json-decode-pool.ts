@@ -30,8 +30,11 @@ export const DEFAULT_JSON_DECODE_MIN_BYTES = 32 * 1024;
 /** Most threads the default pool size takes, however many cores there are. */
 export const MAX_DEFAULT_JSON_DECODE_THREADS = 4;
 
-/** Free receive buffers kept for reuse; more bodies at once get buffers that are not kept. */
-export const MAX_FREE_BODY_BUFFERS = 8;
+/**
+ * Most bytes of free receive buffers kept for reuse: 56 buffers of a 543 KB image, more than a
+ * few dozen connections keep in flight at once. Past it, returned buffers are dropped.
+ */
+export const MAX_FREE_BODY_BYTES = 32 * 1024 * 1024;
 
 /** Largest receive buffer kept for reuse (bytes); larger bodies get a buffer of their own. */
 export const MAX_POOLED_BODY_BYTES = 4 * 1024 * 1024;
@@ -148,13 +151,16 @@ export class JsonDecodePool {
   private url: URL | null;
   private nextId: number;
   private closed: boolean;
-  /** Receive buffers back from the threads, ready for the next body (at most MAX_FREE_BODY_BUFFERS). */
+  /** Receive buffers back from the threads, ready for the next body. */
   private readonly freeBodies: SharedArrayBuffer[];
+  /** Bytes of freeBodies (at most MAX_FREE_BODY_BYTES). */
+  private freeBodyBytes: number;
 
   constructor(settings: ResolvedJsonDecodePool) {
     this.settings = settings;
     this.heldBytes = 0;
     this.freeBodies = [];
+    this.freeBodyBytes = 0;
     this.slots = new Array<DecodeThread | null>(settings.threads).fill(null);
     this.url = null;
     this.nextId = 1;
@@ -193,6 +199,7 @@ export class JsonDecodePool {
       if (sab.byteLength >= bytes) {
         free[i] = free[free.length - 1]!;
         free.pop();
+        this.freeBodyBytes -= sab.byteLength;
         return Buffer.from(sab, 0, bytes);
       }
     }
@@ -200,19 +207,12 @@ export class JsonDecodePool {
     return Buffer.from(new SharedArrayBuffer(Math.max(capacity, BODY_BUFFER_GRAIN_BYTES)), 0, bytes);
   }
 
-  /** Keeps a receive buffer a thread is done with for the next body, within the bounds. */
+  /** Keeps a receive buffer a thread is done with for the next body, within MAX_FREE_BODY_BYTES. */
   private returnBody(sab: SharedArrayBuffer): void {
     if (sab.byteLength > MAX_POOLED_BODY_BYTES || this.closed) return;
-    if (this.freeBodies.length < MAX_FREE_BODY_BUFFERS) {
-      this.freeBodies.push(sab);
-      return;
-    }
-    // Full: keep the larger buffers, which fit more bodies.
-    let smallest = 0;
-    for (let i = 1; i < this.freeBodies.length; i++) {
-      if (this.freeBodies[i]!.byteLength < this.freeBodies[smallest]!.byteLength) smallest = i;
-    }
-    if (this.freeBodies[smallest]!.byteLength < sab.byteLength) this.freeBodies[smallest] = sab;
+    if (this.freeBodyBytes + sab.byteLength > MAX_FREE_BODY_BYTES) return;
+    this.freeBodies.push(sab);
+    this.freeBodyBytes += sab.byteLength;
   }
 
   /**

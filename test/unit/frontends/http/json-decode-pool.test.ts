@@ -286,14 +286,14 @@ describe('JsonDecodePool', () => {
 });
 
 describe('resolveJsonDecodePool', () => {
-  it('defaults to one thread per core (at most 4), 32 KiB, twice the largest body and a 2 KiB scan threshold', () => {
+  it('defaults to one thread per core (at most 4), 32 KiB, twice the largest body and an 8 KiB scan threshold', () => {
     const r = resolveJsonDecodePool({}, 1000);
     expect(r.threads).toBeGreaterThanOrEqual(1);
     expect(r.threads).toBeLessThanOrEqual(4);
     expect(r.minBytes).toBe(32 * 1024);
     expect(r.maxBytes).toBe(2000);
     expect(resolveJsonDecodePool({ jsonDecodeThreads: 0 }, 1000).threads).toBe(0);
-    expect(r.scanMinBytes).toBe(2048);
+    expect(r.scanMinBytes).toBe(8192);
   });
 
   it('refuses negative values and a byte bound below the largest body, naming the flag', () => {

@@ -31,6 +31,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-node';
 import { decodeHttpInferRequest, encodeHttpInferResponse } from '../src/protocol/index.js';
 import { buildExampleRepository } from '../src/tools/examples/index.js';
 import { binaryRequest } from './lib/binary-request.js';
@@ -333,7 +334,7 @@ function timeMs(f: () => unknown, reps: number): number {
 }
 
 /** The decoder alone: byte scanner against JSON.parse, alternated, bodies of growing size. */
-function decodeOnly(): void {
+async function decodeOnly(): Promise<void> {
   const fp32Body = (n: number, print: (v: number) => number, datatype = 'FP32'): Buffer =>
     Buffer.from(
       JSON.stringify({
@@ -397,6 +398,32 @@ function decodeOnly(): void {
     encodeRows.push({ outputValues: n, encodeMs: ms });
     console.log(`JSON response encode, FP32 output of ${n} values: ${(ms * 1000).toFixed(1)} µs`);
   }
+  // The model itself, for the CPU budget of a request: one ORT session, batch 1 and batch 8.
+  const session = await ort.InferenceSession.create(join(EXAMPLES, MODEL, '1', 'model.onnx'));
+  const modelRows: Record<string, unknown>[] = [];
+  for (const batch of [1, 8]) {
+    const x = new ort.Tensor('float32', new Float32Array(batch * 3 * 48 * 192).fill(0.25), [
+      batch,
+      3,
+      48,
+      192,
+    ]);
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) await session.run({ x });
+    for (let i = 0; i < ROUNDS * 10; i++) {
+      const t0 = process.hrtime.bigint();
+      const cpu0 = process.cpuUsage();
+      await session.run({ x });
+      const cpu = process.cpuUsage(cpu0);
+      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      modelRows.push({ batch, cpuMsPerSample: (cpu.user + cpu.system) / 1000 / batch });
+    }
+    const cpuMs = median(modelRows.filter((r) => r.batch === batch).map((r) => r.cpuMsPerSample as number));
+    console.log(
+      `ORT text_orientation batch ${batch}: ${(median(times) / batch).toFixed(2)} ms wall, ${cpuMs.toFixed(2)} ms CPU per sample`,
+    );
+  }
+  await session.release();
   writeResults('json-decode-scan.json', { rounds: ROUNDS * 3, rows, encode: encodeRows });
 }
 
@@ -410,7 +437,7 @@ function writeResults(file: string, data: unknown): void {
 }
 
 if (process.argv.includes('--decode')) {
-  decodeOnly();
+  await decodeOnly();
 } else {
   buildExampleRepository();
   const repository = writeRepository();

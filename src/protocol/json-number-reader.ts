@@ -48,9 +48,18 @@ const ASCII = new TextDecoder('latin1');
 export class JsonNumberReader {
   /** The value of the last number read. */
   value: number;
+  /**
+   * The first 15 and the next up to 4 significant digits, handed to exact() through fields:
+   * doubles passed as arguments to a call that is not inlined are boxed (8 % of the read time).
+   */
+  private digitsHi: number;
+  private digitsLo: number;
 
   constructor() {
-    this.value = 0;
+    // Non-integral starting values give the fields a double representation from the start.
+    this.value = 0.5;
+    this.digitsHi = 0.5;
+    this.digitsLo = 0.5;
   }
 
   /**
@@ -132,7 +141,9 @@ export class JsonNumberReader {
       return p;
     }
     let v: number;
-    if (tooLong || !this.exact(hi, lo, loDigits, exponent)) {
+    this.digitsHi = hi;
+    this.digitsLo = lo;
+    if (tooLong || !this.exact(loDigits, exponent)) {
       v = Number(ASCII.decode(bytes.subarray(negative ? start + 1 : start, p)));
     } else {
       v = this.value;
@@ -142,11 +153,13 @@ export class JsonNumberReader {
   }
 
   /**
-   * Sets `value` to (hi·10^loDigits + lo)·10^exponent correctly rounded and returns true, or
-   * returns false when it cannot prove the rounding (the caller then uses Number()). Locals only:
-   * this runs once per 16–19-digit number, which is what float32 values printed by Python are.
+   * Sets `value` to (digitsHi·10^loDigits + digitsLo)·10^exponent correctly rounded and returns
+   * true, or false when it cannot prove the rounding (the caller then uses Number()). Locals
+   * only: this runs once per 16–19-digit number, which is what float32 values printed by Python are.
    */
-  private exact(hi: number, lo: number, loDigits: number, exponent: number): boolean {
+  private exact(loDigits: number, exponent: number): boolean {
+    const hi = this.digitsHi;
+    const lo = this.digitsLo;
     if (loDigits === 0 && exponent >= -22 && exponent <= 22) {
       // Clinger: both operands exact, so the one IEEE operation rounds correctly.
       this.value = exponent < 0 ? hi / POW10[-exponent]! : hi * POW10[exponent]!;

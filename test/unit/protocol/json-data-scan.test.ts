@@ -380,6 +380,13 @@ describe('JSON data scan', () => {
     }
   });
 
+  it('answers 200,000 nested levels of data like JSON.parse, without a scan that grows with the square of the depth', () => {
+    const deep = `{"inputs":[{"name":"B","datatype":"INT32","shape":[1],"data":${'['.repeat(200_000)}1${']'.repeat(200_000)}}]}`;
+    const body = jsonBody(deep);
+    expect(findJsonDataSpans(body, body.length)).toHaveLength(1);
+    expectSameOutcome('200,000 levels', body);
+  });
+
   it('decodes every prefix of a body like JSON.parse, errors included', () => {
     const body = jsonBody(
       '{"id":"a","inputs":[{"name":"IN","datatype":"INT32","shape":[2,2],"data":[[1,-2],[3e0,4]]},{"name":"B","datatype":"BOOL","shape":[1],"data":[true]}],"outputs":[{"name":"o"}]}',

@@ -11,7 +11,12 @@
  * custom_identity_int32 (binary output, so only the decode differs), pool forced on (min-bytes 0)
  * against pool off.
  *
- * Run: `npm run bench:json [-- --rounds 3 --seconds 4 --concurrency 16]` or `npm run bench:json -- --threshold`
+ * `--decode` measures the decoder alone, in this process: decodeHttpInferRequest with the byte
+ * scanner against JSON.parse, alternated, on bodies from 200 B to the 543 KB image (where the scan
+ * starts to pay: DEFAULT_JSON_SCAN_MIN_BYTES).
+ *
+ * Run: `npm run bench:json [-- --rounds 3 --seconds 4 --concurrency 16]`, `npm run bench:json -- --threshold`
+ * or `npm run bench:json -- --decode`
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import {
@@ -26,6 +31,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-node';
+import { decodeHttpInferRequest, encodeHttpInferResponse } from '../src/protocol/index.js';
 import { buildExampleRepository } from '../src/tools/examples/index.js';
 import { binaryRequest } from './lib/binary-request.js';
 import { CpuMeter } from './lib/cpu-accounting.js';
@@ -119,6 +126,8 @@ interface Sample {
   throughput: number;
   p50Ms: number;
   mainUsPerRequest: number;
+  /** CPU of the whole server (every thread, every cluster process) per request, µs. */
+  serverUsPerRequest: number;
   errors: number;
 }
 
@@ -135,6 +144,7 @@ async function measure(setup: Setup): Promise<Sample> {
     throughput: r.throughputPerS,
     p50Ms: r.p50Us / 1000,
     mainUsPerRequest: setup.nereid ? cpu.serverMainUs : Number.NaN,
+    serverUsPerRequest: cpu.serverTreeUs,
     errors: r.errors,
   };
 }
@@ -156,7 +166,7 @@ async function comparison(repository: string): Promise<void> {
         nereid: true,
       },
       {
-        label: 'Nereid JSON (pool off)',
+        label: 'Nereid JSON (main thread)',
         start: () => startNereid(repository, ['--http-json-decode-threads', '0']),
         request: json,
         nereid: true,
@@ -183,7 +193,7 @@ async function comparison(repository: string): Promise<void> {
         const sample = await measure({ label: s.label, server, request: s.request, nereid: s.nereid });
         samples.get(s.label)!.push(sample);
         console.log(
-          `round ${round} ${s.label.padEnd(28)} ${sample.throughput.toFixed(1).padStart(7)} req/s  p50 ${sample.p50Ms.toFixed(1).padStart(6)} ms  main ${Number.isNaN(sample.mainUsPerRequest) ? '   -' : sample.mainUsPerRequest.toFixed(0).padStart(5)} µs/req`,
+          `round ${round} ${s.label.padEnd(28)} ${sample.throughput.toFixed(1).padStart(7)} req/s  p50 ${sample.p50Ms.toFixed(1).padStart(6)} ms  main ${Number.isNaN(sample.mainUsPerRequest) ? '   -' : sample.mainUsPerRequest.toFixed(0).padStart(5)} µs/req  server ${sample.serverUsPerRequest.toFixed(0).padStart(6)} µs/req`,
         );
       } finally {
         await server.stop();
@@ -192,15 +202,19 @@ async function comparison(repository: string): Promise<void> {
   }
   const med = (label: string, f: (s: Sample) => number): number => median(samples.get(label)!.map(f));
   console.log('\nmedians');
-  const table: Record<string, { reqPerS: number; p50Ms: number; mainUsPerRequest: number }> = {};
+  const table: Record<
+    string,
+    { reqPerS: number; p50Ms: number; mainUsPerRequest: number; serverUsPerRequest: number }
+  > = {};
   for (const s of setups) {
     table[s.label] = {
       reqPerS: med(s.label, (x) => x.throughput),
       p50Ms: med(s.label, (x) => x.p50Ms),
       mainUsPerRequest: med(s.label, (x) => x.mainUsPerRequest),
+      serverUsPerRequest: med(s.label, (x) => x.serverUsPerRequest),
     };
     console.log(
-      `  ${s.label.padEnd(28)} ${table[s.label]!.reqPerS.toFixed(1).padStart(7)} req/s  p50 ${table[s.label]!.p50Ms.toFixed(1).padStart(6)} ms  main ${Number.isNaN(table[s.label]!.mainUsPerRequest) ? '   -' : table[s.label]!.mainUsPerRequest.toFixed(0).padStart(5)} µs/req`,
+      `  ${s.label.padEnd(28)} ${table[s.label]!.reqPerS.toFixed(1).padStart(7)} req/s  p50 ${table[s.label]!.p50Ms.toFixed(1).padStart(6)} ms  main ${Number.isNaN(table[s.label]!.mainUsPerRequest) ? '   -' : table[s.label]!.mainUsPerRequest.toFixed(0).padStart(5)} µs/req  server ${table[s.label]!.serverUsPerRequest.toFixed(0).padStart(6)} µs/req`,
     );
   }
   // Per-round ratios (same minute of the machine), then their median.
@@ -213,8 +227,8 @@ async function comparison(repository: string): Promise<void> {
     samples.get('Nereid JSON (decode pool)')!.map((x, i) => x.throughput / naiveBest[i]!),
   );
   const cpuRatio = ratio('Nereid JSON (decode pool)', 'Nereid binary', (x) => x.mainUsPerRequest);
-  const cpuRatioOff = ratio('Nereid JSON (pool off)', 'Nereid binary', (x) => x.mainUsPerRequest);
-  const vsOff = ratio('Nereid JSON (decode pool)', 'Nereid JSON (pool off)', (x) => x.throughput);
+  const cpuRatioOff = ratio('Nereid JSON (main thread)', 'Nereid binary', (x) => x.mainUsPerRequest);
+  const vsOff = ratio('Nereid JSON (decode pool)', 'Nereid JSON (main thread)', (x) => x.throughput);
   console.log(`\nNereid JSON / better naive setup (per round, median): ${vsNaive.toFixed(2)}x (target >= 2)`);
   console.log(`Nereid JSON / Nereid JSON with the pool off: ${vsOff.toFixed(2)}x`);
   console.log(
@@ -268,6 +282,7 @@ async function threshold(repository: string): Promise<void> {
             throughput: r.throughputPerS,
             p50Ms: r.p50Us / 1000,
             mainUsPerRequest: c.serverMainUs,
+            serverUsPerRequest: c.serverTreeUs,
             errors: r.errors,
           });
         }
@@ -307,6 +322,111 @@ async function threshold(repository: string): Promise<void> {
   });
 }
 
+/** Median ms of `reps` calls of `f`. */
+function timeMs(f: () => unknown, reps: number): number {
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = process.hrtime.bigint();
+    f();
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return median(times);
+}
+
+/** The decoder alone: byte scanner against JSON.parse, alternated, bodies of growing size. */
+async function decodeOnly(): Promise<void> {
+  const fp32Body = (n: number, print: (v: number) => number, datatype = 'FP32'): Buffer =>
+    Buffer.from(
+      JSON.stringify({
+        inputs: [
+          {
+            name: 'x',
+            shape: [1, n],
+            datatype,
+            data: Array.from({ length: n }, (_, i) => print(Math.sin(i))),
+          },
+        ],
+      }),
+    );
+  const f32 = (v: number) => Math.fround(Math.round(v * 1e6) / 1e6);
+  const bodies: { label: string; body: Buffer }[] = [
+    ...[8, 32, 128, 512, 2048].map((n) => ({ label: `FP32 x${n}, float32 printed`, body: fp32Body(n, f32) })),
+    { label: 'text_orientation image, float32 printed', body: requests().json.body as Buffer },
+    { label: 'text_orientation image, 6 decimals', body: fp32Body(27648, (v) => Math.round(v * 1e6) / 1e6) },
+    { label: 'INT32 x65536', body: fp32Body(65536, (v) => Math.round(v * 1e6), 'INT32') },
+  ];
+  const scan = { modelName: MODEL, jsonScanMinBytes: 0 };
+  const parse = { modelName: MODEL, jsonScanMinBytes: Number.POSITIVE_INFINITY };
+  console.log(`decode only: ${ROUNDS * 3} alternated rounds, median of per-round ratios`);
+  console.log('body                                         bytes   JSON.parse ms   scan ms   scan/parse');
+  const rows: Record<string, unknown>[] = [];
+  for (const { label, body } of bodies) {
+    const reps = Math.max(5, Math.min(2000, Math.round(2e7 / body.length)));
+    const parseMs: number[] = [];
+    const scanMs: number[] = [];
+    for (let round = 0; round < ROUNDS * 3; round++) {
+      parseMs.push(timeMs(() => decodeHttpInferRequest(body, undefined, parse), reps));
+      scanMs.push(timeMs(() => decodeHttpInferRequest(body, undefined, scan), reps));
+    }
+    const row = {
+      body: label,
+      bytes: body.length,
+      parseMs: median(parseMs),
+      scanMs: median(scanMs),
+      ratio: median(scanMs.map((x, i) => x / parseMs[i]!)),
+    };
+    rows.push(row);
+    console.log(
+      `${label.padEnd(42)} ${String(body.length).padStart(7)}   ${row.parseMs.toFixed(4).padStart(12)}   ${row.scanMs.toFixed(4).padStart(7)}   ${row.ratio.toFixed(2).padStart(10)}`,
+    );
+  }
+  // Responses: text_orientation answers two FP32 values; a 27,648-value output for scale.
+  const encodeRows: Record<string, unknown>[] = [];
+  for (const n of [2, 27648]) {
+    const data = new Float32Array(n).map((_, i) => Math.fround(Math.sin(i)));
+    const response = {
+      modelName: MODEL,
+      modelVersion: '1',
+      outputs: [{ name: 'y', datatype: 'FP32' as const, shape: [1, n], data: new Uint8Array(data.buffer) }],
+    };
+    const request = { binaryDataOutput: false, outputs: null };
+    const ms = median(
+      Array.from({ length: ROUNDS * 3 }, () =>
+        timeMs(() => encodeHttpInferResponse(response, request), Math.max(5, Math.round(2e5 / n))),
+      ),
+    );
+    encodeRows.push({ outputValues: n, encodeMs: ms });
+    console.log(`JSON response encode, FP32 output of ${n} values: ${(ms * 1000).toFixed(1)} µs`);
+  }
+  // The model itself, for the CPU budget of a request: one ORT session, batch 1 and batch 8.
+  const session = await ort.InferenceSession.create(join(EXAMPLES, MODEL, '1', 'model.onnx'));
+  const modelRows: Record<string, unknown>[] = [];
+  for (const batch of [1, 8]) {
+    const x = new ort.Tensor('float32', new Float32Array(batch * 3 * 48 * 192).fill(0.25), [
+      batch,
+      3,
+      48,
+      192,
+    ]);
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) await session.run({ x });
+    for (let i = 0; i < ROUNDS * 10; i++) {
+      const t0 = process.hrtime.bigint();
+      const cpu0 = process.cpuUsage();
+      await session.run({ x });
+      const cpu = process.cpuUsage(cpu0);
+      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      modelRows.push({ batch, cpuMsPerSample: (cpu.user + cpu.system) / 1000 / batch });
+    }
+    const cpuMs = median(modelRows.filter((r) => r.batch === batch).map((r) => r.cpuMsPerSample as number));
+    console.log(
+      `ORT text_orientation batch ${batch}: ${(median(times) / batch).toFixed(2)} ms wall, ${cpuMs.toFixed(2)} ms CPU per sample`,
+    );
+  }
+  await session.release();
+  writeResults('json-decode-scan.json', { rounds: ROUNDS * 3, rows, encode: encodeRows });
+}
+
 function writeResults(file: string, data: unknown): void {
   const dir = join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
@@ -316,11 +436,15 @@ function writeResults(file: string, data: unknown): void {
   );
 }
 
-buildExampleRepository();
-const repository = writeRepository();
-try {
-  if (process.argv.includes('--threshold')) await threshold(repository);
-  else await comparison(repository);
-} finally {
-  rmSync(repository, { recursive: true, force: true });
+if (process.argv.includes('--decode')) {
+  await decodeOnly();
+} else {
+  buildExampleRepository();
+  const repository = writeRepository();
+  try {
+    if (process.argv.includes('--threshold')) await threshold(repository);
+    else await comparison(repository);
+  } finally {
+    rmSync(repository, { recursive: true, force: true });
+  }
 }

@@ -19,7 +19,9 @@ import {
   readRequestParameters,
   readSharedMemory,
 } from './http-parameters.js';
+import { findJsonDataSpans, type JsonDataSpan, jsonTextWithoutSpans } from './json-data-spans.js';
 import { parseJsonHeader } from './json-header.js';
+import { jsonSpanToWire } from './json-span-to-wire.js';
 import { jsonDataToWire } from './json-tensor-data.js';
 import type { RawInputSpec } from './raw-input.js';
 import { rawInputTensor } from './raw-input.js';
@@ -67,6 +69,8 @@ interface DecodedHeader {
   readonly inputs: readonly InputHeader[];
   readonly outputs: RequestedOutput[] | null;
   readonly binaryDataOutput: boolean;
+  /** Whether every input is a binary part (such headers are cached by their bytes). */
+  readonly allBinary: boolean;
 }
 
 /** Decoded headers of all-binary requests, by their exact bytes (see binary-header-cache.ts). */
@@ -78,9 +82,20 @@ export interface HttpInferRequestOptions {
   modelName?: string;
   /** The model's inputs, needed only for the raw form (headerLength 0); default none. */
   modelInputs?: readonly RawInputSpec[];
+  /**
+   * Smallest JSON part, bytes, whose `data` arrays are read straight from the body by the byte
+   * scanner; default DEFAULT_JSON_SCAN_MIN_BYTES; +Infinity = JSON.parse every body.
+   */
+  jsonScanMinBytes?: number;
 }
 
 const NO_OPTIONS: HttpInferRequestOptions = {};
+
+/**
+ * Default smallest JSON part (bytes) scanned for `data` spans: below ~5 KB JSON.parse of the
+ * whole is as fast or faster (`npm run bench:json -- --decode`, ADR 0024).
+ */
+export const DEFAULT_JSON_SCAN_MIN_BYTES = 8192;
 const NO_PARAMETERS: Parameters = Object.freeze({}) as Parameters;
 const EMPTY_BYTES = new Uint8Array(0);
 
@@ -115,7 +130,13 @@ export function parseInferenceHeaderLength(value: string | undefined): number | 
  * BinaryInputSpec (bound to body bytes by bindInputs), a JSON `data` or shared-memory input its
  * DecodedInferInput.
  */
-function decodeInputHeader(raw: unknown, index: number, hasHeaderLength: boolean): InputHeader {
+function decodeInputHeader(
+  raw: unknown,
+  index: number,
+  hasHeaderLength: boolean,
+  body: Uint8Array,
+  span: JsonDataSpan | undefined,
+): InputHeader {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw invalidArg(ProtocolErrorCode.INPUT_FIELD, `Input ${index} must be an object, got ${typeName(raw)}`);
   }
@@ -212,8 +233,31 @@ function decodeInputHeader(raw: unknown, index: number, hasHeaderLength: boolean
     }
     return { name, datatype, shape, data: EMPTY_BYTES, parameters, sharedMemory };
   }
-  const data = jsonDataToWire(name, datatype, shape, input.data);
+  const data =
+    span === undefined
+      ? jsonDataToWire(name, datatype, shape, input.data)
+      : spanDataToWire(body, span, input.data, datatype, count);
   return { name, datatype, shape, data, parameters, sharedMemory: null };
+}
+
+/** Thrown inside decodeScannedHeader when a span is not what JSON.parse would accept as is. */
+const SPAN_REFUSED = new Error('JSON data span refused: decode with JSON.parse');
+
+/**
+ * The wire bytes of an input whose `data` is the span `span` of `body`; throws SPAN_REFUSED where
+ * jsonDataToWire would throw or the span reader does not go (decodeScannedHeader catches it).
+ */
+function spanDataToWire(
+  body: Uint8Array,
+  span: JsonDataSpan,
+  placeholder: unknown,
+  datatype: DataType,
+  count: number,
+): Uint8Array {
+  // The scan refuses repeated and escaped keys, so the member is the span's `null`: checked anyway.
+  const data = placeholder === null ? jsonSpanToWire(body, span.start, span.end, datatype, count) : null;
+  if (data === null) throw SPAN_REFUSED;
+  return data;
 }
 
 function decodeRaw(body: Uint8Array, options: HttpInferRequestOptions): DecodedHttpInferRequest {
@@ -247,7 +291,47 @@ export function decodeHttpInferRequest(
     const cached = headerCache.find(body, jsonEnd);
     if (cached !== undefined) return bindInputs(cached, body, jsonEnd);
   }
-  const json = parseJsonHeader(body.subarray(0, jsonEnd));
+  const hasHeaderLength = headerLength !== undefined;
+  const header =
+    (jsonEnd >= (options.jsonScanMinBytes ?? DEFAULT_JSON_SCAN_MIN_BYTES)
+      ? decodeScannedHeader(body, jsonEnd, hasHeaderLength)
+      : null) ?? decodeHeader(parseJsonHeader(body.subarray(0, jsonEnd)), hasHeaderLength, body, null);
+  if (hasHeaderLength && header.allBinary) headerCache.remember(body, jsonEnd, Object.freeze(header));
+  return bindInputs(header, body, jsonEnd);
+}
+
+/**
+ * The header decoded with each input's numeric `data` read straight from the body (the rest
+ * through JSON.parse, json-data-spans.ts), or null when the body has no such span or anything is
+ * not as expected: the caller then decodes it all with JSON.parse, which answers bad bodies with
+ * the errors they always got. A bad body therefore costs up to two decodes, never more.
+ */
+function decodeScannedHeader(
+  body: Uint8Array,
+  jsonEnd: number,
+  hasHeaderLength: boolean,
+): DecodedHeader | null {
+  const spans = findJsonDataSpans(body, jsonEnd);
+  if (spans === null) return null;
+  const text = jsonTextWithoutSpans(body, jsonEnd, spans);
+  if (text === null) return null;
+  try {
+    return decodeHeader(JSON.parse(text), hasHeaderLength, body, spans);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Decodes the parsed request JSON; `spans` (in input order) say which inputs' `data` is still in
+ * `body` (their member is `null` in `json`), null when every `data` is in `json`.
+ */
+function decodeHeader(
+  json: unknown,
+  hasHeaderLength: boolean,
+  body: Uint8Array,
+  spans: readonly JsonDataSpan[] | null,
+): DecodedHeader {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw invalidArg(
       ProtocolErrorCode.REQUEST_FIELD,
@@ -271,8 +355,10 @@ export function decodeHttpInferRequest(
   }
   const inputs: InputHeader[] = new Array(inputsJson.length);
   let allBinary = true;
+  let nextSpan = 0;
   for (let i = 0; i < inputsJson.length; i++) {
-    const input = decodeInputHeader(inputsJson[i], i, headerLength !== undefined);
+    const span = spans !== null && spans[nextSpan]?.input === i ? spans[nextSpan++] : undefined;
+    const input = decodeInputHeader(inputsJson[i], i, hasHeaderLength, body, span);
     if (!isBinarySpec(input)) allBinary = false;
     inputs[i] = input;
   }
@@ -290,7 +376,7 @@ export function decodeHttpInferRequest(
     for (let i = 0; i < outputsJson.length; i++) outputs[i] = decodeRequestedOutput(outputsJson[i], i);
     checkUniqueNames(outputs, 'Output');
   }
-  const header: DecodedHeader = {
+  return {
     id,
     parameters: Object.freeze(parameters),
     inputs,
@@ -298,9 +384,8 @@ export function decodeHttpInferRequest(
     outputs:
       outputs === null ? null : (Object.freeze(outputs.map((o) => Object.freeze(o))) as RequestedOutput[]),
     binaryDataOutput: parameters.binary_data_output === true,
+    allBinary,
   };
-  if (headerLength !== undefined && allBinary) headerCache.remember(body, jsonEnd, Object.freeze(header));
-  return bindInputs(header, body, jsonEnd);
 }
 
 /**

@@ -24,13 +24,21 @@ import { nonFiniteFromSentinel } from './json-header.js';
 import { elementCount } from './tensor.js';
 import { typedArrayBytes, viewAsTypedArray } from './typed-view.js';
 
-const KIND_BOOL = 0;
-const KIND_INT = 1;
-const KIND_BIGINT = 2;
-const KIND_FLOAT = 3;
+/** Leaf kinds of JSON tensor data: true/false, integer (range-checked), 64-bit integer, float. */
+export const KIND_BOOL = 0;
+export const KIND_INT = 1;
+export const KIND_BIGINT = 2;
+export const KIND_FLOAT = 3;
 
-/** Per-datatype leaf rules: kind and inclusive integer range (exclusive upper bound for 64-bit). */
-const RULES: Readonly<Record<string, { kind: number; min: number; max: number }>> = {
+/** A datatype's leaf rule: kind and inclusive integer range (exclusive upper bound for 64-bit). */
+export interface JsonLeafRule {
+  readonly kind: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+/** Leaf rules of every datatype JSON `data` may carry (not FP16/BF16/BYTES). */
+export const JSON_LEAF_RULES: Readonly<Record<string, JsonLeafRule>> = {
   BOOL: { kind: KIND_BOOL, min: 0, max: 1 },
   UINT8: { kind: KIND_INT, min: 0, max: 255 },
   UINT16: { kind: KIND_INT, min: 0, max: 65535 },
@@ -200,7 +208,7 @@ export function jsonDataToWire(
     collectStrings(name, data, strings);
     return encodeBytesElements(strings);
   }
-  const rule = RULES[datatype]!;
+  const rule = JSON_LEAF_RULES[datatype]!;
   const out = new TYPED_ARRAY[datatype](expected);
   fillNested(new NumericFill(name, datatype, rule.kind, rule.min, rule.max, out), data);
   return typedArrayBytes(out);

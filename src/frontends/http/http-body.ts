@@ -3,13 +3,16 @@
  * taking them from the in-flight byte budget (`--http-max-inflight-bytes`), and undoes
  * `Content-Encoding: gzip|deflate` as a stream that stops at the same size limit and takes every
  * inflated chunk from the budget too (zlib runs on libuv's thread pool, off the main thread).
- * Compresses inference responses when the client accepts it.
+ * A body whose Content-Length says it will go to the JSON decode pool is received into one
+ * buffer the pool lends (no chunk list, no concatenation). Compresses inference responses when
+ * the client accepts it.
  */
 import type { IncomingMessage } from 'node:http';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { invalidArg, ServerError, Status } from '../../common/index.js';
 import { type InflightBytes, InflightBytesError } from './inflight-bytes.js';
+import type { JsonDecodePool } from './json-decode-pool.js';
 
 const gzip = promisify(zlib.gzip);
 const deflate = promisify(zlib.deflate);
@@ -53,6 +56,8 @@ class BodyCollector {
     readonly sink: BodySink,
     readonly limitBytes: number,
     readonly budget: InflightBytes,
+    /** A buffer of the declared Content-Length the chunks are copied into, or null (chunk list). */
+    public into: Buffer | null,
   ) {}
 }
 
@@ -66,6 +71,7 @@ function failCollection(c: BodyCollector, err: unknown): void {
   c.size = 0;
   c.first = null;
   c.chunks = null;
+  c.into = null;
   c.sink.onBodyError(err);
 }
 
@@ -81,6 +87,16 @@ function onCollectData(this: CollectingRequest, chunk: Buffer): void {
     failCollection(c, new InflightBytesError(c.budget, chunk.length));
     return;
   }
+  if (c.into !== null) {
+    if (size <= c.into.length) {
+      chunk.copy(c.into, c.size);
+      c.size = size;
+      return;
+    }
+    // More than Content-Length said (the parser should not let that happen): go on as a chunk list.
+    c.first = c.into.subarray(0, c.size);
+    c.into = null;
+  }
   c.size = size;
   if (c.first === null) c.first = chunk;
   else (c.chunks ??= [c.first]).push(chunk);
@@ -90,7 +106,12 @@ function onCollectEnd(this: CollectingRequest): void {
   const c = this[kCollector];
   if (c.done) return;
   c.done = true;
-  const body = c.chunks !== null ? Buffer.concat(c.chunks, c.size) : (c.first ?? Buffer.alloc(0));
+  const body =
+    c.into !== null
+      ? c.into.subarray(0, c.size)
+      : c.chunks !== null
+        ? Buffer.concat(c.chunks, c.size)
+        : (c.first ?? Buffer.alloc(0));
   c.sink.onBody(body);
 }
 
@@ -104,15 +125,19 @@ function onCollectError(this: CollectingRequest, err: Error): void {
  * Collects a request body of at most `limitBytes` bytes into `sink`, taking its bytes from
  * `budget` as they arrive, with module-level listeners and one small state object per request (no
  * closures or promises on the inference path). A declared Content-Length over the limit, or over
- * what the budget has free, is refused before a byte is read.
+ * what the budget has free, is refused before a byte is read. With a decode `pool`, an all-JSON
+ * body (no Inference-Header-Content-Length, no Content-Encoding) whose declared Content-Length
+ * is at least the pool's minBytes is received into one buffer the pool lends.
  */
 export function collectBody(
   req: IncomingMessage,
   limitBytes: number,
   budget: InflightBytes,
   sink: BodySink,
+  pool: JsonDecodePool | null = null,
 ): void {
   const declared = req.headers['content-length'];
+  let into: Buffer | null = null;
   if (declared !== undefined) {
     const n = Number(declared);
     if (n > limitBytes) {
@@ -123,8 +148,19 @@ export function collectBody(
       sink.onBodyError(new InflightBytesError(budget, n));
       return;
     }
+    // Only all-JSON bodies (no binary parts that the request would keep viewing) sent as they are.
+    if (
+      pool !== null &&
+      n >= pool.settings.minBytes &&
+      n > 0 &&
+      Number.isSafeInteger(n) &&
+      req.headers['inference-header-content-length'] === undefined &&
+      isIdentityEncoding(req.headers['content-encoding'])
+    ) {
+      into = pool.borrowBody(n);
+    }
   }
-  (req as CollectingRequest)[kCollector] = new BodyCollector(sink, limitBytes, budget);
+  (req as CollectingRequest)[kCollector] = new BodyCollector(sink, limitBytes, budget, into);
   req.on('data', onCollectData);
   req.on('end', onCollectEnd);
   req.on('error', onCollectError);

@@ -144,6 +144,8 @@ export class HttpFrontend {
   readonly dashboard: Dashboard | null;
   /** The threads that decode large JSON inference bodies, or null when all decode on the main thread. */
   readonly jsonDecodePool: JsonDecodePool | null;
+  /** Smallest JSON part, bytes, whose tensor data the byte scanner reads (jsonScanMinBytes). */
+  private readonly jsonScanMinBytes: number;
 
   constructor(server: InferenceServer, options: HttpFrontendOptions = {}) {
     this.server = server;
@@ -157,6 +159,7 @@ export class HttpFrontend {
     this.budget = new InflightBytes(this.limits.maxInflightBytes);
     const decodeSettings = resolveJsonDecodePool(options, this.maxInputSizeBytes);
     this.jsonDecodePool = decodeSettings.threads === 0 ? null : new JsonDecodePool(decodeSettings);
+    this.jsonScanMinBytes = decodeSettings.scanMinBytes;
     if (options.tls !== undefined) checkServerTls(options.tls, '--http-root-cert');
     this.tls = options.tls !== undefined;
     this.http = createNodeServer(this.limits, options.tls, (req, res) => this.onRequest(req, res));
@@ -335,11 +338,12 @@ export class HttpFrontend {
       this.budget,
       tracer.on === 0 ? null : sampleHttpRequest(tracer, route.model, req),
       this.jsonDecodePool,
+      this.jsonScanMinBytes,
     );
     // The socket's close cancels this exchange until the next request on the connection replaces
     // it; a finished exchange ignores the cancel (onClientGone checks `finished`).
     socket[kExchange] = exchange;
-    collectBody(req, this.maxInputSizeBytes, this.budget, exchange);
+    collectBody(req, this.maxInputSizeBytes, this.budget, exchange, this.jsonDecodePool);
   }
 
   private async handleRepositoryIndex(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -22,6 +22,7 @@ import {
   writeSharedMemoryOutputs,
 } from '../../core/index.js';
 import {
+  DEFAULT_JSON_SCAN_MIN_BYTES,
   type DecodedHttpInferRequest,
   decodeHttpInferRequest,
   encodeHttpInferResponse,
@@ -92,6 +93,8 @@ export class HttpInferExchange implements ResponseSink, BodySink, JsonDecodeSink
   private readonly poolMinBytes: number;
   /** Whether the body is in the decode pool now. */
   private decoding: boolean;
+  /** Smallest JSON part read by the byte scanner here (ResolvedJsonDecodePool.scanMinBytes). */
+  private readonly jsonScanMinBytes: number;
 
   constructor(
     server: InferenceServer,
@@ -103,8 +106,10 @@ export class HttpInferExchange implements ResponseSink, BodySink, JsonDecodeSink
     budget: InflightBytes,
     trace: RequestTrace | null = null,
     pool: JsonDecodePool | null = null,
+    jsonScanMinBytes: number = DEFAULT_JSON_SCAN_MIN_BYTES,
   ) {
     this.server = server;
+    this.jsonScanMinBytes = jsonScanMinBytes;
     this.trace = trace;
     this.pool = pool;
     this.poolMinBytes = pool === null ? Number.POSITIVE_INFINITY : pool.settings.minBytes;
@@ -205,6 +210,7 @@ export class HttpInferExchange implements ResponseSink, BodySink, JsonDecodeSink
       decodeHttpInferRequest(body, headerLength, {
         modelName: model,
         modelInputs: mv.plan.rawInputs,
+        jsonScanMinBytes: this.jsonScanMinBytes,
       }),
     );
   }

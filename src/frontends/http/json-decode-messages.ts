@@ -15,6 +15,8 @@ export interface JsonDecodeJob {
   readonly headerLength: number | undefined;
   /** Model name, used in messages. */
   readonly modelName: string;
+  /** Smallest JSON part, bytes, read by the byte scanner (ResolvedJsonDecodePool.scanMinBytes). */
+  readonly scanMinBytes: number;
 }
 
 /** A ServerError as fields (errors lose their class through postMessage). */

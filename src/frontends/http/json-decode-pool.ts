@@ -5,6 +5,8 @@
  * The bytes the pool holds are bounded (503 + Retry-After past the bound), threads start at the
  * first body, and a thread that dies fails its bodies with 503 and is replaced at the next one.
  * Which bodies come here is the exchange's choice (minBytes); decoding rules are protocol's.
+ * Bodies headed here are received into reusable SharedArrayBuffers (borrowBody): no fresh 0.5 MB
+ * buffer, no chunk concatenation and no transfer per body, and the buffer comes back with the reply.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -15,7 +17,7 @@ import {
   type ServerError,
   unavailable,
 } from '../../common/index.js';
-import type { DecodedHttpInferRequest } from '../../protocol/index.js';
+import { DEFAULT_JSON_SCAN_MIN_BYTES, type DecodedHttpInferRequest } from '../../protocol/index.js';
 import { nonNegative } from './http-limits.js';
 import type { JsonDecodeJob, JsonDecodeReply } from './json-decode-messages.js';
 
@@ -27,6 +29,18 @@ export const DEFAULT_JSON_DECODE_MIN_BYTES = 32 * 1024;
 
 /** Most threads the default pool size takes, however many cores there are. */
 export const MAX_DEFAULT_JSON_DECODE_THREADS = 4;
+
+/**
+ * Most bytes of free receive buffers kept for reuse: 56 buffers of a 543 KB image, more than a
+ * few dozen connections keep in flight at once. Past it, returned buffers are dropped.
+ */
+export const MAX_FREE_BODY_BYTES = 32 * 1024 * 1024;
+
+/** Largest receive buffer kept for reuse (bytes); larger bodies get a buffer of their own. */
+export const MAX_POOLED_BODY_BYTES = 4 * 1024 * 1024;
+
+/** Receive buffer sizes are rounded up to this (bytes), so one buffer fits bodies of near sizes. */
+const BODY_BUFFER_GRAIN_BYTES = 64 * 1024;
 
 /** Seconds a client refused by a full or failed pool is told to wait (`Retry-After`). */
 export const JSON_DECODE_RETRY_AFTER_S = 1;
@@ -44,6 +58,11 @@ export interface JsonDecodePoolOptions {
   jsonDecodeMinBytes?: number;
   /** Most body bytes the pool holds at once [--http-json-decode-max-bytes]; default (and 0) 2 × --http-max-input-size. */
   jsonDecodeMaxBytes?: number;
+  /**
+   * Smallest JSON part, bytes, whose tensor `data` is read by the byte scanner, on either thread
+   * (no flag: tests set +Infinity to compare with JSON.parse); default DEFAULT_JSON_SCAN_MIN_BYTES.
+   */
+  jsonScanMinBytes?: number;
 }
 
 /** The resolved pool settings. */
@@ -54,6 +73,8 @@ export interface ResolvedJsonDecodePool {
   readonly minBytes: number;
   /** Most body bytes the pool holds at once. */
   readonly maxBytes: number;
+  /** Smallest JSON part, bytes, read by the byte scanner (+Infinity: never). */
+  readonly scanMinBytes: number;
 }
 
 /** Validates and defaults the pool options; `maxInputSizeBytes` is --http-max-input-size. */
@@ -76,7 +97,11 @@ export function resolveJsonDecodePool(
       `--http-json-decode-max-bytes must be >= --http-max-input-size: received ${maxBytes} < ${maxInputSizeBytes}`,
     );
   }
-  return { threads, minBytes, maxBytes };
+  const scanMinBytes = options.jsonScanMinBytes ?? DEFAULT_JSON_SCAN_MIN_BYTES;
+  if (!(scanMinBytes >= 0)) {
+    throw invalidArg('ERR_BAD_HTTP_LIMIT', `jsonScanMinBytes must be >= 0: received ${scanMinBytes}`);
+  }
+  return { threads, minBytes, maxBytes, scanMinBytes };
 }
 
 /** Receives the outcome of one body: exactly one of the two is called, once. */
@@ -92,11 +117,12 @@ function decodeWorkerUrl(): URL {
   return resolveWorkerUrl('./json-decode-worker.js', import.meta.url);
 }
 
-/** A body in a thread: whom to answer and how many bytes it holds. */
+/** A body in a thread: whom to answer, how many bytes it holds, its shared receive buffer if any. */
 class PendingDecode {
   constructor(
     readonly sink: JsonDecodeSink,
     readonly bytes: number,
+    readonly shared: SharedArrayBuffer | null,
   ) {}
 }
 
@@ -125,10 +151,16 @@ export class JsonDecodePool {
   private url: URL | null;
   private nextId: number;
   private closed: boolean;
+  /** Receive buffers back from the threads, ready for the next body. */
+  private readonly freeBodies: SharedArrayBuffer[];
+  /** Bytes of freeBodies (at most MAX_FREE_BODY_BYTES). */
+  private freeBodyBytes: number;
 
   constructor(settings: ResolvedJsonDecodePool) {
     this.settings = settings;
     this.heldBytes = 0;
+    this.freeBodies = [];
+    this.freeBodyBytes = 0;
     this.slots = new Array<DecodeThread | null>(settings.threads).fill(null);
     this.url = null;
     this.nextId = 1;
@@ -142,6 +174,11 @@ export class JsonDecodePool {
     return n;
   }
 
+  /** Receive buffers ready for reuse (diagnostics and tests). */
+  get freeBodyBuffers(): number {
+    return this.freeBodies.length;
+  }
+
   /** The running worker threads (diagnostics and tests). */
   get workers(): readonly Worker[] {
     const list: Worker[] = [];
@@ -150,10 +187,40 @@ export class JsonDecodePool {
   }
 
   /**
-   * Sends `body` to the least loaded thread; `sink` hears the outcome. The body's ArrayBuffer is
-   * transferred (copied first when `body` does not own all of it): the caller must not read
-   * `body` afterwards. Throws UNAVAILABLE (ERR_JSON_DECODE_BUSY, Retry-After) when the pool
-   * holds too many bytes to take it.
+   * A buffer of exactly `bytes` bytes to receive a body headed here into (collectBody), over a
+   * reused SharedArrayBuffer. Whoever holds it owns it: decode() hands it to a thread and takes
+   * the memory back when the thread answers; a body that never comes here just drops it. The
+   * in-flight byte budget still counts the body's bytes as they arrive.
+   */
+  borrowBody(bytes: number): Buffer {
+    const free = this.freeBodies;
+    for (let i = free.length - 1; i >= 0; i--) {
+      const sab = free[i]!;
+      if (sab.byteLength >= bytes) {
+        free[i] = free[free.length - 1]!;
+        free.pop();
+        this.freeBodyBytes -= sab.byteLength;
+        return Buffer.from(sab, 0, bytes);
+      }
+    }
+    const capacity = Math.ceil(bytes / BODY_BUFFER_GRAIN_BYTES) * BODY_BUFFER_GRAIN_BYTES;
+    return Buffer.from(new SharedArrayBuffer(Math.max(capacity, BODY_BUFFER_GRAIN_BYTES)), 0, bytes);
+  }
+
+  /** Keeps a receive buffer a thread is done with for the next body, within MAX_FREE_BODY_BYTES. */
+  private returnBody(sab: SharedArrayBuffer): void {
+    if (sab.byteLength > MAX_POOLED_BODY_BYTES || this.closed) return;
+    if (this.freeBodyBytes + sab.byteLength > MAX_FREE_BODY_BYTES) return;
+    this.freeBodies.push(sab);
+    this.freeBodyBytes += sab.byteLength;
+  }
+
+  /**
+   * Sends `body` to the least loaded thread; `sink` hears the outcome. A body over a
+   * SharedArrayBuffer (borrowBody) is shared with the thread and its buffer reused after the
+   * answer; any other body's ArrayBuffer is transferred (copied first when `body` does not own all
+   * of it). Either way the caller must not read `body` afterwards. Throws UNAVAILABLE
+   * (ERR_JSON_DECODE_BUSY, Retry-After) when the pool holds too many bytes to take it.
    */
   decode(body: Uint8Array, headerLength: number | undefined, modelName: string, sink: JsonDecodeSink): void {
     const bytes = body.length;
@@ -166,13 +233,23 @@ export class JsonDecodePool {
     }
     const thread = this.leastLoaded();
     const id = this.nextId++;
+    const shared = body.buffer instanceof SharedArrayBuffer ? body.buffer : null;
     const owned =
-      body.byteOffset === 0 && body.byteLength === body.buffer.byteLength ? body : new Uint8Array(body);
-    const job: JsonDecodeJob = { id, body: owned, headerLength, modelName };
-    thread.pending.set(id, new PendingDecode(sink, bytes));
+      shared !== null || (body.byteOffset === 0 && body.byteLength === body.buffer.byteLength)
+        ? body
+        : new Uint8Array(body);
+    const job: JsonDecodeJob = {
+      id,
+      body: owned,
+      headerLength,
+      modelName,
+      scanMinBytes: this.settings.scanMinBytes,
+    };
+    thread.pending.set(id, new PendingDecode(sink, bytes, shared));
     thread.heldBytes += bytes;
     this.heldBytes += bytes;
-    thread.worker.postMessage(job, [owned.buffer as ArrayBuffer]);
+    if (shared !== null) thread.worker.postMessage(job);
+    else thread.worker.postMessage(job, [owned.buffer as ArrayBuffer]);
   }
 
   /** Stops the threads; bodies still in them are answered 503. */
@@ -218,6 +295,8 @@ export class JsonDecodePool {
     thread.pending.delete(reply.id);
     thread.heldBytes -= pending.bytes;
     this.heldBytes -= pending.bytes;
+    // The thread copied out whatever it returns: the receive buffer is free again.
+    if (pending.shared !== null) this.returnBody(pending.shared);
     const e = reply.error;
     if (e === null) pending.sink.onDecoded(reply.request!);
     else
@@ -244,6 +323,7 @@ export class JsonDecodePool {
     thread.pending.clear();
     for (const p of pending) {
       this.heldBytes -= p.bytes;
+      if (p.shared !== null) this.returnBody(p.shared);
       p.sink.onDecodeError(error);
     }
     thread.heldBytes = 0;

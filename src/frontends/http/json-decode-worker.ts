@@ -1,12 +1,13 @@
 /**
  * Entry of a JSON decode worker thread (JsonDecodePool): decodes KServe v2 HTTP inference bodies
  * with the very decodeHttpInferRequest the main thread uses, so both paths accept and refuse the
- * same bodies with the same messages. Tensor bytes go back in the transfer list, never copied.
+ * same bodies with the same messages. Tensor bytes go back in the transfer list, never copied,
+ * except binary parts of a body in a shared receive buffer, which the pool reuses once answered.
  * It holds no state between bodies beyond protocol's header cache.
  */
 import { parentPort } from 'node:worker_threads';
 import { toServerError } from '../../common/index.js';
-import { decodeHttpInferRequest } from '../../protocol/index.js';
+import { type DecodedHttpInferRequest, decodeHttpInferRequest } from '../../protocol/index.js';
 import type { JsonDecodeJob, JsonDecodeReply } from './json-decode-messages.js';
 
 const port = parentPort;
@@ -23,11 +24,27 @@ function transferListOf(reply: JsonDecodeReply): ArrayBuffer[] {
   return list;
 }
 
+/** `request` with every input that views the shared receive buffer `shared` copied out of it. */
+function copiedOutOf(shared: ArrayBufferLike, request: DecodedHttpInferRequest): DecodedHttpInferRequest {
+  let inputs = request.inputs;
+  for (let i = 0; i < inputs.length; i++) {
+    const input = inputs[i]!;
+    if (input.data.buffer !== shared) continue;
+    if (inputs === request.inputs) inputs = inputs.slice();
+    inputs[i] = { ...input, data: input.data.slice() };
+  }
+  return inputs === request.inputs ? request : { ...request, inputs };
+}
+
 function onJob(job: JsonDecodeJob): void {
   let reply: JsonDecodeReply;
   try {
-    const request = decodeHttpInferRequest(job.body, job.headerLength, { modelName: job.modelName });
-    reply = { id: job.id, request, error: null };
+    const request = decodeHttpInferRequest(job.body, job.headerLength, {
+      modelName: job.modelName,
+      jsonScanMinBytes: job.scanMinBytes,
+    });
+    const shared = job.body.buffer instanceof SharedArrayBuffer;
+    reply = { id: job.id, request: shared ? copiedOutOf(job.body.buffer, request) : request, error: null };
   } catch (err) {
     const e = toServerError(err);
     reply = {

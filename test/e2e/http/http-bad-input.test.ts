@@ -1,20 +1,32 @@
 /**
  * E2E: malformed requests get the right status and a message that names the problem, and the
  * server keeps serving correct requests in between (a good request runs after every bad one).
- * Every case runs twice: against a server decoding every body on the main thread and against one
- * sending every JSON body to its decode pool (--http-json-decode-min-bytes 0); both must answer
- * each case with the same status and the same body, byte for byte.
+ * Every case runs three times: against a server decoding every body on the main thread with
+ * JSON.parse alone (the byte scanner off), one reading every body's tensor data with the byte
+ * scanner on the main thread, and one sending every JSON body to its decode pool
+ * (--http-json-decode-min-bytes 0), which scans there; all must answer each case with the same
+ * status and the same body, byte for byte.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesOf, inferBinary, readResponse, simpleInputs } from '../../helpers/kserve-http.js';
 import { exampleSubset, startTestServer, type TestServer } from '../../helpers/test-server.js';
 
-/** The two decode paths: index 0 decodes on the main thread, index 1 in the decode pool. */
+/**
+ * The decode paths: index 0 JSON.parse on the main thread, 1 the byte scanner on the main thread,
+ * 2 the byte scanner in the decode pool.
+ */
 const PATHS = [
-  { label: 'on the main thread', http: { maxInputSizeBytes: 64 * 1024, jsonDecodeThreads: 0 } },
   {
-    label: 'in the decode pool',
-    http: { maxInputSizeBytes: 64 * 1024, jsonDecodeThreads: 1, jsonDecodeMinBytes: 0 },
+    label: 'with JSON.parse on the main thread',
+    http: { maxInputSizeBytes: 64 * 1024, jsonDecodeThreads: 0, jsonScanMinBytes: Number.POSITIVE_INFINITY },
+  },
+  {
+    label: 'with the byte scanner on the main thread',
+    http: { maxInputSizeBytes: 64 * 1024, jsonDecodeThreads: 0, jsonScanMinBytes: 0 },
+  },
+  {
+    label: 'with the byte scanner in the decode pool',
+    http: { maxInputSizeBytes: 64 * 1024, jsonDecodeThreads: 1, jsonDecodeMinBytes: 0, jsonScanMinBytes: 0 },
   },
 ] as const;
 const servers: TestServer[] = [];
@@ -430,16 +442,18 @@ describe.each(PATHS.map((path, index) => ({ ...path, index })))('bad input decod
   });
 });
 
-describe('bad input on both decode paths', () => {
-  it('gets the same status and the same error text from the decode pool as from the main thread', async () => {
+describe('bad input on every decode path', () => {
+  it('gets the same status and the same error text from the byte scanner and the decode pool as from JSON.parse', async () => {
     for (const c of CASES) {
-      const [main, pool] = await Promise.all(servers.map((s) => send(s, c)));
-      expect({ case: c.name, ...pool }).toEqual({ case: c.name, ...main });
+      const [parsed, scanned, pool] = await Promise.all(servers.map((s) => send(s, c)));
+      expect({ case: c.name, ...scanned }).toEqual({ case: c.name, ...parsed });
+      expect({ case: c.name, ...pool }).toEqual({ case: c.name, ...parsed });
     }
   });
 
   it('sends JSON bodies to the decode pool only on the pool server', () => {
     expect(servers[0]!.http.jsonDecodePool).toBeNull();
-    expect(servers[1]!.http.jsonDecodePool!.workers.length).toBe(1);
+    expect(servers[1]!.http.jsonDecodePool).toBeNull();
+    expect(servers[2]!.http.jsonDecodePool!.workers.length).toBe(1);
   });
 });

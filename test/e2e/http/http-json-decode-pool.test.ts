@@ -55,9 +55,11 @@ describe('JSON decode pool', () => {
     expect(t.http.jsonDecodePool!.workers.length).toBe(0);
   });
 
-  it('classifies a 543 KB JSON image decoded in the pool exactly as the same image sent binary', async () => {
+  it('classifies a 543 KB JSON image received into a pool buffer and decoded in the pool exactly as the same image sent binary', async () => {
     expect(IMAGE_JSON.length).toBeGreaterThan(t.http.jsonDecodePool!.settings.minBytes);
     const res = await postImage();
+    // The body was received into a buffer the pool lent, which came back with the answer.
+    expect(t.http.jsonDecodePool!.freeBodyBuffers).toBe(1);
     expect(res.status).toBe(200);
     const json = await res.json();
     const binary = await inferBinary(t.baseUrl, 'text_orientation', [
@@ -66,6 +68,9 @@ describe('JSON decode pool', () => {
     expect(binary.status).toBe(200);
     expect(json.outputs[0].data).toEqual(binary.json.outputs[0].data);
     expect(t.http.jsonDecodePool!.workers.length).toBe(1);
+    // A second image reuses that buffer rather than a fresh one.
+    expect((await postImage()).status).toBe(200);
+    expect(t.http.jsonDecodePool!.freeBodyBuffers).toBe(1);
   });
 
   it('answers 503 with Retry-After past the pool byte bound, and every request gets an answer', async () => {

@@ -32,9 +32,15 @@ function comparable(v: unknown): unknown {
   };
 }
 
+/** The main thread's answer with JSON.parse alone (the byte scanner off). */
 function mainThread(body: Uint8Array, headerLength: number | undefined): unknown {
   try {
-    return comparable(decodeHttpInferRequest(body, headerLength, { modelName: 'm' }));
+    return comparable(
+      decodeHttpInferRequest(body, headerLength, {
+        modelName: 'm',
+        jsonScanMinBytes: Number.POSITIVE_INFINITY,
+      }),
+    );
   } catch (err) {
     return comparable(err);
   }
@@ -154,23 +160,29 @@ afterEach(async () => {
   pool = null;
 });
 
-function newPool(threads: number, maxBytes: number): JsonDecodePool {
+function newPool(threads: number, maxBytes: number, jsonScanMinBytes?: number): JsonDecodePool {
   pool = new JsonDecodePool(
-    resolveJsonDecodePool({ jsonDecodeThreads: threads, jsonDecodeMaxBytes: maxBytes }, 1),
+    resolveJsonDecodePool({ jsonDecodeThreads: threads, jsonDecodeMaxBytes: maxBytes, jsonScanMinBytes }, 1),
   );
   return pool;
 }
 
 describe('JsonDecodePool', () => {
-  it('decodes every body of the corpus exactly as the main thread does, errors included', async () => {
-    const p = newPool(2, 1 << 20);
-    for (const c of CORPUS) {
-      const expected = mainThread(c.body.slice(), c.headerLength);
-      const { sink, done } = outcome();
-      p.decode(c.body.slice(), c.headerLength, 'm', sink);
-      expect({ case: c.name, got: comparable(await done) }).toEqual({ case: c.name, got: expected });
-    }
-  });
+  it.each([
+    ['JSON.parse', Number.POSITIVE_INFINITY],
+    ['the byte scanner', 0],
+  ])(
+    'decodes every body of the corpus with %s exactly as JSON.parse on the main thread does, errors included',
+    async (_, scanMinBytes) => {
+      const p = newPool(2, 1 << 20, scanMinBytes);
+      for (const c of CORPUS) {
+        const expected = mainThread(c.body.slice(), c.headerLength);
+        const { sink, done } = outcome();
+        p.decode(c.body.slice(), c.headerLength, 'm', sink);
+        expect({ case: c.name, got: comparable(await done) }).toEqual({ case: c.name, got: expected });
+      }
+    },
+  );
 
   it('hands back typed tensors whose bytes the main thread owns, and copies a body that shares its buffer', async () => {
     const p = newPool(1, 1 << 20);
@@ -185,6 +197,40 @@ describe('JsonDecodePool', () => {
     ).toEqual([1.5, -2]);
     // The caller's buffer held more than the body: it was copied, not detached.
     expect(shared.byteLength).toBe(json.length + 16);
+  });
+
+  it('decodes a body in a lent shared buffer without moving it, and lends the same memory again once answered', async () => {
+    const p = newPool(1, 1 << 20);
+    const json = jsonBody({ inputs: [input({ data: [1.5, -2] })] });
+    const lent = p.borrowBody(json.length);
+    expect(lent.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(lent.length).toBe(json.length);
+    lent.set(json);
+    const { sink, done } = outcome();
+    p.decode(lent, undefined, 'm', sink);
+    const decoded = (await done) as DecodedHttpInferRequest;
+    const data = decoded.inputs[0]!.data;
+    expect(Array.from(new Float32Array(data.buffer, data.byteOffset, 2))).toEqual([1.5, -2]);
+    expect(data.buffer).not.toBe(lent.buffer);
+    expect(p.freeBodyBuffers).toBe(1);
+    expect(p.borrowBody(json.length - 1).buffer).toBe(lent.buffer);
+    expect(p.freeBodyBuffers).toBe(0);
+  });
+
+  it('copies the binary parts of a body in a lent shared buffer out of it before the buffer is reused', async () => {
+    const p = newPool(1, 1 << 20);
+    const built = buildBody(
+      { inputs: [input({ name: 'B', datatype: 'INT32', parameters: { binary_data_size: 8 } })] },
+      [new Uint8Array([1, 0, 0, 0, 2, 0, 0, 0])],
+    );
+    const lent = p.borrowBody(built.body.length);
+    lent.set(built.body);
+    const { sink, done } = outcome();
+    p.decode(lent, built.headerLength, 'm', sink);
+    const decoded = (await done) as DecodedHttpInferRequest;
+    lent.fill(0);
+    expect(decoded.inputs[0]!.data.buffer).not.toBe(lent.buffer);
+    expect(Array.from(decoded.inputs[0]!.data)).toEqual([1, 0, 0, 0, 2, 0, 0, 0]);
   });
 
   it('refuses a body past its byte bound with 503 and Retry-After, and takes it once the others are done', async () => {
@@ -240,13 +286,14 @@ describe('JsonDecodePool', () => {
 });
 
 describe('resolveJsonDecodePool', () => {
-  it('defaults to one thread per core (at most 4), 32 KiB and twice the largest body', () => {
+  it('defaults to one thread per core (at most 4), 32 KiB, twice the largest body and an 8 KiB scan threshold', () => {
     const r = resolveJsonDecodePool({}, 1000);
     expect(r.threads).toBeGreaterThanOrEqual(1);
     expect(r.threads).toBeLessThanOrEqual(4);
     expect(r.minBytes).toBe(32 * 1024);
     expect(r.maxBytes).toBe(2000);
     expect(resolveJsonDecodePool({ jsonDecodeThreads: 0 }, 1000).threads).toBe(0);
+    expect(r.scanMinBytes).toBe(8192);
   });
 
   it('refuses negative values and a byte bound below the largest body, naming the flag', () => {
@@ -258,6 +305,9 @@ describe('resolveJsonDecodePool', () => {
     );
     expect(() => resolveJsonDecodePool({ jsonDecodeMaxBytes: 999 }, 1000)).toThrow(
       '--http-json-decode-max-bytes must be >= --http-max-input-size: received 999 < 1000',
+    );
+    expect(() => resolveJsonDecodePool({ jsonScanMinBytes: -1 }, 1000)).toThrow(
+      'jsonScanMinBytes must be >= 0: received -1',
     );
   });
 });

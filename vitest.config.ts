@@ -15,6 +15,7 @@ export const SLOW_UNIT_FILES = [
   'test/unit/cache/redis-cache.test.ts',
   'test/unit/optimize/**',
   'test/unit/frontends/grpc-decoupled-stream.test.ts',
+  'test/unit/frontends/http/json-decode-pool.test.ts',
   'test/unit/frontends/http/sse-writer.test.ts',
   'test/unit/grpc/grpc-echo-server.test.ts',
   'test/unit/trace/tracer.test.ts',
@@ -25,14 +26,16 @@ export const SLOW_UNIT_FILES = [
   'test/unit/deploy/**',
 ];
 
-// Two projects share one run: `unit` (fast, no servers, threads or processes) and `integration`
-// (e2e and conformance tests that start real servers and worker threads, and the slow unit files
-// above). The pool is kept small for these 2-core machines. test/cluster/ has its own config
-// (vitest.cluster.config.ts, `npm run test:cluster`).
+// Three projects share one run: `unit` (fast, no servers, threads or processes), `unit-slow` (the
+// slow unit files above) and `integration` (e2e and conformance tests that start real servers and
+// worker threads). The pool is kept small for these 2-core machines, and the files of one fork share
+// its module cache (isolate: false; importing the src tree once per file was most of the run:
+// docs/adr/0023). test/cluster/ has its own config (vitest.cluster.config.ts, `npm run test:cluster`).
 export default defineConfig({
   test: {
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    isolate: false,
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: ['default'],

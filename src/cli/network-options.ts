@@ -6,9 +6,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
-import { createSecureContext } from 'node:tls';
 import type { Logger } from '../common/index.js';
 import {
+  checkServerTls,
   type GrpcFrontendOptions,
   type HttpFrontendOptions,
   type HttpLimits,
@@ -66,19 +66,9 @@ function serverTls(flags: ServeValues, p: 'http' | 'grpc', logger: Logger): Serv
   const certPem = readPem(flags, `${p}-server-cert`);
   const keyPem = readPem(flags, `${p}-server-key`);
   const rootCertPem = readPem(flags, `${p}-root-cert`);
-  if (certPem === undefined || keyPem === undefined) {
-    throw new FlagError(`--${p}-use-ssl needs --${p}-server-cert and --${p}-server-key`);
-  }
-  if (mutual && rootCertPem === undefined) {
-    throw new FlagError(`--${p}-use-ssl-mutual needs --${p}-root-cert (the CA of client certificates)`);
-  }
-  try {
-    // Fails now, not at the first handshake, on a key that does not match its certificate.
-    createSecureContext({ cert: certPem, key: keyPem, ca: rootCertPem });
-  } catch (err) {
-    throw new FlagError(`Cannot use --${p}-server-cert with --${p}-server-key: ${(err as Error).message}`);
-  }
-  return { certPem, keyPem, rootCertPem, mutual };
+  const tls = { certPem: certPem ?? '', keyPem: keyPem ?? '', rootCertPem, mutual };
+  asFlagError(() => checkServerTls(tls, p));
+  return tls;
 }
 
 /** Reads and checks the network flags; throws FlagError naming the flag at fault. */

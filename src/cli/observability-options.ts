@@ -5,20 +5,10 @@
  * model loads, that what they name can work: a trace or log file whose directory exists and is
  * writable, and a trace level that the trace mode can record.
  */
-import { accessSync, constants } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { LOG_FORMATS, type LogFormat, Logger } from '../common/index.js';
+import { checkWritableDirectory, type LogFormat, Logger } from '../common/index.js';
 import { parseTraceConfig, type TraceConfig, TraceLevel } from '../core/index.js';
 import { asFlagError, FlagError } from './cli-flags.js';
-import { type OptionValues, option } from './option-spec.js';
-
-/** Reads a --log-format value. */
-function parseLogFormat(text: string): LogFormat {
-  const format = LOG_FORMATS.find((f) => f === text);
-  if (format === undefined)
-    throw new FlagError(`--log-format takes ${LOG_FORMATS.join(' or ')}: received '${text}'`);
-  return format;
-}
+import { checkedByLibrary, type OptionValues, option } from './option-spec.js';
 
 /** The options this file reads. */
 export const OBSERVABILITY_OPTIONS = {
@@ -36,7 +26,7 @@ export const OBSERVABILITY_OPTIONS = {
     metavar: 'FORMAT',
     help: 'Log line format: default (I1124 22:35:00.123 ...) or ISO8601 (2024-11-24T22:35:00.123Z I ...)',
     default: 'default',
-    parse: parseLogFormat,
+    parse: checkedByLibrary<LogFormat>(),
   }),
   'log-file': option({
     kind: 'string',
@@ -55,32 +45,19 @@ export const OBSERVABILITY_OPTIONS = {
 /** The typed values of the options this file reads. */
 export type ObservabilityValues = OptionValues<typeof OBSERVABILITY_OPTIONS>;
 
-/** Throws a FlagError unless the directory of `file` exists and is writable. */
-function checkWritableDir(flag: string, file: string): void {
-  const dir = dirname(resolve(file));
-  try {
-    accessSync(dir, constants.W_OK);
-  } catch (err) {
-    throw new FlagError(
-      `${flag} '${file}' cannot be written: its directory ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'is not writable'}`,
-    );
-  }
-}
-
 /** The server log the `--log-*` flags describe. */
 export function loggerFromFlags(flags: ObservabilityValues): Logger {
-  const verboseLevel = flags['log-verbose'];
-  if (verboseLevel < 0) throw new FlagError(`--log-verbose must be >= 0: received ${verboseLevel}`);
-  const file = flags['log-file'];
-  if (file !== '') checkWritableDir('--log-file', file);
-  return new Logger({
-    info: flags['log-info'],
-    warning: flags['log-warning'],
-    error: flags['log-error'],
-    verboseLevel,
-    format: flags['log-format'],
-    file,
-  });
+  return asFlagError(
+    () =>
+      new Logger({
+        info: flags['log-info'],
+        warning: flags['log-warning'],
+        error: flags['log-error'],
+        verboseLevel: flags['log-verbose'],
+        format: flags['log-format'],
+        file: flags['log-file'],
+      }),
+  );
 }
 
 /** The trace configuration of the `--trace-config` flags. */
@@ -88,7 +65,7 @@ export function traceConfigFromFlags(flags: ObservabilityValues): TraceConfig {
   const config = asFlagError(() => parseTraceConfig(flags['trace-config']));
   const mode = config.mode ?? 'triton';
   if (mode === 'triton' && config.file !== undefined && config.file !== '') {
-    checkWritableDir('--trace-config triton,file', config.file);
+    asFlagError(() => checkWritableDirectory('--trace-config triton,file', config.file!));
   }
   const level = config.level ?? TraceLevel.OFF;
   if (level !== TraceLevel.OFF && mode === 'triton' && (config.file ?? '') === '') {

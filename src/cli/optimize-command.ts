@@ -7,213 +7,231 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ServerError } from '../common/index.js';
 import {
+  type AcceleratorPrecision,
+  type CalibrationMethod,
   formatOptimizeDetails,
   formatOptimizeTable,
+  type GpuExecutionProvider,
+  type GraphLevel,
+  type Int8KeepFloat,
+  type Int8Mode,
   type OptimizeOptions,
   optimizeModel,
   optimizeReportJson,
 } from '../tools/optimize/index.js';
-import { FlagError, type FlagSpec, formatHelp, parseFlags } from './cli-flags.js';
+import { FlagError, formatHelp } from './cli-flags.js';
+import { numberFlag, shapesFromFlags } from './flag-values.js';
+import { checkedByLibrary, flagSpecs, option, parseOptions } from './option-spec.js';
 
-const OPTIMIZE_FLAGS: readonly FlagSpec[] = [
-  { name: 'help', kind: 'bool', short: 'h', help: 'Print this help' },
-  {
-    name: 'version',
+/** The options of `nereid optimize`, in `--help` order. */
+export const OPTIMIZE_OPTIONS = {
+  help: option({ kind: 'bool', short: 'h', help: 'Print this help' }),
+  version: option({
     kind: 'int',
     metavar: 'V',
     help: 'Source version (default: the highest version folder)',
-  },
-  { name: 'to', kind: 'int', metavar: 'V', help: 'New version to write (must not exist)' },
-  {
-    name: 'graph-level',
+  }),
+  to: option({ kind: 'int', metavar: 'V', help: 'New version to write (must not exist)' }),
+  'graph-level': option({
     kind: 'string',
     metavar: 'LEVEL',
     help: 'ONNX Runtime offline graph optimisation: basic, extended, layout or all',
-  },
-  { name: 'fp16', kind: 'bool', help: 'Convert float32 weights and compute to float16' },
-  {
-    name: 'fp16-io',
+    parse: checkedByLibrary<GraphLevel>(),
+  }),
+  fp16: option({ kind: 'bool', help: 'Convert float32 weights and compute to float16' }),
+  'fp16-io': option({
     kind: 'bool',
     help: 'With --fp16: float16 model inputs and outputs too (config.pbtxt updated)',
-  },
-  {
-    name: 'fp16-block',
+  }),
+  'fp16-block': option({
     kind: 'list',
     metavar: 'OP',
     help: 'With --fp16: an operator type to keep float32, besides the default block list',
-  },
-  { name: 'int8', kind: 'string', metavar: 'MODE', help: 'int8 quantisation: dynamic or static' },
-  {
-    name: 'int8-reduce-range',
+  }),
+  int8: option({
+    kind: 'string',
+    metavar: 'MODE',
+    help: 'int8 quantisation: dynamic or static',
+    parse: checkedByLibrary<Int8Mode>(),
+  }),
+  'int8-reduce-range': option({
     kind: 'bool',
     help: 'With --int8: 7-bit weights (and static activations), for CPUs without VNNI',
-  },
-  {
-    name: 'int8-exclude-nodes',
+  }),
+  'int8-exclude-nodes': option({
     kind: 'list',
     metavar: 'NAME',
     help: 'With --int8: a node name to keep float32 (repeatable)',
-  },
-  {
-    name: 'int8-keep-float',
+  }),
+  'int8-keep-float': option({
     kind: 'list',
     metavar: 'first|last',
     help: 'With --int8: keep the first or last quantizable MatMul/Conv float32 (repeatable)',
-  },
-  {
-    name: 'calibration-data',
+    parse: (list: string[]) => list.flatMap((k) => k.split(',')).map(checkedByLibrary<Int8KeepFloat>()),
+  }),
+  'calibration-data': option({
     kind: 'string',
     metavar: 'PATH',
     help: "Static int8 calibration inputs: a JSON file in perf_analyzer's --input-data format or a directory",
-  },
-  {
-    name: 'calibration-method',
+  }),
+  'calibration-method': option({
     kind: 'string',
     metavar: 'M',
     help: 'Static int8 range method: minmax or percentile',
     default: 'minmax',
-  },
-  {
-    name: 'percentile',
+    parse: checkedByLibrary<CalibrationMethod>(),
+  }),
+  percentile: option({
     kind: 'string',
     metavar: 'P',
     help: 'Percentile kept by --calibration-method percentile',
     default: '99.99',
-  },
-  {
-    name: 'execution-provider',
+    parse: (text: string) => numberFlag('percentile', text),
+  }),
+  'execution-provider': option({
     kind: 'string',
     metavar: 'EP',
     help: 'Write the tensorrt or cuda execution_accelerators block into config.pbtxt (for GPU hosts)',
-  },
-  {
-    name: 'precision',
+    parse: checkedByLibrary<GpuExecutionProvider>(),
+  }),
+  precision: option({
     kind: 'string',
     metavar: 'P',
     help: 'Precision of --execution-provider: fp32, fp16 or int8',
-  },
-  {
-    name: 'inputs',
+    parse: checkedByLibrary<AcceleratorPrecision>(),
+  }),
+  inputs: option({
     kind: 'string',
     metavar: 'PATH',
     help: 'Accuracy inputs (perf_analyzer JSON or directory); default generated',
-  },
-  {
-    name: 'samples',
+  }),
+  samples: option({
     kind: 'int',
     metavar: 'N',
     help: 'Generated rows for the accuracy report',
     default: 256,
-  },
-  {
-    name: 'shape',
+  }),
+  shape: option({
     kind: 'list',
     metavar: 'NAME:D1,D2',
     help: 'Per-row dims of an input whose dims are not fixed',
-  },
-  {
-    name: 'max-abs-error',
+    parse: shapesFromFlags,
+  }),
+  'max-abs-error': option({
     kind: 'string',
     metavar: 'E',
     help: 'Flag the variant when its max abs error exceeds E',
-  },
-  {
-    name: 'min-top1',
+    parse: (text: string) => numberFlag('max-abs-error', text),
+  }),
+  'min-top1': option({
     kind: 'string',
     metavar: 'F',
     help: 'Flag the variant when top-1 agreement is below F (0.99 or 99%)',
-  },
-  { name: 'strict', kind: 'bool', help: 'Refuse to write a flagged variant' },
-  { name: 'speed', kind: 'bool', help: 'Measure speed side by side (--speed=false to skip)', default: true },
-  {
-    name: 'speed-ms',
+    parse: fraction,
+  }),
+  strict: option({ kind: 'bool', help: 'Refuse to write a flagged variant' }),
+  speed: option({ kind: 'bool', help: 'Measure speed side by side (--speed=false to skip)', default: true }),
+  'speed-ms': option({
     kind: 'int',
     metavar: 'MS',
     help: 'Timing per model and batch size, in milliseconds',
     default: 1000,
-  },
-  {
-    name: 'batch-sizes',
+  }),
+  'batch-sizes': option({
     kind: 'string',
     metavar: 'LIST',
     help: 'Batch sizes for the speed report',
     default: '1,2,4,8,16,32,64',
-  },
-  {
-    name: 'threads',
+    parse: (text: string) => text.split(',').map((item) => numberFlag('batch-sizes', item)),
+  }),
+  threads: option({
     kind: 'int',
     metavar: 'N',
     help: 'ONNX Runtime intra-op threads per measured session',
     default: 1,
-  },
-  {
-    name: 'report',
+  }),
+  report: option({
     kind: 'string',
     metavar: 'FILE',
     help: 'JSON report path (default: <model>/<to>/optimize-report.json)',
-  },
-];
+  }),
+};
 
 const OPTIMIZE_HELP = formatHelp(
   'nereid optimize <repository>/<model> --to <version> [options]',
   'Writes an optimised copy of a model version (fp16, int8, ORT graph optimisation, GPU accelerator config)\nas a new version, with accuracy and speed measured against the source. The source is never modified.',
-  OPTIMIZE_FLAGS,
+  flagSpecs(OPTIMIZE_OPTIONS),
 );
+
+/** `--min-top1` text as a fraction: `0.99` or `99%`. */
+function fraction(text: string): number {
+  return text.endsWith('%') ? numberFlag('min-top1', text.slice(0, -1)) / 100 : numberFlag('min-top1', text);
+}
+
+/** What a `nereid optimize` command line asks for. */
+export interface OptimizeCommandLine {
+  /** The optimizer's options. */
+  options: OptimizeOptions;
+  /** Where the JSON report goes (--report; default <model>/<to>/optimize-report.json). */
+  reportPath: string;
+}
+
+/** The OptimizeCommandLine of `argv`, or null for --help (exported for tests). */
+export function optimizeOptionsFromArgs(argv: readonly string[]): OptimizeCommandLine | null {
+  const { values: v, positional } = parseOptions(argv, OPTIMIZE_OPTIONS);
+  if (v.help === true) return null;
+  if (positional.length !== 1)
+    throw new FlagError(`optimize takes one <repository>/<model> argument: received ${positional.length}`);
+  const target = positional[0]!.replace(/\/+$/, '');
+  const toVersion = v.to;
+  if (toVersion === undefined) throw new FlagError('Flag --to <version> is required');
+  const repository = dirname(target);
+  const model = target.slice(repository.length + 1);
+  const options: OptimizeOptions = {
+    repository,
+    model,
+    version: v.version,
+    toVersion,
+    graphLevel: v['graph-level'],
+    fp16: v.fp16 === true,
+    fp16Io: v['fp16-io'] === true,
+    fp16Block: v['fp16-block'] ?? [],
+    int8: v.int8,
+    int8ReduceRange: v['int8-reduce-range'] === true,
+    int8ExcludeNodes: v['int8-exclude-nodes'] ?? [],
+    int8KeepFloat: v['int8-keep-float'] ?? [],
+    calibrationData: v['calibration-data'],
+    calibrationMethod: v['calibration-method'],
+    percentile: v.percentile,
+    executionProvider: v['execution-provider'],
+    precision: v.precision,
+    inputs: v.inputs,
+    samples: v.samples,
+    shapes: v.shape ?? {},
+    maxAbsError: v['max-abs-error'],
+    minTop1: v['min-top1'],
+    strict: v.strict === true,
+    speed: v.speed,
+    speedDurationMs: v['speed-ms'],
+    batchSizes: v['batch-sizes'],
+    threads: v.threads,
+    log: (line) => process.stderr.write(`nereid optimize: ${line}\n`),
+  };
+  const reportPath = v.report ?? join(repository, model, String(toVersion), 'optimize-report.json');
+  return { options, reportPath };
+}
 
 /** Runs `nereid optimize`; returns the exit code (1 when the optimizer refused or failed). */
 export async function optimizeCommand(argv: readonly string[]): Promise<number> {
-  const flags = parseFlags(argv, OPTIMIZE_FLAGS);
-  const v = flags.values;
-  if (v.help === true) {
+  const commandLine = optimizeOptionsFromArgs(argv);
+  if (commandLine === null) {
     process.stdout.write(OPTIMIZE_HELP);
     return 0;
   }
-  if (flags.positional.length !== 1) {
-    throw new FlagError(
-      `optimize takes one <repository>/<model> argument: received ${flags.positional.length}`,
-    );
-  }
-  const target = flags.positional[0]!.replace(/\/+$/, '');
-  if (v.to === undefined) throw new FlagError('Flag --to <version> is required');
-  const options: OptimizeOptions = {
-    repository: dirname(target),
-    model: target.slice(dirname(target).length + 1),
-    version: v.version as number | undefined,
-    toVersion: v.to as number,
-    graphLevel: v['graph-level'] as OptimizeOptions['graphLevel'],
-    fp16: v.fp16 === true,
-    fp16Io: v['fp16-io'] === true,
-    fp16Block: (v['fp16-block'] as string[] | undefined) ?? [],
-    int8: v.int8 as OptimizeOptions['int8'],
-    int8ReduceRange: v['int8-reduce-range'] === true,
-    int8ExcludeNodes: (v['int8-exclude-nodes'] as string[] | undefined) ?? [],
-    int8KeepFloat: ((v['int8-keep-float'] as string[] | undefined) ?? []).flatMap((k) =>
-      k.split(','),
-    ) as OptimizeOptions['int8KeepFloat'],
-    calibrationData: v['calibration-data'] as string | undefined,
-    calibrationMethod: v['calibration-method'] as OptimizeOptions['calibrationMethod'],
-    percentile: number('percentile', v.percentile as string),
-    executionProvider: v['execution-provider'] as OptimizeOptions['executionProvider'],
-    precision: v.precision as OptimizeOptions['precision'],
-    inputs: v.inputs as string | undefined,
-    samples: v.samples as number,
-    shapes: shapes((v.shape as string[] | undefined) ?? []),
-    maxAbsError:
-      v['max-abs-error'] === undefined ? undefined : number('max-abs-error', v['max-abs-error'] as string),
-    minTop1: v['min-top1'] === undefined ? undefined : fraction(v['min-top1'] as string),
-    strict: v.strict === true,
-    speed: v.speed !== false,
-    speedDurationMs: v['speed-ms'] as number,
-    batchSizes: (v['batch-sizes'] as string).split(',').map((s) => number('batch-sizes', s)),
-    threads: v.threads as number,
-    log: (line) => process.stderr.write(`nereid optimize: ${line}\n`),
-  };
+  const { options, reportPath } = commandLine;
   try {
     const result = await optimizeModel(options);
     process.stdout.write(`${formatOptimizeTable([result])}\n\n${formatOptimizeDetails(result)}\n`);
-    const reportPath =
-      (v.report as string | undefined) ??
-      join(options.repository, options.model, String(options.toVersion), 'optimize-report.json');
     writeFileSync(reportPath, optimizeReportJson([result]));
     process.stdout.write(`Report: ${reportPath}\n`);
     return 0;
@@ -222,28 +240,4 @@ export async function optimizeCommand(argv: readonly string[]): Promise<number> 
     process.stderr.write(`nereid optimize: ${err.message} (${err.code})\n`);
     return 1;
   }
-}
-
-function number(flag: string, text: string): number {
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n))
-    throw new FlagError(`Flag --${flag} takes a number: received '${text}'`);
-  return n;
-}
-
-function fraction(text: string): number {
-  return text.endsWith('%') ? number('min-top1', text.slice(0, -1)) / 100 : number('min-top1', text);
-}
-
-function shapes(list: readonly string[]): Record<string, number[]> {
-  const out: Record<string, number[]> = {};
-  for (const item of list) {
-    const at = item.lastIndexOf(':');
-    if (at <= 0) throw new FlagError(`Flag --shape takes NAME:D1,D2,...: received '${item}'`);
-    out[item.slice(0, at)] = item
-      .slice(at + 1)
-      .split(',')
-      .map((d) => number('shape', d));
-  }
-  return out;
 }

@@ -23,16 +23,25 @@ export interface OptionSpec<K extends FlagKind = FlagKind, T = FlagKindValue[K]>
   extends Omit<FlagSpec, 'name' | 'kind' | 'default'> {
   /** How the flag's text is read. */
   kind: K;
-  /** Default value before the parser (shown in help). */
-  default: FlagKindValue[K];
+  /** Default value before the parser (shown in help); without one an absent flag reads `undefined` and its parser is not run. */
+  default?: FlagKindValue[K];
   /** Unit of a number (`ms`, `s`, `bytes`); default none. */
   unit?: OptionUnit;
   /** Turns the flag's value into the option's (throw FlagError for text that means nothing); default identity. */
   parse?: (value: FlagKindValue[K]) => T;
 }
 
-/** Declares one option; `T` is inferred from `parse` (the kind's value without one). */
-export function option<K extends FlagKind, T = FlagKindValue[K]>(spec: OptionSpec<K, T>): OptionSpec<K, T> {
+/**
+ * Declares one option; `T` is inferred from `parse` (the kind's value without one). An option
+ * without a default reads `T | undefined`: `undefined` when the flag is absent.
+ */
+export function option<K extends FlagKind, T = FlagKindValue[K]>(
+  spec: OptionSpec<K, T> & { default: FlagKindValue[K] },
+): OptionSpec<K, T>;
+export function option<K extends FlagKind, T = FlagKindValue[K]>(
+  spec: OptionSpec<K, T> & { default?: undefined },
+): OptionSpec<K, T | undefined>;
+export function option<K extends FlagKind, T>(spec: OptionSpec<K, T>): OptionSpec<K, T> {
   return spec;
 }
 
@@ -67,7 +76,16 @@ export function parseOptions<S extends OptionTable>(argv: readonly string[], tab
   for (const [name, spec] of Object.entries(table)) {
     const raw = parsed.values[name];
     const parse = spec.parse;
-    values[name] = parse === undefined ? raw : asFlagError(() => parse(raw));
+    values[name] = parse === undefined || raw === undefined ? raw : asFlagError(() => parse(raw));
   }
   return { values: values as OptionValues<S>, positional: parsed.positional };
+}
+
+/**
+ * A parser that types a flag's text as the string union a library option takes, without checking
+ * it: the library function the value goes to checks it and names the allowed values, so the
+ * command line and an embedding program get the same error.
+ */
+export function checkedByLibrary<T extends string>(): (text: string) => T {
+  return (text) => text as T;
 }

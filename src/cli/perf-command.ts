@@ -7,218 +7,210 @@
 import { ServerError } from '../common/index.js';
 import {
   LLM_ENDPOINT_LIST,
+  LLM_ENDPOINTS,
   type LlmEndpoint,
   type LlmPerfOptions,
   type PerfOptions,
   runLlmPerf,
   runPerf,
 } from '../tools/perf/index.js';
-import { FlagError, type FlagSpec, formatHelp, parseFlags } from './cli-flags.js';
+import { FlagError, formatHelp } from './cli-flags.js';
+import { headersFromFlags, numberFlag, shapesFromFlags } from './flag-values.js';
+import { checkedByLibrary, flagSpecs, option, parseOptions } from './option-spec.js';
 
-const PERF_FLAGS: readonly FlagSpec[] = [
-  { name: 'help', kind: 'bool', short: 'h', help: 'Print this help' },
-  { name: 'model-name', kind: 'string', short: 'm', metavar: 'MODEL', help: 'Model to measure (required)' },
-  {
-    name: 'model-version',
+/** The options of `nereid perf`, in `--help` order (perf_analyzer's names, short flags and defaults). */
+export const PERF_OPTIONS = {
+  help: option({ kind: 'bool', short: 'h', help: 'Print this help' }),
+  'model-name': option({ kind: 'string', short: 'm', metavar: 'MODEL', help: 'Model to measure (required)' }),
+  'model-version': option({
     kind: 'string',
     short: 'x',
     metavar: 'V',
     help: 'Model version (default: the server chooses)',
-  },
-  { name: 'protocol', kind: 'string', short: 'i', metavar: 'http|grpc', help: 'Transport', default: 'http' },
-  {
-    name: 'url',
+  }),
+  protocol: option({
+    kind: 'string',
+    short: 'i',
+    metavar: 'http|grpc',
+    help: 'Transport',
+    default: 'http',
+    parse: checkedByLibrary<'http' | 'grpc'>(),
+  }),
+  url: option({
     kind: 'string',
     short: 'u',
     metavar: 'HOST:PORT',
     help: 'Server address [default: localhost:8000, gRPC localhost:8001]',
-  },
-  {
-    name: 'batch-size',
+  }),
+  'batch-size': option({
     kind: 'int',
     short: 'b',
     metavar: 'N',
     help: 'Batch size of every request',
     default: 1,
-  },
-  {
-    name: 'concurrency-range',
+  }),
+  'concurrency-range': option({
     kind: 'string',
     metavar: 'START:END:STEP',
     help: 'Concurrency levels (closed loop)',
     default: '1:1:1',
-  },
-  {
-    name: 'request-rate-range',
+  }),
+  'request-rate-range': option({
     kind: 'string',
     metavar: 'START:END:STEP',
     help: 'Request rates in requests/s (open loop)',
-  },
-  {
-    name: 'request-distribution',
+  }),
+  'request-distribution': option({
     kind: 'string',
     metavar: 'constant|poisson',
     help: 'Inter-arrival times in request-rate mode',
     default: 'constant',
-  },
-  {
-    name: 'measurement-interval',
+    parse: checkedByLibrary<'constant' | 'poisson'>(),
+  }),
+  'measurement-interval': option({
     kind: 'int',
     short: 'p',
     metavar: 'MS',
     help: 'Measurement window length in milliseconds',
     default: 5000,
-  },
-  {
-    name: 'stability-percentage',
+  }),
+  'stability-percentage': option({
     kind: 'string',
     short: 's',
     metavar: 'PCT',
     help: 'Allowed spread of the last 3 windows in percent',
     default: '10',
-  },
-  {
-    name: 'max-trials',
+    parse: (text: string) => numberFlag('stability-percentage', text),
+  }),
+  'max-trials': option({
     kind: 'int',
     short: 'r',
     metavar: 'N',
     help: 'Most measurement windows per load level',
     default: 10,
-  },
-  {
-    name: 'percentile',
+  }),
+  percentile: option({
     kind: 'int',
     metavar: 'P',
     help: 'Stabilise on and summarise with the P-th percentile latency (default: the average)',
-  },
-  {
-    name: 'latency-threshold',
+  }),
+  'latency-threshold': option({
     kind: 'int',
     short: 'l',
     metavar: 'MS',
     help: 'Stop raising the load once latency exceeds this (0 = no limit)',
     default: 0,
-  },
-  {
-    name: 'input-data',
+  }),
+  'input-data': option({
     kind: 'string',
     metavar: 'zero|random|FILE',
     help: 'Input values: zeros, random, or a perf_analyzer JSON file',
     default: 'random',
-  },
-  {
-    name: 'shape',
+  }),
+  shape: option({
     kind: 'list',
     metavar: 'NAME:D1,D2',
     help: 'Shape (without batch dim) of an input with variable dims',
-  },
-  { name: 'string-length', kind: 'int', metavar: 'N', help: 'Length of random BYTES elements', default: 128 },
-  { name: 'string-data', kind: 'string', metavar: 'TEXT', help: 'Use this string for every BYTES element' },
-  {
-    name: 'streaming',
+    parse: shapesFromFlags,
+  }),
+  'string-length': option({
+    kind: 'int',
+    metavar: 'N',
+    help: 'Length of random BYTES elements',
+    default: 128,
+  }),
+  'string-data': option({ kind: 'string', metavar: 'TEXT', help: 'Use this string for every BYTES element' }),
+  streaming: option({
     kind: 'bool',
     help: 'Send on a gRPC ModelStreamInfer stream (needed for decoupled models)',
-  },
-  {
-    name: 'sequence-length',
+  }),
+  'sequence-length': option({
     kind: 'int',
     metavar: 'N',
     help: 'Requests per sequence (sequence models)',
     default: 20,
-  },
-  {
-    name: 'sequence-length-variation',
+  }),
+  'sequence-length-variation': option({
     kind: 'string',
     metavar: 'PCT',
     help: 'Random variation of the sequence length in percent',
     default: '20',
-  },
-  {
-    name: 'num-of-sequences',
+    parse: (text: string) => numberFlag('sequence-length-variation', text),
+  }),
+  'num-of-sequences': option({
     kind: 'int',
     metavar: 'N',
     help: 'Concurrent sequences in request-rate mode',
     default: 4,
-  },
-  {
-    name: 'sequence-id-range',
+  }),
+  'sequence-id-range': option({
     kind: 'string',
     metavar: 'START:END',
     help: 'Sequence ids to use',
     default: '1:4294967296',
-  },
-  {
-    name: 'async',
+  }),
+  async: option({
     kind: 'bool',
     short: 'a',
     help: 'Accepted for perf_analyzer compatibility: calls are always asynchronous',
-  },
-  {
-    name: 'sync',
+  }),
+  sync: option({
     kind: 'bool',
     help: 'Accepted for perf_analyzer compatibility: calls are always asynchronous',
-  },
-  {
-    name: 'max-threads',
+  }),
+  'max-threads': option({
     kind: 'int',
     metavar: 'N',
     help: 'Most load worker threads [default: the number of cores]',
-  },
-  {
-    name: 'header',
+  }),
+  header: option({
     kind: 'list',
     short: 'H',
     metavar: 'NAME:VALUE',
     help: 'Extra header / gRPC metadata on every request',
-  },
-  {
-    name: 'filename',
+    parse: headersFromFlags,
+  }),
+  filename: option({
     kind: 'string',
     short: 'f',
     metavar: 'FILE',
     help: "Write a CSV with perf_analyzer's columns",
-  },
-  {
-    name: 'verbose-csv',
+  }),
+  'verbose-csv': option({
     kind: 'bool',
     help: 'Add Avg latency, request/response and response wait columns to the CSV',
-  },
-  {
-    name: 'json',
+  }),
+  json: option({
     kind: 'string',
     metavar: 'FILE',
     aliases: ['profile-export-file'],
     help: 'Write the whole run as JSON',
-  },
-  { name: 'report', kind: 'string', metavar: 'FILE', help: 'Write a self-contained HTML report with charts' },
-  {
-    name: 'llm',
+  }),
+  report: option({ kind: 'string', metavar: 'FILE', help: 'Write a self-contained HTML report with charts' }),
+  llm: option({
     kind: 'string',
     metavar: 'openai|generate|grpc',
     help: "LLM mode (genai-perf's figures: TTFT, inter-token latency, output tokens/s) over /v1/completions, generate_stream or gRPC streams",
-  },
-  {
-    name: 'prompt',
+    parse: llmEndpoint,
+  }),
+  prompt: option({
     kind: 'string',
     metavar: 'TEXT',
     help: 'LLM mode: the prompt of every request',
     default: 'Once upon a time',
-  },
-  {
-    name: 'output-tokens',
+  }),
+  'output-tokens': option({
     kind: 'int',
     metavar: 'N',
     help: 'LLM mode: output tokens per request (max_tokens, greedy)',
     default: 128,
-  },
-  { name: 'ignore-eos', kind: 'bool', help: 'LLM mode: generate past the end-of-generation token' },
-];
+  }),
+  'ignore-eos': option({ kind: 'bool', help: 'LLM mode: generate past the end-of-generation token' }),
+};
 
-/** A flag of `nereid perf` by name, for commands that take the same load flags (`nereid tune`). */
-export function perfFlag(name: string): FlagSpec {
-  const spec = PERF_FLAGS.find((f) => f.name === name);
-  if (spec === undefined) throw new Error(`No perf flag named '${name}'`);
-  return spec;
+/** An option of `nereid perf` by name, for commands that take the same load flags (`nereid tune`). */
+export function perfOption<N extends keyof typeof PERF_OPTIONS>(name: N): (typeof PERF_OPTIONS)[N] {
+  return PERF_OPTIONS[name];
 }
 
 const USAGE = 'nereid perf -m MODEL [options]';
@@ -226,110 +218,79 @@ const DESCRIPTION =
   "Measures a model's throughput and latency on a running server the way perf_analyzer does, " +
   'with the server-side breakdown from the statistics API, from load worker threads.';
 
-/** `text` as a finite number, or a FlagError naming flag `name`. */
-export function numberFlag(name: string, text: string): number {
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n))
-    throw new FlagError(`Flag --${name} takes a number: received '${text}'`);
-  return n;
-}
-
-/** `--shape NAME:D1,D2` values as shapes by input name. */
-export function shapesFromFlags(list: readonly string[]): Record<string, number[]> {
-  const out: Record<string, number[]> = {};
-  for (const item of list) {
-    const at = item.lastIndexOf(':');
-    const dims = item
-      .slice(at + 1)
-      .split(',')
-      .map(Number);
-    if (at <= 0 || dims.some((d) => !Number.isSafeInteger(d) || d < 0)) {
-      throw new FlagError(`Flag --shape takes NAME:D1,D2,... with integers >= 0: received '${item}'`);
-    }
-    out[item.slice(0, at)] = dims;
-  }
-  return out;
-}
-
-/** `-H NAME:VALUE` values as headers. */
-export function headersFromFlags(list: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const item of list) {
-    const at = item.indexOf(':');
-    if (at <= 0) throw new FlagError(`Flag -H takes NAME:VALUE: received '${item}'`);
-    out[item.slice(0, at).trim()] = item.slice(at + 1).trim();
-  }
-  return out;
+/** `--llm` text as an LLM endpoint, or a FlagError naming the endpoints. */
+function llmEndpoint(text: string): LlmEndpoint {
+  const endpoint = LLM_ENDPOINTS.find((e) => e === text);
+  if (endpoint === undefined)
+    throw new FlagError(`Flag --llm takes one of ${LLM_ENDPOINT_LIST}: received '${text}'`);
+  return endpoint;
 }
 
 /** The PerfOptions a command line stands for (exported for tests). */
 export function perfOptionsFromArgs(argv: readonly string[]): PerfOptions | null {
-  const { values: v, positional } = parseFlags(argv, PERF_FLAGS);
+  const { values: v, positional } = parseOptions(argv, PERF_OPTIONS);
   if (v.help === true) return null;
   if (positional.length > 0)
     throw new FlagError(`Unexpected argument '${positional[0]}'; see 'nereid perf --help'`);
-  if (typeof v['model-name'] !== 'string')
+  const model = v['model-name'];
+  if (model === undefined)
     throw new FlagError("Flag -m (the model name) is required; see 'nereid perf --help'");
   const given = (name: string) => argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`));
   const options: PerfOptions = {
-    model: v['model-name'],
-    modelVersion: (v['model-version'] as string | undefined) ?? '',
-    protocol: v.protocol as 'http' | 'grpc',
-    url: v.url as string | undefined,
-    batchSize: v['batch-size'] as number,
-    requestDistribution: v['request-distribution'] as 'constant' | 'poisson',
-    measurementIntervalMs: v['measurement-interval'] as number,
-    stabilityPercentage: numberFlag('stability-percentage', v['stability-percentage'] as string),
-    maxTrials: v['max-trials'] as number,
-    percentile: v.percentile as number | undefined,
-    latencyThresholdMs: v['latency-threshold'] as number,
-    inputData: v['input-data'] as string,
-    shapes: shapesFromFlags((v.shape as string[] | undefined) ?? []),
-    stringLength: v['string-length'] as number,
-    stringData: v['string-data'] as string | undefined,
+    model,
+    modelVersion: v['model-version'] ?? '',
+    protocol: v.protocol,
+    url: v.url,
+    batchSize: v['batch-size'],
+    requestDistribution: v['request-distribution'],
+    measurementIntervalMs: v['measurement-interval'],
+    stabilityPercentage: v['stability-percentage'],
+    maxTrials: v['max-trials'],
+    percentile: v.percentile,
+    latencyThresholdMs: v['latency-threshold'],
+    inputData: v['input-data'],
+    shapes: v.shape ?? {},
+    stringLength: v['string-length'],
+    stringData: v['string-data'],
     streaming: v.streaming === true,
-    sequenceLength: v['sequence-length'] as number,
-    sequenceLengthVariation: numberFlag(
-      'sequence-length-variation',
-      v['sequence-length-variation'] as string,
-    ),
-    numOfSequences: v['num-of-sequences'] as number,
-    sequenceIdRange: v['sequence-id-range'] as string,
+    sequenceLength: v['sequence-length'],
+    sequenceLengthVariation: v['sequence-length-variation'],
+    numOfSequences: v['num-of-sequences'],
+    sequenceIdRange: v['sequence-id-range'],
     sequences: given('sequence-length') || given('num-of-sequences'),
-    maxThreads: v['max-threads'] as number | undefined,
-    headers: headersFromFlags((v.header as string[] | undefined) ?? []),
-    csvFile: v.filename as string | undefined,
+    maxThreads: v['max-threads'],
+    headers: v.header ?? {},
+    csvFile: v.filename,
     verboseCsv: v['verbose-csv'] === true,
-    jsonFile: v.json as string | undefined,
-    reportFile: v.report as string | undefined,
+    jsonFile: v.json,
+    reportFile: v.report,
   };
-  if (typeof v['request-rate-range'] === 'string') options.requestRateRange = v['request-rate-range'];
+  if (v['request-rate-range'] !== undefined) options.requestRateRange = v['request-rate-range'];
   if (!given('request-rate-range') || given('concurrency-range'))
-    options.concurrencyRange = v['concurrency-range'] as string;
+    options.concurrencyRange = v['concurrency-range'];
   return options;
 }
 
 /** The LlmPerfOptions of a command line with `--llm`, or null without it (exported for tests). */
 export function llmPerfOptionsFromArgs(argv: readonly string[]): LlmPerfOptions | null {
-  const { values: v } = parseFlags(argv, PERF_FLAGS);
-  if (typeof v.llm !== 'string' || v.help === true) return null;
-  if (!LLM_ENDPOINT_LIST.split(', ').includes(v.llm))
-    throw new FlagError(`Flag --llm takes one of ${LLM_ENDPOINT_LIST}: received '${v.llm}'`);
-  if (typeof v['model-name'] !== 'string')
+  const { values: v } = parseOptions(argv, PERF_OPTIONS);
+  if (v.llm === undefined || v.help === true) return null;
+  const model = v['model-name'];
+  if (model === undefined)
     throw new FlagError("Flag -m (the model name) is required; see 'nereid perf --help'");
   return {
-    model: v['model-name'],
-    endpoint: v.llm as LlmEndpoint,
-    url: v.url as string | undefined,
-    concurrencyRange: v['concurrency-range'] as string,
-    measurementIntervalMs: v['measurement-interval'] as number,
-    prompt: v.prompt as string,
-    outputTokens: v['output-tokens'] as number,
+    model,
+    endpoint: v.llm,
+    url: v.url,
+    concurrencyRange: v['concurrency-range'],
+    measurementIntervalMs: v['measurement-interval'],
+    prompt: v.prompt,
+    outputTokens: v['output-tokens'],
     ignoreEos: v['ignore-eos'] === true,
-    headers: headersFromFlags((v.header as string[] | undefined) ?? []),
-    csvFile: v.filename as string | undefined,
-    jsonFile: v.json as string | undefined,
-    reportFile: v.report as string | undefined,
+    headers: v.header ?? {},
+    csvFile: v.filename,
+    jsonFile: v.json,
+    reportFile: v.report,
   };
 }
 
@@ -339,7 +300,7 @@ export async function perfCommand(argv: string[]): Promise<number> {
   if (llm !== null) return llmPerfCommand(llm);
   const options = perfOptionsFromArgs(argv);
   if (options === null) {
-    process.stdout.write(formatHelp(USAGE, DESCRIPTION, PERF_FLAGS));
+    process.stdout.write(formatHelp(USAGE, DESCRIPTION, flagSpecs(PERF_OPTIONS)));
     return 0;
   }
   const tty = process.stderr.isTTY === true;

@@ -19,6 +19,7 @@ import {
 import {
   checkDashboardOptions,
   checkGrpcFrontendOptions,
+  checkPrometheusObserverOptions,
   type DashboardOptions,
   GrpcFrontend,
   type GrpcFrontendOptions,
@@ -64,17 +65,16 @@ function logAccess(logger: Logger, flags: ServeValues, mode: ModelControlMode): 
 /** The Prometheus observer of `--allow-metrics` (null when metrics are off: no cost per request). */
 function metricsObserver(flags: ServeValues, cache: ResponseCache | null): PrometheusObserver | null {
   if (!flags['allow-metrics']) return null;
-  const intervalMs = flags['metrics-interval-ms'];
-  if (intervalMs <= 0) throw new FlagError(`--metrics-interval-ms must be > 0: received ${intervalMs}`);
-  return asFlagError(
-    () =>
-      new PrometheusObserver({
-        ...flags['metrics-config'],
-        cpuMetrics: flags['allow-cpu-metrics'],
-        metricsIntervalMs: intervalMs,
-        cache,
-      }),
-  );
+  const options = {
+    ...flags['metrics-config'],
+    cpuMetrics: flags['allow-cpu-metrics'],
+    metricsIntervalMs: flags['metrics-interval-ms'],
+    cache,
+  };
+  asFlagError(() => checkPrometheusObserverOptions(options));
+  // 0 means "no refresh timer" to the library (an embedder refreshes by hand); the command line has no other way to refresh.
+  if (options.metricsIntervalMs === 0) throw new FlagError('--metrics-interval-ms must be > 0: received 0');
+  return asFlagError(() => new PrometheusObserver(options));
 }
 
 /** The response cache of `--cache-config` / `--response-cache-byte-size`, or null. */

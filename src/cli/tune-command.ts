@@ -8,181 +8,17 @@
 import { fileURLToPath } from 'node:url';
 import { ServerError, Status } from '../common/index.js';
 import { runTune, type TuneOptions } from '../tools/tune/index.js';
-import { FlagError, type FlagSpec, formatHelp, parseFlags } from './cli-flags.js';
-import { headersFromFlags, numberFlag, perfFlag, shapesFromFlags } from './perf-command.js';
+import { FlagError, formatHelp } from './cli-flags.js';
+import { numberFlag } from './flag-values.js';
+import { checkedByLibrary, flagSpecs, option, parseOptions } from './option-spec.js';
+import { perfOption } from './perf-command.js';
 
 /** Exit code when no configuration met the constraints. */
 export const EXIT_NO_WINNER = 3;
 /** Exit code after an interrupt (128 + SIGINT). */
 export const EXIT_INTERRUPTED = 130;
 
-const TUNE_FLAGS: readonly FlagSpec[] = [
-  { name: 'help', kind: 'bool', short: 'h', help: 'Print this help' },
-  { name: 'model-name', kind: 'string', short: 'm', metavar: 'MODEL', help: 'Model to tune (required)' },
-  {
-    name: 'url',
-    kind: 'string',
-    short: 'u',
-    metavar: 'HOST:PORT',
-    help: 'A running server in explicit model-control mode (else tune serves --model-repository itself)',
-  },
-  perfFlag('protocol'),
-  {
-    name: 'model-repository',
-    kind: 'list',
-    metavar: 'DIR',
-    help: 'Repository tune serves itself (without -u); with -u, where --write-config writes',
-  },
-  {
-    name: 'server-arg',
-    kind: 'list',
-    metavar: 'ARG',
-    help: "Extra 'nereid serve' flag for the server tune starts",
-  },
-  {
-    name: 'metrics-url',
-    kind: 'string',
-    metavar: 'URL',
-    help: "A running server's Prometheus endpoint, for its memory [default: the -u host, port 8002]",
-  },
-  {
-    name: 'cores',
-    kind: 'int',
-    metavar: 'N',
-    help: "Cores of the server's machine (instance range, default threads) [default: this machine's]",
-  },
-  {
-    name: 'search',
-    kind: 'string',
-    metavar: 'quick|exhaustive',
-    help: 'quick: climb one dimension at a time; exhaustive: every configuration',
-    default: 'quick',
-  },
-  {
-    name: 'objective',
-    kind: 'string',
-    metavar: 'throughput|latency',
-    help: 'Most throughput within the constraints, or least latency at one load level',
-    default: 'throughput',
-  },
-  {
-    name: 'latency-budget-ms',
-    kind: 'string',
-    metavar: 'MS',
-    help: 'Most latency at --percentile a configuration may have',
-  },
-  {
-    name: 'percentile',
-    kind: 'string',
-    metavar: 'P',
-    help: 'Latency percentile of the budget and tables',
-    default: '99',
-  },
-  {
-    name: 'min-throughput',
-    kind: 'string',
-    metavar: 'N',
-    help: 'Least inferences/s a configuration must reach',
-  },
-  {
-    name: 'memory-budget-mb',
-    kind: 'string',
-    metavar: 'MB',
-    help: 'Most server resident memory (MB of 10^6 bytes)',
-  },
-  {
-    name: 'instances',
-    kind: 'string',
-    metavar: 'LIST',
-    help: 'Instance counts to try [default: 1 to cores]',
-  },
-  {
-    name: 'dynamic-batching',
-    kind: 'string',
-    metavar: 'off,on',
-    help: 'Dynamic batching settings to try [default: off,on for models that batch]',
-  },
-  {
-    name: 'max-batch-sizes',
-    kind: 'string',
-    metavar: 'LIST',
-    help: "max_batch_size values with dynamic batching [default: the model's, 2x, 4x (up to 128)]",
-  },
-  {
-    name: 'max-queue-delays-us',
-    kind: 'string',
-    metavar: 'LIST',
-    help: 'max_queue_delay_microseconds values [default: 0,1000]',
-  },
-  {
-    name: 'preferred-batch-sizes',
-    kind: 'list',
-    metavar: 'default|N,N',
-    help: "A preferred_batch_size setting to try: N,N or 'default' ([max_batch_size], the only one tried by default)",
-  },
-  {
-    name: 'intra-op-threads',
-    kind: 'string',
-    metavar: 'LIST',
-    help: "ONNX intra_op_thread_count values, 'default' = cores / instances [default: default,1]",
-  },
-  {
-    name: 'concurrency',
-    kind: 'string',
-    metavar: 'LIST',
-    help: 'Concurrency levels climbed: 1,2,4 or START:END (doubling) [default: 1,2,4,... (see docs/tune.md)]',
-  },
-  {
-    name: 'request-rate',
-    kind: 'string',
-    metavar: 'LIST',
-    help: 'Request rates (requests/s) climbed instead of concurrency: 100,200 or START:END (doubling)',
-  },
-  {
-    name: 'min-gain-pct',
-    kind: 'string',
-    metavar: 'PCT',
-    help: 'Least gain that counts as better (search steps, load climb, winner)',
-    default: '5',
-  },
-  { name: 'max-configs', kind: 'int', metavar: 'N', help: 'Most configurations measured', default: 64 },
-  perfFlag('batch-size'),
-  // Shorter windows and fewer of them than perf's defaults: tune measures many configurations.
-  { ...perfFlag('measurement-interval'), default: 1000 },
-  { ...perfFlag('max-trials'), help: 'Most measurement windows per load level (>= 3)', default: 5 },
-  perfFlag('stability-percentage'),
-  perfFlag('input-data'),
-  perfFlag('shape'),
-  perfFlag('string-length'),
-  perfFlag('max-threads'),
-  perfFlag('header'),
-  { name: 'filename', kind: 'string', short: 'f', metavar: 'FILE', help: 'Write the table as CSV' },
-  { name: 'json', kind: 'string', metavar: 'FILE', help: 'Write the whole run as JSON' },
-  perfFlag('report'),
-  {
-    name: 'output-config',
-    kind: 'string',
-    metavar: 'FILE',
-    help: 'Write the recommended config.pbtxt to FILE',
-  },
-  {
-    name: 'write-config',
-    kind: 'bool',
-    help: "Write the recommended config into the repository's config.pbtxt (the old one kept as config.pbtxt.bak)",
-  },
-];
-
-const USAGE = 'nereid tune -m MODEL (-u HOST:PORT | --model-repository DIR) [options]';
-const DESCRIPTION =
-  'Chooses the instance count and batching settings of a model by measurement: loads each candidate ' +
-  'config, measures it with the perf engine, and recommends the one with the most throughput within ' +
-  'the constraints (or the least latency at one load), with why. The original config is restored.';
-
-/** The help text of `nereid tune`. */
-export const TUNE_HELP = formatHelp(USAGE, DESCRIPTION, TUNE_FLAGS);
-
-function integers(name: string, text: string | undefined): number[] | undefined {
-  if (text === undefined) return undefined;
+function integers(name: string, text: string): number[] {
   return text.split(',').map((item) => {
     const n = numberFlag(name, item.trim());
     if (!Number.isSafeInteger(n)) throw new FlagError(`Flag --${name} takes integers: received '${item}'`);
@@ -191,8 +27,7 @@ function integers(name: string, text: string | undefined): number[] | undefined 
 }
 
 /** A level list: `a,b,c`, `START:END` (doubling) or `START:END:STEP` (linear). */
-function levels(name: string, text: string | undefined): number[] | undefined {
-  if (text === undefined) return undefined;
+function levels(name: string, text: string): number[] {
   if (!text.includes(':')) return text.split(',').map((item) => numberFlag(name, item.trim()));
   const [start, end, step] = text.split(':').map((item) => numberFlag(name, item.trim()));
   if (text.split(':').length > 3 || start! <= 0 || end! < start! || (step !== undefined && step <= 0))
@@ -205,15 +40,14 @@ function levels(name: string, text: string | undefined): number[] | undefined {
   return out;
 }
 
-function instancesFlag(text: string | undefined): number[] | undefined {
-  if (text === undefined || !/^\s*\d+\s*:\s*\d+\s*$/.test(text)) return integers('instances', text);
+function instancesFlag(text: string): number[] {
+  if (!/^\s*\d+\s*:\s*\d+\s*$/.test(text)) return integers('instances', text);
   const [from, to] = text.split(':').map(Number);
   if (to! < from!) throw new FlagError(`Flag --instances takes FROM:TO with FROM <= TO: received '${text}'`);
   return Array.from({ length: Math.min(to! - from! + 1, 1024) }, (_, i) => from! + i);
 }
 
-function onOff(text: string | undefined): boolean[] | undefined {
-  if (text === undefined) return undefined;
+function onOff(text: string): boolean[] {
   return text.split(',').map((item) => {
     const t = item.trim().toLowerCase();
     if (t === 'on' || t === 'true') return true;
@@ -222,69 +56,226 @@ function onOff(text: string | undefined): boolean[] | undefined {
   });
 }
 
-function threadsFlag(text: string | undefined): number[] | undefined {
-  if (text === undefined) return undefined;
+function threadsFlag(text: string): number[] {
   return text
     .split(',')
-    .map((item) => (item.trim() === 'default' ? 0 : integers('intra-op-threads', item)![0]!));
+    .map((item) => (item.trim() === 'default' ? 0 : integers('intra-op-threads', item)[0]!));
 }
 
-function preferred(list: readonly string[] | undefined): number[][] | undefined {
-  if (list === undefined || list.length === 0) return undefined;
-  return list.map((item) => (item.trim() === 'default' ? [] : integers('preferred-batch-sizes', item)!));
+function preferred(list: readonly string[]): number[][] {
+  return list.map((item) => (item.trim() === 'default' ? [] : integers('preferred-batch-sizes', item)));
 }
 
-function optionalNumber(name: string, text: unknown): number | undefined {
-  return typeof text === 'string' ? numberFlag(name, text) : undefined;
-}
+/** The options of `nereid tune`, in `--help` order (load flags named and read as `nereid perf`'s). */
+export const TUNE_OPTIONS = {
+  help: option({ kind: 'bool', short: 'h', help: 'Print this help' }),
+  'model-name': option({ kind: 'string', short: 'm', metavar: 'MODEL', help: 'Model to tune (required)' }),
+  url: option({
+    kind: 'string',
+    short: 'u',
+    metavar: 'HOST:PORT',
+    help: 'A running server in explicit model-control mode (else tune serves --model-repository itself)',
+  }),
+  protocol: perfOption('protocol'),
+  'model-repository': option({
+    kind: 'list',
+    metavar: 'DIR',
+    help: 'Repository tune serves itself (without -u); with -u, where --write-config writes',
+  }),
+  'server-arg': option({
+    kind: 'list',
+    metavar: 'ARG',
+    help: "Extra 'nereid serve' flag for the server tune starts",
+  }),
+  'metrics-url': option({
+    kind: 'string',
+    metavar: 'URL',
+    help: "A running server's Prometheus endpoint, for its memory [default: the -u host, port 8002]",
+  }),
+  cores: option({
+    kind: 'int',
+    metavar: 'N',
+    help: "Cores of the server's machine (instance range, default threads) [default: this machine's]",
+  }),
+  search: option({
+    kind: 'string',
+    metavar: 'quick|exhaustive',
+    help: 'quick: climb one dimension at a time; exhaustive: every configuration',
+    default: 'quick',
+    parse: checkedByLibrary<'quick' | 'exhaustive'>(),
+  }),
+  objective: option({
+    kind: 'string',
+    metavar: 'throughput|latency',
+    help: 'Most throughput within the constraints, or least latency at one load level',
+    default: 'throughput',
+    parse: checkedByLibrary<'throughput' | 'latency'>(),
+  }),
+  'latency-budget-ms': option({
+    kind: 'string',
+    metavar: 'MS',
+    help: 'Most latency at --percentile a configuration may have',
+    parse: (text: string) => numberFlag('latency-budget-ms', text),
+  }),
+  percentile: option({
+    kind: 'string',
+    metavar: 'P',
+    help: 'Latency percentile of the budget and tables',
+    default: '99',
+    parse: (text: string) => numberFlag('percentile', text),
+  }),
+  'min-throughput': option({
+    kind: 'string',
+    metavar: 'N',
+    help: 'Least inferences/s a configuration must reach',
+    parse: (text: string) => numberFlag('min-throughput', text),
+  }),
+  'memory-budget-mb': option({
+    kind: 'string',
+    metavar: 'MB',
+    help: 'Most server resident memory (MB of 10^6 bytes)',
+    parse: (text: string) => numberFlag('memory-budget-mb', text),
+  }),
+  instances: option({
+    kind: 'string',
+    metavar: 'LIST',
+    help: 'Instance counts to try [default: 1 to cores]',
+    parse: instancesFlag,
+  }),
+  'dynamic-batching': option({
+    kind: 'string',
+    metavar: 'off,on',
+    help: 'Dynamic batching settings to try [default: off,on for models that batch]',
+    parse: onOff,
+  }),
+  'max-batch-sizes': option({
+    kind: 'string',
+    metavar: 'LIST',
+    help: "max_batch_size values with dynamic batching [default: the model's, 2x, 4x (up to 128)]",
+    parse: (text: string) => integers('max-batch-sizes', text),
+  }),
+  'max-queue-delays-us': option({
+    kind: 'string',
+    metavar: 'LIST',
+    help: 'max_queue_delay_microseconds values [default: 0,1000]',
+    parse: (text: string) => integers('max-queue-delays-us', text),
+  }),
+  'preferred-batch-sizes': option({
+    kind: 'list',
+    metavar: 'default|N,N',
+    help: "A preferred_batch_size setting to try: N,N or 'default' ([max_batch_size], the only one tried by default)",
+    parse: preferred,
+  }),
+  'intra-op-threads': option({
+    kind: 'string',
+    metavar: 'LIST',
+    help: "ONNX intra_op_thread_count values, 'default' = cores / instances [default: default,1]",
+    parse: threadsFlag,
+  }),
+  concurrency: option({
+    kind: 'string',
+    metavar: 'LIST',
+    help: 'Concurrency levels climbed: 1,2,4 or START:END (doubling) [default: 1,2,4,... (see docs/tune.md)]',
+    parse: (text: string) => levels('concurrency', text),
+  }),
+  'request-rate': option({
+    kind: 'string',
+    metavar: 'LIST',
+    help: 'Request rates (requests/s) climbed instead of concurrency: 100,200 or START:END (doubling)',
+    parse: (text: string) => levels('request-rate', text),
+  }),
+  'min-gain-pct': option({
+    kind: 'string',
+    metavar: 'PCT',
+    help: 'Least gain that counts as better (search steps, load climb, winner)',
+    default: '5',
+    parse: (text: string) => numberFlag('min-gain-pct', text),
+  }),
+  'max-configs': option({ kind: 'int', metavar: 'N', help: 'Most configurations measured', default: 64 }),
+  'batch-size': perfOption('batch-size'),
+  // Shorter windows and fewer of them than perf's defaults: tune measures many configurations.
+  'measurement-interval': { ...perfOption('measurement-interval'), default: 1000 },
+  'max-trials': {
+    ...perfOption('max-trials'),
+    help: 'Most measurement windows per load level (>= 3)',
+    default: 5,
+  },
+  'stability-percentage': perfOption('stability-percentage'),
+  'input-data': perfOption('input-data'),
+  shape: perfOption('shape'),
+  'string-length': perfOption('string-length'),
+  'max-threads': perfOption('max-threads'),
+  header: perfOption('header'),
+  filename: option({ kind: 'string', short: 'f', metavar: 'FILE', help: 'Write the table as CSV' }),
+  json: option({ kind: 'string', metavar: 'FILE', help: 'Write the whole run as JSON' }),
+  report: perfOption('report'),
+  'output-config': option({
+    kind: 'string',
+    metavar: 'FILE',
+    help: 'Write the recommended config.pbtxt to FILE',
+  }),
+  'write-config': option({
+    kind: 'bool',
+    help: "Write the recommended config into the repository's config.pbtxt (the old one kept as config.pbtxt.bak)",
+  }),
+};
+
+const USAGE = 'nereid tune -m MODEL (-u HOST:PORT | --model-repository DIR) [options]';
+const DESCRIPTION =
+  'Chooses the instance count and batching settings of a model by measurement: loads each candidate ' +
+  'config, measures it with the perf engine, and recommends the one with the most throughput within ' +
+  'the constraints (or the least latency at one load), with why. The original config is restored.';
+
+/** The help text of `nereid tune`. */
+export const TUNE_HELP = formatHelp(USAGE, DESCRIPTION, flagSpecs(TUNE_OPTIONS));
 
 /** The TuneOptions a command line stands for, or null for --help (exported for tests). */
 export function tuneOptionsFromArgs(argv: readonly string[]): TuneOptions | null {
-  const { values: v, positional } = parseFlags(argv, TUNE_FLAGS);
+  const { values: v, positional } = parseOptions(argv, TUNE_OPTIONS);
   if (v.help === true) return null;
   if (positional.length > 0)
     throw new FlagError(`Unexpected argument '${positional[0]}'; see 'nereid tune --help'`);
-  if (typeof v['model-name'] !== 'string')
+  const model = v['model-name'];
+  if (model === undefined)
     throw new FlagError("Flag -m (the model name) is required; see 'nereid tune --help'");
-  const str = (name: string) => v[name] as string | undefined;
   return {
-    model: v['model-name'],
-    url: str('url'),
-    protocol: v.protocol as 'http' | 'grpc',
-    modelRepositories: (v['model-repository'] as string[] | undefined) ?? [],
-    serverArgs: (v['server-arg'] as string[] | undefined) ?? [],
+    model,
+    url: v.url,
+    protocol: v.protocol,
+    modelRepositories: v['model-repository'] ?? [],
+    serverArgs: v['server-arg'] ?? [],
     serverEntry: fileURLToPath(new URL('./main.js', import.meta.url)),
-    metricsUrl: str('metrics-url'),
-    cores: v.cores as number | undefined,
-    search: v.search as 'quick' | 'exhaustive',
-    objective: v.objective as 'throughput' | 'latency',
-    latencyBudgetMs: optionalNumber('latency-budget-ms', v['latency-budget-ms']),
-    percentile: optionalNumber('percentile', v.percentile),
-    minThroughput: optionalNumber('min-throughput', v['min-throughput']),
-    memoryBudgetMb: optionalNumber('memory-budget-mb', v['memory-budget-mb']),
-    instances: instancesFlag(str('instances')),
-    dynamicBatching: onOff(str('dynamic-batching')),
-    maxBatchSizes: integers('max-batch-sizes', str('max-batch-sizes')),
-    maxQueueDelaysUs: integers('max-queue-delays-us', str('max-queue-delays-us')),
-    preferredBatchSizes: preferred(v['preferred-batch-sizes'] as string[] | undefined),
-    intraOpThreads: threadsFlag(str('intra-op-threads')),
-    concurrency: levels('concurrency', str('concurrency')),
-    requestRates: levels('request-rate', str('request-rate')),
-    minGainPct: optionalNumber('min-gain-pct', v['min-gain-pct']),
-    maxConfigs: v['max-configs'] as number,
-    batchSize: v['batch-size'] as number,
-    measurementIntervalMs: v['measurement-interval'] as number,
-    maxTrials: v['max-trials'] as number,
-    stabilityPercentage: optionalNumber('stability-percentage', v['stability-percentage']),
-    inputData: str('input-data'),
-    shapes: shapesFromFlags((v.shape as string[] | undefined) ?? []),
-    headers: headersFromFlags((v.header as string[] | undefined) ?? []),
-    stringLength: v['string-length'] as number,
-    maxThreads: v['max-threads'] as number | undefined,
-    csvFile: str('filename'),
-    jsonFile: str('json'),
-    reportFile: str('report'),
-    outputConfigFile: str('output-config'),
+    metricsUrl: v['metrics-url'],
+    cores: v.cores,
+    search: v.search,
+    objective: v.objective,
+    latencyBudgetMs: v['latency-budget-ms'],
+    percentile: v.percentile,
+    minThroughput: v['min-throughput'],
+    memoryBudgetMb: v['memory-budget-mb'],
+    instances: v.instances,
+    dynamicBatching: v['dynamic-batching'],
+    maxBatchSizes: v['max-batch-sizes'],
+    maxQueueDelaysUs: v['max-queue-delays-us'],
+    preferredBatchSizes: v['preferred-batch-sizes'],
+    intraOpThreads: v['intra-op-threads'],
+    concurrency: v.concurrency,
+    requestRates: v['request-rate'],
+    minGainPct: v['min-gain-pct'],
+    maxConfigs: v['max-configs'],
+    batchSize: v['batch-size'],
+    measurementIntervalMs: v['measurement-interval'],
+    maxTrials: v['max-trials'],
+    stabilityPercentage: v['stability-percentage'],
+    inputData: v['input-data'],
+    shapes: v.shape ?? {},
+    headers: v.header ?? {},
+    stringLength: v['string-length'],
+    maxThreads: v['max-threads'],
+    csvFile: v.filename,
+    jsonFile: v.json,
+    reportFile: v.report,
+    outputConfigFile: v['output-config'],
     writeConfig: v['write-config'] === true,
   };
 }

@@ -76,6 +76,18 @@ export const ERROR_CODES = {
     status: 'INVALID_ARG',
     description: "Unload parameter 'unload_dependents' must be a bool_param: received <…>",
   },
+  ERR_BAD_LOG_OPTION: {
+    status: 'INVALID_ARG',
+    description: "A log option is invalid: '<option>' <why>: received <value>",
+  },
+  ERR_BAD_METRICS_OPTION: {
+    status: 'INVALID_ARG',
+    description: "A metrics option is out of range: '<option>' must be <range>: received <value>",
+  },
+  ERR_BAD_TLS_OPTION: {
+    status: 'INVALID_ARG',
+    description: 'The TLS settings of a frontend cannot be used: <why>',
+  },
   ERR_BAD_SERVER_OPTION: {
     status: 'INVALID_ARG',
     description:
@@ -803,7 +815,7 @@ export const ERROR_CODES = {
   },
   ERR_TLS_NO_ROOT_CERT: {
     status: 'INVALID_ARG',
-    description: 'Mutual TLS needs the CA that client certificates must chain to: set <flag>',
+    description: '--<protocol>-use-ssl-mutual needs --<protocol>-root-cert (the CA of client certificates)',
   },
   ERR_TRACE_CONFIG: {
     status: 'INVALID_ARG',

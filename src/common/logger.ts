@@ -4,7 +4,9 @@
  * `--log-file`, with info/warning/error switches and a verbose level that the logging extension
  * changes at run time. One logger per process, injectable.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { accessSync, constants, createWriteStream, type WriteStream } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { invalidArg } from './errors.js';
 
 /** Log line formats (Triton's `--log-format`). */
 export const LOG_FORMATS = ['default', 'ISO8601'] as const;
@@ -30,6 +32,39 @@ export interface LoggerOptions {
   write?: (line: string) => void;
 }
 
+/**
+ * Checks the settings a Logger is created with (its constructor runs this; the CLI runs it before
+ * any model loads): a verbose level >= 0, a known format, and a log file whose directory exists
+ * and is writable (else lines would be lost to a stream error later).
+ * @throws ServerError INVALID_ARG (ERR_BAD_LOG_OPTION) naming the flag and the received value
+ */
+export function checkLoggerOptions(options: LoggerOptions): void {
+  const level = options.verboseLevel;
+  if (level !== undefined && !(Number.isSafeInteger(level) && level >= 0))
+    throw invalidArg('ERR_BAD_LOG_OPTION', `--log-verbose must be >= 0: received ${level}`);
+  const format = options.format;
+  if (format !== undefined && !LOG_FORMATS.includes(format))
+    throw invalidArg(
+      'ERR_BAD_LOG_OPTION',
+      `--log-format takes ${LOG_FORMATS.join(' or ')}: received '${format}'`,
+    );
+  if (options.write === undefined && options.file !== undefined && options.file !== '')
+    checkWritableDirectory('--log-file', options.file);
+}
+
+/**
+ * Throws INVALID_ARG (ERR_BAD_LOG_OPTION) unless the directory of `file` exists and is writable;
+ * `flag` names the setting in the message.
+ */
+export function checkWritableDirectory(flag: string, file: string): void {
+  try {
+    accessSync(dirname(resolve(file)), constants.W_OK);
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'is not writable';
+    throw invalidArg('ERR_BAD_LOG_OPTION', `${flag} '${file}' cannot be written: its directory ${why}`);
+  }
+}
+
 /** A leveled line logger. */
 export class Logger {
   /** Whether info lines print. */
@@ -48,6 +83,7 @@ export class Logger {
   private readonly stream: WriteStream | null;
 
   constructor(options: LoggerOptions = {}) {
+    checkLoggerOptions(options);
     this.info = options.info ?? true;
     this.warning = options.warning ?? true;
     this.error = options.error ?? true;

@@ -34,10 +34,11 @@ export {
   resolveJsonDecodePool,
 } from './http/json-decode-pool.js';
 export {
+  checkPrometheusObserverOptions,
   MetricsFrontend,
   type MetricsFrontendOptions,
   PrometheusObserver,
   type PrometheusObserverOptions,
   parseMetricsConfig,
 } from './metrics/index.js';
-export type { ServerTlsOptions } from './server-tls.js';
+export { checkServerTls, type ServerTlsOptions } from './server-tls.js';

@@ -3,6 +3,7 @@
  * key, and for mutual TLS the CA that client certificates must chain to. Reading the files and
  * the flags is the CLI's; each frontend turns these into its library's credentials.
  */
+import { createSecureContext } from 'node:tls';
 import { invalidArg } from '../common/index.js';
 
 /** TLS settings of one frontend. */
@@ -17,12 +18,32 @@ export interface ServerTlsOptions {
   mutual?: boolean;
 }
 
-/** Checks that mutual TLS has a root certificate to verify clients with; `flag` names it in the error. */
-export function checkServerTls(tls: ServerTlsOptions, flag: string): void {
+/**
+ * Checks the TLS settings of the `protocol` frontend (its constructor runs this; the CLI runs it
+ * before any model loads): a certificate and a key, a key that matches its certificate (now, not
+ * at the first handshake), and for mutual TLS the CA to verify clients with. Errors name the
+ * `--<protocol>-*` flags, so the command line and an embedding program read one message.
+ * @throws ServerError INVALID_ARG (ERR_TLS_NO_ROOT_CERT, ERR_BAD_TLS_OPTION)
+ */
+export function checkServerTls(tls: ServerTlsOptions, protocol: 'http' | 'grpc'): void {
+  if (tls.certPem.length === 0 || tls.keyPem.length === 0) {
+    throw invalidArg(
+      'ERR_BAD_TLS_OPTION',
+      `--${protocol}-use-ssl needs --${protocol}-server-cert and --${protocol}-server-key`,
+    );
+  }
   if (tls.mutual === true && (tls.rootCertPem === undefined || tls.rootCertPem.length === 0)) {
     throw invalidArg(
       'ERR_TLS_NO_ROOT_CERT',
-      `Mutual TLS needs the CA that client certificates must chain to: set ${flag}`,
+      `--${protocol}-use-ssl-mutual needs --${protocol}-root-cert (the CA of client certificates)`,
+    );
+  }
+  try {
+    createSecureContext({ cert: tls.certPem, key: tls.keyPem, ca: tls.rootCertPem });
+  } catch (err) {
+    throw invalidArg(
+      'ERR_BAD_TLS_OPTION',
+      `Cannot use --${protocol}-server-cert with --${protocol}-server-key: ${(err as Error).message}`,
     );
   }
 }

@@ -1,26 +1,37 @@
 /**
  * Runs the scheduler conformance suite on every scheduling policy: the default scheduler, the
- * dynamic batcher, the sequence batcher and the ensemble scheduler (over a default-scheduled
- * composing model). Instances are held by the test (HeldInstance) so that completion is under
- * its control; the e2e suites run the same policies on real models.
+ * dynamic batcher, the sequence batcher, the ensemble scheduler (over a default-scheduled
+ * composing model) and the generation scheduler (over a one-slot fake generation instance).
+ * Instances are held by the test (HeldInstance, FakeGenerationInstance) so that completion is
+ * under its control; the e2e suites run the same policies on real models.
  */
 import type { BackendInstance } from '../../src/backends/backend.js';
+import { FinishCode } from '../../src/backends/generation.js';
 import { ManualClock } from '../../src/common/clock.js';
 import { silentLogger } from '../../src/common/logger.js';
 import { ManualTimers } from '../../src/common/timer.js';
-import { parseModelConfig, validateModelConfig } from '../../src/config/index.js';
+import {
+  completeLlamaCppConfig,
+  normalizeModelConfig,
+  parseModelConfig,
+  validateModelConfig,
+} from '../../src/config/index.js';
 import { DefaultScheduler } from '../../src/core/default-scheduler.js';
 import { DynamicBatcher } from '../../src/core/dynamic-batcher.js';
 import { EnsembleScheduler } from '../../src/core/ensemble/ensemble-scheduler.js';
+import { GenerationScheduler } from '../../src/core/generation/index.js';
 import { InferenceRequest, type ResponseSink } from '../../src/core/inference-request.js';
 import { InstancePool } from '../../src/core/instance-pool.js';
 import { ModelPlan } from '../../src/core/model-plan.js';
 import { ModelReporter } from '../../src/core/model-reporter.js';
 import type { RequestObserver } from '../../src/core/request-observer.js';
+import { validateRequest } from '../../src/core/request-validator.js';
 import type { Scheduler, SchedulerContext } from '../../src/core/scheduler.js';
 import { SequenceBatcher } from '../../src/core/sequence/sequence-batcher.js';
+import { encodeBytesElements } from '../../src/protocol/bytes-tensor.js';
 import type { Parameters } from '../../src/protocol/tensor.js';
 import { HeldInstance } from '../unit/core/dynamic-batcher-harness.js';
+import { FakeGenerationInstance } from '../unit/llm/fake-generation-instance.js';
 import { runSchedulerConformance, type SchedulerUnderTest } from './scheduler.case.js';
 
 const IO = `input [ { name: "INPUT0" data_type: TYPE_FP32 dims: [ 2 ] } ]
@@ -170,6 +181,63 @@ ensemble_scheduling { step [ ${step('INPUT0', 'mid')}, ${step('mid', 'OUTPUT0')}
       cancel(r) {
         r.cancelled = true;
         return 'answered';
+      },
+    };
+  },
+});
+
+runSchedulerConformance({
+  name: 'GenerationScheduler',
+  failureReason: 'BACKEND',
+  reportsExecutions: true,
+  create: (observer) => {
+    const clock = new ManualClock(1_000_000_000);
+    const parsed = parseModelConfig('name: "m"\nbackend: "llamacpp"');
+    const config = validateModelConfig(
+      normalizeModelConfig(completeLlamaCppConfig(parsed), { modelName: 'm' }),
+      {
+        modelName: 'm',
+      },
+    );
+    // One slot: a second request waits in the queue while the first runs.
+    const instance = new FakeGenerationInstance(1);
+    const plan = new ModelPlan(config, new Map());
+    const reporter = new ModelReporter({ modelName: 'm', versionString: '1', clock, observer });
+    const scheduler = new GenerationScheduler(
+      {
+        modelName: 'm',
+        versionString: '1',
+        config,
+        plan,
+        pool: new InstancePool([instance], () => Promise.reject(new Error('no restarts')), silentLogger),
+        reporter,
+        clock,
+        logger: silentLogger,
+      },
+      { timerFactory: new ManualTimers(clock).factory },
+    );
+    return {
+      scheduler,
+      reporter,
+      clock,
+      request(id, sink) {
+        const prompt = encodeBytesElements([`prompt ${id}`]);
+        const r = new InferenceRequest({
+          modelName: 'm',
+          id,
+          inputs: [{ name: 'text_input', datatype: 'BYTES', shape: [1], data: prompt }],
+          sink,
+        });
+        validateRequest(r, plan);
+        return r;
+      },
+      finishAll: () => instance.finishAll(),
+      failOne(error) {
+        instance.emit(instance.oldestRunning(), '', 0, -1, FinishCode.ERROR, error);
+      },
+      cancel(r) {
+        if (!scheduler.cancel(r)) throw new Error(`Request '${r.id}' was not removed`);
+        return 'removed';
       },
     };
   },

@@ -1,7 +1,8 @@
 /**
  * A real redis-server for tests (Debian's package; `.ci/run` installs it): started on a free
  * local port with persistence off (`--save '' --appendonly no`), stopped, and restarted on the
- * same port to simulate an outage. Set REDIS_SERVER to use another binary.
+ * same port to simulate an outage, or frozen (SIGSTOP) to simulate a Redis that accepts commands
+ * and never answers. Set REDIS_SERVER to use another binary.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -20,6 +21,14 @@ export interface TestRedisServer {
   start(): Promise<void>;
   /** stop() then start(). */
   restart(): Promise<void>;
+  /**
+   * Stops the process without ending it (SIGSTOP): connections stay open and commands get no reply
+   * until thaw(). (CLIENT PAUSE cannot stand in: Redis 7.0 also holds the CLIENT UNPAUSE that
+   * would end it.)
+   */
+  freeze(): void;
+  /** Lets a frozen process run again (SIGCONT). */
+  thaw(): void;
 }
 
 /** A port that was free a moment ago. */
@@ -76,6 +85,7 @@ class RedisProcess implements TestRedisServer {
     if (child === null || child.exitCode !== null) return Promise.resolve();
     return new Promise((resolve) => {
       child.once('exit', () => resolve());
+      child.kill('SIGCONT');
       child.kill('SIGTERM');
     });
   }
@@ -88,6 +98,14 @@ class RedisProcess implements TestRedisServer {
   async restart(): Promise<void> {
     await this.stop();
     await this.start();
+  }
+
+  freeze(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  thaw(): void {
+    this.child?.kill('SIGCONT');
   }
 }
 

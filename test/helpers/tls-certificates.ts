@@ -2,14 +2,17 @@
  * Real certificates for the TLS tests, made with the system's `openssl` in a temporary directory:
  * a CA, a server certificate for localhost / 127.0.0.1 signed by it, a client certificate signed
  * by it, and a client certificate signed by a second, unrelated CA (which a mutual-TLS server must
- * refuse). P-256 keys, valid for two days.
+ * refuse). P-256 keys, valid for two days. useTlsTestFixture() makes them for one test file,
+ * with a repository holding `simple`, and removes both.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ClientTlsOptions } from '../../src/client/index.js';
+import { afterAll, beforeAll } from 'vitest';
+import { type ClientTlsOptions, type InferInput, tensor } from '../../src/client/index.js';
 import type { ServerTlsOptions } from '../../src/frontends/index.js';
+import { exampleSubset } from './test-server.js';
 
 /** One certificate and its key, as PEM, and the files they are in. */
 export interface CertificatePair {
@@ -128,4 +131,44 @@ export function clientTls(
 ): ClientTlsOptions {
   const tls: ClientTlsOptions = { caPem: certs.ca.certPem, serverName };
   return client === undefined ? tls : { ...tls, certPem: client.certPem, keyPem: client.keyPem };
+}
+
+/** What a TLS test file serves and trusts: its certificates and a repository holding `simple`. */
+export interface TlsTestFixture {
+  /** The certificates (made in beforeAll: read them in hooks and tests only). */
+  readonly certs: TestCertificates;
+  /** The repository folder, with `simple` only. */
+  readonly repositoryDir: string;
+}
+
+/**
+ * Registers the file's beforeAll / afterAll that make the certificates and the `simple`
+ * repository and remove both, and returns them.
+ */
+export function useTlsTestFixture(): TlsTestFixture {
+  const repository = exampleSubset(['simple']);
+  let certs: TestCertificates | null = null;
+  beforeAll(() => {
+    certs = makeTestCertificates();
+  });
+  afterAll(() => {
+    certs?.remove();
+    repository.remove();
+  });
+  return {
+    get certs(): TestCertificates {
+      if (certs === null)
+        throw new Error('The TLS test certificates are made in beforeAll: read them in a test');
+      return certs;
+    },
+    repositoryDir: repository.dir,
+  };
+}
+
+/** `simple`'s two INT32 [1, 16] inputs filled with `a` and `b` (OUTPUT0 = a + b, OUTPUT1 = a - b). */
+export function simpleInputs(a: number, b: number): InferInput[] {
+  return [
+    tensor('INPUT0', 'INT32', [1, 16], new Int32Array(16).fill(a)),
+    tensor('INPUT1', 'INT32', [1, 16], new Int32Array(16).fill(b)),
+  ];
 }

@@ -51,6 +51,13 @@ export interface RedisCacheContext {
   timers?: TimerFactory;
 }
 
+/**
+ * Most time close() waits for commands already sent to be answered, ms. A paused or stalled Redis
+ * answers nothing: past this the connections are dropped (inserts are fire-and-forget and every
+ * lookup is already settled as a miss), so shutting down never waits on Redis.
+ */
+export const REDIS_CLOSE_WAIT_MS = 1000;
+
 /** Delay before reconnect attempt `retries` (0-based), in ms: 50, 100, 200, ... up to 2000. */
 function reconnectDelayMs(retries: number): number {
   return Math.min(50 * 2 ** Math.min(retries, 6), 2000);
@@ -71,8 +78,11 @@ export class RedisCache implements ResponseCache {
   private readonly pending: PendingLookups;
   private readonly counters: ResponseCacheStats;
   private readonly flushWaiters: (() => void)[] = [];
+  private readonly drainWaiters: (() => void)[] = [];
   private nextClient = 0;
   private insertsInFlight = 0;
+  /** GET and SET commands sent and not yet answered (a lookup past its deadline still counts). */
+  private commandsInFlight = 0;
   private closed = false;
 
   constructor(options: RedisCacheOptions, context: RedisCacheContext = {}) {
@@ -123,9 +133,16 @@ export class RedisCache implements ResponseCache {
       return null;
     }
     const op = this.pending.add();
+    this.commandsInFlight++;
     client.get(this.keyPrefix + key).then(
-      (reply) => op.settle(reply),
-      (err: Error) => op.settleError(err),
+      (reply) => {
+        this.commandSettled();
+        op.settle(reply);
+      },
+      (err: Error) => {
+        this.commandSettled();
+        op.settleError(err);
+      },
     );
     return op.promise;
   }
@@ -143,6 +160,7 @@ export class RedisCache implements ResponseCache {
         ? client.set(this.keyPrefix + key, value, { expiration: { type: 'PX', value: this.ttlMs } })
         : client.set(this.keyPrefix + key, value);
     this.insertsInFlight++;
+    this.commandsInFlight++;
     sent.then(this.onInsertDone, this.onInsertError);
     this.counters.inserts++;
     return true;
@@ -157,16 +175,45 @@ export class RedisCache implements ResponseCache {
     return new Promise((resolve) => this.flushWaiters.push(resolve));
   }
 
+  /**
+   * Settles the lookups still waiting as misses, waits at most REDIS_CLOSE_WAIT_MS for the commands
+   * already sent, then closes the connections: gracefully when nothing is outstanding, else by
+   * dropping them (node-redis's close() would wait for replies a paused Redis never sends).
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.pending.close();
-    await this.flush();
+    const drained = await this.drained(REDIS_CLOSE_WAIT_MS);
     for (const c of this.clients) {
       if (!c.isOpen) continue;
-      if (c.isReady) await c.close().catch(() => c.destroy());
+      if (drained && c.isReady) await c.close().catch(() => c.destroy());
       else c.destroy();
     }
+  }
+
+  /** Resolves true once no command is outstanding, or false after `timeoutMs`. */
+  private drained(timeoutMs: number): Promise<boolean> {
+    if (this.commandsInFlight === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        const at = this.drainWaiters.indexOf(onDrained);
+        if (at !== -1) this.drainWaiters.splice(at, 1);
+        resolve(false);
+      }, timeoutMs);
+      const onDrained = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.drainWaiters.push(onDrained);
+    });
+  }
+
+  /** One GET or SET was answered or failed. */
+  private commandSettled(): void {
+    if (--this.commandsInFlight > 0) return;
+    const waiters = this.drainWaiters.splice(0);
+    for (const w of waiters) w();
   }
 
   /** @internal A lookup's reply arrived in time (PendingLookups calls this). */
@@ -247,6 +294,7 @@ export class RedisCache implements ResponseCache {
   };
 
   private insertSettled(): void {
+    this.commandSettled();
     if (--this.insertsInFlight > 0) return;
     const waiters = this.flushWaiters.splice(0);
     for (const w of waiters) w();

@@ -103,13 +103,13 @@ export function checkGrpcFrontendOptions(options: GrpcFrontendOptions): void {
     }
   }
   resolveMaxReceiveBytes(options.maxReceiveMessageBytes);
-  if (options.tls !== undefined) checkServerTls(options.tls, '--grpc-root-cert');
+  if (options.tls !== undefined) checkServerTls(options.tls, 'grpc');
 }
 
 /** grpc-js server credentials for `tls` (insecure without it). */
 function serverCredentials(tls: ServerTlsOptions | undefined): grpc.ServerCredentials {
   if (tls === undefined) return grpc.ServerCredentials.createInsecure();
-  checkServerTls(tls, '--grpc-root-cert');
+  checkServerTls(tls, 'grpc');
   const root = tls.rootCertPem === undefined ? null : Buffer.from(tls.rootCertPem);
   return grpc.ServerCredentials.createSsl(
     root,

@@ -160,7 +160,7 @@ export class HttpFrontend {
     const decodeSettings = resolveJsonDecodePool(options, this.maxInputSizeBytes);
     this.jsonDecodePool = decodeSettings.threads === 0 ? null : new JsonDecodePool(decodeSettings);
     this.jsonScanMinBytes = decodeSettings.scanMinBytes;
-    if (options.tls !== undefined) checkServerTls(options.tls, '--http-root-cert');
+    if (options.tls !== undefined) checkServerTls(options.tls, 'http');
     this.tls = options.tls !== undefined;
     this.http = createNodeServer(this.limits, options.tls, (req, res) => this.onRequest(req, res));
     this.http.maxConnections = this.limits.maxConnections;

@@ -3,4 +3,8 @@ export { BATCH_SIZE_BUCKETS, FIRST_RESPONSE_BUCKETS_MS, LATENCY_BUCKETS_S } from
 export { CpuMetrics, readCpuTimes, readMemory } from './cpu-metrics.js';
 export { METRICS_CONFIG_KEYS, parseMetricsConfig } from './metrics-config.js';
 export { MetricsFrontend, type MetricsFrontendOptions } from './metrics-frontend.js';
-export { PrometheusObserver, type PrometheusObserverOptions } from './prometheus-observer.js';
+export {
+  checkPrometheusObserverOptions,
+  PrometheusObserver,
+  type PrometheusObserverOptions,
+} from './prometheus-observer.js';

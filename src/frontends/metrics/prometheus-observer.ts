@@ -6,6 +6,7 @@
  */
 
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { invalidArg } from '../../common/index.js';
 import type {
   FailureReason,
   ModelPendingCount,
@@ -43,6 +44,21 @@ export interface PrometheusObserverOptions {
   cache?: ResponseCache | null;
 }
 
+/**
+ * Checks the options a PrometheusObserver is created with (its constructor runs this; the CLI
+ * runs it before any model loads): `metricsIntervalMs` an integer >= 0.
+ * @throws ServerError INVALID_ARG (ERR_BAD_METRICS_OPTION) naming the flag and the received value
+ */
+export function checkPrometheusObserverOptions(options: PrometheusObserverOptions): void {
+  const intervalMs = options.metricsIntervalMs;
+  if (intervalMs !== undefined && !(Number.isSafeInteger(intervalMs) && intervalMs >= 0)) {
+    throw invalidArg(
+      'ERR_BAD_METRICS_OPTION',
+      `--metrics-interval-ms must be an integer >= 0: received ${intervalMs}`,
+    );
+  }
+}
+
 /** Collects request metrics and renders them in the Prometheus text format. */
 export class PrometheusObserver implements RequestObserver {
   /** The registry every metric of this observer lives in. */
@@ -52,6 +68,7 @@ export class PrometheusObserver implements RequestObserver {
   private readonly cpu: CpuMetrics | null;
 
   constructor(options: PrometheusObserverOptions = {}) {
+    checkPrometheusObserverOptions(options);
     this.registry = new Registry();
     this.histograms = options.histogramLatencies ?? true;
     this.registerRequestMetrics(options.counterLatencies ?? true, options.cache != null);

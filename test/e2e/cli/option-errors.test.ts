@@ -1,15 +1,16 @@
 /**
  * E2E: an option value the library refuses gets the same error from `nereid serve` (a usage
  * error, exit code 2, before any model loads) and from a program that embeds Nereid
- * (InferenceServer.start, new GrpcFrontend, new HttpFrontend reject it with INVALID_ARG): the
- * checks live in the library constructors and the CLI runs the same ones (docs/adr/0022).
+ * (InferenceServer.start, new GrpcFrontend, new HttpFrontend, new Logger, new PrometheusObserver
+ * reject it with INVALID_ARG): the checks live in the library constructors and the CLI runs the
+ * same ones (docs/adr/0022).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ServerError, Status } from '../../../src/common/errors.js';
-import { silentLogger } from '../../../src/common/logger.js';
+import { Logger, type LoggerOptions, silentLogger } from '../../../src/common/logger.js';
 import {
   InferenceServer,
   type InferenceServerOptions,
@@ -21,8 +22,11 @@ import {
   type GrpcFrontendOptions,
   HttpFrontend,
   type HttpFrontendOptions,
+  PrometheusObserver,
+  type PrometheusObserverOptions,
 } from '../../../src/frontends/index.js';
 import { runCli } from '../../helpers/cli-server.js';
+import { makeTestCertificates } from '../../helpers/tls-certificates.js';
 
 let repository: string;
 let server: InferenceServer;
@@ -32,9 +36,13 @@ beforeAll(async () => {
   server = await InferenceServer.start({ modelRepositories: [repository], logger: silentLogger });
 });
 
+// Made when the file loads: the cases below name their files.
+const certs = makeTestCertificates();
+
 afterAll(async () => {
   await server?.shutdown();
   rmSync(repository, { recursive: true, force: true });
+  certs.remove();
 });
 
 /** One refused value: its flags, the library options that say the same, and the message. */
@@ -43,7 +51,23 @@ interface Case {
   server?: Partial<InferenceServerOptions>;
   grpc?: GrpcFrontendOptions;
   http?: HttpFrontendOptions;
+  logger?: LoggerOptions;
+  metrics?: PrometheusObserverOptions;
   message: string;
+}
+
+/** The flags and the library TLS options of a server certificate and key without a root CA, with mutual TLS. */
+function mutualWithoutRoot(p: 'http' | 'grpc'): Pick<Case, 'flags' | 'http' | 'grpc' | 'message'> {
+  const tls = { certPem: certs.server.certPem, keyPem: certs.server.keyPem, mutual: true };
+  return {
+    flags: [
+      `--${p}-use-ssl-mutual`,
+      `--${p}-server-cert=${certs.server.certFile}`,
+      `--${p}-server-key=${certs.server.keyFile}`,
+    ],
+    ...(p === 'http' ? { http: { tls } } : { grpc: { tls } }),
+    message: `--${p}-use-ssl-mutual needs --${p}-root-cert (the CA of client certificates)`,
+  };
 }
 
 const CASES: Case[] = [
@@ -88,6 +112,29 @@ const CASES: Case[] = [
     message: '--grpc-keepalive-time must be an integer >= 0: received -1',
   },
   {
+    flags: ['--log-verbose=-1'],
+    logger: { verboseLevel: -1 },
+    message: '--log-verbose must be >= 0: received -1',
+  },
+  {
+    flags: ['--log-format=json'],
+    logger: { format: 'json' as LoggerOptions['format'] },
+    message: "--log-format takes default or ISO8601: received 'json'",
+  },
+  {
+    flags: ['--log-file=/nonexistent-nereid-dir/server.log'],
+    logger: { file: '/nonexistent-nereid-dir/server.log' },
+    message:
+      "--log-file '/nonexistent-nereid-dir/server.log' cannot be written: its directory does not exist",
+  },
+  {
+    flags: ['--metrics-interval-ms=-5'],
+    metrics: { metricsIntervalMs: -5 },
+    message: '--metrics-interval-ms must be an integer >= 0: received -5',
+  },
+  mutualWithoutRoot('http'),
+  mutualWithoutRoot('grpc'),
+  {
     flags: ['--dashboard-max-clients=0'],
     http: { dashboard: { maxSubscribers: 0 } },
     message: '--dashboard-max-clients must be >= 1: received 0',
@@ -107,6 +154,9 @@ async function libraryError(c: Case): Promise<unknown> {
     }
     if (c.grpc !== undefined) new GrpcFrontend(server, c.grpc);
     if (c.http !== undefined) await new HttpFrontend(server, c.http).close();
+    if (c.logger !== undefined) new Logger(c.logger);
+    if (c.metrics !== undefined)
+      new PrometheusObserver({ ...c.metrics, cpuMetrics: false, processMetrics: false });
   } catch (err) {
     return err;
   }

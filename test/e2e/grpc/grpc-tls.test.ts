@@ -5,32 +5,12 @@
  * while one with a certificate from the configured CA is served.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GrpcClient, tensor } from '../../../src/client/index.js';
+import { GrpcClient } from '../../../src/client/index.js';
 import { startTestGrpcServer, type TestGrpcServer } from '../../helpers/test-grpc-server.js';
-import { exampleSubset } from '../../helpers/test-server.js';
-import {
-  clientTls,
-  makeTestCertificates,
-  serverTls,
-  type TestCertificates,
-} from '../../helpers/tls-certificates.js';
+import { clientTls, serverTls, simpleInputs, useTlsTestFixture } from '../../helpers/tls-certificates.js';
 
-let certs: TestCertificates;
-const repository = exampleSubset(['simple']);
-
-beforeAll(() => {
-  certs = makeTestCertificates();
-});
-
-afterAll(() => {
-  certs.remove();
-  repository.remove();
-});
-
-const inputs = () => [
-  tensor('INPUT0', 'INT32', [1, 16], new Int32Array(16).fill(5)),
-  tensor('INPUT1', 'INT32', [1, 16], new Int32Array(16).fill(2)),
-];
+const fixture = useTlsTestFixture();
+const inputs = () => simpleInputs(5, 2);
 
 /** The client's address; the server's certificate names localhost (an IP as TLS server name is deprecated). */
 const target = (t: TestGrpcServer) => t.grpcAddress;
@@ -40,14 +20,14 @@ describe('gRPC frontend over TLS', () => {
   let t: TestGrpcServer;
   beforeAll(async () => {
     t = await startTestGrpcServer({
-      modelRepositories: [repository.dir],
-      grpc: { tls: serverTls(certs) },
+      modelRepositories: [fixture.repositoryDir],
+      grpc: { tls: serverTls(fixture.certs) },
     });
   });
   afterAll(() => t.close());
 
   it('answers ModelInfer to the project client that trusts the server CA', async () => {
-    const client = new GrpcClient(target(t), { tls: clientTls(certs, undefined, serverName) });
+    const client = new GrpcClient(target(t), { tls: clientTls(fixture.certs, undefined, serverName) });
     try {
       const result = await client.infer('simple', inputs());
       expect(Array.from(result.output<Int32Array>('OUTPUT0'))).toEqual(new Array(16).fill(7));
@@ -70,9 +50,9 @@ describe('gRPC frontend with mutual TLS', () => {
   let t: TestGrpcServer;
   beforeAll(async () => {
     t = await startTestGrpcServer({
-      modelRepositories: [repository.dir],
+      modelRepositories: [fixture.repositoryDir],
       grpc: {
-        tls: serverTls(certs, true),
+        tls: serverTls(fixture.certs, true),
       },
     });
   });
@@ -80,7 +60,7 @@ describe('gRPC frontend with mutual TLS', () => {
 
   it('refuses a client without a certificate', async () => {
     const client = new GrpcClient(target(t), {
-      tls: clientTls(certs, undefined, serverName),
+      tls: clientTls(fixture.certs, undefined, serverName),
       timeoutMs: 3000,
     });
     try {
@@ -92,7 +72,7 @@ describe('gRPC frontend with mutual TLS', () => {
 
   it('refuses a client whose certificate comes from another CA', async () => {
     const client = new GrpcClient(target(t), {
-      tls: clientTls(certs, certs.strangerClient, serverName),
+      tls: clientTls(fixture.certs, fixture.certs.strangerClient, serverName),
       timeoutMs: 3000,
     });
     try {
@@ -104,7 +84,7 @@ describe('gRPC frontend with mutual TLS', () => {
 
   it('serves a client with a certificate from the configured root CA', async () => {
     const client = new GrpcClient(target(t), {
-      tls: clientTls(certs, certs.client, serverName),
+      tls: clientTls(fixture.certs, fixture.certs.client, serverName),
     });
     try {
       const result = await client.infer('simple', inputs());
@@ -122,7 +102,7 @@ describe('GrpcClient TLS options', () => {
       () =>
         new GrpcClient('127.0.0.1:1', {
           credentials: credentials.createInsecure(),
-          tls: clientTls(certs, undefined, serverName),
+          tls: clientTls(fixture.certs, undefined, serverName),
         }),
     ).toThrow('GrpcClient takes either credentials or tls, not both');
   });

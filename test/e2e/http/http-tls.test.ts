@@ -5,45 +5,26 @@
  * refused while one with a certificate from the configured CA is served.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ClientErrorCode, HttpClient, tensor } from '../../../src/client/index.js';
-import { exampleSubset, startTestServer, type TestServer } from '../../helpers/test-server.js';
-import {
-  clientTls,
-  makeTestCertificates,
-  serverTls,
-  type TestCertificates,
-} from '../../helpers/tls-certificates.js';
+import { ClientErrorCode, HttpClient } from '../../../src/client/index.js';
+import { startTestServer, type TestServer } from '../../helpers/test-server.js';
+import { clientTls, serverTls, simpleInputs, useTlsTestFixture } from '../../helpers/tls-certificates.js';
 
-let certs: TestCertificates;
-const repository = exampleSubset(['simple']);
-
-beforeAll(() => {
-  certs = makeTestCertificates();
-});
-
-afterAll(() => {
-  certs.remove();
-  repository.remove();
-});
-
-const inputs = () => [
-  tensor('INPUT0', 'INT32', [1, 16], new Int32Array(16).fill(2)),
-  tensor('INPUT1', 'INT32', [1, 16], new Int32Array(16).fill(1)),
-];
+const fixture = useTlsTestFixture();
+const inputs = () => simpleInputs(2, 1);
 
 describe('HTTPS frontend', () => {
   let t: TestServer;
   beforeAll(async () => {
     t = await startTestServer({
-      modelRepositories: [repository.dir],
-      http: { tls: serverTls(certs) },
+      modelRepositories: [fixture.repositoryDir],
+      http: { tls: serverTls(fixture.certs) },
     });
   });
   afterAll(() => t.close());
 
   it('serves inference over HTTPS to the project client that trusts the server CA', async () => {
     expect(t.baseUrl).toMatch(/^https:/);
-    const client = new HttpClient(t.baseUrl, { tls: clientTls(certs) });
+    const client = new HttpClient(t.baseUrl, { tls: clientTls(fixture.certs) });
     try {
       const result = await client.infer('simple', inputs());
       expect(Array.from(result.output<Int32Array>('OUTPUT0'))).toEqual(new Array(16).fill(3));
@@ -54,7 +35,7 @@ describe('HTTPS frontend', () => {
   });
 
   it('is refused by a client that does not trust the server certificate', async () => {
-    const client = new HttpClient(t.baseUrl, { tls: { caPem: certs.strangerClient.certPem } });
+    const client = new HttpClient(t.baseUrl, { tls: { caPem: fixture.certs.strangerClient.certPem } });
     try {
       await expect(client.isServerLive()).rejects.toMatchObject({ code: ClientErrorCode.CONNECTION });
     } finally {
@@ -76,16 +57,16 @@ describe('HTTPS frontend with mutual TLS', () => {
   let t: TestServer;
   beforeAll(async () => {
     t = await startTestServer({
-      modelRepositories: [repository.dir],
+      modelRepositories: [fixture.repositoryDir],
       http: {
-        tls: serverTls(certs, true),
+        tls: serverTls(fixture.certs, true),
       },
     });
   });
   afterAll(() => t.close());
 
   it('refuses a client without a certificate', async () => {
-    const client = new HttpClient(t.baseUrl, { tls: clientTls(certs) });
+    const client = new HttpClient(t.baseUrl, { tls: clientTls(fixture.certs) });
     try {
       await expect(client.infer('simple', inputs())).rejects.toMatchObject({
         code: ClientErrorCode.CONNECTION,
@@ -97,7 +78,7 @@ describe('HTTPS frontend with mutual TLS', () => {
 
   it('refuses a client whose certificate comes from another CA', async () => {
     const client = new HttpClient(t.baseUrl, {
-      tls: clientTls(certs, certs.strangerClient),
+      tls: clientTls(fixture.certs, fixture.certs.strangerClient),
     });
     try {
       await expect(client.isServerLive()).rejects.toMatchObject({ code: ClientErrorCode.CONNECTION });
@@ -108,7 +89,7 @@ describe('HTTPS frontend with mutual TLS', () => {
 
   it('serves a client with a certificate from the configured root CA', async () => {
     const client = new HttpClient(t.baseUrl, {
-      tls: clientTls(certs, certs.client),
+      tls: clientTls(fixture.certs, fixture.certs.client),
     });
     try {
       const result = await client.infer('simple', inputs());
@@ -121,7 +102,7 @@ describe('HTTPS frontend with mutual TLS', () => {
 
 describe('HttpClient TLS options', () => {
   it('refuses TLS options with an http:// URL', () => {
-    expect(() => new HttpClient('http://127.0.0.1:1', { tls: clientTls(certs) })).toThrow(
+    expect(() => new HttpClient('http://127.0.0.1:1', { tls: clientTls(fixture.certs) })).toThrow(
       "TLS options need an https:// URL: received 'http://127.0.0.1:1'",
     );
   });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InferenceRequest, type InferenceResponse, type ResponseSink } from '../../../src/core/index.js';
 import { MetricsFrontend, PrometheusObserver } from '../../../src/frontends/metrics/index.js';
 import { bytesOf, inferJson, simpleInputs } from '../../helpers/kserve-http.js';
-import { startTestServer, type TestServer } from '../../helpers/test-server.js';
+import { exampleSubset, startTestServer, type TestServer } from '../../helpers/test-server.js';
 import {
   findSamples,
   type PromText,
@@ -222,7 +222,8 @@ describe('the metrics endpoint', () => {
 
 describe('a server with metrics off', () => {
   it('serves inference with no observer and still reports queue lengths', async () => {
-    const off = await startTestServer({ observer: null });
+    const repository = exampleSubset(['simple']);
+    const off = await startTestServer({ modelRepositories: [repository.dir], observer: null });
     try {
       const res = await inferJson(off.baseUrl, 'simple', simpleBody(2));
       expect(res.status).toBe(200);
@@ -235,6 +236,7 @@ describe('a server with metrics off', () => {
       });
     } finally {
       await off.close();
+      repository.remove();
     }
   });
 });

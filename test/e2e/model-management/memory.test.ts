@@ -24,7 +24,9 @@ it(`resident memory after ${CYCLES} load/unload cycles of a real model is within
   const { stdout } = await promisify(execFile)(
     process.execPath,
     ['--expose-gc', CHILD, repo, 'text_orientation', String(CYCLES)],
-    { timeout: 110_000 },
+    // Only stops a hung child: 50 cycles took 84 s at load 8-10 and over 110 s at load 14-18 on
+    // the shared 2-core machine; the assertion is on memory, never on time.
+    { timeout: 280_000 },
   );
   const { rss } = JSON.parse(stdout.trim().split('\n').at(-1)!) as { rss: number[] };
   expect(rss).toHaveLength(CYCLES);
@@ -35,4 +37,4 @@ it(`resident memory after ${CYCLES} load/unload cycles of a real model is within
     `RSS after cycle 1: ${mib(first)} MiB, after cycle ${CYCLES}: ${mib(last)} MiB, peak ${mib(Math.max(...rss))} MiB`,
   );
   expect(last).toBeLessThanOrEqual(first * 1.1);
-}, 120_000);
+}, 300_000);

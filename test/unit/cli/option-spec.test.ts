@@ -45,3 +45,22 @@ describe('parseOptions', () => {
     }
   });
 });
+
+describe('options without a default', () => {
+  const OPTIONAL = {
+    budget: option({
+      kind: 'string',
+      help: 'A budget',
+      parse: (text: string) => {
+        if (text === 'none') throw new FlagError('no budget');
+        return Number(text);
+      },
+    }),
+  };
+
+  it('read undefined when absent without running the parser, and the parsed value when given', () => {
+    expect(parseOptions([], OPTIONAL).values.budget).toBeUndefined();
+    expect(parseOptions(['--budget', '12'], OPTIONAL).values.budget).toBe(12);
+    expect(() => parseOptions(['--budget', 'none'], OPTIONAL)).toThrow('no budget');
+  });
+});

@@ -6,13 +6,8 @@
  * and non-streamed requests, and which requests the response cache may keep.
  */
 import { describe, expect, it } from 'vitest';
-import type { BackendInstance, ExecutionBatch, ExecutionSink } from '../../../src/backends/backend.js';
-import {
-  FinishCode,
-  type GenerationInstance,
-  type GenerationListener,
-  type GenerationStart,
-} from '../../../src/backends/generation.js';
+import type { BackendInstance } from '../../../src/backends/backend.js';
+import { FinishCode } from '../../../src/backends/generation.js';
 import { ManualClock } from '../../../src/common/clock.js';
 import type { ServerError } from '../../../src/common/errors.js';
 import { silentLogger } from '../../../src/common/logger.js';
@@ -36,43 +31,7 @@ import { ModelReporter } from '../../../src/core/model-reporter.js';
 import { validateRequest } from '../../../src/core/request-validator.js';
 import { encodeBytesElements } from '../../../src/protocol/bytes-tensor.js';
 import type { Tensor } from '../../../src/protocol/tensor.js';
-
-class FakeInstance implements GenerationInstance {
-  readonly generation = true as const;
-  readonly name = 'm_0';
-  readonly contextLength = 64;
-  readonly started: { slot: number; serial: number; start: GenerationStart }[] = [];
-  readonly cancels: { slot: number; serial: number }[] = [];
-  listener: GenerationListener | null = null;
-
-  constructor(readonly slotCount: number) {}
-
-  setGenerationListener(listener: GenerationListener): void {
-    this.listener = listener;
-  }
-  startSequence(slot: number, serial: number, start: GenerationStart): void {
-    this.started.push({ slot, serial, start });
-  }
-  cancelSequence(slot: number, serial: number): void {
-    this.cancels.push({ slot, serial });
-  }
-  execute(_batch: ExecutionBatch, _sink: ExecutionSink): void {}
-  onExit(): void {}
-  async close(): Promise<void> {}
-
-  /** Sends an event of the n-th started sequence. */
-  emit(
-    n: number,
-    text: string,
-    tokens: number,
-    promptTokens: number,
-    finish: number,
-    error: ServerError | null = null,
-  ) {
-    const s = this.started[n]!;
-    this.listener!.onSequenceEvent(this, s.slot, s.serial, text, tokens, promptTokens, finish, error);
-  }
-}
+import { FakeGenerationInstance } from './fake-generation-instance.js';
 
 /** What a request's sink received. */
 class Recorder implements ResponseSink {
@@ -99,7 +58,7 @@ function setup(slots: number, extra = '') {
       modelName: 'm',
     },
   );
-  const instance = new FakeInstance(slots);
+  const instance = new FakeGenerationInstance(slots);
   const clock = new ManualClock(1_000_000_000);
   const timers = new ManualTimers(clock);
   const plan = new ModelPlan(config, new Map());

@@ -169,7 +169,7 @@ export const TUNE_OPTIONS = {
   'intra-op-threads': option({
     kind: 'string',
     metavar: 'LIST',
-    help: "ONNX intra_op_thread_count values, 'default' = cores / instances [default: default,1]",
+    help: "ONNX intra_op_thread_count values, 'default' = (cores - 1) / instances [default: default,1]",
     parse: threadsFlag,
   }),
   concurrency: option({

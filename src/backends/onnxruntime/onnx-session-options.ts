@@ -55,6 +55,17 @@ export const INPUT_SLAB_PARAMETER = 'nereid.input_slab_bytes';
 /** Largest `nereid.input_slab_bytes` (the ring's own limit is 2^30 bytes of data). */
 const MAX_INPUT_SLAB_BYTES = 2 ** 30;
 
+/**
+ * Default intra-op threads of one instance: the cores but one (the main thread receives, batches
+ * and answers), shared among the model's instances, at least 1. Dividing all the cores made ONNX
+ * Runtime's pool threads, which spin between runs, take the main thread's core: on 2 cores
+ * text_orientation served 1.7x (c1) and 2.7x (c16) more with 1 thread than with 2 (BENCHMARKS.md,
+ * "Worker layer"). `intra_op_thread_count` overrides it.
+ */
+export function defaultIntraOpThreads(cores: number, instanceCount: number): number {
+  return Math.max(1, Math.floor((cores - 1) / Math.max(1, instanceCount)));
+}
+
 /** What the ONNX worker needs to load one session (structured-cloneable). */
 export interface OnnxWorkerOptions {
   /** Absolute path of the .onnx file. */
@@ -139,7 +150,7 @@ export function resolveOnnxSessionPlan(context: InstanceContext): OnnxSessionPla
   }
   const options: ort.InferenceSession.SessionOptions = {
     graphOptimizationLevel,
-    intraOpNumThreads: Math.max(1, Math.floor(availableParallelism() / Math.max(1, context.instanceCount))),
+    intraOpNumThreads: defaultIntraOpThreads(availableParallelism(), context.instanceCount),
     executionMode: 'sequential',
     logSeverityLevel: 3,
     logId: context.instanceName,

@@ -17,7 +17,7 @@ export interface Candidate {
   readonly maxQueueDelayUs: number;
   /** dynamic_batching.preferred_batch_size; empty = Triton's default, [max_batch_size]. */
   readonly preferredBatchSizes: readonly number[];
-  /** The `intra_op_thread_count` parameter; 0 = not set (Nereid's default: cores / instances). */
+  /** The `intra_op_thread_count` parameter; 0 = not set (Nereid's default: (cores - 1) / instances). */
   readonly intraOpThreads: number;
 }
 

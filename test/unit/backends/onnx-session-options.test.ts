@@ -1,6 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { resolveOnnxSessionPlan } from '../../../src/backends/onnxruntime/onnx-session-options.js';
+import {
+  defaultIntraOpThreads,
+  resolveOnnxSessionPlan,
+} from '../../../src/backends/onnxruntime/onnx-session-options.js';
 import type { ModelConfig } from '../../../src/protocol/model-config.js';
 import { testConfig, testContext } from '../../conformance/execute.js';
 
@@ -23,11 +26,19 @@ const withAccelerators = (
 });
 
 describe('resolveOnnxSessionPlan', () => {
-  it('resolveOnnxSessionPlan divides the cores among instances and silences ORT warnings by default', () => {
+  it('defaultIntraOpThreads leaves one core to the main thread and divides the rest among instances', () => {
+    expect(defaultIntraOpThreads(2, 1)).toBe(1);
+    expect(defaultIntraOpThreads(1, 1)).toBe(1);
+    expect(defaultIntraOpThreads(16, 1)).toBe(15);
+    expect(defaultIntraOpThreads(16, 2)).toBe(7);
+    expect(defaultIntraOpThreads(16, 1000)).toBe(1);
+  });
+
+  it('resolveOnnxSessionPlan divides the cores but one among instances and silences ORT warnings by default', () => {
     const { worker } = plan({}, { instanceCount: 2 });
     expect(worker.sessionOptions).toMatchObject({
       graphOptimizationLevel: 'all',
-      intraOpNumThreads: Math.max(1, Math.floor(availableParallelism() / 2)),
+      intraOpNumThreads: Math.max(1, Math.floor((availableParallelism() - 1) / 2)),
       executionMode: 'sequential',
       logSeverityLevel: 3,
       executionProviders: ['cpu'],

@@ -5,9 +5,9 @@
  * model loads, that what they name can work: a trace or log file whose directory exists and is
  * writable, and a trace level that the trace mode can record.
  */
-import { checkWritableDirectory, type LogFormat, Logger } from '../common/index.js';
-import { parseTraceConfig, type TraceConfig, TraceLevel } from '../core/index.js';
-import { asFlagError, FlagError } from './cli-flags.js';
+import { type LogFormat, Logger } from '../common/index.js';
+import { checkTraceConfig, parseTraceConfig, type TraceConfig } from '../core/index.js';
+import { asFlagError } from './cli-flags.js';
 import { checkedByLibrary, type OptionValues, option } from './option-spec.js';
 
 /** The options this file reads. */
@@ -63,18 +63,6 @@ export function loggerFromFlags(flags: ObservabilityValues): Logger {
 /** The trace configuration of the `--trace-config` flags. */
 export function traceConfigFromFlags(flags: ObservabilityValues): TraceConfig {
   const config = asFlagError(() => parseTraceConfig(flags['trace-config']));
-  const mode = config.mode ?? 'triton';
-  if (mode === 'triton' && config.file !== undefined && config.file !== '') {
-    asFlagError(() => checkWritableDirectory('--trace-config triton,file', config.file!));
-  }
-  const level = config.level ?? TraceLevel.OFF;
-  if (level !== TraceLevel.OFF && mode === 'triton' && (config.file ?? '') === '') {
-    throw new FlagError(
-      '--trace-config level is on but no trace file is set: add --trace-config triton,file=PATH (or mode=opentelemetry)',
-    );
-  }
-  if (mode === 'opentelemetry' && (level & TraceLevel.TENSORS) !== 0) {
-    throw new FlagError('--trace-config level=TENSORS is not available in opentelemetry mode');
-  }
+  asFlagError(() => checkTraceConfig(config));
   return config;
 }

@@ -8,7 +8,7 @@ export {
   TraceProtocol,
   traceLevelNames,
 } from './trace-activity.js';
-export { parseTraceConfig, type TraceConfig, type TraceMode } from './trace-config.js';
+export { checkTraceConfig, parseTraceConfig, type TraceConfig, type TraceMode } from './trace-config.js';
 export { MAX_PENDING_BYTES, TraceFileWriter } from './trace-file-writer.js';
 export { traceEntries } from './trace-json.js';
 export {

@@ -5,7 +5,7 @@
  * `opentelemetry,resource=KEY=VALUE` (repeatable) and the batch span processor's
  * `opentelemetry,bsp_max_queue_size|bsp_schedule_delay|bsp_max_export_batch_size=N`.
  */
-import { invalidArg } from '../../common/index.js';
+import { checkWritableDirectory, invalidArg } from '../../common/index.js';
 import type { OtelExportOptions } from './otel-span-exporter.js';
 import { TraceLevel } from './trace-activity.js';
 import { parseLevel } from './trace-setting-update.js';
@@ -146,4 +146,28 @@ function checkUrl(value: string): string {
     );
   }
   return value;
+}
+
+/**
+ * Checks a trace configuration as the server will use it: the trace file's directory is writable,
+ * a level that is on has somewhere to go (a file in triton mode), and TENSORS is not asked of
+ * opentelemetry mode. Throws INVALID_ARG; `nereid serve` shows the same message as a usage error.
+ */
+export function checkTraceConfig(config: TraceConfig): void {
+  const mode = config.mode ?? 'triton';
+  const file = config.file ?? '';
+  if (mode === 'triton' && file !== '') checkWritableDirectory('--trace-config triton,file', file);
+  const level = config.level ?? TraceLevel.OFF;
+  if (level !== TraceLevel.OFF && mode === 'triton' && file === '') {
+    throw invalidArg(
+      'ERR_TRACE_CONFIG',
+      '--trace-config level is on but no trace file is set: add --trace-config triton,file=PATH (or mode=opentelemetry)',
+    );
+  }
+  if (mode === 'opentelemetry' && (level & TraceLevel.TENSORS) !== 0) {
+    throw invalidArg(
+      'ERR_TRACE_CONFIG',
+      '--trace-config level=TENSORS is not available in opentelemetry mode',
+    );
+  }
 }

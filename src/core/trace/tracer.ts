@@ -9,7 +9,7 @@ import { invalidArg, unavailable } from '../../common/index.js';
 import { type OtelExportOptions, OtelSpanExporter } from './otel-span-exporter.js';
 import { RequestTrace, type TraceOwner } from './request-trace.js';
 import { TraceLevel, type TraceProtocol, traceLevelNames } from './trace-activity.js';
-import type { TraceConfig, TraceMode } from './trace-config.js';
+import { checkTraceConfig, type TraceConfig, type TraceMode } from './trace-config.js';
 import { TraceFileWriter } from './trace-file-writer.js';
 import { traceEntries } from './trace-json.js';
 import type { TraceSettingUpdate } from './trace-setting-update.js';
@@ -103,7 +103,7 @@ export class Tracer implements TraceOwner {
       count: options.count ?? -1,
       logFrequency: options.logFrequency ?? 0,
     };
-    this.checkUsable(this.defaults.level);
+    checkTraceConfig(options);
     this.global = new TraceSetting(this.defaults, null);
     this.on = this.global.active ? 1 : 0;
     if (this.mode === 'triton' && this.file !== '') {

@@ -15,6 +15,7 @@ import {
   InferenceServer,
   type InferenceServerOptions,
   type ModelControlMode,
+  TraceLevel,
 } from '../../../src/core/index.js';
 import {
   type GrpcCompressionLevel,
@@ -131,6 +132,23 @@ const CASES: Case[] = [
     flags: ['--metrics-interval-ms=-5'],
     metrics: { metricsIntervalMs: -5 },
     message: '--metrics-interval-ms must be an integer >= 0: received -5',
+  },
+  {
+    flags: ['--trace-config=level=TIMESTAMPS'],
+    server: { trace: { level: TraceLevel.TIMESTAMPS } },
+    message:
+      '--trace-config level is on but no trace file is set: add --trace-config triton,file=PATH (or mode=opentelemetry)',
+  },
+  {
+    flags: ['--trace-config=mode=opentelemetry', '--trace-config=level=TENSORS'],
+    server: { trace: { mode: 'opentelemetry', level: TraceLevel.TENSORS } },
+    message: '--trace-config level=TENSORS is not available in opentelemetry mode',
+  },
+  {
+    flags: ['--trace-config=triton,file=/nonexistent-nereid-dir/trace.json'],
+    server: { trace: { file: '/nonexistent-nereid-dir/trace.json' } },
+    message:
+      "--trace-config triton,file '/nonexistent-nereid-dir/trace.json' cannot be written: its directory does not exist",
   },
   mutualWithoutRoot('http'),
   mutualWithoutRoot('grpc'),

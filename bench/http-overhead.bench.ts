@@ -17,18 +17,12 @@ import { buildExampleRepository } from '../src/tools/examples/index.js';
 import { binaryRequest } from './lib/binary-request.js';
 import { CpuMeter, type CpuPerRequest } from './lib/cpu-accounting.js';
 import { type LoadResult, median, runInferLoad, runLoad } from './lib/load-generator.js';
+import { modelStatsOf, statMeansUs } from './lib/model-stats.js';
 import { startBareMirror, startNereid } from './lib/server-process.js';
 
 const REPS = Number(process.env.BENCH_REPS ?? 5);
 const DURATION_MS = Number(process.env.BENCH_DURATION_MS ?? 3000);
 const WARMUP_MS = Number(process.env.BENCH_WARMUP_MS ?? 2000);
-
-async function statsOf(port: number, model: string): Promise<any> {
-  const body = (await (await fetch(`http://127.0.0.1:${port}/v2/models/${model}/stats`)).json()) as {
-    model_stats: any[];
-  };
-  return body.model_stats[0];
-}
 
 type Measured = LoadResult & { cpu?: CpuPerRequest };
 
@@ -135,7 +129,7 @@ async function main(): Promise<void> {
     const real = binaryRequest([
       { name: 'x', datatype: 'FP32', shape: [1, 3, 48, 192], data: new Uint8Array(pixels.buffer) },
     ]);
-    const before = await statsOf(nereid.port, 'text_orientation');
+    const before = await modelStatsOf(nereid.port, 'text_orientation');
     const realRun = await runLoad({
       origin: `http://127.0.0.1:${nereid.port}`,
       path: '/v2/models/text_orientation/infer',
@@ -146,14 +140,11 @@ async function main(): Promise<void> {
       warmupMs: 500,
       durationMs: DURATION_MS,
     });
-    const after = await statsOf(nereid.port, 'text_orientation');
+    const after = await modelStatsOf(nereid.port, 'text_orientation');
     await nereid.stop();
-    const d = (k: string) => ({
-      count: after.inference_stats[k].count - before.inference_stats[k].count,
-      ns: after.inference_stats[k].ns - before.inference_stats[k].ns,
-    });
-    const inferUs = d('compute_infer').ns / d('compute_infer').count / 1000;
-    const serverUs = d('success').ns / d('success').count / 1000;
+    const means = statMeansUs(before, after);
+    const inferUs = means.compute_infer;
+    const serverUs = means.success;
     const clientMeanUs = realRun.p50Us;
     console.log(row('nereid text_orientation b1', realRun));
 

@@ -34,8 +34,8 @@ import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
 import { decodeHttpInferRequest, encodeHttpInferResponse } from '../src/protocol/index.js';
 import { buildExampleRepository } from '../src/tools/examples/index.js';
-import { binaryRequest } from './lib/binary-request.js';
 import { CpuMeter } from './lib/cpu-accounting.js';
+import { type BenchRequest, imageRequests } from './lib/image-requests.js';
 import { type LoadResult, median, runInferLoad } from './lib/load-generator.js';
 import { type ServerProcess, startNereid } from './lib/server-process.js';
 
@@ -64,24 +64,6 @@ function writeRepository(): string {
   writeFileSync(join(model, 'config.pbtxt'), `${config}\ndynamic_batching { }\n`);
   symlinkSync(join(EXAMPLES, 'custom_identity_int32'), join(dir, 'custom_identity_int32'), 'dir');
   return dir;
-}
-
-/** The same pseudo-image, as JSON and as binary. */
-function requests(): { json: Request; binary: Request } {
-  const values = new Float32Array(3 * 48 * 192).map((_, i) => Math.round(Math.sin(i) * 1e6) / 1e6);
-  const shape = [1, 3, 48, 192];
-  const json = Buffer.from(
-    JSON.stringify({ inputs: [{ name: 'x', shape, datatype: 'FP32', data: Array.from(values) }] }),
-  );
-  return {
-    json: { headers: { 'Content-Type': 'application/json' }, body: json },
-    binary: binaryRequest([{ name: 'x', datatype: 'FP32', shape, data: new Uint8Array(values.buffer) }]),
-  };
-}
-
-interface Request {
-  headers: Record<string, string>;
-  body: Uint8Array;
 }
 
 /** Starts THE COMPARISON server with `processes` processes. */
@@ -117,7 +99,7 @@ function startNaive(modelPath: string, processes: number): Promise<ServerProcess
 interface Setup {
   label: string;
   server: ServerProcess;
-  request: Request;
+  request: BenchRequest;
   /** Whether the server's main-thread CPU is Nereid's to report. */
   nereid: boolean;
 }
@@ -150,41 +132,45 @@ async function measure(setup: Setup): Promise<Sample> {
 }
 
 async function comparison(repository: string): Promise<void> {
-  const { json, binary } = requests();
+  const { json, binary } = imageRequests();
   console.log(
     `bench:json: ${MODEL}, JSON body ${json.body.length} bytes, binary ${binary.body.length} bytes`,
   );
   console.log(`concurrency ${CONCURRENCY}, ${ROUNDS} alternated rounds of ${SECONDS} s (+1 s warm-up)\n`);
   const modelPath = join(EXAMPLES, MODEL, '1', 'model.onnx');
   // One server at a time: two idle ORT servers still cost memory, never CPU, but keep it simple.
-  const setups: { label: string; start: () => Promise<ServerProcess>; request: Request; nereid: boolean }[] =
-    [
-      {
-        label: 'Nereid JSON (decode pool)',
-        start: () => startNereid(repository),
-        request: json,
-        nereid: true,
-      },
-      {
-        label: 'Nereid JSON (main thread)',
-        start: () => startNereid(repository, ['--http-json-decode-threads', '0']),
-        request: json,
-        nereid: true,
-      },
-      { label: 'Nereid binary', start: () => startNereid(repository), request: binary, nereid: true },
-      {
-        label: 'naive fastify, 1 process',
-        start: () => startNaive(modelPath, 1),
-        request: json,
-        nereid: false,
-      },
-      {
-        label: 'naive fastify, cluster x2',
-        start: () => startNaive(modelPath, 2),
-        request: json,
-        nereid: false,
-      },
-    ];
+  const setups: {
+    label: string;
+    start: () => Promise<ServerProcess>;
+    request: BenchRequest;
+    nereid: boolean;
+  }[] = [
+    {
+      label: 'Nereid JSON (decode pool)',
+      start: () => startNereid(repository),
+      request: json,
+      nereid: true,
+    },
+    {
+      label: 'Nereid JSON (main thread)',
+      start: () => startNereid(repository, ['--http-json-decode-threads', '0']),
+      request: json,
+      nereid: true,
+    },
+    { label: 'Nereid binary', start: () => startNereid(repository), request: binary, nereid: true },
+    {
+      label: 'naive fastify, 1 process',
+      start: () => startNaive(modelPath, 1),
+      request: json,
+      nereid: false,
+    },
+    {
+      label: 'naive fastify, cluster x2',
+      start: () => startNaive(modelPath, 2),
+      request: json,
+      nereid: false,
+    },
+  ];
   const samples = new Map<string, Sample[]>(setups.map((s) => [s.label, []]));
   for (let round = 1; round <= ROUNDS; round++) {
     for (const s of setups) {
@@ -351,7 +337,7 @@ async function decodeOnly(): Promise<void> {
   const f32 = (v: number) => Math.fround(Math.round(v * 1e6) / 1e6);
   const bodies: { label: string; body: Buffer }[] = [
     ...[8, 32, 128, 512, 2048].map((n) => ({ label: `FP32 x${n}, float32 printed`, body: fp32Body(n, f32) })),
-    { label: 'text_orientation image, float32 printed', body: requests().json.body as Buffer },
+    { label: 'text_orientation image, float32 printed', body: imageRequests().json.body as Buffer },
     { label: 'text_orientation image, 6 decimals', body: fp32Body(27648, (v) => Math.round(v * 1e6) / 1e6) },
     { label: 'INT32 x65536', body: fp32Body(65536, (v) => Math.round(v * 1e6), 'INT32') },
   ];

@@ -17,6 +17,7 @@ import { buildExampleRepository } from '../src/tools/examples/index.js';
 import { CpuMeter } from './lib/cpu-accounting.js';
 import { median, runInferLoad } from './lib/load-generator.js';
 import { benchRequest } from './lib/model-request.js';
+import { modelStatsOf, statMeansUs } from './lib/model-stats.js';
 import { type ServerProcess, startBareMirror, startNereid } from './lib/server-process.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -48,24 +49,6 @@ function addBatchedModel(repo: string): void {
   const file = join(repo, BATCHED, 'config.pbtxt');
   const config = readFileSync(file, 'utf8').replace(`name: "${MODEL}"`, `name: "${BATCHED}"`);
   writeFileSync(file, `${config}\ndynamic_batching { }\n`);
-}
-
-/** The statistics API's duration counters this bench reads (Triton's inference_stats). */
-const STAT_KEYS = ['success', 'queue', 'compute_input', 'compute_infer', 'compute_output'] as const;
-type InferenceStats = Record<(typeof STAT_KEYS)[number], { count: number; ns: number }>;
-
-/** Mean µs of each counter between two readings. */
-function meansUs(before: InferenceStats, after: InferenceStats): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const k of STAT_KEYS)
-    out[k] = (after[k].ns - before[k].ns) / (after[k].count - before[k].count) / 1000;
-  return out;
-}
-
-async function statsOf(port: number, model: string): Promise<InferenceStats> {
-  const res = await fetch(`http://127.0.0.1:${port}/v2/models/${model}/stats`);
-  const body = (await res.json()) as { model_stats: { inference_stats: InferenceStats }[] };
-  return body.model_stats[0]!.inference_stats;
 }
 
 /** Per-request stage durations (µs) of a Triton trace file, requests with every stamp only. */
@@ -134,18 +117,16 @@ async function main(): Promise<void> {
       ratio: [] as number[],
       nereidRps: [] as number[],
     };
-    const c1Compute: number[] = [];
     const c1Stats: Record<string, number[]> = {};
     for (let round = 0; round < rounds; round++) {
       c1.bare.push((await load(bare.port, MODEL, 1)).p50Us);
-      const before = await statsOf(plain.port, MODEL);
+      const before = await modelStatsOf(plain.port, MODEL);
       const run = await load(plain.port, MODEL, 1);
-      const after = await statsOf(plain.port, MODEL);
-      const means = meansUs(before, after);
-      const computeUs = means.compute_infer!;
+      const after = await modelStatsOf(plain.port, MODEL);
+      const means = statMeansUs(before, after);
+      const computeUs = means.compute_infer;
       for (const [k, v] of Object.entries(means)) (c1Stats[k] ??= []).push(v);
       c1.nereid.push(run.p50Us);
-      c1Compute.push(computeUs);
       c1.outside.push(1 - computeUs / run.p50Us);
       c1.traced.push((await load(traced.port, MODEL, 1)).p50Us);
 
@@ -188,7 +169,7 @@ async function main(): Promise<void> {
         bareP50Us: median(c1.bare),
         nereidP50Us: median(c1.nereid),
         tracedP50Us: median(c1.traced),
-        modelRunUs: median(c1Compute),
+        modelRunUs: median(c1Stats.compute_infer!),
         outsideShare: median(c1.outside),
         statisticsMeansUs: statMeans,
         stageMediansUs: stageMedians,

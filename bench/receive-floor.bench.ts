@@ -7,22 +7,12 @@
  * Run: `npm run bench:receive-floor`.
  */
 
-import { binaryRequest } from './lib/binary-request.js';
 import { CpuMeter } from './lib/cpu-accounting.js';
+import { imageRequests } from './lib/image-requests.js';
 import { median, runInferLoad } from './lib/load-generator.js';
 import { startBareHttp } from './lib/server-process.js';
 
-const values = new Float32Array(3 * 48 * 192).map((_, i) => Math.round(Math.sin(i) * 1e6) / 1e6);
-const shape = [1, 3, 48, 192];
-const bodies = {
-  json: {
-    headers: { 'Content-Type': 'application/json' },
-    body: Buffer.from(
-      JSON.stringify({ inputs: [{ name: 'x', shape, datatype: 'FP32', data: Array.from(values) }] }),
-    ),
-  },
-  binary: binaryRequest([{ name: 'x', datatype: 'FP32', shape, data: new Uint8Array(values.buffer) }]),
-};
+const bodies = imageRequests();
 const bare = await startBareHttp(Buffer.from('{"outputs":[]}'), { 'Content-Type': 'application/json' });
 const mainUs: Record<string, number[]> = { json: [], binary: [] };
 try {

@@ -33,15 +33,19 @@ export class RowPartsTensor implements Tensor {
   /** The parts joined (once). */
   get data(): Uint8Array {
     if (this.joined === null) {
-      const data = new Uint8Array(this.byteLength);
-      let offset = 0;
-      for (let i = 0; i < this.rowParts.length; i++) {
-        data.set(this.rowParts[i]!, offset);
-        offset += this.rowParts[i]!.length;
-      }
-      this.joined = data;
+      this.joined = new Uint8Array(this.byteLength);
+      this.copyTo(this.joined, 0);
     }
     return this.joined;
+  }
+
+  /** Copies the parts one after the other into `bytes` at `offset`, without joining them. */
+  copyTo(bytes: Uint8Array, offset: number): void {
+    let at = offset;
+    for (let i = 0; i < this.rowParts.length; i++) {
+      bytes.set(this.rowParts[i]!, at);
+      at += this.rowParts[i]!.length;
+    }
   }
 
   /** The same parts under another shape (a config reshape). */
@@ -57,13 +61,6 @@ export function tensorByteLength(t: Tensor): number {
 
 /** Copies `t`'s bytes into `bytes` at `offset` (part by part for a RowPartsTensor, never joining it). */
 export function copyTensorBytes(t: Tensor, bytes: Uint8Array, offset: number): void {
-  if (!(t instanceof RowPartsTensor)) {
-    bytes.set(t.data, offset);
-    return;
-  }
-  let at = offset;
-  for (let i = 0; i < t.rowParts.length; i++) {
-    bytes.set(t.rowParts[i]!, at);
-    at += t.rowParts[i]!.length;
-  }
+  if (t instanceof RowPartsTensor) t.copyTo(bytes, offset);
+  else bytes.set(t.data, offset);
 }

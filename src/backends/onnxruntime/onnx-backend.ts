@@ -113,13 +113,7 @@ export class OnnxBackend implements Backend {
       // NativeSession runs ORT synchronously on the worker's thread: the worker blocks in
       // Atomics.wait between runs, fed through SharedRings (docs/adr/0017). The public API's run
       // is a Promise, which only the message transport's worker loop awaits.
-      transport: native
-        ? new RingTransport({
-            maxInFlight,
-            answerPollUs: ring.answerPollUs,
-            inputSlabBytes: ring.inputSlabBytes,
-          })
-        : new MessageTransport(),
+      transport: native ? new RingTransport(ring) : new MessageTransport(),
     });
   }
 

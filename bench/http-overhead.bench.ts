@@ -14,9 +14,9 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildExampleRepository } from '../src/tools/examples/index.js';
-import { binaryRequest } from './lib/binary-request.js';
 import { CpuMeter, type CpuPerRequest } from './lib/cpu-accounting.js';
 import { type LoadResult, median, runInferLoad, runLoad } from './lib/load-generator.js';
+import { benchRequest } from './lib/model-request.js';
 import { modelStatsOf, statMeansUs } from './lib/model-stats.js';
 import { startBareMirror, startNereid } from './lib/server-process.js';
 
@@ -55,12 +55,7 @@ async function main(): Promise<void> {
       depth1Config,
       `${readFileSync(depth1Config, 'utf8').replace('name: "simple"', 'name: "simple_depth1"')}\nparameters { key: "nereid.max_in_flight" value { string_value: "1" } }\n`,
     );
-    const a = new Int32Array(16).map((_, i) => i);
-    const b = new Int32Array(16).fill(1);
-    const simple = binaryRequest([
-      { name: 'INPUT0', datatype: 'INT32', shape: [1, 16], data: new Uint8Array(a.buffer) },
-      { name: 'INPUT1', datatype: 'INT32', shape: [1, 16], data: new Uint8Array(b.buffer) },
-    ]);
+    const simple = benchRequest('simple');
     const nereid = await startNereid(repo);
     // The bare server sends exactly Nereid's response bytes and headers.
     const bare = await startBareMirror(nereid.port, 'simple', simple);
@@ -125,10 +120,7 @@ async function main(): Promise<void> {
     await bare.stop();
 
     // Real model: server overhead share at batch 1, concurrency 1.
-    const pixels = new Float32Array(3 * 48 * 192).map((_, i) => Math.sin(i * 0.01));
-    const real = binaryRequest([
-      { name: 'x', datatype: 'FP32', shape: [1, 3, 48, 192], data: new Uint8Array(pixels.buffer) },
-    ]);
+    const real = benchRequest('text_orientation');
     const before = await modelStatsOf(nereid.port, 'text_orientation');
     const realRun = await runLoad({
       origin: `http://127.0.0.1:${nereid.port}`,
